@@ -1,0 +1,614 @@
+//! The TOML configuration file: schema, defaults, validation, loading and
+//! atomic saving.
+//!
+//! Unknown keys are errors naming the key and its line; missing keys take
+//! defaults. The API key may come from `POS_RECS_API_KEY`, which wins over
+//! the file. See `shared/spec/product.md`, "Configuration file".
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::ApiKey;
+
+/// Environment variable that overrides `[yespo] api_key`.
+pub const API_KEY_ENV: &str = "POS_RECS_API_KEY";
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// How to reach the Yespo account.
+    pub yespo: YespoConfig,
+    /// How cards look.
+    pub display: DisplayConfig,
+    /// Data sources, in the order the cashier sees them.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// `[yespo]`: the account and how to talk to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct YespoConfig {
+    /// API root, e.g. `https://yespo.io/api`. Plain http only for loopback hosts.
+    pub base_url: String,
+    /// The account's API key (secret). `POS_RECS_API_KEY` wins over it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<ApiKey>,
+    /// Which API flow to use.
+    pub auth: AuthMode,
+    /// Which contact field a discount card number is sent as.
+    pub card_identifies_as: CardField,
+    /// Country code (digits) for phones typed without one.
+    pub default_country_code: String,
+    /// Time budget per source request, retries included.
+    pub timeout_ms: u64,
+    /// Largest answer body accepted from one source.
+    pub max_response_bytes: usize,
+}
+
+impl Default for YespoConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://yespo.io/api".into(),
+            api_key: None,
+            auth: AuthMode::ApiKey,
+            card_identifies_as: CardField::ExternalCustomerId,
+            default_country_code: "380".into(),
+            timeout_ms: 4000,
+            max_response_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// The API flow used for recommendations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// v2: `GET /v2/contacts/recoms/{id}` with HTTP Basic and the API key.
+    ApiKey,
+    /// v1: contact token (`ES-TOKEN`) flow.
+    ContactToken,
+}
+
+/// The contact field a discount card number is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardField {
+    /// `externalCustomerId` (string) — the usual choice.
+    #[serde(rename = "externalCustomerId")]
+    ExternalCustomerId,
+    /// `contactId` (a number).
+    #[serde(rename = "contactId")]
+    ContactId,
+}
+
+impl CardField {
+    /// The query / JSON parameter name.
+    pub fn param(self) -> &'static str {
+        match self {
+            Self::ExternalCustomerId => "externalCustomerId",
+            Self::ContactId => "contactId",
+        }
+    }
+}
+
+/// `[display]`: how product cards are filled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplayConfig {
+    /// ISO 4217 currency code of the prices.
+    pub currency: String,
+    /// Item field(s) holding the image URL; the first one present wins.
+    pub image_field: FieldList,
+    /// Item field with the old (pre-discount) price.
+    pub old_price_field: FieldList,
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        Self {
+            currency: "UAH".into(),
+            image_field: FieldList(vec![
+                "tags_picture".into(),
+                "picture".into(),
+                "imageUrl".into(),
+            ]),
+            old_price_field: FieldList(vec!["tags_oldprice".into()]),
+        }
+    }
+}
+
+/// One field name or a list of them; in TOML either `"a"` or `["a", "b"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldList(pub Vec<String>);
+
+impl Serialize for FieldList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => s.serialize_str(one),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(s) => FieldList(vec![s]),
+            OneOrMany::Many(v) => FieldList(v),
+        })
+    }
+}
+
+/// Recommendation algorithm of a data source (as set up in the Yespo account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Alternatives to out-of-stock products.
+    OutOfStock,
+    /// Also bought (from cart items).
+    CrossSell,
+    /// You may also like.
+    Upsell,
+    /// Bestsellers.
+    Bestsellers,
+    /// Personal, from the customer's history.
+    Personal,
+    /// Anything made outside Yespo's algorithms.
+    #[default]
+    Other,
+}
+
+impl SourceKind {
+    /// All kinds, for selectors.
+    pub const ALL: [SourceKind; 6] = [
+        Self::OutOfStock,
+        Self::CrossSell,
+        Self::Upsell,
+        Self::Bestsellers,
+        Self::Personal,
+        Self::Other,
+    ];
+
+    /// A short human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OutOfStock => "out-of-stock alternatives",
+            Self::CrossSell => "also bought",
+            Self::Upsell => "you may also like",
+            Self::Bestsellers => "bestsellers",
+            Self::Personal => "personal",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// `[[sources]]`: one Yespo data source shown as one section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Data source id from the Yespo account.
+    pub id: u64,
+    /// Section title shown to the cashier.
+    #[serde(default)]
+    pub title: String,
+    /// The algorithm (informational; shown beside the title).
+    #[serde(default)]
+    pub kind: SourceKind,
+    /// Whether the section is shown and asked.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Tag attributes shown on cards, without the `tags_` prefix.
+    #[serde(default)]
+    pub show_tags: Vec<String>,
+    /// At most this many cards.
+    #[serde(default = "default_max_cards")]
+    pub max_cards: usize,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_max_cards() -> usize {
+    12
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        Self {
+            id: 0,
+            title: String::new(),
+            kind: SourceKind::Other,
+            enabled: true,
+            show_tags: vec![],
+            max_cards: default_max_cards(),
+        }
+    }
+}
+
+impl SourceConfig {
+    /// The title, or a fallback naming the id when none was configured.
+    pub fn display_title(&self) -> String {
+        if self.title.trim().is_empty() {
+            format!("Data source {}", self.id)
+        } else {
+            self.title.clone()
+        }
+    }
+}
+
+/// Why a configuration cannot be used. Messages name the file, key and line.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has unknown keys / wrong types.
+    #[error("config {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// One line: position and what is wrong.
+        message: String,
+    },
+    /// A value is syntactically fine but not usable.
+    #[error("config {path}: {message}")]
+    Invalid {
+        /// The file (or `<memory>`).
+        path: PathBuf,
+        /// Which key and why.
+        message: String,
+    },
+    /// Saving failed.
+    #[error("cannot save config {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Where the configuration came from, for the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigOrigin {
+    /// Loaded from this file.
+    File(PathBuf),
+    /// No file: the built-in demo data source is used.
+    Demo,
+}
+
+impl fmt::Display for ConfigOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File(p) => write!(f, "{}", p.display()),
+            Self::Demo => f.write_str("Demo data"),
+        }
+    }
+}
+
+/// The platform's default config file path (`…/pos-recs/config.toml`).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "pos-recs").map(|d| d.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// Parses TOML text. `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: describe_toml_error(&e, text),
+        })?;
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// Reads and validates a file, then applies the environment override.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        warn_if_readable_by_others(path);
+        let mut config = Self::parse(&text, path)?;
+        config.apply_env();
+        Ok(config)
+    }
+
+    /// `POS_RECS_API_KEY` (when set and non-empty) replaces the file's key.
+    pub fn apply_env(&mut self) {
+        if let Ok(key) = std::env::var(API_KEY_ENV)
+            && !key.trim().is_empty()
+        {
+            self.yespo.api_key = Some(ApiKey::new(key.trim()));
+        }
+    }
+
+    /// The enabled sources, in configured order.
+    pub fn enabled_sources(&self) -> impl Iterator<Item = &SourceConfig> {
+        self.sources.iter().filter(|s| s.enabled)
+    }
+
+    /// Checks values that parse but cannot work. Returns one line naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        check_base_url(&self.yespo.base_url).map_err(|e| format!("[yespo] base_url: {e}"))?;
+        let cc = &self.yespo.default_country_code;
+        if cc.is_empty()
+            || cc.len() > 3
+            || !cc.chars().all(|c| c.is_ascii_digit())
+            || cc.starts_with('0')
+        {
+            return Err("[yespo] default_country_code: must be 1-3 digits, e.g. \"380\"".into());
+        }
+        if !(100..=120_000).contains(&self.yespo.timeout_ms) {
+            return Err("[yespo] timeout_ms: must be between 100 and 120000".into());
+        }
+        if self.yespo.max_response_bytes < 1024 {
+            return Err("[yespo] max_response_bytes: must be at least 1024".into());
+        }
+        let cur = &self.display.currency;
+        if cur.len() != 3 || !cur.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err("[display] currency: must be a 3-letter ISO code, e.g. \"UAH\"".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            if !seen.insert(s.id) {
+                return Err(format!("[[sources]] #{}: id {} appears twice", i + 1, s.id));
+            }
+            if s.max_cards == 0 || s.max_cards > 200 {
+                return Err(format!(
+                    "[[sources]] #{} (id {}): max_cards must be 1-200",
+                    i + 1,
+                    s.id
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Serialises to TOML (the API key included; callers decide where it goes).
+    pub fn to_toml(&self) -> Result<String, String> {
+        toml::to_string_pretty(self).map_err(|e| e.to_string())
+    }
+
+    /// Writes the file atomically (temp file + rename in the same folder),
+    /// with permissions 0600 on Unix.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let text = self.to_toml().map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        write_atomically(path, text.as_bytes()).map_err(|source| ConfigError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Writes `bytes` to `path` via a temp file in the same folder, fsync and
+/// rename, so a crash never leaves a half-written file. 0600 on Unix.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Refuses URLs that cannot work or would send the key in clear text.
+pub fn check_base_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => return Err("plain http is only allowed for loopback hosts; use https".into()),
+        other => return Err(format!("unsupported scheme {other:?}; use https")),
+    }
+    if url.host().is_none() {
+        return Err("it has no host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials in the URL are not allowed; use api_key".into());
+    }
+    Ok(url)
+}
+
+/// True for `localhost` and loopback IP addresses.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Turns toml's multi-line report into one line: `line L, column C: message`.
+fn describe_toml_error(err: &toml::de::Error, text: &str) -> String {
+    let message = err.message().trim().replace('\n', " ");
+    match err.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// The API key opens the whole customer base: say so when others can read it.
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "config {} is readable by other users; run: chmod 600 {}",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC_EXAMPLE: &str = r#"
+[yespo]
+base_url = "https://yespo.io/api"
+api_key = "secret-key-1234"
+auth = "api_key"
+card_identifies_as = "externalCustomerId"
+default_country_code = "380"
+timeout_ms = 4000
+
+[display]
+currency = "UAH"
+image_field = "tags_picture"
+old_price_field = "tags_oldprice"
+
+[[sources]]
+id = 1244
+title = "You may also like"
+kind = "upsell"
+enabled = true
+show_tags = ["gender", "clear_size"]
+max_cards = 12
+"#;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn the_spec_example_parses() {
+        let c = parse(SPEC_EXAMPLE).unwrap();
+        assert_eq!(c.sources[0].id, 1244);
+        assert_eq!(c.sources[0].kind, SourceKind::Upsell);
+        assert_eq!(c.sources[0].show_tags, ["gender", "clear_size"]);
+        assert_eq!(c.display.image_field.0, ["tags_picture"]);
+        assert_eq!(
+            c.yespo.api_key.as_ref().map(|k| k.expose()),
+            Some("secret-key-1234")
+        );
+    }
+
+    #[test]
+    fn missing_keys_take_defaults() {
+        let c = parse("[[sources]]\nid = 7\n").unwrap();
+        assert_eq!(c.yespo.timeout_ms, 4000);
+        assert_eq!(c.yespo.base_url, "https://yespo.io/api");
+        assert!(c.sources[0].enabled);
+        assert_eq!(c.sources[0].max_cards, 12);
+        assert_eq!(c.sources[0].display_title(), "Data source 7");
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = parse("[yespo]\ntimeout_ms = 100\ncolour = \"red\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("colour"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert!(!err.contains('\n'), "one line expected: {err}");
+    }
+
+    #[test]
+    fn unknown_key_in_a_source_is_named() {
+        let err = parse("[[sources]]\nid = 1\n\n[[sources]]\nid = 2\ntitel = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("titel") && err.contains("line 6"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback() {
+        assert!(parse("[yespo]\nbase_url = \"http://127.0.0.1:8080/api\"\n").is_ok());
+        assert!(parse("[yespo]\nbase_url = \"http://localhost/api\"\n").is_ok());
+        assert!(parse("[yespo]\nbase_url = \"http://[::1]:9/api\"\n").is_ok());
+        let err = parse("[yespo]\nbase_url = \"http://yespo.io/api\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("base_url") && err.contains("https"), "{err}");
+        assert!(parse("[yespo]\nbase_url = \"ftp://x/api\"\n").is_err());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = parse("[yespo]\ntimeout_ms = 0\n").unwrap_err().to_string();
+        assert!(err.contains("timeout_ms"), "{err}");
+        let err = parse("[[sources]]\nid = 1\n[[sources]]\nid = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("twice"), "{err}");
+        let err = parse("[yespo]\nauth = \"password\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn image_field_may_be_a_list() {
+        let c = parse("[display]\nimage_field = [\"picture\", \"tags_picture\"]\n").unwrap();
+        assert_eq!(c.display.image_field.0, ["picture", "tags_picture"]);
+    }
+
+    #[test]
+    fn debug_output_never_contains_the_key() {
+        let c = parse(SPEC_EXAMPLE).unwrap();
+        assert!(!format!("{c:?}").contains("secret-key-1234"));
+    }
+
+    #[test]
+    fn save_is_atomic_private_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/config.toml");
+        let c = parse(SPEC_EXAMPLE).unwrap();
+        c.save(&path).unwrap();
+        let back = Config::parse(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+        assert_eq!(back, c);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "temp file left behind");
+    }
+}

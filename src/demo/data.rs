@@ -1,0 +1,183 @@
+//! The demo feed (`assets/demo/`), embedded in the binary so the demo works
+//! from any folder, and the rules that pick a customer's recommendations.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::config::{Config, DisplayConfig, FieldList, SourceConfig, SourceKind, YespoConfig};
+
+const PRODUCTS_JSON: &str = include_str!("../../assets/demo/products.json");
+const SOURCES_JSON: &str = include_str!("../../assets/demo/sources.json");
+
+/// Placeholder in the feed's image URLs for the server's own address.
+pub const BASE_PLACEHOLDER: &str = "{{BASE}}";
+
+/// A demo data source as described in `sources.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoSource {
+    /// Data source id.
+    pub id: u64,
+    /// Section title.
+    pub title: String,
+    /// Algorithm kind.
+    pub kind: SourceKind,
+    /// Tags the demo config shows on cards.
+    pub show_tags: Vec<String>,
+    /// Whether answers depend on the customer (empty for unknown customers).
+    pub personal: bool,
+    /// Product ids, in recommendation order.
+    pub products: Vec<String>,
+}
+
+/// The parsed demo feed.
+#[derive(Debug, Clone)]
+pub struct DemoFeed {
+    /// All items, as raw JSON objects (the server sends them as they are).
+    pub items: Vec<Value>,
+    /// The data sources.
+    pub sources: Vec<DemoSource>,
+}
+
+impl DemoFeed {
+    /// Parses the embedded feed. The files are part of the binary and
+    /// checked by tests, so failure here means a broken build.
+    pub fn embedded() -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            items: serde_json::from_str(PRODUCTS_JSON)?,
+            sources: serde_json::from_str(SOURCES_JSON)?,
+        })
+    }
+
+    /// The items data source `id` recommends to the customer `who` (the
+    /// identifier value), or `None` for an unknown data source.
+    ///
+    /// Personal sources rotate by customer so different customers see
+    /// different cards; customers whose identifier ends in `0000` are
+    /// "unknown" and get nothing from personal sources.
+    pub fn recommend(&self, id: u64, who: &str, base: &str) -> Option<Vec<Value>> {
+        let source = self.sources.iter().find(|s| s.id == id)?;
+        let mut ids = source.products.clone();
+        if source.personal {
+            if who.ends_with("0000") {
+                return Some(vec![]);
+            }
+            let mut h = DefaultHasher::new();
+            who.hash(&mut h);
+            let len = ids.len().max(1);
+            ids.rotate_left((h.finish() % len as u64) as usize);
+        }
+        Some(
+            ids.iter()
+                .filter_map(|pid| self.item(pid))
+                .map(|item| with_base(item, base))
+                .collect(),
+        )
+    }
+
+    fn item(&self, id: &str) -> Option<&Value> {
+        self.items.iter().find(|item| match item.get("id") {
+            Some(Value::String(s)) => s == id,
+            Some(Value::Number(n)) => n.to_string() == id,
+            _ => false,
+        })
+    }
+
+    /// The item with product id `id`, used to draw its picture.
+    pub fn item_by_sku(&self, id: &str) -> Option<&Value> {
+        self.item(id)
+    }
+
+    /// A configuration that points at a demo server at `base_url`, with every demo source enabled.
+    pub fn config(&self, base_url: &str) -> Config {
+        Config {
+            yespo: YespoConfig {
+                base_url: base_url.to_string(),
+                timeout_ms: 4000,
+                ..YespoConfig::default()
+            },
+            display: DisplayConfig {
+                currency: "UAH".into(),
+                image_field: FieldList(vec!["tags_picture".into()]),
+                old_price_field: FieldList(vec!["tags_oldprice".into()]),
+            },
+            sources: self
+                .sources
+                .iter()
+                .map(|s| SourceConfig {
+                    id: s.id,
+                    title: s.title.clone(),
+                    kind: s.kind,
+                    enabled: true,
+                    show_tags: s.show_tags.clone(),
+                    max_cards: 12,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Replaces the base placeholder in string fields.
+fn with_base(item: &Value, base: &str) -> Value {
+    match item {
+        Value::String(s) if s.contains(BASE_PLACEHOLDER) => {
+            Value::String(s.replace(BASE_PLACEHOLDER, base))
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), with_base(v, base)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_feed_is_rich_enough() {
+        let feed = DemoFeed::embedded().unwrap();
+        assert!(feed.items.len() >= 40, "{} products", feed.items.len());
+        assert!(feed.sources.len() >= 5);
+        let kinds: std::collections::HashSet<_> = feed.sources.iter().map(|s| s.kind).collect();
+        assert!(kinds.len() >= 5, "one source per kind expected");
+        for s in &feed.sources {
+            for pid in &s.products {
+                assert!(
+                    feed.item(pid).is_some(),
+                    "source {} names unknown product {pid}",
+                    s.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn personal_sources_differ_by_customer_and_are_empty_for_unknown() {
+        let feed = DemoFeed::embedded().unwrap();
+        let a = feed.recommend(1246, "380671234567", "http://x").unwrap();
+        let b = feed.recommend(1246, "380501112233", "http://x").unwrap();
+        assert_eq!(a.len(), b.len());
+        assert!(
+            feed.recommend(1246, "380670000000", "http://x")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !feed
+                .recommend(1245, "380670000000", "http://x")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(feed.recommend(9999, "x", "http://x").is_none());
+        let url = a[0]["tags_picture"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(url.starts_with("http://x/images/"), "{url}");
+        let _ = b;
+    }
+}

@@ -1,0 +1,440 @@
+//! Raw cashier input → a typed customer [`Identifier`].
+//!
+//! One input field takes a discount card number, a phone number or an email.
+//! This module decides which one it is (or obeys a forced kind), normalises it
+//! to what the Yespo API expects, and makes sure the value can only be shown
+//! masked: `Display` and `Debug` of an [`Identifier`] never print the raw value.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of customer identifier the cashier entered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentifierKind {
+    /// A discount / loyalty card number (sent as `externalCustomerId` or `contactId`).
+    Card,
+    /// A phone number, normalised to digits with country code.
+    Phone,
+    /// An email address.
+    Email,
+}
+
+impl IdentifierKind {
+    /// All kinds, in the order the selector shows them.
+    pub const ALL: [IdentifierKind; 3] = [Self::Card, Self::Phone, Self::Email];
+
+    /// Lower-case name as used in JSON output (`card`, `phone`, `email`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Card => "card",
+            Self::Phone => "phone",
+            Self::Email => "email",
+        }
+    }
+}
+
+impl fmt::Display for IdentifierKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A normalised customer identifier. Personal data: `Display`/`Debug` mask it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Identifier {
+    kind: IdentifierKind,
+    value: String,
+}
+
+impl Identifier {
+    /// The kind of identifier.
+    pub fn kind(&self) -> IdentifierKind {
+        self.kind
+    }
+
+    /// The normalised raw value. Only for the request itself and the CLI's
+    /// JSON result; never for logs or error messages.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The value masked for logs and screens, e.g. `380*****4567`.
+    pub fn masked(&self) -> String {
+        mask(self.kind, &self.value)
+    }
+}
+
+impl fmt::Display for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.masked())
+    }
+}
+
+impl fmt::Debug for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Identifier({} {})", self.kind, self.masked())
+    }
+}
+
+/// Why an input cannot be used as a customer identifier. Messages are meant
+/// for a cashier and never contain the input itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentifyError {
+    /// Nothing (or only spaces) was entered.
+    #[error("enter a card number, phone number or email")]
+    Empty,
+    /// The phone number is not usable; the reason says why.
+    #[error("not a valid phone number: {0}")]
+    BadPhone(&'static str),
+    /// The email is not usable.
+    #[error("not a valid email address: {0}")]
+    BadEmail(&'static str),
+    /// The card number is not usable.
+    #[error("not a valid card number: {0}")]
+    BadCard(&'static str),
+}
+
+/// Shortest and longest phone numbers accepted, in digits with country code (E.164 allows 15).
+const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 8..=15;
+/// Card numbers: from short store cards to long barcodes.
+const CARD_LEN: std::ops::RangeInclusive<usize> = 4..=32;
+/// Digits in a national phone number without trunk prefix (Ukraine: 9).
+const NATIONAL_DIGITS: usize = 9;
+
+/// Turns raw input into an identifier.
+///
+/// `forced` overrides detection (the cashier's selector); `default_country_code`
+/// (digits, e.g. `380`) completes phones typed without one.
+pub fn identify(
+    raw: &str,
+    forced: Option<IdentifierKind>,
+    default_country_code: &str,
+) -> Result<Identifier, IdentifyError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(IdentifyError::Empty);
+    }
+    let kind = forced.unwrap_or_else(|| detect_kind(raw, default_country_code));
+    let value = match kind {
+        IdentifierKind::Card => normalize_card(raw)?,
+        IdentifierKind::Phone => normalize_phone(raw, default_country_code)?,
+        IdentifierKind::Email => normalize_email(raw)?,
+    };
+    Ok(Identifier { kind, value })
+}
+
+/// Guesses the kind of a non-empty, trimmed input.
+///
+/// `@` means email. A leading `+`, brackets, or a digits-only number that looks
+/// like a national (`0…` with 10 digits) or international (`<country code>…`
+/// with the national length) phone means phone. Anything else is a card:
+/// scanners send cards as plain digits or letters.
+pub fn detect_kind(raw: &str, default_country_code: &str) -> IdentifierKind {
+    let raw = raw.trim();
+    if raw.contains('@') {
+        return IdentifierKind::Email;
+    }
+    if raw.starts_with('+') || raw.contains('(') || raw.contains(')') {
+        return IdentifierKind::Phone;
+    }
+    let only_phone_chars = raw
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.'));
+    if !only_phone_chars {
+        return IdentifierKind::Card;
+    }
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let national_with_trunk = digits.len() == NATIONAL_DIGITS + 1 && digits.starts_with('0');
+    let international = !default_country_code.is_empty()
+        && digits.starts_with(default_country_code)
+        && digits.len() == default_country_code.len() + NATIONAL_DIGITS;
+    let separated = raw.contains([' ', '-', '.']);
+    if national_with_trunk || international || (separated && digits.len() <= 12) {
+        IdentifierKind::Phone
+    } else {
+        IdentifierKind::Card
+    }
+}
+
+/// Normalises a phone number to digits with country code, no `+`.
+///
+/// Accepts `+38 (067) 123-45-67`, `0038…`, `067 123 4567` and `671234567`
+/// (the last two completed with `default_country_code`).
+pub fn normalize_phone(raw: &str, default_country_code: &str) -> Result<String, IdentifyError> {
+    let raw = raw.trim();
+    if raw.chars().any(|c| c.is_alphabetic()) {
+        return Err(IdentifyError::BadPhone("it contains letters"));
+    }
+    if let Some(bad) = raw
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.' | '/')))
+    {
+        let _ = bad; // never echo input characters back: they may be personal data
+        return Err(IdentifyError::BadPhone("it contains unexpected characters"));
+    }
+    if raw.matches('+').count() > 1 || (raw.contains('+') && !raw.starts_with('+')) {
+        return Err(IdentifyError::BadPhone("'+' may only stand at the start"));
+    }
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return Err(IdentifyError::BadPhone("it has no digits"));
+    }
+    let full = if raw.starts_with('+') {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_string()
+    } else if let Some(rest) = digits.strip_prefix('0') {
+        format!("{default_country_code}{rest}")
+    } else if !default_country_code.is_empty()
+        && digits.starts_with(default_country_code)
+        && digits.len() > NATIONAL_DIGITS
+    {
+        digits
+    } else if digits.len() <= NATIONAL_DIGITS {
+        format!("{default_country_code}{digits}")
+    } else {
+        digits
+    };
+    if full.len() < *PHONE_DIGITS.start() {
+        return Err(IdentifyError::BadPhone("too few digits"));
+    }
+    if full.len() > *PHONE_DIGITS.end() {
+        return Err(IdentifyError::BadPhone("too many digits"));
+    }
+    if full.starts_with('0') {
+        return Err(IdentifyError::BadPhone("country code cannot start with 0"));
+    }
+    Ok(full)
+}
+
+/// Normalises a card number: spaces and dashes removed, letters upper-cased.
+pub fn normalize_card(raw: &str) -> Result<String, IdentifyError> {
+    let card: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if !card.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(IdentifyError::BadCard(
+            "only digits and letters are allowed",
+        ));
+    }
+    if card.len() < *CARD_LEN.start() {
+        return Err(IdentifyError::BadCard("too short"));
+    }
+    if card.len() > *CARD_LEN.end() {
+        return Err(IdentifyError::BadCard("too long"));
+    }
+    Ok(card)
+}
+
+/// Checks an email's shape (one `@`, a dotted domain, no spaces) and lower-cases the domain.
+pub fn normalize_email(raw: &str) -> Result<String, IdentifyError> {
+    let raw = raw.trim();
+    if raw.len() > 254 {
+        return Err(IdentifyError::BadEmail("too long"));
+    }
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(IdentifyError::BadEmail("it contains spaces"));
+    }
+    let Some((local, domain)) = raw.split_once('@') else {
+        return Err(IdentifyError::BadEmail("it has no '@'"));
+    };
+    if local.is_empty() || domain.contains('@') {
+        return Err(IdentifyError::BadEmail(
+            "it needs exactly one '@' with a name before it",
+        ));
+    }
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..");
+    if !domain_ok {
+        return Err(IdentifyError::BadEmail(
+            "the part after '@' is not a domain",
+        ));
+    }
+    Ok(format!("{local}@{}", domain.to_lowercase()))
+}
+
+/// Masks a normalised value for logs and screens.
+///
+/// Phone `380671234567` → `380*****4567`; card `1234567890` → `******7890`;
+/// email `olena.k@example.com` → `o******@example.com`.
+pub fn mask(kind: IdentifierKind, value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let stars = |n: usize| "*".repeat(n);
+    match kind {
+        IdentifierKind::Phone => {
+            if chars.len() <= 7 {
+                return stars(chars.len());
+            }
+            let head: String = chars[..3].iter().collect();
+            let tail: String = chars[chars.len() - 4..].iter().collect();
+            format!("{head}{}{tail}", stars(chars.len() - 7))
+        }
+        IdentifierKind::Card => {
+            let shown = if chars.len() > 6 { 4 } else { 0 };
+            let tail: String = chars[chars.len() - shown..].iter().collect();
+            format!("{}{tail}", stars(chars.len() - shown))
+        }
+        IdentifierKind::Email => match value.split_once('@') {
+            Some((local, domain)) => {
+                let first: String = local.chars().take(1).collect();
+                let rest = local.chars().count().saturating_sub(1).max(1);
+                format!("{first}{}@{domain}", stars(rest))
+            }
+            None => stars(chars.len()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn phone(raw: &str) -> Result<String, IdentifyError> {
+        normalize_phone(raw, "380")
+    }
+
+    #[test]
+    fn phone_formats_normalise_to_the_same_digits() {
+        for raw in [
+            "+38 (067) 123-45-67",
+            "+380671234567",
+            "067 123 4567",
+            "0671234567",
+            "380671234567",
+            "00380671234567",
+            "671234567",
+            "(067) 123-45-67",
+            "067.123.45.67",
+        ] {
+            assert_eq!(phone(raw).as_deref(), Ok("380671234567"), "input {raw:?}");
+        }
+    }
+
+    #[test]
+    fn phones_from_other_countries_keep_their_code() {
+        assert_eq!(phone("+48 601 234 567").as_deref(), Ok("48601234567"));
+        assert_eq!(phone("+1 (415) 555-0100").as_deref(), Ok("14155550100"));
+    }
+
+    #[test]
+    fn bad_phones_are_refused_with_a_reason() {
+        assert!(matches!(phone("067-ABC"), Err(IdentifyError::BadPhone(_))));
+        assert!(matches!(phone("12"), Err(IdentifyError::BadPhone(_))));
+        assert!(matches!(
+            phone("+1234567890123456789"),
+            Err(IdentifyError::BadPhone(_))
+        ));
+        assert!(matches!(
+            phone("38+0671234567"),
+            Err(IdentifyError::BadPhone(_))
+        ));
+        assert!(matches!(phone("+"), Err(IdentifyError::BadPhone(_))));
+    }
+
+    #[test]
+    fn detection_tells_cards_phones_and_emails_apart() {
+        let kind = |raw| detect_kind(raw, "380");
+        assert_eq!(kind("olena@example.com"), IdentifierKind::Email);
+        assert_eq!(kind("+38 (067) 123-45-67"), IdentifierKind::Phone);
+        assert_eq!(kind("0671234567"), IdentifierKind::Phone);
+        assert_eq!(kind("380671234567"), IdentifierKind::Phone);
+        assert_eq!(kind("067 123 4567"), IdentifierKind::Phone);
+        assert_eq!(kind("2000123456789"), IdentifierKind::Card);
+        assert_eq!(kind("12345678"), IdentifierKind::Card);
+        assert_eq!(kind("CARD0042"), IdentifierKind::Card);
+    }
+
+    #[test]
+    fn forced_kind_wins_over_detection() {
+        let id = identify("0671234567", Some(IdentifierKind::Card), "380").unwrap();
+        assert_eq!(id.kind(), IdentifierKind::Card);
+        assert_eq!(id.value(), "0671234567");
+    }
+
+    #[test]
+    fn emails_are_checked_and_domain_lowercased() {
+        assert_eq!(
+            normalize_email(" Olena@Example.COM ").as_deref(),
+            Ok("Olena@example.com")
+        );
+        for bad in [
+            "olena",
+            "@example.com",
+            "olena@example",
+            "a@b@c.com",
+            "o lena@x.com",
+            "a@.com",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn cards_are_cleaned_and_bounded() {
+        assert_eq!(
+            normalize_card("2000 1234-5678").as_deref(),
+            Ok("200012345678")
+        );
+        assert!(normalize_card("12").is_err());
+        assert!(normalize_card("1234;DROP").is_err());
+    }
+
+    #[test]
+    fn display_and_debug_never_show_the_raw_value() {
+        let id = identify("+38 (067) 123-45-67", None, "380").unwrap();
+        assert_eq!(id.masked(), "380*****4567");
+        assert!(!format!("{id}").contains("380671234567"));
+        assert!(!format!("{id:?}").contains("380671234567"));
+        let email = identify("olena.k@example.com", None, "380").unwrap();
+        assert_eq!(email.masked(), "o******@example.com");
+        let card = identify("2000123456789", None, "380").unwrap();
+        assert_eq!(card.masked(), "*********6789");
+    }
+
+    #[test]
+    fn empty_input_is_an_error_not_a_lookup() {
+        assert_eq!(identify("   ", None, "380"), Err(IdentifyError::Empty));
+    }
+
+    proptest! {
+        /// Any way of writing the same national number gives the same result.
+        #[test]
+        fn formatting_does_not_change_the_number(n in 100_000_000u64..999_999_999, style in 0usize..5) {
+            let d = n.to_string();
+            let written = match style {
+                0 => format!("0{d}"),
+                1 => format!("+380 {} {} {}", &d[..2], &d[2..5], &d[5..]),
+                2 => format!("(0{}) {}-{}-{}", &d[..2], &d[2..5], &d[5..7], &d[7..]),
+                3 => format!("00380{d}"),
+                _ => format!("380{d}"),
+            };
+            prop_assert_eq!(normalize_phone(&written, "380").unwrap(), format!("380{d}"));
+        }
+
+        /// The normaliser never panics and its output is digits only, within E.164 length.
+        #[test]
+        fn normaliser_output_is_always_plain_digits(raw in "\\PC{0,40}") {
+            if let Ok(out) = normalize_phone(&raw, "380") {
+                prop_assert!(out.chars().all(|c| c.is_ascii_digit()));
+                prop_assert!(PHONE_DIGITS.contains(&out.len()));
+            }
+        }
+
+        /// Masking never reveals more than the last four digits plus the country code.
+        #[test]
+        fn masked_phone_hides_the_middle(n in 100_000_000u64..999_999_999) {
+            let value = format!("380{n}");
+            let masked = mask(IdentifierKind::Phone, &value);
+            prop_assert_eq!(masked.len(), value.len());
+            prop_assert!(!masked.contains(&value[3..8]));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! pos-recs: product recommendations for the checkout desk, pulled
+//! concurrently from several Yespo data sources.
+//!
+//! The core (everything but [`ui`]) knows nothing of egui: the GUI, the CLI,
+//! the tests and the benchmarks all use the same [`lookup::LookupEngine`].
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod config;
+pub mod demo;
+pub mod identify;
+pub mod logging;
+pub mod lookup;
+pub mod money;
+pub mod report;
+pub mod secret;
+pub mod setup;
+pub mod ui;
+pub mod yespo;

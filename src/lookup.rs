@@ -1,0 +1,285 @@
+//! The lookup fan-out: every enabled data source is asked at once, each in
+//! its own task with its own timeout, and each answer is streamed out as soon
+//! as it arrives, tagged with the lookup's generation number.
+//!
+//! The GUI consumes the stream ([`LookupEngine::spawn`]); the CLI and tests
+//! collect it in configured order ([`LookupEngine::run`]). Both run exactly
+//! the same per-source code, [`LookupEngine::ask_source`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use crate::config::{AuthMode, CardField, Config, ConfigError, SourceConfig};
+use crate::identify::{Identifier, IdentifierKind, IdentifyError};
+use crate::yespo::{Client, Product, SourceError};
+
+/// The answer of one data source in one lookup.
+#[derive(Debug, Clone)]
+pub struct SourceResult {
+    /// Position in the configured (enabled) order.
+    pub index: usize,
+    /// The data source asked.
+    pub source: SourceConfig,
+    /// Time from start of the lookup to this answer.
+    pub elapsed: Duration,
+    /// Products (already cut to `max_cards`) or why there are none.
+    pub outcome: Result<Vec<Product>, SourceError>,
+    /// Items skipped while parsing, one line each.
+    pub warnings: Vec<String>,
+}
+
+impl SourceResult {
+    /// `ok`, `error` or `timeout`, as in the CLI's JSON.
+    pub fn status(&self) -> &'static str {
+        match &self.outcome {
+            Ok(_) => "ok",
+            Err(SourceError::Timeout(_)) => "timeout",
+            Err(_) => "error",
+        }
+    }
+}
+
+/// One streamed answer: which lookup it belongs to and what came back.
+#[derive(Debug, Clone)]
+pub struct LookupEvent {
+    /// The lookup's generation number; older generations must be ignored.
+    pub generation: u64,
+    /// The answer.
+    pub result: SourceResult,
+}
+
+/// Called after each event is sent (the GUI passes `ctx.request_repaint`).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// Running tasks of one lookup. Dropping it (or calling [`LookupHandle::abort`])
+/// cancels every source still in flight.
+#[derive(Debug, Default)]
+pub struct LookupHandle {
+    tasks: Vec<AbortHandle>,
+}
+
+impl LookupHandle {
+    /// Cancels every source task of this lookup still running.
+    pub fn abort(&self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+
+    /// True when every task has finished (or was cancelled).
+    pub fn is_finished(&self) -> bool {
+        self.tasks.iter().all(AbortHandle::is_finished)
+    }
+}
+
+impl Drop for LookupHandle {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
+/// Aborts a task when dropped: the inner worker dies with its supervisor.
+struct AbortOnDrop(AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Asks the configured data sources. Cheap to clone (shared inside).
+#[derive(Clone, Debug)]
+pub struct LookupEngine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: Client,
+    sources: Vec<SourceConfig>,
+    timeout: Duration,
+    card_field: CardField,
+}
+
+impl LookupEngine {
+    /// An engine for the enabled sources of `config`, in configured order.
+    pub fn new(config: &Config) -> Result<Self, ConfigError> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client: Client::new(config)?,
+                sources: config.enabled_sources().cloned().collect(),
+                timeout: Duration::from_millis(config.yespo.timeout_ms),
+                card_field: config.yespo.card_identifies_as,
+            }),
+        })
+    }
+
+    /// The sources asked, in order.
+    pub fn sources(&self) -> &[SourceConfig] {
+        &self.inner.sources
+    }
+
+    /// The source at `index` (a default one for an index out of range, which
+    /// callers inside this module never pass).
+    fn source(&self, index: usize) -> SourceConfig {
+        self.inner.sources.get(index).cloned().unwrap_or_default()
+    }
+
+    /// Refuses identifiers this account cannot take (a card with letters
+    /// when cards are sent as the numeric `contactId`).
+    pub fn check_identifier(&self, ident: &Identifier) -> Result<(), IdentifyError> {
+        let numeric_only = self.inner.card_field == CardField::ContactId
+            && self.inner.client.auth_mode() == AuthMode::ApiKey;
+        if ident.kind() == IdentifierKind::Card
+            && numeric_only
+            && !ident.value().chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(IdentifyError::BadCard("this shop's cards are numbers only"));
+        }
+        Ok(())
+    }
+
+    /// Asks source number `index` once, within the timeout (retries included).
+    pub async fn ask_source(&self, index: usize, ident: &Identifier) -> SourceResult {
+        let inner = &self.inner;
+        let source = self.source(index);
+        let started = Instant::now();
+        let deadline = started + inner.timeout;
+        let request = async {
+            match inner.client.auth_mode() {
+                AuthMode::ApiKey => {
+                    inner
+                        .client
+                        .recommendations(source.id, ident, deadline)
+                        .await
+                }
+                AuthMode::ContactToken => {
+                    inner
+                        .client
+                        .recommendations_v1(source.id, ident, deadline)
+                        .await
+                }
+            }
+        };
+        let answer = tokio::time::timeout_at(deadline, request)
+            .await
+            .unwrap_or_else(|_| Err(SourceError::Timeout(inner.timeout.as_millis() as u64)));
+        let elapsed = started.elapsed();
+        let (outcome, warnings) = match answer {
+            Ok(mut parsed) => {
+                parsed.products.truncate(source.max_cards);
+                (Ok(parsed.products), parsed.warnings)
+            }
+            Err(e) => (Err(e), vec![]),
+        };
+        match &outcome {
+            Ok(p) => {
+                tracing::debug!(source = source.id, customer = %ident, products = p.len(), ?elapsed, "source answered")
+            }
+            Err(e) => {
+                tracing::warn!(source = source.id, customer = %ident, ?elapsed, "source failed: {e}")
+            }
+        }
+        for w in &warnings {
+            tracing::warn!(source = source.id, "{w}");
+        }
+        SourceResult {
+            index,
+            source,
+            elapsed,
+            outcome,
+            warnings,
+        }
+    }
+
+    /// Starts one task per source and sends each answer on `tx` as it
+    /// arrives. A panicking source task becomes an error for that source only.
+    pub fn spawn(
+        &self,
+        generation: u64,
+        ident: &Identifier,
+        tx: mpsc::UnboundedSender<LookupEvent>,
+        wake: Option<Wake>,
+    ) -> LookupHandle {
+        let indices: Vec<usize> = (0..self.inner.sources.len()).collect();
+        self.spawn_sources(generation, ident, &indices, tx, wake)
+    }
+
+    /// Like [`Self::spawn`], for a subset of sources (a section's Retry button).
+    pub fn spawn_sources(
+        &self,
+        generation: u64,
+        ident: &Identifier,
+        indices: &[usize],
+        tx: mpsc::UnboundedSender<LookupEvent>,
+        wake: Option<Wake>,
+    ) -> LookupHandle {
+        let tasks = indices
+            .iter()
+            .filter(|&&index| index < self.inner.sources.len())
+            .map(|&index| {
+                let engine = self.clone();
+                let ident = ident.clone();
+                let tx = tx.clone();
+                let wake = wake.clone();
+                let supervisor = tokio::spawn(async move {
+                    let started = Instant::now();
+                    let worker_engine = engine.clone();
+                    let worker =
+                        tokio::spawn(async move { worker_engine.ask_source(index, &ident).await });
+                    let _guard = AbortOnDrop(worker.abort_handle());
+                    let result = match worker.await {
+                        Ok(result) => result,
+                        Err(e) => {
+                            tracing::error!(index, panic = e.is_panic(), "source task failed");
+                            SourceResult {
+                                index,
+                                source: engine.source(index),
+                                elapsed: started.elapsed(),
+                                outcome: Err(SourceError::Internal),
+                                warnings: vec![],
+                            }
+                        }
+                    };
+                    // The receiver may be gone (window closed, lookup superseded): nothing to do.
+                    let _ = tx.send(LookupEvent { generation, result });
+                    if let Some(wake) = wake {
+                        wake();
+                    }
+                });
+                supervisor.abort_handle()
+            })
+            .collect();
+        LookupHandle { tasks }
+    }
+
+    /// Runs a whole lookup and returns every source's answer in configured order.
+    pub async fn run(&self, ident: &Identifier) -> Vec<SourceResult> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let _handle = self.spawn(0, ident, tx, None);
+        let mut slots: Vec<Option<SourceResult>> = vec![None; self.inner.sources.len()];
+        while let Some(event) = rx.recv().await {
+            let index = event.result.index;
+            if let Some(slot) = slots.get_mut(index) {
+                *slot = Some(event.result);
+            }
+        }
+        slots
+            .into_iter()
+            .enumerate()
+            .map(|(index, slot)| {
+                slot.unwrap_or_else(|| SourceResult {
+                    index,
+                    source: self.source(index),
+                    elapsed: Duration::ZERO,
+                    outcome: Err(SourceError::Internal),
+                    warnings: vec![],
+                })
+            })
+            .collect()
+    }
+}

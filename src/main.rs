@@ -1,0 +1,258 @@
+//! The `pos-recs` binary: the cashier GUI (no subcommand), and the
+//! `lookup`, `check` and `demo-server` subcommands.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use pos_recs::config::ConfigOrigin;
+use pos_recs::demo::{DemoOptions, DemoServer, Fault};
+use pos_recs::identify::{self, IdentifierKind};
+use pos_recs::lookup::LookupEngine;
+use pos_recs::report;
+use pos_recs::setup::{self, Located, Ready};
+
+/// Product recommendations for the checkout desk, from Yespo data sources.
+#[derive(Parser)]
+#[command(name = "pos-recs", version, about)]
+struct Cli {
+    /// Config file (default: the platform config dir's pos-recs/config.toml;
+    /// without one, the built-in demo data is used).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Look up one customer and print what every enabled source recommends.
+    Lookup(LookupArgs),
+    /// Validate the config and ask each enabled source once (a "test connection").
+    Check,
+    /// Run the demo Yespo-compatible server alone.
+    DemoServer(DemoArgs),
+}
+
+#[derive(Args)]
+struct LookupArgs {
+    #[command(flatten)]
+    who: Who,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct Who {
+    /// Discount card number.
+    #[arg(long, value_name = "N")]
+    card: Option<String>,
+    /// Phone number, any common format.
+    #[arg(long, value_name = "P")]
+    phone: Option<String>,
+    /// Email address.
+    #[arg(long, value_name = "E")]
+    email: Option<String>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Delay every recommendations answer by this many ms.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    latency_ms: u64,
+    /// Delay one source: ID=MS (repeatable).
+    #[arg(long, value_name = "ID=MS", value_parser = parse_pair::<u64>)]
+    source_latency: Vec<(u64, u64)>,
+    /// Make one source misbehave: ID=FAULT with FAULT one of 500 (any status),
+    /// html, hang, malformed, huge[:MiB], 429once, empty (repeatable).
+    #[arg(long, value_name = "ID=FAULT", value_parser = parse_pair::<Fault>)]
+    fault: Vec<(u64, Fault)>,
+    /// Delay every picture by this many ms.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    image_latency_ms: u64,
+    /// Require this API key (HTTP Basic password).
+    #[arg(long, value_name = "KEY")]
+    require_key: Option<String>,
+}
+
+fn parse_pair<T: std::str::FromStr>(s: &str) -> Result<(u64, T), String>
+where
+    T::Err: std::fmt::Display,
+{
+    let (id, value) = s.split_once('=').ok_or("expected ID=VALUE")?;
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad source id {id:?}"))?;
+    let value = value.trim().parse().map_err(|e: T::Err| e.to_string())?;
+    Ok((id, value))
+}
+
+/// Exit status: bad input or configuration.
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status: no source answered.
+const EXIT_NONE_ANSWERED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    pos_recs::logging::init("error");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pos-recs: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        None => run_gui(&runtime, cli.config),
+        Some(Command::Lookup(args)) => runtime.block_on(run_lookup(cli.config, args)),
+        Some(Command::Check) => runtime.block_on(run_check(cli.config)),
+        Some(Command::DemoServer(args)) => runtime.block_on(run_demo_server(args)),
+    };
+    // Sources that hang must not keep the process alive after the answer is printed.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("pos-recs: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Loads the configuration (or starts the demo) and says which on stderr.
+async fn ready(config: Option<PathBuf>) -> anyhow::Result<Ready> {
+    let located = setup::locate(config);
+    if let Located::Demo(path) = &located {
+        let looked = path.as_ref().map_or("no config dir".to_string(), |p| {
+            format!("no config at {}", p.display())
+        });
+        eprintln!("pos-recs: {looked}; using the built-in demo data");
+    }
+    Ok(setup::prepare(located).await?)
+}
+
+async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result<u8> {
+    let ready = ready(config).await?;
+    let (kind, raw) = match (&args.who.card, &args.who.phone, &args.who.email) {
+        (Some(c), _, _) => (IdentifierKind::Card, c),
+        (_, Some(p), _) => (IdentifierKind::Phone, p),
+        (_, _, Some(e)) => (IdentifierKind::Email, e),
+        _ => anyhow::bail!("give --card, --phone or --email"),
+    };
+    let ident = identify::identify(raw, Some(kind), &ready.config.yespo.default_country_code)?;
+    let engine = LookupEngine::new(&ready.config)?;
+    engine.check_identifier(&ident)?;
+    if engine.sources().is_empty() {
+        anyhow::bail!(
+            "no enabled data sources in the configuration ({})",
+            ready.origin
+        );
+    }
+    if ready.config.yespo.api_key.is_none() && ready.origin != ConfigOrigin::Demo {
+        tracing::warn!("no API key configured (set api_key or POS_RECS_API_KEY)");
+    }
+    let results = engine.run(&ident).await;
+    for r in &results {
+        for w in &r.warnings {
+            eprintln!("warning: data source {}: {w}", r.source.id);
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let doc = serde_json::to_string_pretty(&report::LookupReport::new(&ident, &results))?;
+        writeln!(stdout, "{doc}").context("cannot write the result")?;
+    } else {
+        write!(
+            stdout,
+            "{}",
+            report::text(&ident, &results, &ready.config.display.currency)
+        )
+        .context("cannot write the result")?;
+    }
+    Ok(if report::any_answered(&results) {
+        0
+    } else {
+        EXIT_NONE_ANSWERED
+    })
+}
+
+async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
+    let ready = ready(config).await?;
+    println!("config: {} — OK", ready.origin);
+    println!(
+        "account: {} ({:?})",
+        ready.config.yespo.base_url, ready.config.yespo.auth
+    );
+    let key = ready
+        .config
+        .yespo
+        .api_key
+        .as_ref()
+        .map_or("none".to_string(), |k| k.masked());
+    println!("API key: {key}");
+    let engine = LookupEngine::new(&ready.config)?;
+    if engine.sources().is_empty() {
+        anyhow::bail!(
+            "no enabled data sources in the configuration ({})",
+            ready.origin
+        );
+    }
+    // A test contact nobody has: the sources answer (empty) without touching real customers.
+    let probe = identify::identify("check@pos-recs.invalid", None, "380")?;
+    let results = engine.run(&probe).await;
+    print!("{}", report::check_table(&results));
+    Ok(if report::any_answered(&results) {
+        0
+    } else {
+        EXIT_NONE_ANSWERED
+    })
+}
+
+async fn run_demo_server(args: DemoArgs) -> anyhow::Result<u8> {
+    let options = DemoOptions {
+        latency: Duration::from_millis(args.latency_ms),
+        source_latency: args
+            .source_latency
+            .into_iter()
+            .map(|(id, ms)| (id, Duration::from_millis(ms)))
+            .collect(),
+        faults: args.fault.into_iter().collect(),
+        image_latency: Duration::from_millis(args.image_latency_ms),
+        required_key: args.require_key,
+        ..DemoOptions::default()
+    };
+    let server = DemoServer::start_on(args.port, options)
+        .await
+        .context("cannot start the demo server")?;
+    println!("demo server: {}", server.base_url());
+    println!(
+        "config for it:\n\n{}",
+        server.config().to_toml().unwrap_or_default()
+    );
+    std::io::stdout().flush().ok();
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    Ok(0)
+}
+
+fn run_gui(runtime: &tokio::runtime::Runtime, config: Option<PathBuf>) -> anyhow::Result<u8> {
+    let ready = runtime.block_on(ready(config))?;
+    pos_recs::ui::run(runtime, ready)?;
+    Ok(0)
+}

@@ -1,0 +1,163 @@
+//! Turning lookup results into what the CLI prints: the JSON document of
+//! the `lookup --json` contract, a readable text form, and `check`'s table.
+
+use serde::Serialize;
+
+use crate::identify::Identifier;
+use crate::lookup::SourceResult;
+use crate::money::format_price;
+use crate::yespo::Product;
+
+/// The `lookup --json` document.
+#[derive(Debug, Serialize)]
+pub struct LookupReport<'a> {
+    /// The customer, unmasked: this is the lookup's own output, not a log.
+    pub identifier: IdentifierJson<'a>,
+    /// Every enabled source, in configured order.
+    pub sources: Vec<SourceJson<'a>>,
+}
+
+/// `{"kind": "phone", "value": "380671234567"}`.
+#[derive(Debug, Serialize)]
+pub struct IdentifierJson<'a> {
+    /// `card`, `phone` or `email`.
+    pub kind: &'static str,
+    /// The normalised value.
+    pub value: &'a str,
+}
+
+/// One source in the JSON document.
+#[derive(Debug, Serialize)]
+pub struct SourceJson<'a> {
+    /// Data source id.
+    pub id: u64,
+    /// Configured title.
+    pub title: String,
+    /// `ok`, `error` or `timeout`.
+    pub status: &'static str,
+    /// Milliseconds from lookup start to this answer.
+    pub elapsed_ms: u64,
+    /// Why there are no products (absent when `ok`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Products, cut to `max_cards`.
+    pub products: &'a [Product],
+}
+
+impl<'a> LookupReport<'a> {
+    /// Builds the document from a finished lookup.
+    pub fn new(ident: &'a Identifier, results: &'a [SourceResult]) -> Self {
+        Self {
+            identifier: IdentifierJson {
+                kind: ident.kind().as_str(),
+                value: ident.value(),
+            },
+            sources: results
+                .iter()
+                .map(|r| SourceJson {
+                    id: r.source.id,
+                    title: r.source.display_title(),
+                    status: r.status(),
+                    elapsed_ms: r.elapsed.as_millis() as u64,
+                    error: r.outcome.as_ref().err().map(ToString::to_string),
+                    products: r.outcome.as_deref().unwrap_or(&[]),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// True when at least one source answered (exit status 0 rather than 3).
+pub fn any_answered(results: &[SourceResult]) -> bool {
+    results.iter().any(|r| r.outcome.is_ok())
+}
+
+/// A readable rendering for a terminal (identifier masked).
+pub fn text(ident: &Identifier, results: &[SourceResult], currency: &str) -> String {
+    let mut out = format!("Customer: {ident}\n");
+    for r in results {
+        let head = format!(
+            "\n{} (#{}, {})",
+            r.source.display_title(),
+            r.source.id,
+            r.source.kind.label()
+        );
+        let ms = r.elapsed.as_millis();
+        match &r.outcome {
+            Ok(products) if products.is_empty() => {
+                out.push_str(&format!(
+                    "{head} — no recommendations for this customer, {ms} ms\n"
+                ));
+            }
+            Ok(products) => {
+                out.push_str(&format!("{head} — {} products, {ms} ms\n", products.len()));
+                for p in products {
+                    out.push_str(&product_line(p, &r.source.show_tags, currency));
+                }
+            }
+            Err(e) => out.push_str(&format!(
+                "{head} — {}: {e} ({ms} ms)\n",
+                r.status().to_uppercase()
+            )),
+        }
+    }
+    out
+}
+
+fn product_line(p: &Product, show_tags: &[String], currency: &str) -> String {
+    let price = p
+        .price
+        .map_or_else(|| "no price".to_string(), |v| format_price(v, currency));
+    let old = p
+        .old_price
+        .map(|v| format!(" (was {})", format_price(v, currency)))
+        .unwrap_or_default();
+    let stock = match p.in_stock {
+        Some(true) => "in stock",
+        Some(false) => "OUT OF STOCK",
+        None => "stock unknown",
+    };
+    let tags: Vec<String> = show_tags
+        .iter()
+        .filter_map(|t| p.tags.get(t).map(|v| format!("{t}={}", tag_text(v))))
+        .collect();
+    format!(
+        "  {:<10} {}  {price}{old}  {stock}  {}\n",
+        p.id,
+        p.name,
+        tags.join(" ")
+    )
+}
+
+/// A tag value as short text: strings bare, lists joined with `/`.
+pub fn tag_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(tag_text).collect::<Vec<_>>().join("/"),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `check`'s table: one row per source with status, latency and products or reason.
+pub fn check_table(results: &[SourceResult]) -> String {
+    let mut out = format!(
+        "{:<8} {:<32} {:<8} {:>8}  {}\n",
+        "SOURCE", "TITLE", "STATUS", "MS", "RESULT"
+    );
+    for r in results {
+        let detail = match &r.outcome {
+            Ok(p) => format!("{} products", p.len()),
+            Err(e) => e.to_string(),
+        };
+        let title: String = r.source.display_title().chars().take(32).collect();
+        out.push_str(&format!(
+            "{:<8} {:<32} {:<8} {:>8}  {detail}\n",
+            r.source.id,
+            title,
+            r.status().to_uppercase(),
+            r.elapsed.as_millis()
+        ));
+    }
+    out
+}

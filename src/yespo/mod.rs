@@ -1,0 +1,230 @@
+//! The Yespo recommendations HTTP client. No UI in here.
+//!
+//! One [`Client`] per configuration: it holds a shared `reqwest::Client`
+//! (connection reuse across sources and lookups), the base URL, the API key
+//! and the field mapping, and answers "what does data source N recommend
+//! for this customer" with typed products or a [`SourceError`].
+
+pub mod error;
+pub mod model;
+pub mod token;
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tokio::time::Instant;
+
+use crate::config::{AuthMode, CardField, Config, ConfigError, check_base_url};
+use crate::identify::{Identifier, IdentifierKind};
+use crate::secret::ApiKey;
+pub use error::SourceError;
+pub use model::{FieldMap, Parsed, Product};
+
+/// Largest wait we accept from a `Retry-After` header before giving up.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// Talks to one Yespo account.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    api_key: Option<ApiKey>,
+    auth: AuthMode,
+    card_field: CardField,
+    max_body: usize,
+    timeout_ms: u64,
+    fields: FieldMap,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("api_key", &self.api_key)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds a client for a validated configuration. Refuses plain http to
+    /// non-loopback hosts before any connection is made.
+    pub fn new(config: &Config) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: "<config>".into(),
+            message,
+        };
+        let url = check_base_url(&config.yespo.base_url)
+            .map_err(|e| invalid(format!("[yespo] base_url: {e}")))?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("pos-recs/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_millis(config.yespo.timeout_ms.min(3000)))
+            .pool_idle_timeout(Duration::from_secs(60))
+            // A redirect must not take the key to plain http or elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| invalid(format!("cannot start HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base: url.as_str().trim_end_matches('/').to_string(),
+            api_key: config.yespo.api_key.clone(),
+            auth: config.yespo.auth,
+            card_field: config.yespo.card_identifies_as,
+            max_body: config.yespo.max_response_bytes,
+            timeout_ms: config.yespo.timeout_ms,
+            fields: FieldMap {
+                image_fields: config.display.image_field.0.clone(),
+                old_price_fields: config.display.old_price_field.0.clone(),
+            },
+        })
+    }
+
+    /// The configured auth mode.
+    pub fn auth_mode(&self) -> AuthMode {
+        self.auth
+    }
+
+    /// The contact parameter name and value for an identifier.
+    fn identity_param<'a>(&self, ident: &'a Identifier) -> (&'static str, &'a str) {
+        let name = match ident.kind() {
+            IdentifierKind::Card => self.card_field.param(),
+            IdentifierKind::Phone => "phone",
+            IdentifierKind::Email => "email",
+        };
+        (name, ident.value())
+    }
+
+    /// Asks one data source (v2 API) what to recommend, retrying once on
+    /// 429/502/503/504 when the wait fits before `deadline`.
+    pub async fn recommendations(
+        &self,
+        source_id: u64,
+        ident: &Identifier,
+        deadline: Instant,
+    ) -> Result<Parsed, SourceError> {
+        let url = format!("{}/v2/contacts/recoms/{source_id}", self.base);
+        let (param, value) = self.identity_param(ident);
+        let send = || {
+            let mut req = self.http.get(&url).query(&[(param, value)]);
+            if let Some(key) = &self.api_key {
+                req = req.basic_auth("pos-recs", Some(key.expose()));
+            }
+            req.header(reqwest::header::ACCEPT, "application/json")
+        };
+        let mut retried = false;
+        loop {
+            let response = send()
+                .send()
+                .await
+                .map_err(|e| SourceError::from_reqwest(e, self.timeout_ms))?;
+            match self.retry_wait(&response, retried, deadline) {
+                Some(wait) => {
+                    tracing::debug!(source_id, status = %response.status(), ?wait, "retrying once");
+                    drop(response);
+                    tokio::time::sleep(wait).await;
+                    retried = true;
+                }
+                None => return self.read_items(source_id, response).await,
+            }
+        }
+    }
+
+    /// How long to wait before the one retry, or `None` to take the answer as it is.
+    fn retry_wait(
+        &self,
+        response: &reqwest::Response,
+        retried: bool,
+        deadline: Instant,
+    ) -> Option<Duration> {
+        let status = response.status();
+        let retryable = matches!(status.as_u16(), 429 | 502 | 503 | 504);
+        if retried || !retryable {
+            return None;
+        }
+        let wait = retry_after(response)
+            .unwrap_or_else(|| jitter(Duration::from_millis(100), Duration::from_millis(300)));
+        if wait > MAX_RETRY_AFTER {
+            return None;
+        }
+        // Only retry when the wait leaves time for an answer.
+        (Instant::now() + wait + Duration::from_millis(50) < deadline).then_some(wait)
+    }
+
+    /// Maps the status and reads a size-capped body into products.
+    pub(crate) async fn read_items(
+        &self,
+        source_id: u64,
+        response: reqwest::Response,
+    ) -> Result<Parsed, SourceError> {
+        status_error(response.status(), source_id)?;
+        let body = read_capped(response, self.max_body, self.timeout_ms).await?;
+        model::parse_items(&body, &self.fields)
+    }
+
+    /// The shared HTTP client, base URL and key, for the token flow.
+    pub(crate) fn parts(&self) -> (&reqwest::Client, &str, Option<&ApiKey>) {
+        (&self.http, &self.base, self.api_key.as_ref())
+    }
+}
+
+/// Maps an HTTP status to the error a cashier should read (`Ok` for 2xx).
+pub(crate) fn status_error(status: StatusCode, source_id: u64) -> Result<(), SourceError> {
+    if status.is_success() {
+        return Ok(());
+    }
+    Err(match status.as_u16() {
+        400 => SourceError::BadRequest(source_id),
+        401 => SourceError::Unauthorized,
+        403 => SourceError::Forbidden,
+        404 => SourceError::NotFound(source_id),
+        429 => SourceError::RateLimited,
+        code => SourceError::Http {
+            status: code,
+            source_id,
+        },
+    })
+}
+
+/// Reads the body, refusing more than `cap` bytes (checked before and while reading).
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+    timeout_ms: u64,
+) -> Result<Vec<u8>, SourceError> {
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(SourceError::TooLarge(cap));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| SourceError::from_reqwest(e, timeout_ms))?
+    {
+        if body.len() + chunk.len() > cap {
+            return Err(SourceError::TooLarge(cap));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `Retry-After` in seconds, when present and numeric.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
+    let secs: f64 = value.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// A random duration in `[low, high)`: spreads retries of many tills apart.
+pub fn jitter(low: Duration, high: Duration) -> Duration {
+    let span = high.saturating_sub(low).as_millis().max(1) as u64;
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    low + Duration::from_millis(random % span)
+}

@@ -1,0 +1,349 @@
+//! The product item, parsed tolerantly from what real feeds send.
+//!
+//! The docs promise `id`, `name`, `url`, `price`, `descr`, `brand`,
+//! `category`, `isInStock` with fixed types; real feeds send numbers as
+//! strings, booleans as strings, single categories without a list and
+//! anything else they like. We accept all of that, keep every `tags_*` field,
+//! and skip only items that have no `id` or `name` (reporting why).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::error::SourceError;
+
+/// One recommended product, as the cashier screen and the CLI need it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Product {
+    /// Product id / SKU.
+    pub id: String,
+    /// Product name.
+    pub name: String,
+    /// Product page URL (empty when missing).
+    pub url: String,
+    /// Price, when the feed gave a readable one.
+    pub price: Option<f64>,
+    /// Old (pre-discount) price from the configured field.
+    pub old_price: Option<f64>,
+    /// Stock flag; `None` when the feed did not say.
+    pub in_stock: Option<bool>,
+    /// Brand (empty when missing).
+    pub brand: String,
+    /// Categories (empty when missing).
+    pub category: Vec<String>,
+    /// Description (empty when missing).
+    pub descr: String,
+    /// Image URL from the configured field(s).
+    pub image_url: Option<String>,
+    /// Every `tags_*` field, prefix removed, value as sent.
+    pub tags: BTreeMap<String, Value>,
+}
+
+/// Which item fields hold the image URL and the old price (from `[display]`).
+#[derive(Debug, Clone, Default)]
+pub struct FieldMap {
+    /// Candidates for the image URL; the first present wins.
+    pub image_fields: Vec<String>,
+    /// Candidates for the old price; the first readable wins.
+    pub old_price_fields: Vec<String>,
+}
+
+/// The result of parsing one answer: products plus why some items were skipped.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// Usable products, in the order sent.
+    pub products: Vec<Product>,
+    /// One line per skipped item (no personal data in them).
+    pub warnings: Vec<String>,
+}
+
+/// Parses an answer body: a JSON array of items.
+pub fn parse_items(body: &[u8], fields: &FieldMap) -> Result<Parsed, SourceError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| describe_bad_body(body, &e))?;
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Object(_) => {
+            return Err(SourceError::Decode(
+                "expected a list of products, got an object".into(),
+            ));
+        }
+        _ => return Err(SourceError::Decode("expected a list of products".into())),
+    };
+    let mut parsed = Parsed::default();
+    for (index, item) in items.into_iter().enumerate() {
+        match item {
+            Value::Object(map) => match product_from_map(map, fields) {
+                Ok(p) => parsed.products.push(p),
+                Err(why) => parsed
+                    .warnings
+                    .push(format!("item #{} skipped: {why}", index + 1)),
+            },
+            _ => parsed
+                .warnings
+                .push(format!("item #{} skipped: not an object", index + 1)),
+        }
+    }
+    Ok(parsed)
+}
+
+/// Builds a readable decode error without echoing the body (it may hold personal data).
+fn describe_bad_body(body: &[u8], err: &serde_json::Error) -> SourceError {
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    let what = match start.map(|i| body[i]) {
+        None => "an empty answer".to_string(),
+        Some(b'<') => "an HTML/XML page instead of JSON".to_string(),
+        Some(b'[' | b'{') => format!("malformed JSON ({})", json_problem(err)),
+        Some(_) => "plain text instead of JSON".to_string(),
+    };
+    SourceError::Decode(what)
+}
+
+/// A short word for what is wrong with malformed JSON.
+fn json_problem(err: &serde_json::Error) -> &'static str {
+    match err.classify() {
+        serde_json::error::Category::Eof => "cut off",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "wrong types",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+fn product_from_map(
+    mut map: Map<String, Value>,
+    fields: &FieldMap,
+) -> Result<Product, &'static str> {
+    let id = map
+        .get("id")
+        .and_then(scalar_string)
+        .filter(|s| !s.is_empty());
+    let Some(id) = id else {
+        return Err("no id");
+    };
+    let name = map
+        .get("name")
+        .and_then(scalar_string)
+        .filter(|s| !s.is_empty());
+    let Some(name) = name else {
+        return Err("no name");
+    };
+    let image_url = fields
+        .image_fields
+        .iter()
+        .find_map(|f| map.get(f).and_then(first_string))
+        .filter(|s| !s.is_empty());
+    let old_price = fields
+        .old_price_fields
+        .iter()
+        .find_map(|f| map.get(f).and_then(number));
+    let tags = map
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("tags_").map(|t| (t.to_string(), v.clone())))
+        .filter(|(k, _)| !k.is_empty())
+        .collect();
+    let mut take_string = |key: &str| {
+        map.remove(key)
+            .as_ref()
+            .and_then(scalar_string)
+            .unwrap_or_default()
+    };
+    Ok(Product {
+        id: clean(&id),
+        name: clean(&name),
+        url: take_string("url"),
+        brand: clean(&take_string("brand")),
+        descr: take_string("descr"),
+        price: map.get("price").and_then(number),
+        old_price,
+        in_stock: map.get("isInStock").and_then(stock_flag),
+        category: map.get("category").map(categories).unwrap_or_default(),
+        image_url,
+        tags,
+    })
+}
+
+/// A string or number as text; other types give `None`.
+fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A string, or the first string of an array.
+fn first_string(v: &Value) -> Option<String> {
+    match v {
+        Value::Array(a) => a.iter().find_map(scalar_string),
+        other => scalar_string(other),
+    }
+}
+
+/// A finite number from a number or a numeric string (`"1 299,50"` included).
+fn number(v: &Value) -> Option<f64> {
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => {
+            let cleaned: String = s
+                .trim()
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+                .map(|c| if c == ',' { '.' } else { c })
+                .collect();
+            cleaned.parse::<f64>().ok()
+        }
+        Value::Array(a) => a.first().and_then(number),
+        _ => None,
+    }?;
+    n.is_finite().then_some(n)
+}
+
+/// `isInStock` as 0/1, bool, or a string like `"1"`, `"true"`, `"yes"`.
+fn stock_flag(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_f64().map(|n| n > 0.0),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "y" | "instock" | "in_stock" | "in stock" => Some(true),
+            "0" | "false" | "no" | "n" | "outofstock" | "out_of_stock" | "out of stock" => {
+                Some(false)
+            }
+            other => other.parse::<f64>().ok().map(|n| n > 0.0),
+        },
+        _ => None,
+    }
+}
+
+/// `category` as a list, or a single string (or number) as a list of one.
+fn categories(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(scalar_string)
+            .map(|s| clean(&s))
+            .filter(|s| !s.is_empty())
+            .collect(),
+        other => scalar_string(other)
+            .map(|s| clean(&s))
+            .filter(|s| !s.is_empty())
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Removes control characters (hostile feeds use them to break layouts and terminals).
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields() -> FieldMap {
+        FieldMap {
+            image_fields: vec!["tags_picture".into(), "picture".into()],
+            old_price_fields: vec!["tags_oldprice".into()],
+        }
+    }
+
+    fn parse(v: Value) -> Parsed {
+        parse_items(v.to_string().as_bytes(), &fields()).unwrap()
+    }
+
+    #[test]
+    fn a_tidy_item_maps_every_field() {
+        let p = parse(json!([{
+            "id": "SKU-1", "name": "Linen shirt", "url": "https://shop/x", "price": 1299.0,
+            "descr": "Light", "brand": "Acme", "category": ["Men", "Shirts"], "isInStock": 1,
+            "tags_gender": "male", "tags_clear_size": ["M", "L"], "tags_oldprice": 1499,
+            "tags_picture": "https://shop/x.jpg", "currencyId": "UAH"
+        }]));
+        let p = &p.products[0];
+        assert_eq!(p.id, "SKU-1");
+        assert_eq!(p.price, Some(1299.0));
+        assert_eq!(p.old_price, Some(1499.0));
+        assert_eq!(p.in_stock, Some(true));
+        assert_eq!(p.category, ["Men", "Shirts"]);
+        assert_eq!(p.image_url.as_deref(), Some("https://shop/x.jpg"));
+        assert_eq!(p.tags["gender"], json!("male"));
+        assert_eq!(p.tags["clear_size"], json!(["M", "L"]));
+        assert_eq!(p.tags["oldprice"], json!(1499));
+        assert!(!p.tags.contains_key("currencyId"));
+    }
+
+    #[test]
+    fn ugly_real_world_items_are_accepted() {
+        let parsed = parse(json!([
+            {"id": 42, "name": "Socks", "price": "199.50", "isInStock": "0", "category": "Accessories"},
+            {"id": "a", "name": "Cap", "price": "1 299,00", "isInStock": true},
+            {"id": "b", "name": "Belt", "price": null, "isInStock": "yes", "category": null, "brand": 7},
+            {"id": "c", "name": "Bag", "isInStock": false, "tags_oldprice": "бла", "picture": ["https://i/1.png"]},
+            {"id": 1.5, "name": "Odd id", "price": 1e400}
+        ]));
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        let p = &parsed.products;
+        assert_eq!(p[0].id, "42");
+        assert_eq!(p[0].price, Some(199.5));
+        assert_eq!(p[0].in_stock, Some(false));
+        assert_eq!(p[0].category, ["Accessories"]);
+        assert_eq!(p[1].price, Some(1299.0));
+        assert_eq!(p[1].in_stock, Some(true));
+        assert_eq!(p[2].price, None);
+        assert_eq!(p[2].brand, "7");
+        assert_eq!(p[2].in_stock, Some(true));
+        assert_eq!(p[3].old_price, None);
+        assert_eq!(p[3].image_url.as_deref(), Some("https://i/1.png"));
+        assert_eq!(p[3].in_stock, Some(false));
+        assert_eq!(p[4].id, "1.5");
+        assert_eq!(p[4].url, "");
+        assert_eq!(p[4].in_stock, None);
+    }
+
+    #[test]
+    fn items_without_id_or_name_are_skipped_with_a_reason() {
+        let parsed = parse(json!([
+            {"name": "no id"}, {"id": "x"}, {"id": "", "name": "empty id"}, {"id": null, "name": "n"},
+            "string item", 17, {"id": "ok", "name": "Kept"}
+        ]));
+        assert_eq!(parsed.products.len(), 1);
+        assert_eq!(parsed.products[0].name, "Kept");
+        assert_eq!(parsed.warnings.len(), 6);
+        assert!(parsed.warnings[0].contains("#1") && parsed.warnings[0].contains("no id"));
+        assert!(parsed.warnings[1].contains("no name"));
+    }
+
+    #[test]
+    fn hostile_strings_lose_control_characters() {
+        let p = parse(json!([{"id": "x\u{1b}[2J", "name": "A\nB\u{0}C"}]));
+        assert_eq!(p.products[0].name, "A B C");
+        assert!(!p.products[0].id.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn non_json_bodies_get_a_readable_error() {
+        let err = |b: &[u8]| parse_items(b, &fields()).unwrap_err().to_string();
+        assert!(err(b"<html><body>502 Bad Gateway</body></html>").contains("HTML"));
+        assert!(err(b"").contains("empty"));
+        assert!(err(b"[{\"id\": 1, ").contains("cut off"));
+        assert!(err(b"Service Unavailable").contains("plain text"));
+        assert!(err(b"{\"error\": \"x\"}").contains("object"));
+    }
+
+    #[test]
+    fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
+        let deep = "[".repeat(100_000);
+        assert!(parse_items(deep.as_bytes(), &fields()).is_err());
+    }
+
+    #[test]
+    fn empty_array_means_no_recommendations() {
+        let parsed = parse(json!([]));
+        assert!(parsed.products.is_empty() && parsed.warnings.is_empty());
+    }
+}
