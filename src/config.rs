@@ -148,7 +148,7 @@ impl<'de> Deserialize<'de> for FieldList {
 }
 
 /// Recommendation algorithm of a data source (as set up in the Yespo account).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     /// Alternatives to out-of-stock products.

@@ -331,16 +331,14 @@ async fn answer(state: &AppState, id: u64, who: &str) -> Response {
             )
                 .into_response();
         }
-        Some(Fault::RateLimitOnce) => {
-            if lock(&state.rate_limited).insert(id) {
-                let mut r = json_error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("0"));
-                return r;
-            }
+        Some(Fault::RateLimitOnce) if lock(&state.rate_limited).insert(id) => {
+            let mut r = json_error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("0"));
+            return r;
         }
         Some(Fault::Empty) => return axum::Json(Value::Array(vec![])).into_response(),
-        None => {}
+        Some(Fault::RateLimitOnce) | None => {}
     }
     match state.feed.recommend(id, who, &state.base) {
         Some(items) => axum::Json(Value::Array(items)).into_response(),

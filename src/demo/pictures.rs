@@ -17,7 +17,7 @@ pub fn product_png(item: &Value) -> Result<Vec<u8>, image::ImageError> {
         .and_then(Value::as_str)
         .unwrap_or("grey");
     let category = match item.get("category") {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).last().unwrap_or(""),
+        Some(Value::Array(a)) => a.iter().rev().find_map(Value::as_str).unwrap_or(""),
         Some(Value::String(s)) => s.as_str(),
         _ => "",
     };
@@ -74,8 +74,7 @@ fn covers(shape: Shape, x: f32, y: f32) -> bool {
     match shape {
         Shape::Tshirt => {
             let body = in_rect(0.36, 0.22, 0.64, 0.85);
-            let sleeves = y >= 0.22
-                && y <= 0.45
+            let sleeves = (0.22..=0.45).contains(&y)
                 && ((x - 0.5).abs() - 0.14) < (0.45 - y) * 0.9 + 0.14
                 && (x - 0.5).abs() <= 0.3;
             let neck = in_ellipse(0.5, 0.22, 0.06, 0.05);
@@ -83,13 +82,12 @@ fn covers(shape: Shape, x: f32, y: f32) -> bool {
         }
         Shape::Dress => {
             let top = in_rect(0.42, 0.15, 0.58, 0.42);
-            let skirt = y >= 0.42 && y <= 0.88 && (x - 0.5).abs() <= 0.08 + (y - 0.42) * 0.38;
+            let skirt = (0.42..=0.88).contains(&y) && (x - 0.5).abs() <= 0.08 + (y - 0.42) * 0.38;
             top || skirt
         }
         Shape::Trousers => {
             let waist = in_rect(0.38, 0.14, 0.62, 0.26);
-            let legs = y >= 0.26
-                && y <= 0.88
+            let legs = (0.26..=0.88).contains(&y)
                 && (x - 0.5).abs() <= 0.12 + (y - 0.26) * 0.03
                 && (x - 0.5).abs() >= 0.015 + (y - 0.26) * 0.02;
             waist || legs
@@ -157,7 +155,10 @@ mod tests {
             let png = product_png(&item).unwrap();
             assert!(png.len() < 40_000, "{cat}: {} bytes", png.len());
             let img = image::load_from_memory(&png).unwrap().to_rgb8();
-            let navy_ish = img.pixels().filter(|p| p.0[2] > p.0[0] + 40).count();
+            let navy_ish = img
+                .pixels()
+                .filter(|p| u16::from(p.0[2]) > u16::from(p.0[0]) + 40)
+                .count();
             assert!(
                 navy_ish > 2_000,
                 "{cat}: silhouette too small ({navy_ish} px)"

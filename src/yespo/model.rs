@@ -284,7 +284,7 @@ mod tests {
             {"id": "a", "name": "Cap", "price": "1 299,00", "isInStock": true},
             {"id": "b", "name": "Belt", "price": null, "isInStock": "yes", "category": null, "brand": 7},
             {"id": "c", "name": "Bag", "isInStock": false, "tags_oldprice": "бла", "picture": ["https://i/1.png"]},
-            {"id": 1.5, "name": "Odd id", "price": 1e400}
+            {"id": 1.5, "name": "Odd id", "price": "1e400"}
         ]));
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let p = &parsed.products;
