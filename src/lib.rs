@@ -10,6 +10,7 @@
 pub mod config;
 pub mod demo;
 pub mod identify;
+pub mod images;
 pub mod logging;
 pub mod lookup;
 pub mod money;

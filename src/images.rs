@@ -1,0 +1,243 @@
+//! Product pictures: fetched with the shared HTTP client, decoded and
+//! downscaled on blocking worker threads (never the UI thread, never the
+//! async executor's core threads), kept in a bounded cache.
+//!
+//! The UI asks [`ImageLoader::get`] every frame; the first ask starts the
+//! download, later asks see `Loading`, then `Ready` or `Failed`. The same URL
+//! asked by several cards is downloaded once.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Cursor;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use image::{ImageReader, Limits};
+
+use crate::lookup::Wake;
+
+/// Largest picture body accepted.
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+/// Largest decoded dimensions accepted (guards against decompression bombs).
+pub const MAX_DIMENSION: u32 = 8192;
+/// Pictures are downscaled to fit this box (twice the card's 4:3 image box, for HiDPI).
+pub const THUMB_SIZE: (u32, u32) = (400, 300);
+/// Default cap on decoded pixels kept in memory.
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Decoded RGBA pixels ready for a texture.
+#[derive(Debug)]
+pub struct Picture {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// RGBA8, row-major.
+    pub rgba: Vec<u8>,
+}
+
+/// Where a picture is.
+#[derive(Debug, Clone)]
+pub enum ImageStatus {
+    /// Download or decoding under way.
+    Loading,
+    /// Ready to show.
+    Ready(Arc<Picture>),
+    /// Missing, broken or too large; the reason is logged, the card shows a neutral picture.
+    Failed(String),
+}
+
+struct Cache {
+    entries: HashMap<String, ImageStatus>,
+    /// Insertion order of ready pictures, oldest first, for eviction.
+    order: VecDeque<String>,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Cache {
+    fn insert(&mut self, url: String, status: ImageStatus) {
+        if let ImageStatus::Ready(p) = &status {
+            self.bytes += p.rgba.len();
+            self.order.push_back(url.clone());
+            while self.bytes > self.max_bytes {
+                let Some(old) = self.order.pop_front() else { break };
+                if let Some(ImageStatus::Ready(p)) = self.entries.remove(&old) {
+                    self.bytes -= p.rgba.len();
+                }
+            }
+        }
+        self.entries.insert(url, status);
+    }
+}
+
+/// Loads pictures in the background. Cheap to clone.
+#[derive(Clone)]
+pub struct ImageLoader {
+    http: reqwest::Client,
+    runtime: tokio::runtime::Handle,
+    cache: Arc<Mutex<Cache>>,
+    wake: Option<Wake>,
+}
+
+fn lock(cache: &Mutex<Cache>) -> MutexGuard<'_, Cache> {
+    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ImageLoader {
+    /// A loader spawning onto `runtime`; `wake` is called when a picture is ready.
+    pub fn new(runtime: tokio::runtime::Handle, wake: Option<Wake>, max_bytes: usize) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            runtime,
+            cache: Arc::new(Mutex::new(Cache {
+                entries: HashMap::new(),
+                order: VecDeque::new(),
+                bytes: 0,
+                max_bytes,
+            })),
+            wake,
+        }
+    }
+
+    /// The picture's status; starts loading it on first ask.
+    pub fn get(&self, url: &str) -> ImageStatus {
+        let mut cache = lock(&self.cache);
+        if let Some(status) = cache.entries.get(url) {
+            return status.clone();
+        }
+        cache.entries.insert(url.to_string(), ImageStatus::Loading);
+        drop(cache);
+        let this = self.clone();
+        let url = url.to_string();
+        self.runtime.spawn(async move {
+            let status = match this.fetch_and_decode(&url).await {
+                Ok(p) => ImageStatus::Ready(Arc::new(p)),
+                Err(why) => {
+                    tracing::info!("picture unavailable ({why})");
+                    ImageStatus::Failed(why)
+                }
+            };
+            lock(&this.cache).insert(url, status);
+            if let Some(wake) = &this.wake {
+                wake();
+            }
+        });
+        ImageStatus::Loading
+    }
+
+    /// Bytes of decoded pixels held.
+    pub fn cached_bytes(&self) -> usize {
+        lock(&self.cache).bytes
+    }
+
+    async fn fetch_and_decode(&self, url: &str) -> Result<Picture, String> {
+        let mut response = self.http.get(url).send().await.map_err(|e| e.without_url().to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("HTTP {}", response.status().as_u16()));
+        }
+        if response.content_length().is_some_and(|n| n > MAX_IMAGE_BYTES as u64) {
+            return Err("picture too large".into());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.without_url().to_string())? {
+            if body.len() + chunk.len() > MAX_IMAGE_BYTES {
+                return Err("picture too large".into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tokio::task::spawn_blocking(move || decode_thumbnail(&body))
+            .await
+            .map_err(|_| "decoder crashed".to_string())?
+    }
+}
+
+/// Decodes with size limits and downscales to [`THUMB_SIZE`]. Corrupt,
+/// unsupported or oversized pictures give an error, never a panic.
+pub fn decode_thumbnail(bytes: &[u8]) -> Result<Picture, String> {
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DIMENSION);
+    limits.max_image_height = Some(MAX_DIMENSION);
+    limits.max_alloc = Some(128 * 1024 * 1024);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| e.to_string())?;
+    let thumb = image.thumbnail(THUMB_SIZE.0, THUMB_SIZE.1).to_rgba8();
+    Ok(Picture {
+        width: thumb.width(),
+        height: thumb.height(),
+        rgba: thumb.into_raw(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 10, 10]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn pictures_are_downscaled_keeping_aspect() {
+        let p = decode_thumbnail(&png(1600, 800)).unwrap();
+        assert_eq!((p.width, p.height), (400, 200));
+        assert_eq!(p.rgba.len(), 400 * 200 * 4);
+    }
+
+    #[test]
+    fn corrupt_and_truncated_pictures_are_errors() {
+        assert!(decode_thumbnail(b"not an image at all").is_err());
+        let good = png(64, 64);
+        assert!(decode_thumbnail(&good[..good.len() / 2]).is_err());
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_before_allocating() {
+        // A 30000x30000 PNG header: tiny file, 3.6 GB if decoded.
+        let mut header = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&30000u32.to_be_bytes());
+        ihdr.extend_from_slice(&30000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        header.extend_from_slice(&(ihdr.len() as u32).to_be_bytes());
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend_from_slice(&ihdr);
+        let crc = crc32(&chunk);
+        header.extend_from_slice(&chunk);
+        header.extend_from_slice(&crc.to_be_bytes());
+        let err = decode_thumbnail(&header).unwrap_err();
+        assert!(err.to_lowercase().contains("limit") || err.contains("dimension"), "{err}");
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn cache_evicts_oldest_pictures_beyond_its_budget() {
+        let mut cache = Cache { entries: HashMap::new(), order: VecDeque::new(), bytes: 0, max_bytes: 1000 };
+        let pic = |n| ImageStatus::Ready(Arc::new(Picture { width: 1, height: 1, rgba: vec![0; n] }));
+        cache.insert("a".into(), pic(600));
+        cache.insert("b".into(), pic(600));
+        assert!(!cache.entries.contains_key("a"));
+        assert!(cache.entries.contains_key("b"));
+        assert_eq!(cache.bytes, 600);
+    }
+}

@@ -1,0 +1,253 @@
+//! The cashier window: owns the state, drains the lookup channel each frame,
+//! and lays out the lookup bar, the source sections and the status line.
+//! It never awaits: lookups run on the tokio runtime and come back through
+//! a channel, with `request_repaint` as the doorbell.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use crate::config::{Config, ConfigError, ConfigOrigin};
+use crate::demo::DemoServer;
+use crate::identify::{self, Identifier};
+use crate::images::{DEFAULT_CACHE_BYTES, ImageLoader};
+use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
+use crate::setup::Ready;
+use crate::yespo::Product;
+
+use super::lookup_bar::{BarAction, LookupBar};
+use super::session::Session;
+use super::textures::Textures;
+use super::{card, details, source_view, status_bar, theme};
+
+/// When sources last answered or failed for network reasons.
+#[derive(Debug, Default)]
+pub struct Connectivity {
+    /// Last successful answer.
+    pub last_success: Option<Instant>,
+    /// Last network failure and its message.
+    pub last_failure: Option<(Instant, String)>,
+}
+
+impl Connectivity {
+    /// True when the latest news is a network failure.
+    pub fn is_offline(&self) -> bool {
+        match (&self.last_failure, self.last_success) {
+            (Some((failed, _)), Some(ok)) => *failed > ok,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The product whose details are open, with the tags its section shows.
+pub struct OpenDetails {
+    /// The product.
+    pub product: Product,
+}
+
+/// The cashier screen.
+pub struct CashierApp {
+    runtime: tokio::runtime::Handle,
+    engine: LookupEngine,
+    config: Config,
+    origin: ConfigOrigin,
+    _demo: Option<DemoServer>,
+    wake: Wake,
+    events_tx: mpsc::UnboundedSender<LookupEvent>,
+    events_rx: mpsc::UnboundedReceiver<LookupEvent>,
+    next_generation: u64,
+    lookups: Vec<LookupHandle>,
+    /// The current customer's lookup, if any.
+    pub session: Option<Session>,
+    bar: LookupBar,
+    images: ImageLoader,
+    textures: Textures,
+    details: Option<OpenDetails>,
+    connectivity: Connectivity,
+}
+
+impl CashierApp {
+    /// Builds the app for a prepared configuration. `ctx` is used to wake
+    /// the UI when answers arrive; `runtime` runs the lookups.
+    pub fn new(ctx: &egui::Context, runtime: tokio::runtime::Handle, ready: Ready) -> Result<Self, ConfigError> {
+        theme::apply(ctx);
+        let engine = LookupEngine::new(&ready.config)?;
+        let repaint = ctx.clone();
+        let wake: Wake = Arc::new(move || repaint.request_repaint());
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let images = ImageLoader::new(runtime.clone(), Some(wake.clone()), DEFAULT_CACHE_BYTES);
+        Ok(Self {
+            runtime,
+            engine,
+            config: ready.config,
+            origin: ready.origin,
+            _demo: ready.demo,
+            wake,
+            events_tx,
+            events_rx,
+            next_generation: 1,
+            lookups: Vec::new(),
+            session: None,
+            bar: LookupBar::default(),
+            images,
+            textures: Textures::default(),
+            details: None,
+            connectivity: Connectivity::default(),
+        })
+    }
+
+    /// Drains finished answers into the session. Called before drawing.
+    pub fn poll(&mut self) {
+        while let Ok(event) = self.events_rx.try_recv() {
+            match &event.result.outcome {
+                Ok(_) => self.connectivity.last_success = Some(Instant::now()),
+                Err(e) if e.is_offline() => {
+                    self.connectivity.last_failure = Some((Instant::now(), e.to_string()));
+                }
+                Err(_) => {}
+            }
+            if let Some(session) = &mut self.session {
+                session.apply(event);
+            }
+        }
+        self.lookups.retain(|h| !h.is_finished());
+    }
+
+    /// Starts a lookup for `customer`, superseding any running one.
+    pub fn start_lookup(&mut self, customer: Identifier) {
+        // Cancel what is still running for the previous customer.
+        self.lookups.clear();
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        tracing::info!(%customer, generation, "lookup");
+        let handle = {
+            let _enter = self.runtime.enter();
+            self.engine
+                .spawn(generation, &customer, self.events_tx.clone(), Some(self.wake.clone()))
+        };
+        self.lookups.push(handle);
+        self.session = Some(Session::new(generation, customer, self.engine.sources()));
+        self.details = None;
+    }
+
+    /// Asks one section's source again for the current customer.
+    fn retry(&mut self, index: usize) {
+        let Some(session) = &mut self.session else { return };
+        session.retry(index);
+        session.finished_after = None;
+        let _enter = self.runtime.enter();
+        let handle = self.engine.spawn_sources(
+            session.generation,
+            &session.customer,
+            &[index],
+            self.events_tx.clone(),
+            Some(self.wake.clone()),
+        );
+        self.lookups.push(handle);
+    }
+
+    /// Clears the screen for the next customer.
+    pub fn clear(&mut self) {
+        self.lookups.clear();
+        self.session = None;
+        self.details = None;
+        self.bar.clear();
+    }
+
+    fn submit(&mut self) {
+        let raw = self.bar.input.clone();
+        let result = identify::identify(&raw, self.bar.forced, &self.config.yespo.default_country_code)
+            .and_then(|id| self.engine.check_identifier(&id).map(|()| id));
+        match result {
+            Ok(customer) => {
+                self.bar.message = None;
+                self.bar.input.clear();
+                self.start_lookup(customer);
+            }
+            Err(e) => self.bar.message = Some(e.to_string()),
+        }
+    }
+
+    /// Draws the whole window into `ui`.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        egui::Panel::top("lookup_bar").show(ui, |ui| {
+            let action = self.bar.ui(ui, &self.config, &self.origin, self.session.as_ref(), self.details.is_none());
+            match action {
+                BarAction::Submit => self.submit(),
+                BarAction::Clear => self.clear(),
+                BarAction::None => {}
+            }
+        });
+        egui::Panel::bottom("status_line").show(ui, |ui| {
+            status_bar::ui(ui, &self.origin, &self.config, &self.connectivity, self.session.as_ref());
+        });
+        let mut retry = None;
+        let mut open = None;
+        egui::CentralPanel::default().show(ui, |ui| {
+            let Some(session) = &self.session else {
+                source_view::welcome_ui(ui, self.origin == ConfigOrigin::Demo);
+                return;
+            };
+            let mut cards = card::CardContext {
+                images: &self.images,
+                textures: &mut self.textures,
+                currency: &self.config.display.currency,
+            };
+            egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+                for (index, section) in session.sections.iter().enumerate() {
+                    match source_view::section_ui(ui, section, &mut cards) {
+                        source_view::SectionAction::Retry => retry = Some(index),
+                        source_view::SectionAction::Open(p) => open = Some(p),
+                        source_view::SectionAction::None => {}
+                    }
+                }
+            });
+        });
+        if let Some(index) = retry {
+            self.retry(index);
+        }
+        if let Some(product) = open {
+            self.details = Some(OpenDetails { product });
+        }
+        if let Some(open) = &self.details {
+            let mut cards = card::CardContext {
+                images: &self.images,
+                textures: &mut self.textures,
+                currency: &self.config.display.currency,
+            };
+            if details::ui(&ctx, &open.product, &mut cards) {
+                self.details = None;
+            }
+        }
+        // Spinners and "time ago" labels need a slow tick while something is pending.
+        if self.session.as_ref().is_some_and(|s| !s.is_settled()) {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Number of decoded textures held (for tests and benches).
+    pub fn texture_count(&self) -> usize {
+        self.textures.len()
+    }
+
+    /// The latest network failure, if the app is offline.
+    pub fn offline_reason(&self) -> Option<&str> {
+        self.connectivity
+            .is_offline()
+            .then(|| self.connectivity.last_failure.as_ref().map(|(_, m)| m.as_str()))
+            .flatten()
+    }
+}
+
+impl eframe::App for CashierApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.poll();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

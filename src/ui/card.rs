@@ -1,0 +1,214 @@
+//! A product card: picture in a fixed 4:3 box, name clamped to two lines,
+//! price (old price struck through), stock badge with colour and text, and
+//! the tag attributes the manager chose. Fixed size, so placeholders and
+//! real cards take exactly the same space.
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, vec2};
+
+use crate::images::ImageLoader;
+use crate::money::format_price;
+use crate::report::tag_text;
+use crate::yespo::Product;
+
+use super::textures::{PictureState, Textures};
+use super::theme::*;
+
+/// What drawing a card needs besides the product.
+pub struct CardContext<'a> {
+    /// Picture loader.
+    pub images: &'a ImageLoader,
+    /// Texture cache.
+    pub textures: &'a mut Textures,
+    /// Currency code for prices.
+    pub currency: &'a str,
+}
+
+const TEXT: Color32 = Color32::from_gray(28);
+const WEAK_TEXT: Color32 = Color32::from_gray(96);
+
+/// Draws one card; clicking it (or Enter/Space when focused) reports a click.
+pub fn card_ui(ui: &mut egui::Ui, product: &Product, show_tags: &[String], cx: &mut CardContext<'_>) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(vec2(CARD_WIDTH, CARD_HEIGHT), Sense::click());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &product.name));
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let highlight = response.hovered() || response.has_focus();
+    let painter = ui.painter_at(rect.expand(2.0));
+    let stroke = if highlight {
+        Stroke::new(2.5, ui.visuals().selection.stroke.color.gamma_multiply(1.0))
+    } else {
+        Stroke::new(1.0, CARD_STROKE)
+    };
+    painter.rect(rect, 10.0, CARD_FILL, stroke, StrokeKind::Inside);
+
+    let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
+    let picture = match &product.image_url {
+        Some(url) => cx.textures.get(ui.ctx(), cx.images, url),
+        None => PictureState::Unavailable,
+    };
+    picture_ui(&painter, image_rect, &picture);
+
+    let inner_width = CARD_WIDTH - 2.0 * CARD_PADDING;
+    let mut y = image_rect.bottom() + 8.0;
+    let x = rect.left() + CARD_PADDING;
+    let name = clamped_galley(ui, &product.name, FontId::proportional(NAME_SIZE), TEXT, inner_width, 2);
+    painter.galley(Pos2::new(x, y), name, TEXT);
+    y += 2.0 * (NAME_SIZE + 4.0) + 4.0;
+
+    y += price_ui(&painter, Pos2::new(x, y), product, cx.currency) + 6.0;
+    y += stock_badge_ui(&painter, Pos2::new(x, y), product.in_stock) + 8.0;
+
+    for (label, value) in shown_tags(product, show_tags).into_iter().take(3) {
+        let line = clamped_galley(ui, &format!("{label}: {value}"), FontId::proportional(13.5), WEAK_TEXT, inner_width, 1);
+        painter.galley(Pos2::new(x, y), line, WEAK_TEXT);
+        y += 19.0;
+    }
+    response
+}
+
+/// A card-sized placeholder while the section's answer is on its way.
+pub fn placeholder_card_ui(ui: &mut egui::Ui) {
+    let (rect, _) = ui.allocate_exact_size(vec2(CARD_WIDTH, CARD_HEIGHT), Sense::hover());
+    if !ui.is_rect_visible(rect) {
+        return;
+    }
+    let painter = ui.painter();
+    painter.rect(rect, 10.0, CARD_FILL, Stroke::new(1.0, CARD_STROKE), StrokeKind::Inside);
+    let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
+    painter.rect_filled(image_rect, 6.0, PLACEHOLDER);
+    let x = rect.left() + CARD_PADDING;
+    let mut y = image_rect.bottom() + 10.0;
+    for width in [0.9, 0.6, 0.4, 0.35] {
+        let bar = Rect::from_min_size(Pos2::new(x, y), vec2(IMAGE_BOX.x * width, 14.0));
+        painter.rect_filled(bar, 4.0, PLACEHOLDER);
+        y += 28.0;
+    }
+}
+
+/// Draws a picture fitted into `rect`, a placeholder while loading, or a
+/// neutral "no picture" box.
+pub fn picture_ui(painter: &egui::Painter, rect: Rect, picture: &PictureState) {
+    match picture {
+        PictureState::Loading => {
+            painter.rect_filled(rect, 6.0, PLACEHOLDER);
+        }
+        PictureState::Unavailable => {
+            painter.rect_filled(rect, 6.0, NO_PICTURE);
+            let icon = Rect::from_center_size(rect.center() - vec2(0.0, 10.0), vec2(44.0, 34.0));
+            painter.rect_stroke(icon, 4.0, Stroke::new(2.0, Color32::from_gray(170)), StrokeKind::Inside);
+            painter.circle_filled(icon.center() + vec2(-8.0, -5.0), 4.0, Color32::from_gray(170));
+            painter.text(
+                rect.center() + vec2(0.0, 24.0),
+                Align2::CENTER_CENTER,
+                "No picture",
+                FontId::proportional(12.5),
+                Color32::from_gray(120),
+            );
+        }
+        PictureState::Ready(texture) => {
+            painter.rect_filled(rect, 6.0, Color32::WHITE);
+            let size = texture.size_vec2();
+            let scale = (rect.width() / size.x).min(rect.height() / size.y);
+            let fitted = Rect::from_center_size(rect.center(), size * scale);
+            let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+            painter.image(texture.id(), fitted, uv, Color32::WHITE);
+        }
+    }
+}
+
+/// Text laid out to at most `rows` lines, ending in `…` when cut.
+fn clamped_galley(
+    ui: &egui::Ui,
+    text: &str,
+    font: FontId,
+    color: Color32,
+    width: f32,
+    rows: usize,
+) -> std::sync::Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::single_section(text.to_string(), egui::TextFormat::simple(font, color));
+    job.wrap = egui::text::TextWrapping {
+        max_width: width,
+        max_rows: rows,
+        break_anywhere: false,
+        overflow_character: Some('…'),
+    };
+    ui.painter().layout_job(job)
+}
+
+/// Price (and struck-through old price); returns the height used.
+fn price_ui(painter: &egui::Painter, at: Pos2, product: &Product, currency: &str) -> f32 {
+    let Some(price) = product.price else {
+        painter.text(at, Align2::LEFT_TOP, "Price on request", FontId::proportional(15.0), WEAK_TEXT);
+        return 22.0;
+    };
+    let price_rect = painter.text(
+        at,
+        Align2::LEFT_TOP,
+        format_price(price, currency),
+        FontId::proportional(PRICE_SIZE),
+        TEXT,
+    );
+    if let Some(old) = product.old_price.filter(|old| *old > price) {
+        let old_at = Pos2::new(price_rect.right() + 8.0, at.y + 5.0);
+        let old_rect = painter.text(
+            old_at,
+            Align2::LEFT_TOP,
+            format_price(old, currency),
+            FontId::proportional(13.0),
+            WEAK_TEXT,
+        );
+        let mid = old_rect.center().y;
+        painter.line_segment(
+            [Pos2::new(old_rect.left(), mid), Pos2::new(old_rect.right(), mid)],
+            Stroke::new(1.2, WEAK_TEXT),
+        );
+    }
+    price_rect.height().max(24.0)
+}
+
+/// Text and colour of the stock badge.
+pub fn stock_label(in_stock: Option<bool>) -> (&'static str, Color32) {
+    match in_stock {
+        Some(true) => ("In stock", IN_STOCK),
+        Some(false) => ("Out of stock", OUT_OF_STOCK),
+        None => ("Stock unknown", STOCK_UNKNOWN),
+    }
+}
+
+/// The stock badge; returns the height used.
+fn stock_badge_ui(painter: &egui::Painter, at: Pos2, in_stock: Option<bool>) -> f32 {
+    let (text, color) = stock_label(in_stock);
+    let galley = painter.layout_no_wrap(text.to_string(), FontId::proportional(13.5), Color32::WHITE);
+    let rect = Rect::from_min_size(at, galley.size() + vec2(16.0, 8.0));
+    painter.rect_filled(rect, 12.0, color);
+    painter.galley(at + vec2(8.0, 4.0), galley, Color32::WHITE);
+    rect.height()
+}
+
+/// The selected tags present on the product, as (label, value) pairs.
+pub fn shown_tags(product: &Product, show_tags: &[String]) -> Vec<(String, String)> {
+    show_tags
+        .iter()
+        .filter_map(|name| {
+            let value = tag_text(product.tags.get(name)?);
+            (!value.is_empty()).then(|| (tag_label(name), value))
+        })
+        .collect()
+}
+
+/// A readable label for a tag name: `clear_size` → `Size`.
+pub fn tag_label(name: &str) -> String {
+    match name {
+        "clear_size" | "universal_size" | "size" => "Size".into(),
+        "color" | "colour" => "Colour".into(),
+        other => {
+            let spaced = other.replace('_', " ");
+            let mut chars = spaced.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Product details: big picture, description, brand, categories, every
+//! tag, the product URL with a QR code the customer can scan, and the SKU
+//! with a copy button. Esc or "Close" returns to the cards.
+
+use egui::{Color32, RichText, Sense, vec2};
+
+use crate::money::format_price;
+use crate::report::tag_text;
+use crate::yespo::Product;
+
+use super::card::{self, CardContext, stock_label};
+use super::theme;
+
+/// Title of the details dialog's close button (tests find it by this).
+pub const CLOSE_LABEL: &str = "Close details";
+
+/// Draws the details dialog; returns true when it should close.
+pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> bool {
+    let mut close = false;
+    let modal = egui::Modal::new(egui::Id::unique("product_details")).show(ctx, |ui| {
+        ui.set_width(760.0_f32.min(ctx.content_rect().width() - 40.0));
+        ui.horizontal_top(|ui| {
+            let (rect, _) = ui.allocate_exact_size(vec2(320.0, 240.0), Sense::hover());
+            let picture = match &product.image_url {
+                Some(url) => cx.textures.get(ctx, cx.images, url),
+                None => super::textures::PictureState::Unavailable,
+            };
+            card::picture_ui(ui.painter(), rect, &picture);
+            ui.vertical(|ui| {
+                ui.label(RichText::new(&product.name).size(22.0).strong());
+                if let Some(price) = product.price {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(format_price(price, cx.currency)).size(26.0).strong());
+                        if let Some(old) = product.old_price.filter(|o| *o > price) {
+                            ui.label(RichText::new(format_price(old, cx.currency)).strikethrough().weak());
+                            ui.label(RichText::new(format!("save {}", format_price(old - price, cx.currency))).color(theme::IN_STOCK));
+                        }
+                    });
+                }
+                let (stock, color) = stock_label(product.in_stock);
+                ui.label(RichText::new(stock).color(color).strong());
+                if !product.brand.is_empty() {
+                    ui.label(format!("Brand: {}", product.brand));
+                }
+                if !product.category.is_empty() {
+                    ui.label(format!("Category: {}", product.category.join(" › ")));
+                }
+                ui.horizontal(|ui| {
+                    ui.label(format!("SKU: {}", product.id));
+                    if ui.add(egui::Button::new("Copy SKU").min_size(vec2(0.0, theme::TOUCH))).clicked() {
+                        ui.ctx().copy_text(product.id.clone());
+                    }
+                });
+            });
+            if !product.url.is_empty() {
+                qr_ui(ui, &product.url);
+            }
+        });
+        if !product.url.is_empty() {
+            ui.hyperlink_to(&product.url, &product.url);
+        }
+        if !product.descr.is_empty() {
+            ui.add_space(6.0);
+            ui.label(&product.descr);
+        }
+        if !product.tags.is_empty() {
+            ui.add_space(6.0);
+            egui::Grid::new("all_tags").striped(true).show(ui, |ui| {
+                for (name, value) in &product.tags {
+                    ui.label(RichText::new(card::tag_label(name)).strong());
+                    ui.label(tag_text(value));
+                    ui.end_row();
+                }
+            });
+        }
+        ui.add_space(8.0);
+        if ui.add(egui::Button::new(CLOSE_LABEL).min_size(vec2(140.0, theme::TOUCH))).clicked() {
+            close = true;
+        }
+    });
+    close || modal.should_close()
+}
+
+/// A QR code of `url`, drawn as squares (no image round-trip).
+fn qr_ui(ui: &mut egui::Ui, url: &str) {
+    let Ok(code) = qrcode::QrCode::new(url.as_bytes()) else {
+        return;
+    };
+    let width = code.width();
+    let colors = code.to_colors();
+    let quiet = 2;
+    let cells = width + 2 * quiet;
+    let side = 170.0;
+    let (rect, response) = ui.allocate_exact_size(vec2(side, side), Sense::hover());
+    response.on_hover_text("Scan to open the product page");
+    let cell = side / cells as f32;
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, Color32::WHITE);
+    for (i, color) in colors.iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            let (x, y) = ((i % width + quiet) as f32, (i / width + quiet) as f32);
+            let min = rect.min + vec2(x * cell, y * cell);
+            painter.rect_filled(egui::Rect::from_min_size(min, vec2(cell, cell)), 0.0, Color32::BLACK);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! What the screen shows for the current customer, independent of drawing:
+//! one state per source section, updated from lookup events, with answers
+//! of older lookups refused.
+
+use std::time::{Duration, Instant};
+
+use crate::config::SourceConfig;
+use crate::identify::Identifier;
+use crate::lookup::LookupEvent;
+use crate::yespo::{Product, SourceError};
+
+/// The state of one source section.
+#[derive(Debug, Clone)]
+pub enum SectionState {
+    /// Asked, no answer yet.
+    Pending {
+        /// When the request started (a spinner appears only after a moment).
+        since: Instant,
+    },
+    /// Answered with products (possibly none).
+    Loaded {
+        /// The products, cut to `max_cards`.
+        products: Vec<Product>,
+        /// How long the answer took.
+        elapsed: Duration,
+    },
+    /// Failed; the section shows why and offers Retry.
+    Failed {
+        /// Why.
+        error: SourceError,
+        /// How long until it failed.
+        elapsed: Duration,
+    },
+}
+
+/// One section: a configured source and its state.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The configured source.
+    pub source: SourceConfig,
+    /// Its state in this lookup.
+    pub state: SectionState,
+}
+
+/// One customer's lookup as the screen shows it.
+#[derive(Debug)]
+pub struct Session {
+    /// Lookup generation; events of other generations are refused.
+    pub generation: u64,
+    /// The customer (shown masked).
+    pub customer: Identifier,
+    /// When the lookup started.
+    pub started: Instant,
+    /// Time until the last section settled, once all have.
+    pub finished_after: Option<Duration>,
+    /// One section per enabled source, in configured order.
+    pub sections: Vec<Section>,
+}
+
+impl Session {
+    /// A new lookup: every section pending.
+    pub fn new(generation: u64, customer: Identifier, sources: &[SourceConfig]) -> Self {
+        let started = Instant::now();
+        Self {
+            generation,
+            customer,
+            started,
+            finished_after: None,
+            sections: sources
+                .iter()
+                .map(|s| Section {
+                    source: s.clone(),
+                    state: SectionState::Pending { since: started },
+                })
+                .collect(),
+        }
+    }
+
+    /// Applies an answer. Returns `false` (and changes nothing) when it
+    /// belongs to another lookup: one customer's cards never appear under
+    /// the next customer.
+    pub fn apply(&mut self, event: LookupEvent) -> bool {
+        if event.generation != self.generation {
+            return false;
+        }
+        let r = event.result;
+        let Some(section) = self.sections.get_mut(r.index) else {
+            return false;
+        };
+        if section.source.id != r.source.id {
+            return false;
+        }
+        section.state = match r.outcome {
+            Ok(products) => SectionState::Loaded {
+                products,
+                elapsed: r.elapsed,
+            },
+            Err(error) => SectionState::Failed {
+                error,
+                elapsed: r.elapsed,
+            },
+        };
+        if self.finished_after.is_none() && self.is_settled() {
+            self.finished_after = Some(self.started.elapsed());
+        }
+        true
+    }
+
+    /// Marks a section pending again (its Retry button was pressed).
+    pub fn retry(&mut self, index: usize) {
+        if let Some(section) = self.sections.get_mut(index) {
+            section.state = SectionState::Pending { since: Instant::now() };
+        }
+    }
+
+    /// True when no section is pending.
+    pub fn is_settled(&self) -> bool {
+        self.sections
+            .iter()
+            .all(|s| !matches!(s.state, SectionState::Pending { .. }))
+    }
+
+    /// Total products on screen.
+    pub fn product_count(&self) -> usize {
+        self.sections
+            .iter()
+            .map(|s| match &s.state {
+                SectionState::Loaded { products, .. } => products.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identify::identify;
+    use crate::lookup::SourceResult;
+
+    fn sources() -> Vec<SourceConfig> {
+        vec![
+            SourceConfig { id: 1, ..Default::default() },
+            SourceConfig { id: 2, ..Default::default() },
+        ]
+    }
+
+    fn event(generation: u64, index: usize, id: u64, outcome: Result<Vec<Product>, SourceError>) -> LookupEvent {
+        LookupEvent {
+            generation,
+            result: SourceResult {
+                index,
+                source: SourceConfig { id, ..Default::default() },
+                elapsed: Duration::from_millis(5),
+                outcome,
+                warnings: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn answers_of_an_older_lookup_are_refused() {
+        let who = identify("0671234567", None, "380").unwrap();
+        let mut s = Session::new(2, who, &sources());
+        assert!(!s.apply(event(1, 0, 1, Ok(vec![]))));
+        assert!(matches!(s.sections[0].state, SectionState::Pending { .. }));
+        assert!(s.apply(event(2, 0, 1, Ok(vec![]))));
+        assert!(matches!(s.sections[0].state, SectionState::Loaded { .. }));
+    }
+
+    #[test]
+    fn settles_when_every_section_answered() {
+        let who = identify("0671234567", None, "380").unwrap();
+        let mut s = Session::new(1, who, &sources());
+        s.apply(event(1, 1, 2, Err(SourceError::Timeout(10))));
+        assert!(!s.is_settled() && s.finished_after.is_none());
+        s.apply(event(1, 0, 1, Ok(vec![])));
+        assert!(s.is_settled() && s.finished_after.is_some());
+        s.retry(1);
+        assert!(!s.is_settled());
+        assert!(!s.apply(event(1, 5, 9, Ok(vec![]))), "unknown index refused");
+    }
+}

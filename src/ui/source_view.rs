@@ -1,0 +1,141 @@
+//! One section per data source: title and kind, its own status (spinner,
+//! error with Retry, "no recommendations"), and its cards wrapped to the
+//! window width. Rows outside the visible area are only allocated, not
+//! drawn, so long lists stay cheap.
+
+use egui::{RichText, vec2};
+
+use crate::yespo::Product;
+
+use super::card::{self, CardContext};
+use super::session::{Section, SectionState};
+use super::theme;
+
+/// What the cashier did in a section.
+pub enum SectionAction {
+    /// Nothing.
+    None,
+    /// Asked this source again.
+    Retry,
+    /// Opened a product's details.
+    Open(Product),
+}
+
+/// At most this many placeholder rows while a section is pending.
+const MAX_PLACEHOLDER_ROWS: usize = 1;
+
+/// Draws a section.
+pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>) -> SectionAction {
+    let mut action = SectionAction::None;
+    let title = section.source.display_title();
+    ui.add_space(10.0);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(&title).size(theme::SECTION_TITLE_SIZE).strong());
+        ui.label(RichText::new(section.source.kind.label()).weak());
+        match &section.state {
+            SectionState::Pending { since } => {
+                if since.elapsed().as_millis() >= theme::SPINNER_DELAY_MS {
+                    ui.add(egui::Spinner::new().size(18.0));
+                    ui.label(RichText::new("loading…").weak());
+                }
+            }
+            SectionState::Loaded { products, elapsed } => {
+                ui.label(RichText::new(format!("{} · {} ms", count_text(products.len()), elapsed.as_millis())).weak());
+            }
+            SectionState::Failed { .. } => {}
+        }
+    });
+    let columns = columns_for(ui.available_width());
+    match &section.state {
+        SectionState::Pending { .. } => {
+            let count = section.source.max_cards.min(columns * MAX_PLACEHOLDER_ROWS).max(1);
+            grid_ui(ui, count, columns, |ui, _| card::placeholder_card_ui(ui));
+        }
+        SectionState::Loaded { products, .. } if products.is_empty() => {
+            message_ui(ui, "No recommendations for this customer from this source.", false);
+        }
+        SectionState::Loaded { products, .. } => {
+            grid_ui(ui, products.len(), columns, |ui, i| {
+                let response = card::card_ui(ui, &products[i], &section.source.show_tags, cx);
+                if response.clicked() {
+                    action = SectionAction::Open(products[i].clone());
+                }
+            });
+        }
+        SectionState::Failed { error, .. } => {
+            ui.horizontal(|ui| {
+                let text = format!("{title}: {error}");
+                ui.label(RichText::new(text).color(theme::ERROR).strong());
+                let retry = egui::Button::new(format!("Retry {title}")).min_size(vec2(0.0, theme::TOUCH));
+                if ui.add(retry).clicked() {
+                    action = SectionAction::Retry;
+                }
+            });
+        }
+    }
+    ui.add_space(6.0);
+    ui.separator();
+    action
+}
+
+fn count_text(n: usize) -> String {
+    match n {
+        1 => "1 product".into(),
+        n => format!("{n} products"),
+    }
+}
+
+/// How many cards fit side by side.
+pub fn columns_for(width: f32) -> usize {
+    (((width + theme::CARD_GAP) / (theme::CARD_WIDTH + theme::CARD_GAP)).floor() as usize).max(1)
+}
+
+/// Lays `count` items out in rows of `columns`; rows outside the clip
+/// rectangle are allocated without drawing.
+fn grid_ui(ui: &mut egui::Ui, count: usize, columns: usize, mut item: impl FnMut(&mut egui::Ui, usize)) {
+    let row_size = vec2(
+        columns as f32 * (theme::CARD_WIDTH + theme::CARD_GAP),
+        theme::CARD_HEIGHT,
+    );
+    for row_start in (0..count).step_by(columns) {
+        let (row_rect, _) = ui.allocate_exact_size(row_size, egui::Sense::hover());
+        if !ui.is_rect_visible(row_rect) {
+            ui.add_space(theme::CARD_GAP - ui.spacing().item_spacing.y);
+            continue;
+        }
+        let mut row_ui = ui.new_child(
+            egui::UiBuilder::new()
+                .max_rect(row_rect)
+                .layout(egui::Layout::left_to_right(egui::Align::Min)),
+        );
+        row_ui.spacing_mut().item_spacing.x = theme::CARD_GAP;
+        for i in row_start..(row_start + columns).min(count) {
+            item(&mut row_ui, i);
+        }
+        ui.add_space(theme::CARD_GAP - ui.spacing().item_spacing.y);
+    }
+}
+
+fn message_ui(ui: &mut egui::Ui, text: &str, error: bool) {
+    let color = if error { theme::ERROR } else { ui.visuals().weak_text_color() };
+    ui.add_space(4.0);
+    ui.label(RichText::new(text).size(16.0).color(color));
+}
+
+/// What the screen shows before the first customer.
+pub fn welcome_ui(ui: &mut egui::Ui, demo: bool) {
+    ui.add_space(60.0);
+    ui.vertical_centered(|ui| {
+        ui.label(RichText::new("Scan the customer's card, or type their phone or email").size(24.0).strong());
+        ui.add_space(8.0);
+        ui.label(RichText::new("Press Enter to see what to offer. Esc clears for the next customer.").size(16.0).weak());
+        if demo {
+            ui.add_space(20.0);
+            ui.label(
+                RichText::new("Demo shop: try 067 123 4567, card 2000123456789, or olena@example.com")
+                    .size(16.0)
+                    .color(theme::DEMO),
+            );
+        }
+    });
+}

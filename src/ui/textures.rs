@@ -1,0 +1,62 @@
+//! GPU textures for decoded pictures, created once per URL and bounded.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::images::{ImageLoader, ImageStatus};
+
+/// Most textures kept; the oldest are dropped (and re-made from the
+/// decoded cache if needed again).
+const MAX_TEXTURES: usize = 512;
+
+/// What a card can draw for its picture.
+pub enum PictureState {
+    /// Still loading: draw a placeholder.
+    Loading,
+    /// Ready.
+    Ready(egui::TextureHandle),
+    /// Missing or broken: draw the neutral picture.
+    Unavailable,
+}
+
+/// Texture cache keyed by image URL.
+#[derive(Default)]
+pub struct Textures {
+    by_url: HashMap<String, egui::TextureHandle>,
+    order: VecDeque<String>,
+}
+
+impl Textures {
+    /// The picture for `url`, uploading it as a texture when its pixels are ready.
+    pub fn get(&mut self, ctx: &egui::Context, images: &ImageLoader, url: &str) -> PictureState {
+        if let Some(t) = self.by_url.get(url) {
+            return PictureState::Ready(t.clone());
+        }
+        match images.get(url) {
+            ImageStatus::Loading => PictureState::Loading,
+            ImageStatus::Failed(_) => PictureState::Unavailable,
+            ImageStatus::Ready(pic) => {
+                let size = [pic.width as usize, pic.height as usize];
+                let image = egui::ColorImage::from_rgba_unmultiplied(size, &pic.rgba);
+                let texture = ctx.load_texture(url, image, egui::TextureOptions::LINEAR);
+                self.by_url.insert(url.to_string(), texture.clone());
+                self.order.push_back(url.to_string());
+                while self.order.len() > MAX_TEXTURES {
+                    if let Some(old) = self.order.pop_front() {
+                        self.by_url.remove(&old);
+                    }
+                }
+                PictureState::Ready(texture)
+            }
+        }
+    }
+
+    /// Number of textures held.
+    pub fn len(&self) -> usize {
+        self.by_url.len()
+    }
+
+    /// True when no texture is held.
+    pub fn is_empty(&self) -> bool {
+        self.by_url.is_empty()
+    }
+}

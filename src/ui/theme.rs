@@ -1,0 +1,66 @@
+//! Design tokens: sizes, colours and text sizes in one place.
+
+use egui::{Color32, Vec2};
+
+/// Card width (cards never get narrower than this).
+pub const CARD_WIDTH: f32 = 210.0;
+/// Card height, fixed so placeholders and real cards take the same space.
+pub const CARD_HEIGHT: f32 = 352.0;
+/// The 4:3 picture box at the top of a card.
+pub const IMAGE_BOX: Vec2 = Vec2::new(CARD_WIDTH - 2.0 * CARD_PADDING, (CARD_WIDTH - 2.0 * CARD_PADDING) * 0.75);
+/// Inner padding of a card.
+pub const CARD_PADDING: f32 = 10.0;
+/// Gap between cards.
+pub const CARD_GAP: f32 = 12.0;
+/// Smallest touch target.
+pub const TOUCH: f32 = 44.0;
+/// Delay before a pending section shows a spinner (fast answers never flicker).
+pub const SPINNER_DELAY_MS: u128 = 300;
+
+/// Product name text size.
+pub const NAME_SIZE: f32 = 15.0;
+/// Price text size.
+pub const PRICE_SIZE: f32 = 20.0;
+/// Section title text size.
+pub const SECTION_TITLE_SIZE: f32 = 20.0;
+/// Lookup input text size.
+pub const INPUT_SIZE: f32 = 24.0;
+
+/// "In stock" badge (green, with text).
+pub const IN_STOCK: Color32 = Color32::from_rgb(22, 120, 60);
+/// "Out of stock" badge (red, with text).
+pub const OUT_OF_STOCK: Color32 = Color32::from_rgb(176, 32, 40);
+/// Stock unknown.
+pub const STOCK_UNKNOWN: Color32 = Color32::from_rgb(100, 100, 110);
+/// Error text.
+pub const ERROR: Color32 = Color32::from_rgb(190, 30, 40);
+/// "Demo data" label.
+pub const DEMO: Color32 = Color32::from_rgb(180, 100, 0);
+/// Placeholder fill (loading cards and pictures).
+pub const PLACEHOLDER: Color32 = Color32::from_gray(226);
+/// Neutral picture for missing/broken images.
+pub const NO_PICTURE: Color32 = Color32::from_gray(236);
+/// Card background.
+pub const CARD_FILL: Color32 = Color32::WHITE;
+/// Card border.
+pub const CARD_STROKE: Color32 = Color32::from_gray(210);
+
+/// Applies the app's base style (larger text and touch-friendly spacing).
+pub fn apply(ctx: &egui::Context) {
+    ctx.global_style_mut(|style| {
+        style.spacing.interact_size.y = 32.0;
+        style.spacing.button_padding = egui::vec2(12.0, 8.0);
+        style.spacing.item_spacing = egui::vec2(8.0, 8.0);
+        for (text_style, size) in [
+            (egui::TextStyle::Body, 15.0),
+            (egui::TextStyle::Button, 16.0),
+            (egui::TextStyle::Small, 12.5),
+            (egui::TextStyle::Heading, 22.0),
+        ] {
+            if let Some(font) = style.text_styles.get_mut(&text_style) {
+                font.size = size;
+            }
+        }
+    });
+    ctx.set_theme(egui::Theme::Light);
+}
