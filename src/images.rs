@@ -60,7 +60,9 @@ impl Cache {
             self.bytes += p.rgba.len();
             self.order.push_back(url.clone());
             while self.bytes > self.max_bytes {
-                let Some(old) = self.order.pop_front() else { break };
+                let Some(old) = self.order.pop_front() else {
+                    break;
+                };
                 if let Some(ImageStatus::Ready(p)) = self.entries.remove(&old) {
                     self.bytes -= p.rgba.len();
                 }
@@ -80,7 +82,9 @@ pub struct ImageLoader {
 }
 
 fn lock(cache: &Mutex<Cache>) -> MutexGuard<'_, Cache> {
-    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl ImageLoader {
@@ -136,15 +140,27 @@ impl ImageLoader {
     }
 
     async fn fetch_and_decode(&self, url: &str) -> Result<Picture, String> {
-        let mut response = self.http.get(url).send().await.map_err(|e| e.without_url().to_string())?;
+        let mut response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| e.without_url().to_string())?;
         if !response.status().is_success() {
             return Err(format!("HTTP {}", response.status().as_u16()));
         }
-        if response.content_length().is_some_and(|n| n > MAX_IMAGE_BYTES as u64) {
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_IMAGE_BYTES as u64)
+        {
             return Err("picture too large".into());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| e.without_url().to_string())? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| e.without_url().to_string())?
+        {
             if body.len() + chunk.len() > MAX_IMAGE_BYTES {
                 return Err("picture too large".into());
             }
@@ -216,7 +232,10 @@ mod tests {
         header.extend_from_slice(&chunk);
         header.extend_from_slice(&crc.to_be_bytes());
         let err = decode_thumbnail(&header).unwrap_err();
-        assert!(err.to_lowercase().contains("limit") || err.contains("dimension"), "{err}");
+        assert!(
+            err.to_lowercase().contains("limit") || err.contains("dimension"),
+            "{err}"
+        );
     }
 
     fn crc32(data: &[u8]) -> u32 {
@@ -224,7 +243,11 @@ mod tests {
         for &b in data {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -232,8 +255,19 @@ mod tests {
 
     #[test]
     fn cache_evicts_oldest_pictures_beyond_its_budget() {
-        let mut cache = Cache { entries: HashMap::new(), order: VecDeque::new(), bytes: 0, max_bytes: 1000 };
-        let pic = |n| ImageStatus::Ready(Arc::new(Picture { width: 1, height: 1, rgba: vec![0; n] }));
+        let mut cache = Cache {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+            max_bytes: 1000,
+        };
+        let pic = |n| {
+            ImageStatus::Ready(Arc::new(Picture {
+                width: 1,
+                height: 1,
+                rgba: vec![0; n],
+            }))
+        };
         cache.insert("a".into(), pic(600));
         cache.insert("b".into(), pic(600));
         assert!(!cache.entries.contains_key("a"));

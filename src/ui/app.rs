@@ -71,7 +71,11 @@ pub struct CashierApp {
 impl CashierApp {
     /// Builds the app for a prepared configuration. `ctx` is used to wake
     /// the UI when answers arrive; `runtime` runs the lookups.
-    pub fn new(ctx: &egui::Context, runtime: tokio::runtime::Handle, ready: Ready) -> Result<Self, ConfigError> {
+    pub fn new(
+        ctx: &egui::Context,
+        runtime: tokio::runtime::Handle,
+        ready: Ready,
+    ) -> Result<Self, ConfigError> {
         theme::apply(ctx);
         let engine = LookupEngine::new(&ready.config)?;
         let repaint = ctx.clone();
@@ -124,8 +128,12 @@ impl CashierApp {
         tracing::info!(%customer, generation, "lookup");
         let handle = {
             let _enter = self.runtime.enter();
-            self.engine
-                .spawn(generation, &customer, self.events_tx.clone(), Some(self.wake.clone()))
+            self.engine.spawn(
+                generation,
+                &customer,
+                self.events_tx.clone(),
+                Some(self.wake.clone()),
+            )
         };
         self.lookups.push(handle);
         self.session = Some(Session::new(generation, customer, self.engine.sources()));
@@ -134,7 +142,9 @@ impl CashierApp {
 
     /// Asks one section's source again for the current customer.
     fn retry(&mut self, index: usize) {
-        let Some(session) = &mut self.session else { return };
+        let Some(session) = &mut self.session else {
+            return;
+        };
         session.retry(index);
         session.finished_after = None;
         let _enter = self.runtime.enter();
@@ -158,8 +168,12 @@ impl CashierApp {
 
     fn submit(&mut self) {
         let raw = self.bar.input.clone();
-        let result = identify::identify(&raw, self.bar.forced, &self.config.yespo.default_country_code)
-            .and_then(|id| self.engine.check_identifier(&id).map(|()| id));
+        let result = identify::identify(
+            &raw,
+            self.bar.forced,
+            &self.config.yespo.default_country_code,
+        )
+        .and_then(|id| self.engine.check_identifier(&id).map(|()| id));
         match result {
             Ok(customer) => {
                 self.bar.message = None;
@@ -174,7 +188,13 @@ impl CashierApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         egui::Panel::top("lookup_bar").show(ui, |ui| {
-            let action = self.bar.ui(ui, &self.config, &self.origin, self.session.as_ref(), self.details.is_none());
+            let action = self.bar.ui(
+                ui,
+                &self.config,
+                &self.origin,
+                self.session.as_ref(),
+                self.details.is_none(),
+            );
             match action {
                 BarAction::Submit => self.submit(),
                 BarAction::Clear => self.clear(),
@@ -182,7 +202,13 @@ impl CashierApp {
             }
         });
         egui::Panel::bottom("status_line").show(ui, |ui| {
-            status_bar::ui(ui, &self.origin, &self.config, &self.connectivity, self.session.as_ref());
+            status_bar::ui(
+                ui,
+                &self.origin,
+                &self.config,
+                &self.connectivity,
+                self.session.as_ref(),
+            );
         });
         let mut retry = None;
         let mut open = None;
@@ -196,15 +222,17 @@ impl CashierApp {
                 textures: &mut self.textures,
                 currency: &self.config.display.currency,
             };
-            egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                for (index, section) in session.sections.iter().enumerate() {
-                    match source_view::section_ui(ui, section, &mut cards) {
-                        source_view::SectionAction::Retry => retry = Some(index),
-                        source_view::SectionAction::Open(p) => open = Some(p),
-                        source_view::SectionAction::None => {}
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    for (index, section) in session.sections.iter().enumerate() {
+                        match source_view::section_ui(ui, section, &mut cards) {
+                            source_view::SectionAction::Retry => retry = Some(index),
+                            source_view::SectionAction::Open(p) => open = Some(p),
+                            source_view::SectionAction::None => {}
+                        }
                     }
-                }
-            });
+                });
         });
         if let Some(index) = retry {
             self.retry(index);
@@ -233,11 +261,21 @@ impl CashierApp {
         self.textures.len()
     }
 
+    /// Pictures on screen still loading (for tests).
+    pub fn pictures_loading(&self) -> usize {
+        self.textures.loading()
+    }
+
     /// The latest network failure, if the app is offline.
     pub fn offline_reason(&self) -> Option<&str> {
         self.connectivity
             .is_offline()
-            .then(|| self.connectivity.last_failure.as_ref().map(|(_, m)| m.as_str()))
+            .then(|| {
+                self.connectivity
+                    .last_failure
+                    .as_ref()
+                    .map(|(_, m)| m.as_str())
+            })
             .flatten()
     }
 }

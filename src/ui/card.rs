@@ -27,7 +27,12 @@ const TEXT: Color32 = Color32::from_gray(28);
 const WEAK_TEXT: Color32 = Color32::from_gray(96);
 
 /// Draws one card; clicking it (or Enter/Space when focused) reports a click.
-pub fn card_ui(ui: &mut egui::Ui, product: &Product, show_tags: &[String], cx: &mut CardContext<'_>) -> egui::Response {
+pub fn card_ui(
+    ui: &mut egui::Ui,
+    product: &Product,
+    show_tags: &[String],
+    cx: &mut CardContext<'_>,
+) -> egui::Response {
     let (rect, response) = ui.allocate_exact_size(vec2(CARD_WIDTH, CARD_HEIGHT), Sense::click());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &product.name));
     if !ui.is_rect_visible(rect) {
@@ -52,7 +57,14 @@ pub fn card_ui(ui: &mut egui::Ui, product: &Product, show_tags: &[String], cx: &
     let inner_width = CARD_WIDTH - 2.0 * CARD_PADDING;
     let mut y = image_rect.bottom() + 8.0;
     let x = rect.left() + CARD_PADDING;
-    let name = clamped_galley(ui, &product.name, FontId::proportional(NAME_SIZE), TEXT, inner_width, 2);
+    let name = clamped_galley(
+        ui,
+        &product.name,
+        FontId::proportional(NAME_SIZE),
+        TEXT,
+        inner_width,
+        2,
+    );
     painter.galley(Pos2::new(x, y), name, TEXT);
     y += 2.0 * (NAME_SIZE + 4.0) + 4.0;
 
@@ -60,7 +72,14 @@ pub fn card_ui(ui: &mut egui::Ui, product: &Product, show_tags: &[String], cx: &
     y += stock_badge_ui(&painter, Pos2::new(x, y), product.in_stock) + 8.0;
 
     for (label, value) in shown_tags(product, show_tags).into_iter().take(3) {
-        let line = clamped_galley(ui, &format!("{label}: {value}"), FontId::proportional(13.5), WEAK_TEXT, inner_width, 1);
+        let line = clamped_galley(
+            ui,
+            &format!("{label}: {value}"),
+            FontId::proportional(13.5),
+            WEAK_TEXT,
+            inner_width,
+            1,
+        );
         painter.galley(Pos2::new(x, y), line, WEAK_TEXT);
         y += 19.0;
     }
@@ -74,7 +93,13 @@ pub fn placeholder_card_ui(ui: &mut egui::Ui) {
         return;
     }
     let painter = ui.painter();
-    painter.rect(rect, 10.0, CARD_FILL, Stroke::new(1.0, CARD_STROKE), StrokeKind::Inside);
+    painter.rect(
+        rect,
+        10.0,
+        CARD_FILL,
+        Stroke::new(1.0, CARD_STROKE),
+        StrokeKind::Inside,
+    );
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
     painter.rect_filled(image_rect, 6.0, PLACEHOLDER);
     let x = rect.left() + CARD_PADDING;
@@ -96,8 +121,17 @@ pub fn picture_ui(painter: &egui::Painter, rect: Rect, picture: &PictureState) {
         PictureState::Unavailable => {
             painter.rect_filled(rect, 6.0, NO_PICTURE);
             let icon = Rect::from_center_size(rect.center() - vec2(0.0, 10.0), vec2(44.0, 34.0));
-            painter.rect_stroke(icon, 4.0, Stroke::new(2.0, Color32::from_gray(170)), StrokeKind::Inside);
-            painter.circle_filled(icon.center() + vec2(-8.0, -5.0), 4.0, Color32::from_gray(170));
+            painter.rect_stroke(
+                icon,
+                4.0,
+                Stroke::new(2.0, Color32::from_gray(170)),
+                StrokeKind::Inside,
+            );
+            painter.circle_filled(
+                icon.center() + vec2(-8.0, -5.0),
+                4.0,
+                Color32::from_gray(170),
+            );
             painter.text(
                 rect.center() + vec2(0.0, 24.0),
                 Align2::CENTER_CENTER,
@@ -126,7 +160,10 @@ fn clamped_galley(
     width: f32,
     rows: usize,
 ) -> std::sync::Arc<egui::Galley> {
-    let mut job = egui::text::LayoutJob::single_section(text.to_string(), egui::TextFormat::simple(font, color));
+    let mut job = egui::text::LayoutJob::single_section(
+        text.to_string(),
+        egui::TextFormat::simple(font, color),
+    );
     job.wrap = egui::text::TextWrapping {
         max_width: width,
         max_rows: rows,
@@ -139,7 +176,13 @@ fn clamped_galley(
 /// Price (and struck-through old price); returns the height used.
 fn price_ui(painter: &egui::Painter, at: Pos2, product: &Product, currency: &str) -> f32 {
     let Some(price) = product.price else {
-        painter.text(at, Align2::LEFT_TOP, "Price on request", FontId::proportional(15.0), WEAK_TEXT);
+        painter.text(
+            at,
+            Align2::LEFT_TOP,
+            "Price on request",
+            FontId::proportional(15.0),
+            WEAK_TEXT,
+        );
         return 22.0;
     };
     let price_rect = painter.text(
@@ -160,7 +203,10 @@ fn price_ui(painter: &egui::Painter, at: Pos2, product: &Product, currency: &str
         );
         let mid = old_rect.center().y;
         painter.line_segment(
-            [Pos2::new(old_rect.left(), mid), Pos2::new(old_rect.right(), mid)],
+            [
+                Pos2::new(old_rect.left(), mid),
+                Pos2::new(old_rect.right(), mid),
+            ],
             Stroke::new(1.2, WEAK_TEXT),
         );
     }
@@ -179,7 +225,8 @@ pub fn stock_label(in_stock: Option<bool>) -> (&'static str, Color32) {
 /// The stock badge; returns the height used.
 fn stock_badge_ui(painter: &egui::Painter, at: Pos2, in_stock: Option<bool>) -> f32 {
     let (text, color) = stock_label(in_stock);
-    let galley = painter.layout_no_wrap(text.to_string(), FontId::proportional(13.5), Color32::WHITE);
+    let galley =
+        painter.layout_no_wrap(text.to_string(), FontId::proportional(13.5), Color32::WHITE);
     let rect = Rect::from_min_size(at, galley.size() + vec2(16.0, 8.0));
     painter.rect_filled(rect, 12.0, color);
     painter.galley(at + vec2(8.0, 4.0), galley, Color32::WHITE);

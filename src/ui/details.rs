@@ -30,10 +30,24 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
                 ui.label(RichText::new(&product.name).size(22.0).strong());
                 if let Some(price) = product.price {
                     ui.horizontal(|ui| {
-                        ui.label(RichText::new(format_price(price, cx.currency)).size(26.0).strong());
+                        ui.label(
+                            RichText::new(format_price(price, cx.currency))
+                                .size(26.0)
+                                .strong(),
+                        );
                         if let Some(old) = product.old_price.filter(|o| *o > price) {
-                            ui.label(RichText::new(format_price(old, cx.currency)).strikethrough().weak());
-                            ui.label(RichText::new(format!("save {}", format_price(old - price, cx.currency))).color(theme::IN_STOCK));
+                            ui.label(
+                                RichText::new(format_price(old, cx.currency))
+                                    .strikethrough()
+                                    .weak(),
+                            );
+                            ui.label(
+                                RichText::new(format!(
+                                    "save {}",
+                                    format_price(old - price, cx.currency)
+                                ))
+                                .color(theme::IN_STOCK),
+                            );
                         }
                     });
                 }
@@ -47,7 +61,10 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
                 }
                 ui.horizontal(|ui| {
                     ui.label(format!("SKU: {}", product.id));
-                    if ui.add(egui::Button::new("Copy SKU").min_size(vec2(0.0, theme::TOUCH))).clicked() {
+                    if ui
+                        .add(egui::Button::new("Copy SKU").min_size(vec2(0.0, theme::TOUCH)))
+                        .clicked()
+                    {
                         ui.ctx().copy_text(product.id.clone());
                     }
                 });
@@ -74,7 +91,10 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
             });
         }
         ui.add_space(8.0);
-        if ui.add(egui::Button::new(CLOSE_LABEL).min_size(vec2(140.0, theme::TOUCH))).clicked() {
+        if ui
+            .add(egui::Button::new(CLOSE_LABEL).min_size(vec2(140.0, theme::TOUCH)))
+            .clicked()
+        {
             close = true;
         }
     });
@@ -100,7 +120,11 @@ fn qr_ui(ui: &mut egui::Ui, url: &str) {
         if *color == qrcode::Color::Dark {
             let (x, y) = ((i % width + quiet) as f32, (i / width + quiet) as f32);
             let min = rect.min + vec2(x * cell, y * cell);
-            painter.rect_filled(egui::Rect::from_min_size(min, vec2(cell, cell)), 0.0, Color32::BLACK);
+            painter.rect_filled(
+                egui::Rect::from_min_size(min, vec2(cell, cell)),
+                0.0,
+                Color32::BLACK,
+            );
         }
     }
 }

@@ -60,7 +60,9 @@ impl LookupBar {
                 .desired_width((ui.available_width() - 260.0).max(200.0))
                 .min_size(egui::vec2(0.0, theme::TOUCH));
             let response = ui.add(input);
-            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, INPUT_LABEL));
+            response.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::TextInput, true, INPUT_LABEL)
+            });
             let (enter, tab, esc) = ui.input(|i| {
                 (
                     i.key_pressed(egui::Key::Enter),
@@ -71,7 +73,8 @@ impl LookupBar {
             if response.lost_focus() && (enter || tab) && !self.input.trim().is_empty() {
                 action = BarAction::Submit;
             }
-            let find = egui::Button::new(RichText::new("Find").strong()).min_size(egui::vec2(88.0, theme::TOUCH));
+            let find = egui::Button::new(RichText::new("Find").strong())
+                .min_size(egui::vec2(88.0, theme::TOUCH));
             if ui.add(find).clicked() {
                 action = BarAction::Submit;
             }
@@ -94,9 +97,9 @@ impl LookupBar {
             if let Some(message) = &self.message {
                 ui.label(RichText::new(message).color(theme::ERROR).strong());
             } else if !self.input.trim().is_empty() {
-                let kind = self
-                    .forced
-                    .unwrap_or_else(|| detect_kind(&self.input, &config.yespo.default_country_code));
+                let kind = self.forced.unwrap_or_else(|| {
+                    detect_kind(&self.input, &config.yespo.default_country_code)
+                });
                 ui.label(RichText::new(format!("Looks like a {kind}")).weak());
             } else if let Some(s) = session {
                 ui.label(RichText::new(format!("Customer: {}", s.customer)).strong());
@@ -115,8 +118,13 @@ impl LookupBar {
         ];
         for (kind, label) in options {
             let selected = self.forced == kind;
-            let text = if selected { RichText::new(label).strong() } else { RichText::new(label) };
-            let button = egui::Button::selectable(selected, text).min_size(egui::vec2(56.0, theme::TOUCH));
+            let text = if selected {
+                RichText::new(label).strong()
+            } else {
+                RichText::new(label)
+            };
+            let button =
+                egui::Button::selectable(selected, text).min_size(egui::vec2(56.0, theme::TOUCH));
             if ui.add(button).clicked() {
                 self.forced = kind;
             }

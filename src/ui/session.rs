@@ -109,7 +109,9 @@ impl Session {
     /// Marks a section pending again (its Retry button was pressed).
     pub fn retry(&mut self, index: usize) {
         if let Some(section) = self.sections.get_mut(index) {
-            section.state = SectionState::Pending { since: Instant::now() };
+            section.state = SectionState::Pending {
+                since: Instant::now(),
+            };
         }
     }
 
@@ -140,17 +142,31 @@ mod tests {
 
     fn sources() -> Vec<SourceConfig> {
         vec![
-            SourceConfig { id: 1, ..Default::default() },
-            SourceConfig { id: 2, ..Default::default() },
+            SourceConfig {
+                id: 1,
+                ..Default::default()
+            },
+            SourceConfig {
+                id: 2,
+                ..Default::default()
+            },
         ]
     }
 
-    fn event(generation: u64, index: usize, id: u64, outcome: Result<Vec<Product>, SourceError>) -> LookupEvent {
+    fn event(
+        generation: u64,
+        index: usize,
+        id: u64,
+        outcome: Result<Vec<Product>, SourceError>,
+    ) -> LookupEvent {
         LookupEvent {
             generation,
             result: SourceResult {
                 index,
-                source: SourceConfig { id, ..Default::default() },
+                source: SourceConfig {
+                    id,
+                    ..Default::default()
+                },
                 elapsed: Duration::from_millis(5),
                 outcome,
                 warnings: vec![],
@@ -178,6 +194,9 @@ mod tests {
         assert!(s.is_settled() && s.finished_after.is_some());
         s.retry(1);
         assert!(!s.is_settled());
-        assert!(!s.apply(event(1, 5, 9, Ok(vec![]))), "unknown index refused");
+        assert!(
+            !s.apply(event(1, 5, 9, Ok(vec![]))),
+            "unknown index refused"
+        );
     }
 }

@@ -30,7 +30,11 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
     let title = section.source.display_title();
     ui.add_space(10.0);
     ui.horizontal(|ui| {
-        ui.label(RichText::new(&title).size(theme::SECTION_TITLE_SIZE).strong());
+        ui.label(
+            RichText::new(&title)
+                .size(theme::SECTION_TITLE_SIZE)
+                .strong(),
+        );
         ui.label(RichText::new(section.source.kind.label()).weak());
         match &section.state {
             SectionState::Pending { since } => {
@@ -40,7 +44,14 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
                 }
             }
             SectionState::Loaded { products, elapsed } => {
-                ui.label(RichText::new(format!("{} · {} ms", count_text(products.len()), elapsed.as_millis())).weak());
+                ui.label(
+                    RichText::new(format!(
+                        "{} · {} ms",
+                        count_text(products.len()),
+                        elapsed.as_millis()
+                    ))
+                    .weak(),
+                );
             }
             SectionState::Failed { .. } => {}
         }
@@ -48,11 +59,19 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
     let columns = columns_for(ui.available_width());
     match &section.state {
         SectionState::Pending { .. } => {
-            let count = section.source.max_cards.min(columns * MAX_PLACEHOLDER_ROWS).max(1);
+            let count = section
+                .source
+                .max_cards
+                .min(columns * MAX_PLACEHOLDER_ROWS)
+                .max(1);
             grid_ui(ui, count, columns, |ui, _| card::placeholder_card_ui(ui));
         }
         SectionState::Loaded { products, .. } if products.is_empty() => {
-            message_ui(ui, "No recommendations for this customer from this source.", false);
+            message_ui(
+                ui,
+                "No recommendations for this customer from this source.",
+                false,
+            );
         }
         SectionState::Loaded { products, .. } => {
             grid_ui(ui, products.len(), columns, |ui, i| {
@@ -66,7 +85,8 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
             ui.horizontal(|ui| {
                 let text = format!("{title}: {error}");
                 ui.label(RichText::new(text).color(theme::ERROR).strong());
-                let retry = egui::Button::new(format!("Retry {title}")).min_size(vec2(0.0, theme::TOUCH));
+                let retry =
+                    egui::Button::new(format!("Retry {title}")).min_size(vec2(0.0, theme::TOUCH));
                 if ui.add(retry).clicked() {
                     action = SectionAction::Retry;
                 }
@@ -92,7 +112,12 @@ pub fn columns_for(width: f32) -> usize {
 
 /// Lays `count` items out in rows of `columns`; rows outside the clip
 /// rectangle are allocated without drawing.
-fn grid_ui(ui: &mut egui::Ui, count: usize, columns: usize, mut item: impl FnMut(&mut egui::Ui, usize)) {
+fn grid_ui(
+    ui: &mut egui::Ui,
+    count: usize,
+    columns: usize,
+    mut item: impl FnMut(&mut egui::Ui, usize),
+) {
     let row_size = vec2(
         columns as f32 * (theme::CARD_WIDTH + theme::CARD_GAP),
         theme::CARD_HEIGHT,
@@ -117,7 +142,11 @@ fn grid_ui(ui: &mut egui::Ui, count: usize, columns: usize, mut item: impl FnMut
 }
 
 fn message_ui(ui: &mut egui::Ui, text: &str, error: bool) {
-    let color = if error { theme::ERROR } else { ui.visuals().weak_text_color() };
+    let color = if error {
+        theme::ERROR
+    } else {
+        ui.visuals().weak_text_color()
+    };
     ui.add_space(4.0);
     ui.label(RichText::new(text).size(16.0).color(color));
 }
@@ -126,15 +155,25 @@ fn message_ui(ui: &mut egui::Ui, text: &str, error: bool) {
 pub fn welcome_ui(ui: &mut egui::Ui, demo: bool) {
     ui.add_space(60.0);
     ui.vertical_centered(|ui| {
-        ui.label(RichText::new("Scan the customer's card, or type their phone or email").size(24.0).strong());
+        ui.label(
+            RichText::new("Scan the customer's card, or type their phone or email")
+                .size(24.0)
+                .strong(),
+        );
         ui.add_space(8.0);
-        ui.label(RichText::new("Press Enter to see what to offer. Esc clears for the next customer.").size(16.0).weak());
+        ui.label(
+            RichText::new("Press Enter to see what to offer. Esc clears for the next customer.")
+                .size(16.0)
+                .weak(),
+        );
         if demo {
             ui.add_space(20.0);
             ui.label(
-                RichText::new("Demo shop: try 067 123 4567, card 2000123456789, or olena@example.com")
-                    .size(16.0)
-                    .color(theme::DEMO),
+                RichText::new(
+                    "Demo shop: try 067 123 4567, card 2000123456789, or olena@example.com",
+                )
+                .size(16.0)
+                .color(theme::DEMO),
             );
         }
     });

@@ -1,6 +1,6 @@
 //! GPU textures for decoded pictures, created once per URL and bounded.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::images::{ImageLoader, ImageStatus};
 
@@ -23,6 +23,8 @@ pub enum PictureState {
 pub struct Textures {
     by_url: HashMap<String, egui::TextureHandle>,
     order: VecDeque<String>,
+    /// URLs asked for that are still downloading or decoding.
+    loading: HashSet<String>,
 }
 
 impl Textures {
@@ -31,7 +33,13 @@ impl Textures {
         if let Some(t) = self.by_url.get(url) {
             return PictureState::Ready(t.clone());
         }
-        match images.get(url) {
+        let status = images.get(url);
+        if matches!(status, ImageStatus::Loading) {
+            self.loading.insert(url.to_string());
+        } else {
+            self.loading.remove(url);
+        }
+        match status {
             ImageStatus::Loading => PictureState::Loading,
             ImageStatus::Failed(_) => PictureState::Unavailable,
             ImageStatus::Ready(pic) => {
@@ -53,6 +61,11 @@ impl Textures {
     /// Number of textures held.
     pub fn len(&self) -> usize {
         self.by_url.len()
+    }
+
+    /// Pictures shown as loading when last asked for.
+    pub fn loading(&self) -> usize {
+        self.loading.len()
     }
 
     /// True when no texture is held.

@@ -7,7 +7,10 @@ pub const CARD_WIDTH: f32 = 210.0;
 /// Card height, fixed so placeholders and real cards take the same space.
 pub const CARD_HEIGHT: f32 = 352.0;
 /// The 4:3 picture box at the top of a card.
-pub const IMAGE_BOX: Vec2 = Vec2::new(CARD_WIDTH - 2.0 * CARD_PADDING, (CARD_WIDTH - 2.0 * CARD_PADDING) * 0.75);
+pub const IMAGE_BOX: Vec2 = Vec2::new(
+    CARD_WIDTH - 2.0 * CARD_PADDING,
+    (CARD_WIDTH - 2.0 * CARD_PADDING) * 0.75,
+);
 /// Inner padding of a card.
 pub const CARD_PADDING: f32 = 10.0;
 /// Gap between cards.
