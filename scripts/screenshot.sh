@@ -18,6 +18,7 @@ done
 sleep 2
 xdotool windowmove "$wid" 0 0 windowsize "$wid" 1440 900 windowfocus --sync "$wid"
 sleep 1
+xdotool mousemove 1439 899
 xdotool type --delay 20 "$input"; xdotool key Return
 sleep 3
 mkdir -p "$(dirname "$out")"

@@ -84,7 +84,7 @@ fn enter_on_a_phone_fills_every_section_with_cards() {
     let session = h.state().session.as_ref().unwrap();
     assert_eq!(session.customer.masked(), "380*****4567");
     assert_eq!(session.sections.len(), 6);
-    assert!(session.product_count() > 40);
+    assert!(session.product_count() > 30, "{}", session.product_count());
     h.step();
     let first = product_names(h.state(), 0)[0].clone();
     assert!(

@@ -84,9 +84,14 @@ impl DemoFeed {
         })
     }
 
-    /// The item with product id `id`, used to draw its picture.
-    pub fn item_by_sku(&self, id: &str) -> Option<&Value> {
-        self.item(id)
+    /// The item whose picture URL names `file` (e.g. `SKU-1001.png`), to draw it.
+    pub fn item_with_picture(&self, file: &str) -> Option<&Value> {
+        let suffix = format!("/images/{file}");
+        self.items.iter().find(|item| {
+            item.get("tags_picture")
+                .and_then(Value::as_str)
+                .is_some_and(|url| url.ends_with(&suffix))
+        })
     }
 
     /// A configuration that points at a demo server at `base_url`, with every demo source enabled.
@@ -111,7 +116,7 @@ impl DemoFeed {
                     kind: s.kind,
                     enabled: true,
                     show_tags: s.show_tags.clone(),
-                    max_cards: 12,
+                    max_cards: 6,
                 })
                 .collect(),
         }
@@ -179,5 +184,23 @@ mod tests {
             .to_string();
         assert!(url.starts_with("http://x/images/"), "{url}");
         let _ = b;
+    }
+
+    #[test]
+    fn every_picture_link_but_the_deliberately_broken_one_has_a_picture() {
+        let feed = DemoFeed::embedded().unwrap();
+        let links: Vec<&str> = feed
+            .items
+            .iter()
+            .filter_map(|i| i.get("tags_picture")?.as_str())
+            .collect();
+        let broken: Vec<&&str> = links
+            .iter()
+            .filter(|url| {
+                let file = url.rsplit('/').next().unwrap_or_default();
+                feed.item_with_picture(file).is_none() || file == "missing.png"
+            })
+            .collect();
+        assert_eq!(broken, [&"{{BASE}}/images/missing.png"]);
     }
 }

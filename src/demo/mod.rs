@@ -453,11 +453,16 @@ async fn picture(State(state): State<Arc<AppState>>, Path(file): Path<String>) -
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let sku = file.strip_suffix(".png").unwrap_or(&file).to_string();
-    if let Some(png) = lock(&state.pictures).get(&sku).cloned() {
+    if let Some(png) = lock(&state.pictures).get(&file).cloned() {
         return png_response(png);
     }
-    let Some(item) = state.feed.item_by_sku(&sku).cloned() else {
+    // "missing.png" is linked on purpose and answers 404, like a real shop's dead link.
+    let Some(item) = state
+        .feed
+        .item_with_picture(&file)
+        .filter(|_| file != "missing.png")
+        .cloned()
+    else {
         return json_error(StatusCode::NOT_FOUND, "no such picture");
     };
     // Drawing takes a few milliseconds: keep it off the async workers.
@@ -465,7 +470,7 @@ async fn picture(State(state): State<Arc<AppState>>, Path(file): Path<String>) -
     match drawn {
         Ok(Ok(png)) => {
             let png = Arc::new(png);
-            lock(&state.pictures).insert(sku, png.clone());
+            lock(&state.pictures).insert(file, png.clone());
             png_response(png)
         }
         _ => json_error(StatusCode::INTERNAL_SERVER_ERROR, "picture failed"),

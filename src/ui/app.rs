@@ -238,7 +238,7 @@ impl CashierApp {
             self.retry(index);
         }
         if let Some(product) = open {
-            self.details = Some(OpenDetails { product });
+            self.details = Some(OpenDetails { product: *product });
         }
         if let Some(open) = &self.details {
             let mut cards = card::CardContext {

@@ -58,7 +58,8 @@ impl LookupBar {
                 .hint_text("Scan a card, or type a phone or email — then Enter")
                 .font(egui::FontId::proportional(theme::INPUT_SIZE))
                 .desired_width((ui.available_width() - 260.0).max(200.0))
-                .min_size(egui::vec2(0.0, theme::TOUCH));
+                .min_size(egui::vec2(0.0, theme::TOUCH))
+                .align(egui::Align2::LEFT_CENTER);
             let response = ui.add(input);
             response.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::TextInput, true, INPUT_LABEL)

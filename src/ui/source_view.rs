@@ -18,7 +18,7 @@ pub enum SectionAction {
     /// Asked this source again.
     Retry,
     /// Opened a product's details.
-    Open(Product),
+    Open(Box<Product>),
 }
 
 /// At most this many placeholder rows while a section is pending.
@@ -77,7 +77,7 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
             grid_ui(ui, products.len(), columns, |ui, i| {
                 let response = card::card_ui(ui, &products[i], &section.source.show_tags, cx);
                 if response.clicked() {
-                    action = SectionAction::Open(products[i].clone());
+                    action = SectionAction::Open(Box::new(products[i].clone()));
                 }
             });
         }

@@ -1,0 +1,255 @@
+//! Side-by-side measurements, each against a baseline taken in the same run:
+//!
+//! - fan-out lookup vs. the same requests one after another (demo server, 100 ms each)
+//! - tolerant item parsing vs. plain `serde_json::Value`
+//! - picture decode + downscale vs. decode at full size
+//! - UI frame time with 120 cards visible, and with 1,000 cards in the list
+//!
+//! Run: `cargo bench --bench perf` (a few seconds to a minute).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use pos_recs::config::{Config, SourceConfig};
+use pos_recs::demo::{DemoFeed, DemoOptions, DemoServer};
+use pos_recs::identify::identify;
+use pos_recs::lookup::{LookupEngine, LookupEvent, SourceResult};
+use pos_recs::yespo::{FieldMap, Product, model};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn config_with_sources(base: &Config, n: usize) -> Config {
+    let mut config = base.clone();
+    // The demo has six sources; further ids answer 404 after the same latency,
+    // which times the same as an answer.
+    config.sources = (0..n)
+        .map(|i| SourceConfig {
+            id: base.sources.get(i).map_or(9000 + i as u64, |s| s.id),
+            ..SourceConfig::default()
+        })
+        .collect();
+    config
+}
+
+fn fan_out(rt: &tokio::runtime::Runtime) {
+    let latency = Duration::from_millis(100);
+    let server = rt
+        .block_on(DemoServer::start(DemoOptions {
+            latency,
+            ..Default::default()
+        }))
+        .expect("demo server");
+    let who = identify("0671234567", None, "380").expect("phone");
+    println!(
+        "\n## Fan-out: lookup over N sources, each answering in {} ms",
+        latency.as_millis()
+    );
+    println!("| N | fan-out (ms) | sequential (ms) | fan-out / one source |");
+    println!("|---|---|---|---|");
+    for n in [1, 3, 6, 12] {
+        let engine = LookupEngine::new(&config_with_sources(&server.config(), n)).expect("engine");
+        // Warm the connection pool once.
+        rt.block_on(engine.run(&who));
+        let parallel = time(5, || rt.block_on(engine.run(&who)));
+        let sequential = time(3, || {
+            rt.block_on(async {
+                for i in 0..n {
+                    engine.ask_source(i, &who).await;
+                }
+            })
+        });
+        println!(
+            "| {n} | {:.0} | {:.0} | {:.2} |",
+            ms(parallel),
+            ms(sequential),
+            parallel.as_secs_f64() / latency.as_secs_f64()
+        );
+    }
+}
+
+fn parsing() {
+    let feed = DemoFeed::embedded().expect("feed");
+    let items: Vec<_> = feed.items.iter().cycle().take(1000).cloned().collect();
+    let body = serde_json::to_vec(&items).expect("json");
+    let fields = FieldMap {
+        image_fields: vec!["tags_picture".into()],
+        old_price_fields: vec!["tags_oldprice".into()],
+    };
+    let tolerant = time(30, || model::parse_items(&body, &fields).expect("parse"));
+    let plain = time(30, || {
+        serde_json::from_slice::<serde_json::Value>(&body).expect("parse")
+    });
+    println!(
+        "\n## Parsing a 1,000-item answer ({} KiB)",
+        body.len() / 1024
+    );
+    println!("| parser | ms | items/s | vs. plain Value |");
+    println!("|---|---|---|---|");
+    for (name, t) in [("tolerant model", tolerant), ("serde_json::Value", plain)] {
+        println!(
+            "| {name} | {:.2} | {:.0} | {:.2}x |",
+            ms(t),
+            1000.0 / t.as_secs_f64(),
+            t.as_secs_f64() / plain.as_secs_f64()
+        );
+    }
+}
+
+fn pictures() {
+    let img = image::RgbImage::from_fn(800, 800, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .expect("encode");
+    let jpeg = jpeg.into_inner();
+    let thumb = time(15, || {
+        pos_recs::images::decode_thumbnail(&jpeg).expect("decode")
+    });
+    let full = time(15, || {
+        image::load_from_memory(&jpeg).expect("decode").to_rgba8()
+    });
+    println!("\n## Picture: 800x800 JPEG ({} KiB)", jpeg.len() / 1024);
+    println!("| step | ms | images/s | texture bytes |");
+    println!("|---|---|---|---|");
+    println!(
+        "| decode + downscale to 400x300 | {:.1} | {:.0} | {} |",
+        ms(thumb),
+        1.0 / thumb.as_secs_f64(),
+        300 * 300 * 4
+    );
+    println!(
+        "| decode at full size | {:.1} | {:.0} | {} |",
+        ms(full),
+        1.0 / full.as_secs_f64(),
+        800 * 800 * 4
+    );
+}
+
+fn product(i: usize) -> Product {
+    Product {
+        id: format!("SKU-{i}"),
+        name: format!("Product number {i} with a name long enough to wrap onto a second line"),
+        url: format!("https://shop.example/p/{i}"),
+        price: Some(1299.0 + i as f64),
+        old_price: i.is_multiple_of(3).then_some(1599.0),
+        in_stock: Some(!i.is_multiple_of(5)),
+        brand: "Brand".into(),
+        category: vec!["Clothing".into()],
+        descr: String::new(),
+        image_url: None,
+        tags: [
+            ("clear_size".to_string(), serde_json::json!("M")),
+            ("gender".into(), serde_json::json!("female")),
+        ]
+        .into_iter()
+        .collect(),
+    }
+}
+
+/// Median time of one frame (egui layout and tessellation, no GPU) with
+/// `sections` sections of `per_section` cards, in a window of `size`.
+fn frame_time(
+    rt: &tokio::runtime::Runtime,
+    server: &DemoServer,
+    size: egui::Vec2,
+    sections: usize,
+    per_section: usize,
+) -> Duration {
+    let mut config = server.config();
+    config.sources = (0..sections)
+        .map(|i| SourceConfig {
+            id: 100 + i as u64,
+            show_tags: vec!["clear_size".into(), "gender".into()],
+            max_cards: per_section,
+            ..SourceConfig::default()
+        })
+        .collect();
+    let ready = pos_recs::setup::Ready {
+        config: config.clone(),
+        origin: pos_recs::config::ConfigOrigin::Demo,
+        demo: None,
+    };
+    let handle = rt.handle().clone();
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(size)
+        .build_eframe(move |cc| {
+            pos_recs::ui::CashierApp::new(&cc.egui_ctx, handle, ready).expect("app")
+        });
+    let who = identify("0671234567", None, "380").expect("phone");
+    let mut session = pos_recs::ui::session::Session::new(1, who, &config.sources);
+    for (index, source) in config.sources.iter().enumerate() {
+        session.apply(LookupEvent {
+            generation: 1,
+            result: SourceResult {
+                index,
+                source: source.clone(),
+                elapsed: Duration::from_millis(5),
+                outcome: Ok((0..per_section)
+                    .map(|i| product(index * per_section + i))
+                    .collect()),
+                warnings: vec![],
+            },
+        });
+    }
+    h.state_mut().session = Some(session);
+    for _ in 0..5 {
+        h.step();
+    }
+    time(40, || h.step())
+}
+
+fn ui_frames(rt: &tokio::runtime::Runtime) {
+    let server = rt
+        .block_on(DemoServer::start(DemoOptions::default()))
+        .expect("demo server");
+    // 12 columns x 10 rows fit in this window: 120 cards on screen.
+    let visible_120 = frame_time(rt, &server, egui::vec2(2700.0, 3900.0), 10, 12);
+    let list_120 = frame_time(rt, &server, egui::vec2(1280.0, 900.0), 10, 12);
+    let list_1000 = frame_time(rt, &server, egui::vec2(1280.0, 900.0), 10, 100);
+    println!("\n## UI frame (egui layout + tessellation on the CPU, no GPU)");
+    println!("| cards | window | ms per frame |");
+    println!("|---|---|---|");
+    println!("| 120, all visible | 2700x3900 | {:.2} |", ms(visible_120));
+    println!("| 120 in the list | 1280x900 | {:.2} |", ms(list_120));
+    println!("| 1,000 in the list | 1280x900 | {:.2} |", ms(list_1000));
+}
+
+fn main() {
+    // `cargo test --benches` passes --bench-less args; only run when benchmarking.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let _guard = rt.enter();
+    println!(
+        "# pos-recs measurements ({} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    fan_out(&rt);
+    parsing();
+    pictures();
+    ui_frames(&rt);
+}
