@@ -86,6 +86,40 @@ fn fan_out(rt: &tokio::runtime::Runtime) {
     }
 }
 
+fn token_mode(rt: &tokio::runtime::Runtime) {
+    let latency = Duration::from_millis(100);
+    let token_latency = Duration::from_millis(50);
+    let server = rt
+        .block_on(DemoServer::start(DemoOptions {
+            latency,
+            token_latency,
+            ..Default::default()
+        }))
+        .expect("demo server");
+    let who = identify("0671234567", None, "380").expect("phone");
+    let v2 = LookupEngine::new(&server.config()).expect("engine");
+    let mut config = server.config();
+    config.yespo.auth = pos_recs::config::AuthMode::ContactToken;
+    let v1 = LookupEngine::new(&config).expect("engine");
+    rt.block_on(v2.run(&who));
+    rt.block_on(v1.run(&who));
+    let t2 = time(5, || rt.block_on(v2.run(&who)));
+    let t1 = time(5, || rt.block_on(v1.run(&who)));
+    println!(
+        "\n## Token mode: 6 sources, {} ms each, token endpoint {} ms",
+        latency.as_millis(),
+        token_latency.as_millis()
+    );
+    println!("| mode | ms | extra over v2 |");
+    println!("|---|---|---|");
+    println!("| v2 (API key) | {:.0} | |", ms(t2));
+    println!(
+        "| v1 (one token per source, in parallel) | {:.0} | {:.0} ms |",
+        ms(t1),
+        ms(t1) - ms(t2)
+    );
+}
+
 fn parsing() {
     let feed = DemoFeed::embedded().expect("feed");
     let items: Vec<_> = feed.items.iter().cycle().take(1000).cloned().collect();
@@ -249,6 +283,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     fan_out(&rt);
+    token_mode(&rt);
     parsing();
     pictures();
     ui_frames(&rt);

@@ -25,6 +25,24 @@ pub struct Config {
     pub display: DisplayConfig,
     /// Data sources, in the order the cashier sees them.
     pub sources: Vec<SourceConfig>,
+    /// Store-manager settings protection.
+    #[serde(skip_serializing_if = "ManagerConfig::is_empty")]
+    pub manager: ManagerConfig,
+}
+
+/// `[manager]`: protects the settings screen.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ManagerConfig {
+    /// Argon2 hash (PHC string) of the manager PIN; none until first set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin_hash: Option<String>,
+}
+
+impl ManagerConfig {
+    fn is_empty(&self) -> bool {
+        self.pin_hash.is_none()
+    }
 }
 
 /// `[yespo]`: the account and how to talk to it.
@@ -103,11 +121,28 @@ pub struct DisplayConfig {
     pub image_field: FieldList,
     /// Item field with the old (pre-discount) price.
     pub old_price_field: FieldList,
+    /// Light or dark screen.
+    pub theme: ThemeChoice,
+    /// Text and card size factor (1.0 = normal).
+    pub text_scale: f32,
+}
+
+/// Screen theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemeChoice {
+    /// Dark text on light background.
+    #[default]
+    Light,
+    /// Light text on dark background.
+    Dark,
 }
 
 impl Default for DisplayConfig {
     fn default() -> Self {
         Self {
+            theme: ThemeChoice::Light,
+            text_scale: 1.0,
             currency: "UAH".into(),
             image_field: FieldList(vec![
                 "tags_picture".into(),
@@ -366,6 +401,9 @@ impl Config {
         if cur.len() != 3 || !cur.chars().all(|c| c.is_ascii_alphabetic()) {
             return Err("[display] currency: must be a 3-letter ISO code, e.g. \"UAH\"".into());
         }
+        if !(0.75..=2.0).contains(&self.display.text_scale) {
+            return Err("[display] text_scale: must be between 0.75 and 2.0".into());
+        }
         let mut seen = std::collections::HashSet::new();
         for (i, s) in self.sources.iter().enumerate() {
             if !seen.insert(s.id) {
@@ -398,6 +436,39 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })
+    }
+}
+
+/// The `[[sources]]` part of a configuration, for copying one shop's setup
+/// to other tills. Holds no secrets (no key, no PIN).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourcesExport {
+    /// The sources, in order.
+    pub sources: Vec<SourceConfig>,
+}
+
+impl SourcesExport {
+    /// TOML text of the sources.
+    pub fn to_toml(&self) -> Result<String, String> {
+        toml::to_string_pretty(self).map_err(|e| e.to_string())
+    }
+
+    /// Parses and checks exported sources (unknown keys and duplicate ids refused).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let export: SourcesExport = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: describe_toml_error(&e, text),
+        })?;
+        let probe = Config {
+            sources: export.sources.clone(),
+            ..Config::default()
+        };
+        probe.validate().map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(export)
     }
 }
 
@@ -592,6 +663,25 @@ max_cards = 12
     fn debug_output_never_contains_the_key() {
         let c = parse(SPEC_EXAMPLE).unwrap();
         assert!(!format!("{c:?}").contains("secret-key-1234"));
+    }
+
+    #[test]
+    fn exported_sources_hold_no_secrets_and_import_back() {
+        let mut c = parse(SPEC_EXAMPLE).unwrap();
+        c.manager.pin_hash = Some("$argon2id$secret".into());
+        let text = SourcesExport {
+            sources: c.sources.clone(),
+        }
+        .to_toml()
+        .unwrap();
+        assert!(!text.contains("secret"), "{text}");
+        let back = SourcesExport::parse(&text, Path::new("x.toml")).unwrap();
+        assert_eq!(back.sources, c.sources);
+        assert!(
+            SourcesExport::parse("[[sources]]\nid = 1\n[[sources]]\nid = 1\n", Path::new("x"))
+                .is_err()
+        );
+        assert!(SourcesExport::parse("[yespo]\n", Path::new("x")).is_err());
     }
 
     #[test]

@@ -264,3 +264,31 @@ fn rendered_screen_matches_the_snapshot() {
     h.step();
     h.snapshot("cashier_demo_lookup");
 }
+
+#[test]
+fn enter_on_a_focused_card_opens_its_details() {
+    let w = world(DemoOptions::default());
+    let mut h = harness(&w, w.server.config());
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    h.step();
+    let first = product_names(h.state(), 0)[0].clone();
+    h.get_by_label(&first).focus();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Copy SKU").is_some(), "details are open");
+    h.key_press(egui::Key::Escape);
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label("Copy SKU").is_none(),
+        "Esc closes the details"
+    );
+    assert!(
+        h.state().session.is_some(),
+        "…without clearing the customer"
+    );
+}

@@ -106,6 +106,7 @@ impl DemoFeed {
                 currency: "UAH".into(),
                 image_field: FieldList(vec!["tags_picture".into()]),
                 old_price_field: FieldList(vec!["tags_oldprice".into()]),
+                ..DisplayConfig::default()
             },
             sources: self
                 .sources
@@ -119,6 +120,7 @@ impl DemoFeed {
                     max_cards: 6,
                 })
                 .collect(),
+            manager: Default::default(),
         }
     }
 }

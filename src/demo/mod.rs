@@ -89,6 +89,8 @@ pub struct DemoOptions {
     pub image_latency: Duration,
     /// When set, requests must carry this API key (HTTP Basic password).
     pub required_key: Option<String>,
+    /// v1: delay before every token answer.
+    pub token_latency: Duration,
     /// v1: the token endpoint answers with this status instead of a token.
     pub token_status: Option<u16>,
     /// v1: the next this many recommendation requests get 401 even with a valid token.
@@ -363,10 +365,13 @@ async fn v1_token(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (required, token_status) = {
+    let (required, token_status, delay) = {
         let o = lock(&state.options);
-        (o.required_key.clone(), o.token_status)
+        (o.required_key.clone(), o.token_status, o.token_latency)
     };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     if !authorised(&headers, required.as_deref()) {
         return json_error(StatusCode::UNAUTHORIZED, "Unauthorized");
     }

@@ -3,12 +3,14 @@
 //! It never awaits: lookups run on the tokio runtime and come back through
 //! a channel, with `request_repaint` as the doorbell.
 
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use crate::config::{Config, ConfigError, ConfigOrigin};
+use crate::config::{self, Config, ConfigError, ConfigOrigin, ThemeChoice};
 use crate::demo::DemoServer;
 use crate::identify::{self, Identifier};
 use crate::images::{DEFAULT_CACHE_BYTES, ImageLoader};
@@ -17,7 +19,9 @@ use crate::setup::Ready;
 use crate::yespo::Product;
 
 use super::lookup_bar::{BarAction, LookupBar};
-use super::session::Session;
+use super::pin_gate::{GateOutcome, PinGate};
+use super::session::{SectionState, Session};
+use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
 
@@ -47,6 +51,16 @@ pub struct OpenDetails {
     pub product: Product,
 }
 
+/// Which screen is up.
+enum Screen {
+    /// The till: lookup bar and cards.
+    Cashier,
+    /// Asking for the manager PIN.
+    Pin(PinGate),
+    /// The manager's settings.
+    Settings(Box<SettingsForm>),
+}
+
 /// The cashier screen.
 pub struct CashierApp {
     runtime: tokio::runtime::Handle,
@@ -66,6 +80,11 @@ pub struct CashierApp {
     textures: Textures,
     details: Option<OpenDetails>,
     connectivity: Connectivity,
+    screen: Screen,
+    /// Where settings are saved.
+    config_path: Option<PathBuf>,
+    /// Last message about saving settings (shown on the till screen).
+    pub notice: Option<String>,
 }
 
 impl CashierApp {
@@ -76,7 +95,15 @@ impl CashierApp {
         runtime: tokio::runtime::Handle,
         ready: Ready,
     ) -> Result<Self, ConfigError> {
-        theme::apply(ctx);
+        theme::apply(
+            ctx,
+            ready.config.display.theme == ThemeChoice::Dark,
+            ready.config.display.text_scale,
+        );
+        let config_path = match &ready.origin {
+            ConfigOrigin::File(path) => Some(path.clone()),
+            ConfigOrigin::Demo => config::default_path(),
+        };
         let engine = LookupEngine::new(&ready.config)?;
         let repaint = ctx.clone();
         let wake: Wake = Arc::new(move || repaint.request_repaint());
@@ -99,6 +126,9 @@ impl CashierApp {
             textures: Textures::default(),
             details: None,
             connectivity: Connectivity::default(),
+            screen: Screen::Cashier,
+            config_path,
+            notice: None,
         })
     }
 
@@ -147,7 +177,6 @@ impl CashierApp {
         };
         session.retry(index);
         session.finished_after = None;
-        let _enter = self.runtime.enter();
         let handle = self.engine.spawn_sources(
             session.generation,
             &session.customer,
@@ -186,7 +215,106 @@ impl CashierApp {
 
     /// Draws the whole window into `ui`.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        // Promises and tasks started while drawing run on our runtime.
+        let _enter = self.runtime.enter();
+        match &mut self.screen {
+            Screen::Cashier => self.cashier_ui(ui),
+            Screen::Pin(gate) => {
+                let outcome = egui::CentralPanel::default()
+                    .show(ui, |ui| gate.ui(ui))
+                    .inner;
+                match outcome {
+                    GateOutcome::Waiting => {}
+                    GateOutcome::Cancel => self.screen = Screen::Cashier,
+                    GateOutcome::Open { new_hash } => {
+                        let mut form = SettingsForm::new(
+                            &self.config,
+                            self.config_path.clone(),
+                            self.seen_tags(),
+                        );
+                        if self.origin == ConfigOrigin::Demo {
+                            form = form.leaving_demo();
+                        }
+                        if let Some(hash) = new_hash {
+                            form.set_pin_hash(hash);
+                        }
+                        self.screen = Screen::Settings(Box::new(form));
+                    }
+                }
+            }
+            Screen::Settings(form) => {
+                let outcome = egui::CentralPanel::default()
+                    .show(ui, |ui| form.ui(ui))
+                    .inner;
+                match outcome {
+                    SettingsOutcome::Editing => {}
+                    SettingsOutcome::Cancel => self.screen = Screen::Cashier,
+                    SettingsOutcome::Save(config) => self.save_settings(ui.ctx(), *config),
+                }
+            }
+        }
+    }
+
+    /// Opens the PIN prompt in front of the settings.
+    pub fn open_settings(&mut self) {
+        self.details = None;
+        self.screen = Screen::Pin(PinGate::new(self.config.manager.pin_hash.clone()));
+    }
+
+    /// True while the settings (or their PIN prompt) are up.
+    pub fn in_settings(&self) -> bool {
+        !matches!(self.screen, Screen::Cashier)
+    }
+
+    /// Tag names seen per source in the current customer's answers.
+    fn seen_tags(&self) -> HashMap<u64, BTreeSet<String>> {
+        let mut seen: HashMap<u64, BTreeSet<String>> = HashMap::new();
+        for section in self.session.iter().flat_map(|s| &s.sections) {
+            if let SectionState::Loaded { products, .. } = &section.state {
+                let tags = seen.entry(section.source.id).or_default();
+                tags.extend(products.iter().flat_map(|p| p.tags.keys().cloned()));
+            }
+        }
+        seen
+    }
+
+    /// Writes the new configuration and switches the till to it.
+    fn save_settings(&mut self, ctx: &egui::Context, new: Config) {
+        let Some(path) = self.config_path.clone() else {
+            self.notice = Some("No place to save settings on this system".into());
+            return;
+        };
+        let engine = match LookupEngine::new(&new) {
+            Ok(engine) => engine,
+            Err(e) => {
+                self.notice = Some(e.to_string());
+                return;
+            }
+        };
+        if let Err(e) = new.save(&path) {
+            self.notice = Some(e.to_string());
+            return;
+        }
+        theme::apply(
+            ctx,
+            new.display.theme == ThemeChoice::Dark,
+            new.display.text_scale,
+        );
+        self.engine = engine;
+        self.config = new;
+        self.origin = ConfigOrigin::File(path.clone());
+        self.clear();
+        self.notice = Some(format!("Settings saved to {}", path.display()));
+        self.screen = Screen::Cashier;
+    }
+
+    fn cashier_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        // Checked before any widget sees the key (the focused input would take it).
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F2)) {
+            self.open_settings();
+            return;
+        }
         egui::Panel::top("lookup_bar").show(ui, |ui| {
             let action = self.bar.ui(
                 ui,
@@ -194,10 +322,12 @@ impl CashierApp {
                 &self.origin,
                 self.session.as_ref(),
                 self.details.is_none(),
+                self.notice.as_deref(),
             );
             match action {
                 BarAction::Submit => self.submit(),
                 BarAction::Clear => self.clear(),
+                BarAction::Settings => self.open_settings(),
                 BarAction::None => {}
             }
         });

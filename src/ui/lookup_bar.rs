@@ -18,7 +18,12 @@ pub enum BarAction {
     Submit,
     /// Clear input and results (next customer).
     Clear,
+    /// Open the manager settings.
+    Settings,
 }
+
+/// The settings button.
+pub const SETTINGS_LABEL: &str = "Settings";
 
 /// Label of the input, used by tests and screen readers.
 pub const INPUT_LABEL: &str = "Card, phone or email";
@@ -49,6 +54,7 @@ impl LookupBar {
         origin: &ConfigOrigin,
         session: Option<&Session>,
         may_focus: bool,
+        notice: Option<&str>,
     ) -> BarAction {
         let mut action = BarAction::None;
         ui.add_space(6.0);
@@ -57,7 +63,7 @@ impl LookupBar {
             let input = egui::TextEdit::singleline(&mut self.input)
                 .hint_text("Scan a card, or type a phone or email — then Enter")
                 .font(egui::FontId::proportional(theme::INPUT_SIZE))
-                .desired_width((ui.available_width() - 260.0).max(200.0))
+                .desired_width((ui.available_width() - 360.0).max(200.0))
                 .min_size(egui::vec2(0.0, theme::TOUCH))
                 .align(egui::Align2::LEFT_CENTER);
             let response = ui.add(input);
@@ -83,10 +89,21 @@ impl LookupBar {
             if ui.add(clear).clicked() || (esc && may_focus) {
                 action = BarAction::Clear;
             }
+            let settings =
+                egui::Button::new(SETTINGS_LABEL).min_size(egui::vec2(0.0, theme::TOUCH));
+            if ui
+                .add(settings)
+                .on_hover_text("Store manager settings (PIN)")
+                .clicked()
+            {
+                action = BarAction::Settings;
+            }
             // Scanners type into whatever has focus: keep it here unless a dialog is open
             // or the cashier is moving through the cards with the keyboard.
             let nothing_focused = ui.memory(|m| m.focused().is_none());
-            if may_focus && (nothing_focused || action != BarAction::None) {
+            if may_focus
+                && (nothing_focused || matches!(action, BarAction::Submit | BarAction::Clear))
+            {
                 response.request_focus();
             }
         });
@@ -104,6 +121,8 @@ impl LookupBar {
                 ui.label(RichText::new(format!("Looks like a {kind}")).weak());
             } else if let Some(s) = session {
                 ui.label(RichText::new(format!("Customer: {}", s.customer)).strong());
+            } else if let Some(notice) = notice {
+                ui.label(RichText::new(notice).weak());
             }
         });
         ui.add_space(4.0);

@@ -48,9 +48,10 @@ pub const CARD_FILL: Color32 = Color32::WHITE;
 /// Card border.
 pub const CARD_STROKE: Color32 = Color32::from_gray(210);
 
-/// Applies the app's base style (larger text and touch-friendly spacing).
-pub fn apply(ctx: &egui::Context) {
-    ctx.global_style_mut(|style| {
+/// Applies the app's base style (larger text, touch-friendly spacing),
+/// the theme and the text size factor.
+pub fn apply(ctx: &egui::Context, dark: bool, text_scale: f32) {
+    ctx.all_styles_mut(|style| {
         style.spacing.interact_size.y = 32.0;
         style.spacing.button_padding = egui::vec2(12.0, 8.0);
         style.spacing.item_spacing = egui::vec2(8.0, 8.0);
@@ -65,5 +66,10 @@ pub fn apply(ctx: &egui::Context) {
             }
         }
     });
-    ctx.set_theme(egui::Theme::Light);
+    ctx.set_theme(if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    });
+    ctx.set_zoom_factor(text_scale.clamp(0.75, 2.0));
 }

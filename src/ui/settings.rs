@@ -1,0 +1,665 @@
+//! The store manager's settings screen: account, display, data sources
+//! (add, remove, enable, reorder, rename, tags, card count), "Test
+//! connection", import/export of sources. Edits a draft; Save validates it
+//! and hands it back, Cancel drops it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use egui::{RichText, vec2};
+use poll_promise::Promise;
+
+use crate::config::{
+    AuthMode, CardField, Config, FieldList, SourceConfig, SourceKind, SourcesExport, ThemeChoice,
+    check_base_url,
+};
+use crate::identify;
+use crate::lookup::{LookupEngine, SourceResult};
+use crate::secret::ApiKey;
+
+use super::theme;
+
+/// Labels tests and screen readers find the controls by.
+pub mod labels {
+    /// The base URL field.
+    pub const BASE_URL: &str = "Base URL";
+    /// The API key field.
+    pub const API_KEY: &str = "API key";
+    /// Save button.
+    pub const SAVE: &str = "Save settings";
+    /// Cancel button.
+    pub const CANCEL: &str = "Cancel";
+    /// New source id field.
+    pub const NEW_ID: &str = "New source id";
+    /// New source title field.
+    pub const NEW_TITLE: &str = "New source title";
+    /// Add source button.
+    pub const ADD: &str = "Add source";
+    /// Test connection button.
+    pub const TEST: &str = "Test connection";
+}
+
+/// What the manager decided this frame.
+pub enum SettingsOutcome {
+    /// Still editing.
+    Editing,
+    /// Save this configuration.
+    Save(Box<Config>),
+    /// Leave without saving.
+    Cancel,
+}
+
+/// The settings form.
+pub struct SettingsForm {
+    draft: Config,
+    /// Where Save will write, shown to the manager.
+    target: Option<PathBuf>,
+    new_key: String,
+    image_fields: String,
+    old_price_fields: String,
+    new_id: String,
+    new_title: String,
+    new_kind: SourceKind,
+    tag_entry: HashMap<u64, String>,
+    seen_tags: HashMap<u64, BTreeSet<String>>,
+    errors: HashMap<&'static str, String>,
+    general_error: Option<String>,
+    test: Option<Promise<Result<Vec<SourceResult>, String>>>,
+    io_path: String,
+    io_message: Option<String>,
+    demo_note: bool,
+}
+
+impl SettingsForm {
+    /// A form over a copy of `config`. `seen_tags` are tag names seen in each
+    /// source's last answer, offered as choices.
+    pub fn new(
+        config: &Config,
+        target: Option<PathBuf>,
+        seen_tags: HashMap<u64, BTreeSet<String>>,
+    ) -> Self {
+        let io_path = target
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(|d| d.join("sources.toml").display().to_string())
+            .unwrap_or_else(|| "sources.toml".into());
+        Self {
+            image_fields: config.display.image_field.0.join(", "),
+            old_price_fields: config.display.old_price_field.0.join(", "),
+            draft: config.clone(),
+            target,
+            new_key: String::new(),
+            new_id: String::new(),
+            new_title: String::new(),
+            new_kind: SourceKind::Other,
+            tag_entry: HashMap::new(),
+            seen_tags,
+            errors: HashMap::new(),
+            general_error: None,
+            test: None,
+            io_path,
+            io_message: None,
+            demo_note: false,
+        }
+    }
+
+    /// Starts from the demo shop: the account fields are set to Yespo's
+    /// defaults so that Save connects the till to a real account.
+    pub fn leaving_demo(mut self) -> Self {
+        self.draft.yespo.base_url = crate::config::YespoConfig::default().base_url;
+        self.demo_note = true;
+        self
+    }
+
+    /// Stores a new PIN hash in the draft (first use of the settings).
+    pub fn set_pin_hash(&mut self, hash: String) {
+        self.draft.manager.pin_hash = Some(hash);
+    }
+
+    /// Draws the form.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> SettingsOutcome {
+        let mut outcome = SettingsOutcome::Editing;
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Store manager settings").size(24.0).strong());
+            if let Some(path) = &self.target {
+                ui.label(RichText::new(format!("saved to {}", path.display())).weak());
+            }
+        });
+        if self.demo_note {
+            ui.label(
+                RichText::new(
+                    "The till is showing demo data. Enter your Yespo account's API key (and base URL if it differs), \
+                     check the sources, then Save: this creates the configuration file.",
+                )
+                .color(theme::DEMO),
+            );
+        }
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .max_height(ui.available_height() - 70.0)
+            .show(ui, |ui| {
+                self.account_ui(ui);
+                ui.separator();
+                self.display_ui(ui);
+                ui.separator();
+                self.sources_ui(ui);
+                ui.separator();
+                self.test_ui(ui);
+                ui.separator();
+                self.import_export_ui(ui);
+            });
+        ui.separator();
+        ui.horizontal(|ui| {
+            let save = egui::Button::new(RichText::new(labels::SAVE).strong())
+                .min_size(vec2(160.0, theme::TOUCH));
+            if ui.add(save).clicked()
+                && let Some(config) = self.validated()
+            {
+                outcome = SettingsOutcome::Save(Box::new(config));
+            }
+            if ui
+                .add(egui::Button::new(labels::CANCEL).min_size(vec2(120.0, theme::TOUCH)))
+                .clicked()
+            {
+                outcome = SettingsOutcome::Cancel;
+            }
+            if let Some(e) = &self.general_error {
+                ui.label(RichText::new(e).color(theme::ERROR).strong());
+            }
+        });
+        outcome
+    }
+
+    fn field_error_ui(&self, ui: &mut egui::Ui, field: &str) {
+        if let Some(e) = self.errors.get(field) {
+            ui.label(RichText::new(e).color(theme::ERROR).strong());
+        }
+    }
+
+    fn account_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(RichText::new("Account").size(18.0).strong());
+        egui::Grid::new("account")
+            .num_columns(3)
+            .spacing(vec2(12.0, 8.0))
+            .show(ui, |ui| {
+                ui.label(labels::BASE_URL);
+                labelled_text(
+                    ui,
+                    &mut self.draft.yespo.base_url,
+                    labels::BASE_URL,
+                    420.0,
+                    false,
+                );
+                self.field_error_ui(ui, "base_url");
+                ui.end_row();
+
+                ui.label(labels::API_KEY);
+                let current = self
+                    .draft
+                    .yespo
+                    .api_key
+                    .as_ref()
+                    .map_or("not set".to_string(), ApiKey::masked);
+                ui.horizontal(|ui| {
+                    labelled_text(ui, &mut self.new_key, labels::API_KEY, 300.0, true);
+                    ui.label(RichText::new(format!("current: {current}")).weak());
+                });
+                ui.label(RichText::new("leave empty to keep the current key").weak());
+                ui.end_row();
+
+                ui.label("API flow");
+                ui.horizontal(|ui| {
+                    ui.radio_value(
+                        &mut self.draft.yespo.auth,
+                        AuthMode::ApiKey,
+                        "v2 with API key",
+                    );
+                    ui.radio_value(
+                        &mut self.draft.yespo.auth,
+                        AuthMode::ContactToken,
+                        "v1 contact token",
+                    );
+                });
+                ui.end_row();
+
+                ui.label("A card number is");
+                ui.horizontal(|ui| {
+                    ui.radio_value(
+                        &mut self.draft.yespo.card_identifies_as,
+                        CardField::ExternalCustomerId,
+                        "externalCustomerId",
+                    );
+                    ui.radio_value(
+                        &mut self.draft.yespo.card_identifies_as,
+                        CardField::ContactId,
+                        "contactId",
+                    );
+                });
+                ui.end_row();
+
+                ui.label("Default country code");
+                labelled_text(
+                    ui,
+                    &mut self.draft.yespo.default_country_code,
+                    "Default country code",
+                    80.0,
+                    false,
+                );
+                self.field_error_ui(ui, "default_country_code");
+                ui.end_row();
+
+                ui.label("Timeout per source");
+                ui.add(
+                    egui::DragValue::new(&mut self.draft.yespo.timeout_ms)
+                        .range(100..=120_000)
+                        .suffix(" ms")
+                        .speed(50),
+                );
+                ui.end_row();
+            });
+    }
+
+    fn display_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(RichText::new("Cards").size(18.0).strong());
+        egui::Grid::new("display")
+            .num_columns(3)
+            .spacing(vec2(12.0, 8.0))
+            .show(ui, |ui| {
+                ui.label("Currency");
+                labelled_text(
+                    ui,
+                    &mut self.draft.display.currency,
+                    "Currency",
+                    80.0,
+                    false,
+                );
+                self.field_error_ui(ui, "currency");
+                ui.end_row();
+                ui.label("Image field(s)");
+                labelled_text(ui, &mut self.image_fields, "Image field", 300.0, false);
+                ui.label(RichText::new("comma-separated; the first present wins").weak());
+                ui.end_row();
+                ui.label("Old price field");
+                labelled_text(
+                    ui,
+                    &mut self.old_price_fields,
+                    "Old price field",
+                    300.0,
+                    false,
+                );
+                ui.end_row();
+                ui.label("Theme");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut self.draft.display.theme, ThemeChoice::Light, "Light");
+                    ui.radio_value(&mut self.draft.display.theme, ThemeChoice::Dark, "Dark");
+                });
+                ui.end_row();
+                ui.label("Text size");
+                ui.add(
+                    egui::Slider::new(&mut self.draft.display.text_scale, 0.75..=2.0).step_by(0.05),
+                );
+                ui.end_row();
+            });
+    }
+
+    fn sources_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(
+            RichText::new("Data sources (in the order the cashier sees them)")
+                .size(18.0)
+                .strong(),
+        );
+        let mut remove = None;
+        let mut swap = None;
+        let count = self.draft.sources.len();
+        egui::Grid::new("sources")
+            .num_columns(7)
+            .striped(true)
+            .spacing(vec2(10.0, 6.0))
+            .show(ui, |ui| {
+                for header in [
+                    "Shown",
+                    "Id",
+                    "Title",
+                    "Kind",
+                    "Cards",
+                    "Attributes on cards",
+                    "",
+                ] {
+                    ui.label(RichText::new(header).strong());
+                }
+                ui.end_row();
+                for (i, source) in self.draft.sources.iter_mut().enumerate() {
+                    let title = source.display_title();
+                    let enabled = ui.checkbox(&mut source.enabled, "");
+                    enabled.widget_info(|| {
+                        egui::WidgetInfo::selected(
+                            egui::Role::CheckBox,
+                            true,
+                            source.enabled,
+                            format!("Show {title}"),
+                        )
+                    });
+                    ui.label(source.id.to_string());
+                    labelled_text(
+                        ui,
+                        &mut source.title,
+                        &format!("Title of source {}", source.id),
+                        220.0,
+                        false,
+                    );
+                    egui::ComboBox::from_id_salt(("kind", source.id))
+                        .selected_text(source.kind.label())
+                        .show_ui(ui, |ui| {
+                            for kind in SourceKind::ALL {
+                                ui.selectable_value(&mut source.kind, kind, kind.label());
+                            }
+                        });
+                    ui.add(egui::DragValue::new(&mut source.max_cards).range(1..=200));
+                    let seen = self.seen_tags.get(&source.id).cloned().unwrap_or_default();
+                    let entry = self.tag_entry.entry(source.id).or_default();
+                    tags_ui(ui, source, &seen, entry);
+                    ui.horizontal(|ui| {
+                        if labelled_button(ui, i > 0, "Up", &format!("Move {title} up")).clicked() {
+                            swap = Some((i, i - 1));
+                        }
+                        if labelled_button(ui, i + 1 < count, "Down", &format!("Move {title} down"))
+                            .clicked()
+                        {
+                            swap = Some((i, i + 1));
+                        }
+                        if labelled_button(ui, true, "Remove", &format!("Remove {title}")).clicked()
+                        {
+                            remove = Some(i);
+                        }
+                    });
+                    ui.end_row();
+                }
+            });
+        if let Some((a, b)) = swap {
+            self.draft.sources.swap(a, b);
+        }
+        if let Some(i) = remove {
+            self.draft.sources.remove(i);
+        }
+        ui.horizontal(|ui| {
+            ui.label("Add:");
+            labelled_text(ui, &mut self.new_id, labels::NEW_ID, 90.0, false);
+            labelled_text(ui, &mut self.new_title, labels::NEW_TITLE, 220.0, false);
+            egui::ComboBox::from_id_salt("new_kind")
+                .selected_text(self.new_kind.label())
+                .show_ui(ui, |ui| {
+                    for kind in SourceKind::ALL {
+                        ui.selectable_value(&mut self.new_kind, kind, kind.label());
+                    }
+                });
+            if ui
+                .add(egui::Button::new(labels::ADD).min_size(vec2(0.0, theme::TOUCH)))
+                .clicked()
+            {
+                self.add_source();
+            }
+            self.field_error_ui(ui, "new_source");
+        });
+    }
+
+    fn add_source(&mut self) {
+        let id = match self.new_id.trim().parse::<u64>() {
+            Ok(id) if id > 0 => id,
+            _ => {
+                self.errors.insert(
+                    "new_source",
+                    "the id is the number shown in Yespo under Data sources".into(),
+                );
+                return;
+            }
+        };
+        if self.draft.sources.iter().any(|s| s.id == id) {
+            self.errors
+                .insert("new_source", format!("source {id} is already in the list"));
+            return;
+        }
+        self.errors.remove("new_source");
+        self.draft.sources.push(SourceConfig {
+            id,
+            title: self.new_title.trim().to_string(),
+            kind: self.new_kind,
+            ..SourceConfig::default()
+        });
+        self.new_id.clear();
+        self.new_title.clear();
+    }
+
+    fn test_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let running = self.test.as_ref().is_some_and(|p| p.ready().is_none());
+            let button = egui::Button::new(labels::TEST).min_size(vec2(0.0, theme::TOUCH));
+            if ui.add_enabled(!running, button).clicked() {
+                self.start_test();
+            }
+            if running {
+                ui.spinner();
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(50));
+            }
+            ui.label(
+                RichText::new(
+                    "asks every shown source once, with the settings above (before saving)",
+                )
+                .weak(),
+            );
+        });
+        match self.test.as_ref().and_then(|p| p.ready()) {
+            Some(Ok(results)) => {
+                egui::Grid::new("test_results")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for r in results {
+                            let (text, color) = match &r.outcome {
+                                Ok(p) => (format!("OK · {} products", p.len()), theme::IN_STOCK),
+                                Err(e) => (e.to_string(), theme::ERROR),
+                            };
+                            ui.label(format!("{} ({})", r.source.display_title(), r.source.id));
+                            ui.label(RichText::new(text).color(color).strong());
+                            ui.label(format!("{} ms", r.elapsed.as_millis()));
+                            ui.end_row();
+                        }
+                    });
+            }
+            Some(Err(e)) => {
+                ui.label(RichText::new(e).color(theme::ERROR).strong());
+            }
+            None => {}
+        }
+    }
+
+    fn start_test(&mut self) {
+        let config = match self.validated() {
+            Some(c) => c,
+            None => return,
+        };
+        self.test = Some(Promise::spawn_async(async move {
+            let engine = LookupEngine::new(&config).map_err(|e| e.to_string())?;
+            let probe = identify::identify("check@pos-recs.invalid", None, "380")
+                .map_err(|e| e.to_string())?;
+            Ok(engine.run(&probe).await)
+        }));
+    }
+
+    fn import_export_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(
+            RichText::new("Copy the sources to other tills")
+                .size(18.0)
+                .strong(),
+        );
+        ui.horizontal(|ui| {
+            labelled_text(ui, &mut self.io_path, "Sources file", 380.0, false);
+            if ui.button("Export sources").clicked() {
+                let text = SourcesExport {
+                    sources: self.draft.sources.clone(),
+                }
+                .to_toml();
+                self.io_message = Some(
+                    match text.map(|t| {
+                        crate::config::write_atomically(self.io_path.as_ref(), t.as_bytes())
+                    }) {
+                        Ok(Ok(())) => format!(
+                            "Exported {} sources (no API key, no PIN)",
+                            self.draft.sources.len()
+                        ),
+                        Ok(Err(e)) => format!("Could not write the file: {e}"),
+                        Err(e) => format!("Could not export: {e}"),
+                    },
+                );
+            }
+            if ui.button("Import sources").clicked() {
+                let path = PathBuf::from(&self.io_path);
+                self.io_message = Some(match std::fs::read_to_string(&path) {
+                    Ok(text) => match SourcesExport::parse(&text, &path) {
+                        Ok(export) => {
+                            let n = export.sources.len();
+                            self.draft.sources = export.sources;
+                            format!("Imported {n} sources — review, then Save")
+                        }
+                        Err(e) => e.to_string(),
+                    },
+                    Err(e) => format!("Could not read the file: {e}"),
+                });
+            }
+        });
+        if let Some(m) = &self.io_message {
+            ui.label(m);
+        }
+    }
+
+    /// Checks the draft; on success returns the config to save, otherwise
+    /// puts messages next to the fields.
+    fn validated(&mut self) -> Option<Config> {
+        self.errors.clear();
+        self.general_error = None;
+        let mut config = self.draft.clone();
+        config.yespo.base_url = config.yespo.base_url.trim().to_string();
+        if let Err(e) = check_base_url(&config.yespo.base_url) {
+            self.errors.insert("base_url", format!("Base URL: {e}"));
+        }
+        let cc = config.yespo.default_country_code.trim().to_string();
+        if cc.is_empty()
+            || cc.len() > 3
+            || !cc.chars().all(|c| c.is_ascii_digit())
+            || cc.starts_with('0')
+        {
+            self.errors
+                .insert("default_country_code", "1-3 digits, e.g. 380".into());
+        }
+        config.yespo.default_country_code = cc;
+        config.display.currency = config.display.currency.trim().to_ascii_uppercase();
+        if config.display.currency.len() != 3
+            || !config
+                .display
+                .currency
+                .chars()
+                .all(|c| c.is_ascii_alphabetic())
+        {
+            self.errors
+                .insert("currency", "a 3-letter code such as UAH, EUR, USD".into());
+        }
+        config.display.image_field = FieldList(split_list(&self.image_fields));
+        config.display.old_price_field = FieldList(split_list(&self.old_price_fields));
+        if !self.new_key.trim().is_empty() {
+            config.yespo.api_key = Some(ApiKey::new(self.new_key.trim()));
+        }
+        if !self.errors.is_empty() {
+            self.general_error = Some("Fix the fields marked in red".into());
+            return None;
+        }
+        if let Err(e) = config.validate() {
+            self.general_error = Some(e);
+            return None;
+        }
+        Some(config)
+    }
+}
+
+/// Comma-separated field names → list.
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A button whose accessible label says which row it acts on.
+fn labelled_button(ui: &mut egui::Ui, enabled: bool, text: &str, label: &str) -> egui::Response {
+    let response = ui.add_enabled(enabled, egui::Button::new(text));
+    let label = label.to_string();
+    response.widget_info(move || egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
+    response
+}
+
+/// A text field with an accessible label.
+fn labelled_text(
+    ui: &mut egui::Ui,
+    value: &mut String,
+    label: &str,
+    width: f32,
+    password: bool,
+) -> egui::Response {
+    let response = ui.add_sized(
+        vec2(width, 30.0),
+        egui::TextEdit::singleline(value).password(password),
+    );
+    let label = label.to_string();
+    let role = if password {
+        egui::Role::PasswordInput
+    } else {
+        egui::Role::TextInput
+    };
+    response.widget_info(move || egui::WidgetInfo::labeled(role, true, &label));
+    response
+}
+
+/// Tag chips for one source: tags seen in its last answer plus the chosen
+/// ones, each a toggle, and a field for a tag not seen yet.
+fn tags_ui(
+    ui: &mut egui::Ui,
+    source: &mut SourceConfig,
+    seen: &BTreeSet<String>,
+    entry: &mut String,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.set_max_width(360.0);
+        let mut all: BTreeSet<String> = seen.clone();
+        all.extend(source.show_tags.iter().cloned());
+        for tag in all {
+            let mut on = source.show_tags.contains(&tag);
+            if ui.toggle_value(&mut on, &tag).changed() {
+                if on {
+                    source.show_tags.push(tag.clone());
+                } else {
+                    source.show_tags.retain(|t| t != &tag);
+                }
+            }
+        }
+        let field = ui.add(
+            egui::TextEdit::singleline(entry)
+                .hint_text("tag")
+                .desired_width(70.0),
+        );
+        let id = source.id;
+        field.widget_info(move || {
+            egui::WidgetInfo::labeled(
+                egui::Role::TextInput,
+                true,
+                format!("New tag for source {id}"),
+            )
+        });
+        let add = ui.small_button("+").clicked()
+            || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
+        let tag = entry.trim().trim_start_matches("tags_").to_string();
+        if add && !tag.is_empty() && !source.show_tags.contains(&tag) {
+            source.show_tags.push(tag);
+            entry.clear();
+        }
+    });
+}

@@ -1,0 +1,248 @@
+//! The manager's settings screen, driven through the UI (egui_kittest).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use pos_recs::config::{Config, ConfigOrigin};
+use pos_recs::demo::{DemoOptions, DemoServer};
+use pos_recs::setup::Ready;
+use pos_recs::ui::CashierApp;
+use pos_recs::ui::lookup_bar::{INPUT_LABEL, SETTINGS_LABEL};
+use pos_recs::ui::pin_gate::{PIN_LABEL, PIN_REPEAT_LABEL, UNLOCK_LABEL};
+use pos_recs::ui::settings::labels;
+
+struct World {
+    runtime: tokio::runtime::Runtime,
+    server: DemoServer,
+    dir: tempfile::TempDir,
+}
+
+fn world() -> World {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(DemoServer::start(DemoOptions::default()))
+        .unwrap();
+    World {
+        runtime,
+        server,
+        dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+impl World {
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    /// A config with three demo sources and (optionally) a PIN, written to disk.
+    fn config(&self, pin: Option<&str>) -> Config {
+        let mut config = self.server.config();
+        config
+            .sources
+            .retain(|s| [1246, 1244, 1245].contains(&s.id));
+        config.manager.pin_hash = pin.map(|p| pos_recs::pin::hash(p).unwrap());
+        config.save(&self.path()).unwrap();
+        config
+    }
+
+    fn harness(&self, config: Config) -> Harness<'static, CashierApp> {
+        let handle = self.runtime.handle().clone();
+        let ready = Ready {
+            config,
+            origin: ConfigOrigin::File(self.path()),
+            demo: None,
+        };
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1400.0, 1100.0))
+            .build_eframe(move |cc| CashierApp::new(&cc.egui_ctx, handle, ready).unwrap());
+        h.step();
+        h
+    }
+}
+
+fn step_until(
+    h: &mut Harness<'_, CashierApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, CashierApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        h.step();
+        if done(h) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn unlock(h: &mut Harness<'_, CashierApp>, pin: &str, repeat: Option<&str>) {
+    h.get_by_label(SETTINGS_LABEL).click();
+    h.step();
+    h.step();
+    let field = |label| h.get_by_role_and_label(egui::Role::PasswordInput, label);
+    field(PIN_LABEL).focus();
+    field(PIN_LABEL).type_text(pin);
+    if let Some(r) = repeat {
+        field(PIN_REPEAT_LABEL).focus();
+        field(PIN_REPEAT_LABEL).type_text(r);
+    }
+    h.step();
+    h.get_by_label(UNLOCK_LABEL).click();
+    h.step();
+}
+
+fn saved(path: &Path) -> Config {
+    Config::parse(&std::fs::read_to_string(path).unwrap(), path).unwrap()
+}
+
+#[test]
+fn a_wrong_pin_keeps_the_settings_closed() {
+    let w = world();
+    let mut h = w.harness(w.config(Some("2468")));
+    unlock(&mut h, "1357", None);
+    step_until(&mut h, "the PIN is checked", |h| {
+        h.query_by_label("Wrong PIN").is_some()
+    });
+    assert!(
+        h.query_by_label(labels::SAVE).is_none(),
+        "settings must stay closed"
+    );
+    assert!(h.state().in_settings(), "still at the PIN prompt");
+    h.key_press(egui::Key::Escape);
+    h.step();
+    h.step();
+    assert!(!h.state().in_settings());
+    assert!(h.query_by_label(INPUT_LABEL).is_some(), "back at the till");
+}
+
+#[test]
+fn first_use_sets_a_pin_that_is_stored_hashed() {
+    let w = world();
+    let mut h = w.harness(w.config(None));
+    unlock(&mut h, "8642", Some("8642"));
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    h.get_by_label(labels::SAVE).click();
+    step_until(&mut h, "saved", |h| !h.state().in_settings());
+    let stored = saved(&w.path()).manager.pin_hash.unwrap();
+    assert!(
+        stored.starts_with("$argon2") && !stored.contains("8642"),
+        "{stored}"
+    );
+    assert!(pos_recs::pin::verify("8642", &stored));
+}
+
+#[test]
+fn add_reorder_and_disable_sources_then_save() {
+    let w = world();
+    let mut h = w.harness(w.config(Some("2468")));
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+
+    // Add "Also bought" (1247).
+    h.get_by_label(labels::NEW_ID).focus();
+    h.get_by_label(labels::NEW_ID).type_text("1247");
+    h.get_by_label(labels::NEW_TITLE).focus();
+    h.get_by_label(labels::NEW_TITLE).type_text("Also bought");
+    h.step();
+    h.get_by_label(labels::ADD).click();
+    h.step();
+    h.step();
+    // Move it to the top, hide the bestsellers.
+    for _ in 0..3 {
+        h.get_by_label("Move Also bought up").click();
+        h.step();
+        h.step();
+    }
+    h.get_by_label("Show Bestsellers").click();
+    h.step();
+    h.get_by_label(labels::SAVE).click();
+    step_until(&mut h, "saved", |h| !h.state().in_settings());
+
+    let config = saved(&w.path());
+    let order: Vec<(u64, bool)> = config.sources.iter().map(|s| (s.id, s.enabled)).collect();
+    assert_eq!(
+        order,
+        [(1247, true), (1246, true), (1244, true), (1245, false)]
+    );
+    assert_eq!(config.sources[0].title, "Also bought");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(w.path()).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    // The till uses the new order at once.
+    h.step();
+    h.get_by_label(INPUT_LABEL).type_text("0671234567");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    step_until(&mut h, "lookup", |h| {
+        h.state().session.as_ref().is_some_and(|s| s.is_settled())
+    });
+    let ids: Vec<u64> = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .sections
+        .iter()
+        .map(|s| s.source.id)
+        .collect();
+    assert_eq!(ids, [1247, 1246, 1244]);
+}
+
+#[test]
+fn an_insecure_base_url_is_refused_next_to_the_field() {
+    let w = world();
+    let before = {
+        w.config(Some("2468"));
+        std::fs::read_to_string(w.path()).unwrap()
+    };
+    let mut h = w.harness(saved(&w.path()));
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    h.get_by_role_and_label(egui::Role::TextInput, labels::BASE_URL)
+        .focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(egui::Role::TextInput, labels::BASE_URL)
+        .type_text("http://shop.example/api");
+    h.step();
+    h.get_by_label(labels::SAVE).click();
+    h.step();
+    h.step();
+    assert!(h.state().in_settings(), "refused: still editing");
+    assert!(
+        h.query_by_label_contains("plain http is only allowed for loopback")
+            .is_some()
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.path()).unwrap(),
+        before,
+        "file untouched"
+    );
+    h.get_by_label(labels::CANCEL).click();
+    h.step();
+    assert!(!h.state().in_settings());
+    assert_eq!(
+        std::fs::read_to_string(w.path()).unwrap(),
+        before,
+        "cancel leaves the file untouched"
+    );
+}
