@@ -64,6 +64,10 @@ pub struct YespoConfig {
     pub timeout_ms: u64,
     /// Largest answer body accepted from one source.
     pub max_response_bytes: usize,
+    /// The file's own key when `POS_RECS_API_KEY` replaced it in memory:
+    /// saving writes this one back, so the environment's key never lands on disk.
+    #[serde(skip)]
+    pub key_in_file: Option<Option<ApiKey>>,
 }
 
 impl Default for YespoConfig {
@@ -76,6 +80,7 @@ impl Default for YespoConfig {
             default_country_code: "380".into(),
             timeout_ms: 4000,
             max_response_bytes: 8 * 1024 * 1024,
+            key_in_file: None,
         }
     }
 }
@@ -371,7 +376,8 @@ impl Config {
         if let Ok(key) = std::env::var(API_KEY_ENV)
             && !key.trim().is_empty()
         {
-            self.yespo.api_key = Some(ApiKey::new(key.trim()));
+            let file_key = self.yespo.api_key.replace(ApiKey::new(key.trim()));
+            self.yespo.key_in_file = Some(file_key);
         }
     }
 
@@ -420,9 +426,18 @@ impl Config {
         Ok(())
     }
 
-    /// Serialises to TOML (the API key included; callers decide where it goes).
+    /// Serialises to TOML. The API key is included, except one that came
+    /// from the environment: then the file's own key (if any) is written.
     pub fn to_toml(&self) -> Result<String, String> {
-        toml::to_string_pretty(self).map_err(|e| e.to_string())
+        match &self.yespo.key_in_file {
+            Some(file_key) => {
+                let mut copy = self.clone();
+                copy.yespo.api_key = file_key.clone();
+                copy.yespo.key_in_file = None;
+                toml::to_string_pretty(&copy).map_err(|e| e.to_string())
+            }
+            None => toml::to_string_pretty(self).map_err(|e| e.to_string()),
+        }
     }
 
     /// Writes the file atomically (temp file + rename in the same folder),
@@ -437,6 +452,76 @@ impl Config {
             source,
         })
     }
+}
+
+impl Config {
+    /// Saves like [`Config::save`], but when the file exists, keeps what a
+    /// person wrote there: comments, key order and formatting of the
+    /// `[yespo]`, `[display]` and `[manager]` keys survive; only changed
+    /// values are replaced. `[[sources]]` is rewritten as a whole (its
+    /// comments are lost), because sources are added, removed and reordered.
+    pub fn save_preserving(&self, path: &Path) -> Result<(), ConfigError> {
+        let fresh = self.to_toml().map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        let text = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|old| merge_toml(&old, &fresh))
+            .unwrap_or(fresh);
+        write_atomically(path, text.as_bytes()).map_err(|source| ConfigError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Puts the values of `fresh` into the document `old`, keeping `old`'s
+/// comments and layout. `None` when `old` is not valid TOML.
+fn merge_toml(old: &str, fresh: &str) -> Option<String> {
+    use toml_edit::{DocumentMut, Item};
+    let mut doc: DocumentMut = old.parse().ok()?;
+    let new: DocumentMut = fresh.parse().ok()?;
+    for section in ["yespo", "display", "manager"] {
+        let Some(new_table) = new.get(section).and_then(Item::as_table) else {
+            doc.remove(section);
+            continue;
+        };
+        let table = doc
+            .entry(section)
+            .or_insert(toml_edit::table())
+            .as_table_mut()?;
+        let stale: Vec<String> = table
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .filter(|k| !new_table.contains_key(k))
+            .collect();
+        for key in stale {
+            table.remove(&key);
+        }
+        for (key, item) in new_table.iter() {
+            match (table.get_mut(key), item.as_value()) {
+                (Some(Item::Value(old_value)), Some(new_value)) => {
+                    // Same value: leave the text exactly as written.
+                    if old_value.to_string().trim() != new_value.to_string().trim() {
+                        let decor = old_value.decor().clone();
+                        *old_value = new_value.clone();
+                        *old_value.decor_mut() = decor;
+                    }
+                }
+                _ => {
+                    table.insert(key, item.clone());
+                }
+            }
+        }
+    }
+    match new.get("sources") {
+        Some(sources) => doc["sources"] = sources.clone(),
+        None => {
+            doc.remove("sources");
+        }
+    }
+    Some(doc.to_string())
 }
 
 /// The `[[sources]]` part of a configuration, for copying one shop's setup
@@ -663,6 +748,43 @@ max_cards = 12
     fn debug_output_never_contains_the_key() {
         let c = parse(SPEC_EXAMPLE).unwrap();
         assert!(!format!("{c:?}").contains("secret-key-1234"));
+    }
+
+    #[test]
+    fn a_key_from_the_environment_is_never_written_to_the_file() {
+        let mut c = parse(SPEC_EXAMPLE).unwrap();
+        // What apply_env does when POS_RECS_API_KEY is set.
+        let file_key = c.yespo.api_key.replace(ApiKey::new("from-the-environment"));
+        c.yespo.key_in_file = Some(file_key);
+        let text = c.to_toml().unwrap();
+        assert!(!text.contains("from-the-environment"), "{text}");
+        assert!(text.contains("secret-key-1234"), "{text}");
+    }
+
+    #[test]
+    fn saving_over_a_hand_written_file_keeps_its_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let hand = "# Till 3, front desk\n[yespo]\n# ask Olena before changing\nbase_url = \"https://yespo.io/api\"\ntimeout_ms = 4000 # seconds matter\n\n[[sources]]\nid = 1\n";
+        std::fs::write(&path, hand).unwrap();
+        let mut c = Config::load(&path).unwrap();
+        c.yespo.timeout_ms = 2500;
+        c.sources.push(SourceConfig {
+            id: 2,
+            title: "Two".into(),
+            ..SourceConfig::default()
+        });
+        c.save_preserving(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for kept in [
+            "# Till 3, front desk",
+            "# ask Olena before changing",
+            "# seconds matter",
+        ] {
+            assert!(text.contains(kept), "{kept:?} lost:\n{text}");
+        }
+        assert!(text.contains("timeout_ms = 2500"), "{text}");
+        assert_eq!(Config::parse(&text, &path).unwrap(), c);
     }
 
     #[test]

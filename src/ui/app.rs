@@ -291,7 +291,7 @@ impl CashierApp {
                 return;
             }
         };
-        if let Err(e) = new.save(&path) {
+        if let Err(e) = new.save_preserving(&path) {
             self.notice = Some(e.to_string());
             return;
         }

@@ -567,6 +567,8 @@ impl SettingsForm {
         config.display.old_price_field = FieldList(split_list(&self.old_price_fields));
         if !self.new_key.trim().is_empty() {
             config.yespo.api_key = Some(ApiKey::new(self.new_key.trim()));
+            // A key typed by the manager is meant for the file.
+            config.yespo.key_in_file = None;
         }
         if !self.errors.is_empty() {
             self.general_error = Some("Fix the fields marked in red".into());
