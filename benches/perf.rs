@@ -268,6 +268,61 @@ fn ui_frames(rt: &tokio::runtime::Runtime) {
     println!("| 1,000 in the list | 1280x900 | {:.2} |", ms(list_1000));
 }
 
+/// Process start → first frame / first card / everything shown, and RSS at
+/// the end, for the real binary on the demo shop. Needs a display (Xvfb).
+fn cold_start() {
+    use std::io::{BufRead, BufReader};
+    if std::env::var_os("DISPLAY").is_none() {
+        println!("\n## Cold start: skipped (no DISPLAY; scripts/bench.sh runs it under Xvfb)");
+        return;
+    }
+    let config_home = std::env::temp_dir().join("pos-recs-bench-no-config");
+    let mut rows: Vec<[f64; 3]> = Vec::new();
+    let mut last_line = String::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+            .env("POS_RECS_PROBE", "0671234567")
+            .env("XDG_CONFIG_HOME", &config_home)
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let Ok(mut child) = child else {
+            println!("\n## Cold start: could not start the app");
+            return;
+        };
+        let mut times = [f64::NAN; 3];
+        if let Some(stderr) = child.stderr.take() {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let at = ms(started.elapsed());
+                for (i, key) in ["first-frame", "first-card", "all-shown"]
+                    .iter()
+                    .enumerate()
+                {
+                    if line.contains(&format!("probe: {key}")) {
+                        times[i] = at;
+                    }
+                }
+                if line.contains("all-shown") {
+                    last_line = line.clone();
+                }
+            }
+        }
+        let _ = child.wait();
+        rows.push(times);
+    }
+    let med = |i: usize| {
+        let mut v: Vec<f64> = rows.iter().map(|r| r[i]).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    println!("\n## Cold start of the release binary on the demo shop (median of 3, ms from spawn)");
+    println!("| first frame | first card | all cards and pictures shown |");
+    println!("|---|---|---|");
+    println!("| {:.0} | {:.0} | {:.0} |", med(0), med(1), med(2));
+    println!("last run: {}", last_line.trim());
+}
+
 fn main() {
     // `cargo test --benches` passes --bench-less args; only run when benchmarking.
     if std::env::args().any(|a| a == "--list") {
@@ -287,4 +342,5 @@ fn main() {
     parsing();
     pictures();
     ui_frames(&rt);
+    cold_start();
 }

@@ -85,6 +85,7 @@ pub struct CashierApp {
     config_path: Option<PathBuf>,
     /// Last message about saving settings (shown on the till screen).
     pub notice: Option<String>,
+    probe: Option<super::probe::Probe>,
 }
 
 impl CashierApp {
@@ -129,6 +130,7 @@ impl CashierApp {
             screen: Screen::Cashier,
             config_path,
             notice: None,
+            probe: super::probe::Probe::from_env(),
         })
     }
 
@@ -416,6 +418,18 @@ impl eframe::App for CashierApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if let Some(input) = self.probe.as_mut().and_then(|p| p.frame()) {
+            self.bar.input = input;
+            self.submit();
+        }
         self.show(ui);
+        let settled = self.session.as_ref().is_some_and(Session::is_settled);
+        let cards = self.session.as_ref().map_or(0, Session::product_count);
+        let (loading, textures) = (self.textures.loading(), self.textures.len());
+        if let Some(probe) = &mut self.probe
+            && probe.after_frame(cards, settled, loading, textures)
+        {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod card;
 pub mod details;
 pub mod lookup_bar;
 pub mod pin_gate;
+pub mod probe;
 pub mod session;
 pub mod settings;
 pub mod source_view;
