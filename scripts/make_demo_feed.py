@@ -64,6 +64,8 @@ def main():
     del products[17]["descr"], products[17]["brand"]             # optional fields missing
     products[19]["tags_picture"] = "{{BASE}}/images/missing.png"  # broken image link
     del products[23]["tags_picture"]                             # no image at all
+    products[27]["tags_picture"] = "{{BASE}}/images/corrupt.png"  # truncated picture
+    products[31]["tags_picture"] = "{{BASE}}/images/bomb.png"     # 30000x30000 decompression bomb
     products[29]["extraField"] = {"nested": [1, 2, 3]}           # unknown field
     out = pathlib.Path(__file__).resolve().parent.parent / "assets" / "demo" / "products.json"
     out.write_text(json.dumps(products, ensure_ascii=False, indent=1) + "\n")

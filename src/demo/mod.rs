@@ -461,6 +461,16 @@ async fn picture(State(state): State<Arc<AppState>>, Path(file): Path<String>) -
     if let Some(png) = lock(&state.pictures).get(&file).cloned() {
         return png_response(png);
     }
+    // Deliberately bad pictures, linked from the feed, that must never crash a till.
+    match file.as_str() {
+        "corrupt.png" => {
+            let mut png = pictures::product_png(&serde_json::json!({})).unwrap_or_default();
+            png.truncate(png.len() / 3);
+            return png_response(Arc::new(png));
+        }
+        "bomb.png" => return png_response(Arc::new(pictures::bomb_png(30_000, 30_000))),
+        _ => {}
+    }
     // "missing.png" is linked on purpose and answers 404, like a real shop's dead link.
     let Some(item) = state
         .feed

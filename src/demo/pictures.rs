@@ -27,6 +27,36 @@ pub fn product_png(item: &Value) -> Result<Vec<u8>, image::ImageError> {
     Ok(out.into_inner())
 }
 
+/// A tiny PNG whose header claims `width`×`height` pixels: a decompression
+/// bomb for testing decoder limits (decoding it would need gigabytes).
+pub fn bomb_png(width: u32, height: u32) -> Vec<u8> {
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    png
+}
+
+/// CRC-32 as PNG chunks use it.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
 #[derive(Clone, Copy)]
 enum Shape {
     Tshirt,

@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 use crate::config::{self, Config, ConfigError, ConfigOrigin, ThemeChoice};
 use crate::demo::DemoServer;
 use crate::identify::{self, Identifier};
-use crate::images::{DEFAULT_CACHE_BYTES, ImageLoader};
+use crate::images::disk::DEFAULT_DISK_BYTES;
+use crate::images::{DEFAULT_CACHE_BYTES, DiskCache, ImageLoader};
 use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
 use crate::setup::Ready;
 use crate::yespo::Product;
@@ -109,7 +110,17 @@ impl CashierApp {
         let repaint = ctx.clone();
         let wake: Wake = Arc::new(move || repaint.request_repaint());
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let images = ImageLoader::new(runtime.clone(), Some(wake.clone()), DEFAULT_CACHE_BYTES);
+        // Demo pictures are drawn locally on a random port: nothing worth keeping on disk.
+        let disk = (ready.origin != ConfigOrigin::Demo)
+            .then(DiskCache::default_dir)
+            .flatten()
+            .map(|dir| DiskCache::new(dir, DEFAULT_DISK_BYTES));
+        let images = ImageLoader::new(
+            runtime.clone(),
+            Some(wake.clone()),
+            DEFAULT_CACHE_BYTES,
+            disk,
+        );
         Ok(Self {
             runtime,
             engine,
@@ -155,6 +166,7 @@ impl CashierApp {
     pub fn start_lookup(&mut self, customer: Identifier) {
         // Cancel what is still running for the previous customer.
         self.lookups.clear();
+        self.images.cancel_pending();
         let generation = self.next_generation;
         self.next_generation += 1;
         tracing::info!(%customer, generation, "lookup");
