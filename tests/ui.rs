@@ -292,3 +292,28 @@ fn enter_on_a_focused_card_opens_its_details() {
         "…without clearing the customer"
     );
 }
+
+#[test]
+fn the_till_shows_offline_and_recovers_by_itself_when_the_network_returns() {
+    let w = world(DemoOptions::default());
+    // A port with nothing behind it: the "network" is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = w.server.config();
+    config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
+    let mut h = harness(&w, config);
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "offline", |app| app.offline_reason().is_some());
+    h.step();
+    assert!(h.query_by_label_contains("Offline").is_some());
+    // The network comes back: a server appears on that port. Nobody touches the till.
+    let _back = w
+        .runtime
+        .block_on(DemoServer::start_on(port, DemoOptions::default()))
+        .unwrap();
+    step_until(&mut h, "back online", |app| app.offline_reason().is_none());
+}

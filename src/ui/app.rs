@@ -26,6 +26,13 @@ use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
 
+/// While offline, the account is asked this often whether it is back.
+const HEALTH_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Lookup generation used by health probes: sessions start at 1, so a
+/// probe's answer only updates connectivity and never reaches the screen.
+const PROBE_GENERATION: u64 = 0;
+
 /// When sources last answered or failed for network reasons.
 #[derive(Debug, Default)]
 pub struct Connectivity {
@@ -33,6 +40,8 @@ pub struct Connectivity {
     pub last_success: Option<Instant>,
     /// Last network failure and its message.
     pub last_failure: Option<(Instant, String)>,
+    /// When the last health probe was sent.
+    last_probe: Option<Instant>,
 }
 
 impl Connectivity {
@@ -160,6 +169,34 @@ impl CashierApp {
             }
         }
         self.lookups.retain(|h| !h.is_finished());
+        self.probe_when_offline();
+    }
+
+    /// While offline, asks the first source for a nobody-customer every few
+    /// seconds, so the till notices by itself when the network is back.
+    fn probe_when_offline(&mut self) {
+        if !self.connectivity.is_offline() || self.engine.sources().is_empty() {
+            return;
+        }
+        let due = self
+            .connectivity
+            .last_probe
+            .is_none_or(|t| t.elapsed() >= HEALTH_PROBE_EVERY);
+        let busy = self.session.as_ref().is_some_and(|s| !s.is_settled());
+        if due && !busy {
+            self.connectivity.last_probe = Some(Instant::now());
+            if let Ok(nobody) = identify::identify("health-check@pos-recs.invalid", None, "380") {
+                let _enter = self.runtime.enter();
+                let handle = self.engine.spawn_sources(
+                    PROBE_GENERATION,
+                    &nobody,
+                    &[0],
+                    self.events_tx.clone(),
+                    Some(self.wake.clone()),
+                );
+                self.lookups.push(handle);
+            }
+        }
     }
 
     /// Starts a lookup for `customer`, superseding any running one.
@@ -397,6 +434,10 @@ impl CashierApp {
         // Spinners and "time ago" labels need a slow tick while something is pending.
         if self.session.as_ref().is_some_and(|s| !s.is_settled()) {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        // Keep frames coming while offline so the health probe runs without input.
+        if self.connectivity.is_offline() {
+            ctx.request_repaint_after(HEALTH_PROBE_EVERY);
         }
     }
 
