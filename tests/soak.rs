@@ -1,0 +1,173 @@
+//! A shift at the till, compressed: 2,000 lookups against the demo server
+//! with random faults and latencies, many superseded mid-flight, all
+//! answers arriving on one channel as in the app. Checks that no answer is
+//! ever shown under the wrong customer, that tasks and connections go back
+//! to baseline, and that memory stays flat.
+//!
+//! Ignored by default (about a minute). Run:
+//! `cargo test --release --test soak -- --ignored --nocapture`
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use pos_recs::demo::{DemoFeed, DemoOptions, DemoServer, Fault};
+use pos_recs::identify::identify;
+use pos_recs::lookup::LookupEngine;
+use pos_recs::ui::session::{SectionState, Session};
+
+const LOOKUPS: usize = 2000;
+const TIME_BOUND: Duration = Duration::from_secs(240);
+
+/// xorshift64*: reproducible randomness without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn rss_kib() -> u64 {
+    pos_recs::ui::probe::rss_kib()
+}
+
+fn random_options(rng: &mut Rng) -> DemoOptions {
+    let mut options = DemoOptions {
+        latency: Duration::from_millis(rng.below(15)),
+        ..Default::default()
+    };
+    for id in [1244, 1245, 1246, 1247, 1248, 1249] {
+        let fault = match rng.below(40) {
+            0 => Some(Fault::Status(500)),
+            1 => Some(Fault::Html),
+            2 => Some(Fault::Hang),
+            3 => Some(Fault::Malformed),
+            4 => Some(Fault::RateLimitOnce),
+            5 => Some(Fault::Status(503)),
+            _ => None,
+        };
+        if let Some(f) = fault {
+            options.faults.insert(id, f);
+        }
+        if rng.below(10) == 0 {
+            options
+                .source_latency
+                .insert(id, Duration::from_millis(rng.below(120)));
+        }
+    }
+    options
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "soak test: run on purpose, see the module docs"]
+async fn a_long_shift_leaks_nothing_and_never_mixes_customers() {
+    let started = Instant::now();
+    let handle = tokio::runtime::Handle::current();
+    let baseline_tasks = handle.metrics().num_alive_tasks();
+    let server = DemoServer::start(DemoOptions::default()).await.unwrap();
+    let mut config = server.config();
+    config.yespo.timeout_ms = 200;
+    let feed = DemoFeed::embedded().unwrap();
+    let personal_index = config.sources.iter().position(|s| s.id == 1246).unwrap();
+    let engine = LookupEngine::new(&config).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let (mut faults_injected, mut refused_late, mut accepted, mut superseded) =
+        (0usize, 0usize, 0usize, 0usize);
+    let mut rss_after_warmup = 0;
+    let customers: Vec<String> = (0..50)
+        .map(|i| format!("06712{:05}", 10_000 + i * 37))
+        .collect();
+    let mut handle_alive = None;
+
+    for n in 0..LOOKUPS {
+        assert!(
+            started.elapsed() < TIME_BOUND,
+            "soak exceeded its time bound at lookup {n}"
+        );
+        let options = random_options(&mut rng);
+        faults_injected += options.faults.len();
+        server.set_options(options);
+        let who = identify(
+            &customers[rng.below(customers.len() as u64) as usize],
+            None,
+            "380",
+        )
+        .unwrap();
+        let generation = n as u64 + 1;
+        let mut session = Session::new(generation, who.clone(), engine.sources());
+        // A new lookup supersedes the previous one (its handle is dropped = aborted).
+        handle_alive = Some(engine.spawn(generation, &who, tx.clone(), None));
+        let supersede_early = rng.below(4) == 0;
+        let deadline = Instant::now()
+            + if supersede_early {
+                Duration::from_millis(rng.below(20))
+            } else {
+                Duration::from_secs(2)
+            };
+        while !session.is_settled() {
+            let Ok(Some(event)) = tokio::time::timeout_at(deadline.into(), rx.recv()).await else {
+                superseded += 1;
+                break;
+            };
+            if session.apply(event) {
+                accepted += 1;
+            } else {
+                refused_late += 1;
+            }
+        }
+        // Whatever was accepted belongs to this customer.
+        if let SectionState::Loaded { products, .. } = &session.sections[personal_index].state {
+            let expected: Vec<String> = feed
+                .recommend(1246, who.value(), &server.base_url())
+                .unwrap()
+                .iter()
+                .take(config.sources[personal_index].max_cards)
+                .map(|v| v["name"].as_str().unwrap_or_default().to_string())
+                .collect();
+            let got: Vec<String> = products.iter().map(|p| p.name.clone()).collect();
+            assert_eq!(
+                got, expected,
+                "lookup {n}: personal cards of another customer"
+            );
+        }
+        if n == 200 {
+            rss_after_warmup = rss_kib();
+        }
+    }
+    drop(handle_alive);
+    server.set_options(DemoOptions::default());
+    let rss_end = rss_kib();
+    drop(engine); // closes pooled connections
+    drop(server);
+    drop(tx);
+    while rx.try_recv().is_ok() {}
+    // Tasks (source workers, server connections) wind down to the baseline.
+    let wait_until = Instant::now() + Duration::from_secs(10);
+    let mut alive = handle.metrics().num_alive_tasks();
+    while alive > baseline_tasks && Instant::now() < wait_until {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        alive = handle.metrics().num_alive_tasks();
+    }
+    println!(
+        "soak: {LOOKUPS} lookups in {:.1} s; faults injected {faults_injected}; answers accepted {accepted}, \
+         late answers refused {refused_late}, lookups superseded {superseded}; \
+         RSS after warm-up {} KiB, at end {} KiB; tasks alive {alive} (baseline {baseline_tasks})",
+        started.elapsed().as_secs_f64(),
+        rss_after_warmup,
+        rss_end
+    );
+    assert_eq!(alive, baseline_tasks, "leaked tasks");
+    assert!(
+        rss_end <= rss_after_warmup + 16 * 1024,
+        "memory grew from {rss_after_warmup} to {rss_end} KiB"
+    );
+}
