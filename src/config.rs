@@ -130,6 +130,19 @@ pub struct DisplayConfig {
     pub theme: ThemeChoice,
     /// Text and card size factor (1.0 = normal).
     pub text_scale: f32,
+    /// Screen language; the system locale's when not set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+}
+
+/// Language of the screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English.
+    En,
+    /// Ukrainian.
+    Uk,
 }
 
 /// Screen theme.
@@ -148,6 +161,7 @@ impl Default for DisplayConfig {
         Self {
             theme: ThemeChoice::Light,
             text_scale: 1.0,
+            language: None,
             currency: "UAH".into(),
             image_field: FieldList(vec![
                 "tags_picture".into(),

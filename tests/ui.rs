@@ -92,7 +92,7 @@ fn enter_on_a_phone_fills_every_section_with_cards() {
         "card {first:?} is on screen"
     );
     assert!(
-        h.query_by_label_contains("Customer: phone 380*****4567")
+        h.query_by_label_contains("Customer: Phone 380*****4567")
             .is_some()
     );
 }
@@ -119,10 +119,19 @@ fn a_failing_source_shows_its_error_while_the_others_show_cards() {
     look_up(&mut h, "0671234567", egui::Key::Enter);
     step_until(&mut h, "all sections answered", settled);
     h.step();
+    // A sentence for the cashier; the technical reason behind "Details".
     assert!(
-        h.query_by_label("You may also like: HTTP 500 from data source 1244")
+        h.query_by_label("You may also like: this block is unavailable right now")
             .is_some()
     );
+    assert!(
+        h.query_by_label("HTTP 500 from data source 1244").is_none(),
+        "hidden until asked for"
+    );
+    h.get_by_label("Details").click_accesskit();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("HTTP 500 from data source 1244").is_some());
     let retry = h.get_by_label("Retry You may also like");
     assert!(
         !product_names(h.state(), 0).is_empty(),
@@ -316,4 +325,83 @@ fn the_till_shows_offline_and_recovers_by_itself_when_the_network_returns() {
         .block_on(DemoServer::start_on(port, DemoOptions::default()))
         .unwrap();
     step_until(&mut h, "back online", |app| app.offline_reason().is_none());
+}
+
+#[test]
+fn the_ukrainian_till_speaks_ukrainian() {
+    let w = world(DemoOptions {
+        faults: HashMap::from([(1245, Fault::Hang)]),
+        ..Default::default()
+    });
+    let mut config = w.server.config();
+    config.display.language = Some(pos_recs::config::Language::Uk);
+    config.yespo.timeout_ms = 500;
+    let mut h = harness(&w, config);
+    h.step();
+    assert!(
+        h.query_by_label_contains("Проскануйте картку покупця")
+            .is_some()
+    );
+    let uk = &pos_recs::ui::i18n::UK;
+    h.get_by_label(uk.input_label).type_text("+38 (067) ABC");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    assert!(
+        h.query_by_label("невірний номер телефону: містить літери")
+            .is_some()
+    );
+    h.key_press(egui::Key::Escape);
+    h.step();
+    look_up_with(&mut h, uk.input_label, "0671234567");
+    step_until(&mut h, "answered", settled);
+    h.step();
+    assert!(
+        h.query_by_label_contains("Покупець: Телефон 380*****4567")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label("Bestsellers: немає відповіді за 0.5 с")
+            .is_some()
+    );
+    assert!(h.query_by_label("Повторити Bestsellers").is_some());
+    assert!(h.query_by_label_contains("Пошук тривав").is_some());
+    assert!(h.query_by_label(uk.find).is_some());
+}
+
+#[test]
+fn f1_brings_the_keyboard_back_to_the_input_from_anywhere() {
+    let w = world(DemoOptions::default());
+    let mut h = harness(&w, w.server.config());
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    h.step();
+    let first = product_names(h.state(), 0)[0].clone();
+    h.get_by_label(&first).focus();
+    h.step();
+    assert!(h.get_by_label(&first).is_focused());
+    h.key_press(egui::Key::F1);
+    h.step();
+    h.step();
+    assert!(
+        h.get_by_label(INPUT_LABEL).is_focused(),
+        "input has the keyboard again"
+    );
+    // A scanner can type right away.
+    h.get_by_label(INPUT_LABEL).type_text("0509876543");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    step_until(&mut h, "second customer", |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.customer.masked() == "380*****6543" && s.is_settled())
+    });
+}
+
+fn look_up_with(h: &mut Harness<'_, CashierApp>, label: &str, input: &str) {
+    h.get_by_label(label).type_text(input);
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
 }

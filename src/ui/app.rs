@@ -19,7 +19,8 @@ use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
 use crate::setup::Ready;
 use crate::yespo::Product;
 
-use super::lookup_bar::{BarAction, LookupBar};
+use super::i18n::{Texts, system_language};
+use super::lookup_bar::{BarAction, BarContext, LookupBar};
 use super::pin_gate::{GateOutcome, PinGate};
 use super::session::{SectionState, Session};
 use super::settings::{SettingsForm, SettingsOutcome};
@@ -96,6 +97,7 @@ pub struct CashierApp {
     /// Last message about saving settings (shown on the till screen).
     pub notice: Option<String>,
     probe: Option<super::probe::Probe>,
+    texts: &'static Texts,
 }
 
 impl CashierApp {
@@ -116,6 +118,13 @@ impl CashierApp {
             ConfigOrigin::Demo => config::default_path(),
         };
         let engine = LookupEngine::new(&ready.config)?;
+        let texts = Texts::of(
+            ready
+                .config
+                .display
+                .language
+                .unwrap_or_else(system_language),
+        );
         let repaint = ctx.clone();
         let wake: Wake = Arc::new(move || repaint.request_repaint());
         let (events_tx, events_rx) = mpsc::unbounded_channel();
@@ -151,6 +160,7 @@ impl CashierApp {
             config_path,
             notice: None,
             probe: super::probe::Probe::from_env(),
+            texts,
         })
     }
 
@@ -260,7 +270,7 @@ impl CashierApp {
                 self.bar.input.clear();
                 self.start_lookup(customer);
             }
-            Err(e) => self.bar.message = Some(e.to_string()),
+            Err(e) => self.bar.message = Some(self.texts.input_problem(&e)),
         }
     }
 
@@ -309,7 +319,10 @@ impl CashierApp {
     /// Opens the PIN prompt in front of the settings.
     pub fn open_settings(&mut self) {
         self.details = None;
-        self.screen = Screen::Pin(PinGate::new(self.config.manager.pin_hash.clone()));
+        self.screen = Screen::Pin(PinGate::new(
+            self.config.manager.pin_hash.clone(),
+            self.texts,
+        ));
     }
 
     /// True while the settings (or their PIN prompt) are up.
@@ -366,15 +379,21 @@ impl CashierApp {
             self.open_settings();
             return;
         }
+        // F1 from anywhere: back to the input, ready for the next scan.
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F1)) {
+            self.details = None;
+            self.bar.focus_requested = true;
+        }
         egui::Panel::top("lookup_bar").show(ui, |ui| {
-            let action = self.bar.ui(
-                ui,
-                &self.config,
-                &self.origin,
-                self.session.as_ref(),
-                self.details.is_none(),
-                self.notice.as_deref(),
-            );
+            let cx = BarContext {
+                texts: self.texts,
+                config: &self.config,
+                origin: &self.origin,
+                session: self.session.as_ref(),
+                may_focus: self.details.is_none(),
+                notice: self.notice.as_deref(),
+            };
+            let action = self.bar.ui(ui, &cx);
             match action {
                 BarAction::Submit => self.submit(),
                 BarAction::Clear => self.clear(),
@@ -385,6 +404,7 @@ impl CashierApp {
         egui::Panel::bottom("status_line").show(ui, |ui| {
             status_bar::ui(
                 ui,
+                self.texts,
                 &self.origin,
                 &self.config,
                 &self.connectivity,
@@ -395,13 +415,14 @@ impl CashierApp {
         let mut open = None;
         egui::CentralPanel::default().show(ui, |ui| {
             let Some(session) = &self.session else {
-                source_view::welcome_ui(ui, self.origin == ConfigOrigin::Demo);
+                source_view::welcome_ui(ui, self.texts, self.origin == ConfigOrigin::Demo);
                 return;
             };
             let mut cards = card::CardContext {
                 images: &self.images,
                 textures: &mut self.textures,
                 currency: &self.config.display.currency,
+                texts: self.texts,
             };
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
@@ -426,6 +447,7 @@ impl CashierApp {
                 images: &self.images,
                 textures: &mut self.textures,
                 currency: &self.config.display.currency,
+                texts: self.texts,
             };
             if details::ui(&ctx, &open.product, &mut cards) {
                 self.details = None;

@@ -21,6 +21,8 @@ pub struct CardContext<'a> {
     pub textures: &'a mut Textures,
     /// Currency code for prices.
     pub currency: &'a str,
+    /// Texts in the screen's language.
+    pub texts: &'static super::i18n::Texts,
 }
 
 const TEXT: Color32 = Color32::from_gray(28);
@@ -52,7 +54,7 @@ pub fn card_ui(
         Some(url) => cx.textures.get(ui.ctx(), cx.images, url),
         None => PictureState::Unavailable,
     };
-    picture_ui(&painter, image_rect, &picture);
+    picture_ui(&painter, image_rect, &picture, cx.texts);
 
     let inner_width = CARD_WIDTH - 2.0 * CARD_PADDING;
     let mut y = image_rect.bottom() + 8.0;
@@ -68,10 +70,10 @@ pub fn card_ui(
     painter.galley(Pos2::new(x, y), name, TEXT);
     y += 2.0 * (NAME_SIZE + 4.0) + 4.0;
 
-    y += price_ui(&painter, Pos2::new(x, y), product, cx.currency) + 6.0;
-    y += stock_badge_ui(&painter, Pos2::new(x, y), product.in_stock) + 8.0;
+    y += price_ui(&painter, Pos2::new(x, y), product, cx) + 6.0;
+    y += stock_badge_ui(&painter, Pos2::new(x, y), product.in_stock, cx.texts) + 8.0;
 
-    for (label, value) in shown_tags(product, show_tags).into_iter().take(3) {
+    for (label, value) in shown_tags(product, show_tags, cx.texts).into_iter().take(3) {
         let line = clamped_galley(
             ui,
             &format!("{label}: {value}"),
@@ -113,7 +115,12 @@ pub fn placeholder_card_ui(ui: &mut egui::Ui) {
 
 /// Draws a picture fitted into `rect`, a placeholder while loading, or a
 /// neutral "no picture" box.
-pub fn picture_ui(painter: &egui::Painter, rect: Rect, picture: &PictureState) {
+pub fn picture_ui(
+    painter: &egui::Painter,
+    rect: Rect,
+    picture: &PictureState,
+    t: &super::i18n::Texts,
+) {
     match picture {
         PictureState::Loading => {
             painter.rect_filled(rect, 6.0, PLACEHOLDER);
@@ -135,7 +142,7 @@ pub fn picture_ui(painter: &egui::Painter, rect: Rect, picture: &PictureState) {
             painter.text(
                 rect.center() + vec2(0.0, 24.0),
                 Align2::CENTER_CENTER,
-                "No picture",
+                t.no_picture,
                 FontId::proportional(12.5),
                 Color32::from_gray(120),
             );
@@ -174,12 +181,13 @@ fn clamped_galley(
 }
 
 /// Price (and struck-through old price); returns the height used.
-fn price_ui(painter: &egui::Painter, at: Pos2, product: &Product, currency: &str) -> f32 {
+fn price_ui(painter: &egui::Painter, at: Pos2, product: &Product, cx: &CardContext<'_>) -> f32 {
+    let currency = cx.currency;
     let Some(price) = product.price else {
         painter.text(
             at,
             Align2::LEFT_TOP,
-            "Price on request",
+            cx.texts.price_on_request,
             FontId::proportional(15.0),
             WEAK_TEXT,
         );
@@ -214,17 +222,22 @@ fn price_ui(painter: &egui::Painter, at: Pos2, product: &Product, currency: &str
 }
 
 /// Text and colour of the stock badge.
-pub fn stock_label(in_stock: Option<bool>) -> (&'static str, Color32) {
+pub fn stock_label(in_stock: Option<bool>, t: &super::i18n::Texts) -> (&'static str, Color32) {
     match in_stock {
-        Some(true) => ("In stock", IN_STOCK),
-        Some(false) => ("Out of stock", OUT_OF_STOCK),
-        None => ("Stock unknown", STOCK_UNKNOWN),
+        Some(true) => (t.in_stock, IN_STOCK),
+        Some(false) => (t.out_of_stock, OUT_OF_STOCK),
+        None => (t.stock_unknown, STOCK_UNKNOWN),
     }
 }
 
 /// The stock badge; returns the height used.
-fn stock_badge_ui(painter: &egui::Painter, at: Pos2, in_stock: Option<bool>) -> f32 {
-    let (text, color) = stock_label(in_stock);
+fn stock_badge_ui(
+    painter: &egui::Painter,
+    at: Pos2,
+    in_stock: Option<bool>,
+    t: &super::i18n::Texts,
+) -> f32 {
+    let (text, color) = stock_label(in_stock, t);
     let galley =
         painter.layout_no_wrap(text.to_string(), FontId::proportional(13.5), Color32::WHITE);
     let rect = Rect::from_min_size(at, galley.size() + vec2(16.0, 8.0));
@@ -234,21 +247,27 @@ fn stock_badge_ui(painter: &egui::Painter, at: Pos2, in_stock: Option<bool>) -> 
 }
 
 /// The selected tags present on the product, as (label, value) pairs.
-pub fn shown_tags(product: &Product, show_tags: &[String]) -> Vec<(String, String)> {
+pub fn shown_tags(
+    product: &Product,
+    show_tags: &[String],
+    t: &super::i18n::Texts,
+) -> Vec<(String, String)> {
     show_tags
         .iter()
         .filter_map(|name| {
             let value = tag_text(product.tags.get(name)?);
-            (!value.is_empty()).then(|| (tag_label(name), value))
+            (!value.is_empty()).then(|| (tag_label(name, t), value))
         })
         .collect()
 }
 
 /// A readable label for a tag name: `clear_size` → `Size`.
-pub fn tag_label(name: &str) -> String {
+pub fn tag_label(name: &str, t: &super::i18n::Texts) -> String {
     match name {
-        "clear_size" | "universal_size" | "size" => "Size".into(),
-        "color" | "colour" => "Colour".into(),
+        "clear_size" | "universal_size" | "size" => t.size.into(),
+        "color" | "colour" => t.colour.into(),
+        "gender" => t.gender.into(),
+        "material" => t.material.into(),
         other => {
             let spaced = other.replace('_', " ");
             let mut chars = spaced.chars();

@@ -12,10 +12,11 @@ use super::card::{self, CardContext, stock_label};
 use super::theme;
 
 /// Title of the details dialog's close button (tests find it by this).
-pub const CLOSE_LABEL: &str = "Close details";
+pub const CLOSE_LABEL: &str = super::i18n::EN.close_details;
 
 /// Draws the details dialog; returns true when it should close.
 pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> bool {
+    let t = cx.texts;
     let mut close = false;
     let modal = egui::Modal::new(egui::Id::unique("product_details")).show(ctx, |ui| {
         ui.set_width(760.0_f32.min(ctx.content_rect().width() - 40.0));
@@ -25,7 +26,7 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
                 Some(url) => cx.textures.get(ctx, cx.images, url),
                 None => super::textures::PictureState::Unavailable,
             };
-            card::picture_ui(ui.painter(), rect, &picture);
+            card::picture_ui(ui.painter(), rect, &picture, t);
             ui.vertical(|ui| {
                 ui.label(RichText::new(&product.name).size(22.0).strong());
                 if let Some(price) = product.price {
@@ -51,18 +52,18 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
                         }
                     });
                 }
-                let (stock, color) = stock_label(product.in_stock);
+                let (stock, color) = stock_label(product.in_stock, t);
                 ui.label(RichText::new(stock).color(color).strong());
                 if !product.brand.is_empty() {
-                    ui.label(format!("Brand: {}", product.brand));
+                    ui.label(format!("{} {}", t.brand, product.brand));
                 }
                 if !product.category.is_empty() {
-                    ui.label(format!("Category: {}", product.category.join(" › ")));
+                    ui.label(format!("{} {}", t.category, product.category.join(" › ")));
                 }
                 ui.horizontal(|ui| {
-                    ui.label(format!("SKU: {}", product.id));
+                    ui.label(format!("{} {}", t.sku, product.id));
                     if ui
-                        .add(egui::Button::new("Copy SKU").min_size(vec2(0.0, theme::TOUCH)))
+                        .add(egui::Button::new(t.copy_sku).min_size(vec2(0.0, theme::TOUCH)))
                         .clicked()
                     {
                         ui.ctx().copy_text(product.id.clone());
@@ -70,7 +71,7 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
                 });
             });
             if !product.url.is_empty() {
-                qr_ui(ui, &product.url);
+                qr_ui(ui, &product.url, t.qr_hint);
             }
         });
         if !product.url.is_empty() {
@@ -84,7 +85,7 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
             ui.add_space(6.0);
             egui::Grid::new("all_tags").striped(true).show(ui, |ui| {
                 for (name, value) in &product.tags {
-                    ui.label(RichText::new(card::tag_label(name)).strong());
+                    ui.label(RichText::new(card::tag_label(name, t)).strong());
                     ui.label(tag_text(value));
                     ui.end_row();
                 }
@@ -92,7 +93,7 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
         }
         ui.add_space(8.0);
         if ui
-            .add(egui::Button::new(CLOSE_LABEL).min_size(vec2(140.0, theme::TOUCH)))
+            .add(egui::Button::new(t.close_details).min_size(vec2(140.0, theme::TOUCH)))
             .clicked()
         {
             close = true;
@@ -102,7 +103,7 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
 }
 
 /// A QR code of `url`, drawn as squares (no image round-trip).
-fn qr_ui(ui: &mut egui::Ui, url: &str) {
+fn qr_ui(ui: &mut egui::Ui, url: &str, hint: &str) {
     let Ok(code) = qrcode::QrCode::new(url.as_bytes()) else {
         return;
     };
@@ -112,7 +113,7 @@ fn qr_ui(ui: &mut egui::Ui, url: &str) {
     let cells = width + 2 * quiet;
     let side = 170.0;
     let (rect, response) = ui.allocate_exact_size(vec2(side, side), Sense::hover());
-    response.on_hover_text("Scan to open the product page");
+    response.on_hover_text(hint);
     let cell = side / cells as f32;
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::WHITE);

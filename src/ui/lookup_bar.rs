@@ -6,6 +6,7 @@ use egui::RichText;
 use crate::config::{Config, ConfigOrigin};
 use crate::identify::{IdentifierKind, detect_kind};
 
+use super::i18n::{EN, Texts};
 use super::session::Session;
 use super::theme;
 
@@ -22,11 +23,27 @@ pub enum BarAction {
     Settings,
 }
 
-/// The settings button.
-pub const SETTINGS_LABEL: &str = "Settings";
+/// The settings button's label (English UI), for tests.
+pub const SETTINGS_LABEL: &str = EN.settings;
 
-/// Label of the input, used by tests and screen readers.
-pub const INPUT_LABEL: &str = "Card, phone or email";
+/// The input's accessible label (English UI), for tests.
+pub const INPUT_LABEL: &str = EN.input_label;
+
+/// What the bar shows besides its own state.
+pub struct BarContext<'a> {
+    /// Texts in the screen's language.
+    pub texts: &'static Texts,
+    /// The configuration (for the default country code).
+    pub config: &'a Config,
+    /// Where the configuration came from (demo badge).
+    pub origin: &'a ConfigOrigin,
+    /// The current customer's lookup.
+    pub session: Option<&'a Session>,
+    /// False while a dialog is open: the input must not grab focus then.
+    pub may_focus: bool,
+    /// A message for the cashier (e.g. "settings saved").
+    pub notice: Option<&'a str>,
+}
 
 /// State of the lookup bar.
 #[derive(Debug, Default)]
@@ -37,6 +54,8 @@ pub struct LookupBar {
     pub forced: Option<IdentifierKind>,
     /// Why the last input could not be used.
     pub message: Option<String>,
+    /// Set to move keyboard focus back to the input on the next frame.
+    pub focus_requested: bool,
 }
 
 impl LookupBar {
@@ -46,30 +65,23 @@ impl LookupBar {
         self.message = None;
     }
 
-    /// Draws the bar. `may_focus` is false while a dialog is open.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        config: &Config,
-        origin: &ConfigOrigin,
-        session: Option<&Session>,
-        may_focus: bool,
-        notice: Option<&str>,
-    ) -> BarAction {
+    /// Draws the bar.
+    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &BarContext<'_>) -> BarAction {
+        let t = cx.texts;
         let mut action = BarAction::None;
         ui.add_space(6.0);
         ui.horizontal(|ui| {
-            self.kind_selector_ui(ui);
+            self.kind_selector_ui(ui, t);
             let input = egui::TextEdit::singleline(&mut self.input)
-                .hint_text("Scan a card, or type a phone or email — then Enter")
+                .hint_text(t.input_hint)
                 .font(egui::FontId::proportional(theme::INPUT_SIZE))
-                .desired_width((ui.available_width() - 360.0).max(200.0))
+                .desired_width((ui.available_width() - 420.0).max(200.0))
                 .min_size(egui::vec2(0.0, theme::TOUCH))
                 .align(egui::Align2::LEFT_CENTER);
             let response = ui.add(input);
-            response.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::Role::TextInput, true, INPUT_LABEL)
-            });
+            let label = t.input_label;
+            response
+                .widget_info(move || egui::WidgetInfo::labeled(egui::Role::TextInput, true, label));
             let (enter, tab, esc) = ui.input(|i| {
                 (
                     i.key_pressed(egui::Key::Enter),
@@ -80,48 +92,49 @@ impl LookupBar {
             if response.lost_focus() && (enter || tab) && !self.input.trim().is_empty() {
                 action = BarAction::Submit;
             }
-            let find = egui::Button::new(RichText::new("Find").strong())
+            let find = egui::Button::new(RichText::new(t.find).strong())
                 .min_size(egui::vec2(88.0, theme::TOUCH));
             if ui.add(find).clicked() {
                 action = BarAction::Submit;
             }
-            let clear = egui::Button::new("Clear (Esc)").min_size(egui::vec2(0.0, theme::TOUCH));
-            if ui.add(clear).clicked() || (esc && may_focus) {
+            let clear = egui::Button::new(t.clear).min_size(egui::vec2(0.0, theme::TOUCH));
+            if ui.add(clear).clicked() || (esc && cx.may_focus) {
                 action = BarAction::Clear;
             }
-            let settings =
-                egui::Button::new(SETTINGS_LABEL).min_size(egui::vec2(0.0, theme::TOUCH));
-            if ui
-                .add(settings)
-                .on_hover_text("Store manager settings (PIN)")
-                .clicked()
-            {
+            let settings = egui::Button::new(t.settings).min_size(egui::vec2(0.0, theme::TOUCH));
+            if ui.add(settings).on_hover_text(t.settings_hint).clicked() {
                 action = BarAction::Settings;
             }
             // Scanners type into whatever has focus: keep it here unless a dialog is open
             // or the cashier is moving through the cards with the keyboard.
             let nothing_focused = ui.memory(|m| m.focused().is_none());
-            if may_focus
-                && (nothing_focused || matches!(action, BarAction::Submit | BarAction::Clear))
-            {
+            let after_action = matches!(action, BarAction::Submit | BarAction::Clear);
+            if cx.may_focus && (nothing_focused || after_action || self.focus_requested) {
                 response.request_focus();
+                self.focus_requested = false;
             }
         });
         ui.horizontal(|ui| {
-            if *origin == ConfigOrigin::Demo {
-                ui.label(RichText::new("Demo data").strong().color(theme::DEMO))
-                    .on_hover_text("No configuration found: showing the built-in demo shop.");
+            if *cx.origin == ConfigOrigin::Demo {
+                ui.label(RichText::new(t.demo_data).strong().color(theme::DEMO))
+                    .on_hover_text(t.demo_hint);
             }
             if let Some(message) = &self.message {
                 ui.label(RichText::new(message).color(theme::ERROR).strong());
             } else if !self.input.trim().is_empty() {
                 let kind = self.forced.unwrap_or_else(|| {
-                    detect_kind(&self.input, &config.yespo.default_country_code)
+                    detect_kind(&self.input, &cx.config.yespo.default_country_code)
                 });
-                ui.label(RichText::new(format!("Looks like a {kind}")).weak());
-            } else if let Some(s) = session {
-                ui.label(RichText::new(format!("Customer: {}", s.customer)).strong());
-            } else if let Some(notice) = notice {
+                ui.label(RichText::new(format!("{} {}", t.looks_like, t.kind(kind))).weak());
+            } else if let Some(s) = cx.session {
+                let who = format!(
+                    "{} {} {}",
+                    t.customer,
+                    t.kind(s.customer.kind()),
+                    s.customer.masked()
+                );
+                ui.label(RichText::new(who).strong());
+            } else if let Some(notice) = cx.notice {
                 ui.label(RichText::new(notice).weak());
             }
         });
@@ -129,12 +142,12 @@ impl LookupBar {
         action
     }
 
-    fn kind_selector_ui(&mut self, ui: &mut egui::Ui) {
+    fn kind_selector_ui(&mut self, ui: &mut egui::Ui, t: &Texts) {
         let options: [(Option<IdentifierKind>, &str); 4] = [
-            (None, "Auto"),
-            (Some(IdentifierKind::Card), "Card"),
-            (Some(IdentifierKind::Phone), "Phone"),
-            (Some(IdentifierKind::Email), "Email"),
+            (None, t.auto),
+            (Some(IdentifierKind::Card), t.card),
+            (Some(IdentifierKind::Phone), t.phone),
+            (Some(IdentifierKind::Email), t.email),
         ];
         for (kind, label) in options {
             let selected = self.forced == kind;

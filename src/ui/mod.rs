@@ -4,6 +4,7 @@
 pub mod app;
 pub mod card;
 pub mod details;
+pub mod i18n;
 pub mod lookup_bar;
 pub mod pin_gate;
 pub mod probe;

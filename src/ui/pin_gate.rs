@@ -7,14 +7,15 @@ use poll_promise::Promise;
 
 use crate::pin;
 
+use super::i18n::{EN, Texts};
 use super::theme;
 
 /// Labels tests and screen readers find the fields by.
-pub const PIN_LABEL: &str = "Manager PIN";
+pub const PIN_LABEL: &str = EN.pin_label;
 /// Label of the confirmation field when setting a new PIN.
-pub const PIN_REPEAT_LABEL: &str = "Repeat the new PIN";
+pub const PIN_REPEAT_LABEL: &str = EN.pin_repeat;
 /// The button that checks or sets the PIN.
-pub const UNLOCK_LABEL: &str = "Unlock settings";
+pub const UNLOCK_LABEL: &str = EN.unlock;
 
 /// What came out of the prompt this frame.
 pub enum GateOutcome {
@@ -36,12 +37,14 @@ pub struct PinGate {
     repeat: String,
     message: Option<String>,
     checking: Option<Promise<Result<Option<String>, String>>>,
+    texts: &'static Texts,
 }
 
 impl PinGate {
     /// A prompt against `stored` (an Argon2 hash), or a "set a PIN" prompt when none.
-    pub fn new(stored: Option<String>) -> Self {
+    pub fn new(stored: Option<String>, texts: &'static Texts) -> Self {
         Self {
+            texts,
             stored,
             pin: String::new(),
             repeat: String::new(),
@@ -71,26 +74,25 @@ impl PinGate {
                 }
             }
         }
+        let t = self.texts;
         let mut outcome = GateOutcome::Waiting;
         ui.add_space(80.0);
         ui.vertical_centered(|ui| {
             ui.set_max_width(420.0);
             let first_use = self.stored.is_none();
             let title = if first_use {
-                "Set a manager PIN"
+                t.set_pin_title
             } else {
-                "Store manager settings"
+                t.pin_title
             };
             ui.label(RichText::new(title).size(26.0).strong());
             if first_use {
-                ui.label(
-                    "Choose a PIN of 4 to 12 digits. Cashiers cannot open the settings without it.",
-                );
+                ui.label(t.set_pin_hint);
             } else {
-                ui.label("Enter the manager PIN to change data sources, cards and the account.");
+                ui.label(t.pin_hint);
             }
             ui.add_space(12.0);
-            let pin_field = pin_field_ui(ui, &mut self.pin, PIN_LABEL);
+            let pin_field = pin_field_ui(ui, &mut self.pin, t.pin_label);
             if self.checking.is_none()
                 && self.message.is_none()
                 && !pin_field.has_focus()
@@ -101,7 +103,7 @@ impl PinGate {
             let mut submit =
                 pin_field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if first_use {
-                let repeat = pin_field_ui(ui, &mut self.repeat, PIN_REPEAT_LABEL);
+                let repeat = pin_field_ui(ui, &mut self.repeat, t.pin_repeat);
                 submit |= repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             }
             if let Some(m) = &self.message {
@@ -109,13 +111,13 @@ impl PinGate {
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                let unlock = egui::Button::new(RichText::new(UNLOCK_LABEL).strong())
+                let unlock = egui::Button::new(RichText::new(t.unlock).strong())
                     .min_size(vec2(180.0, theme::TOUCH));
                 if ui.add_enabled(self.checking.is_none(), unlock).clicked() {
                     submit = true;
                 }
                 if ui
-                    .add(egui::Button::new("Back to the till").min_size(vec2(0.0, theme::TOUCH)))
+                    .add(egui::Button::new(t.back_to_till).min_size(vec2(0.0, theme::TOUCH)))
                     .clicked()
                 {
                     outcome = GateOutcome::Cancel;
@@ -140,21 +142,22 @@ impl PinGate {
         match &self.stored {
             Some(stored) => {
                 let stored = stored.clone();
+                let wrong_pin = self.texts.wrong_pin;
                 self.checking = Some(Promise::spawn_blocking(move || {
                     if pin::verify(&pin, &stored) {
                         Ok(None)
                     } else {
-                        Err("Wrong PIN".to_string())
+                        Err(wrong_pin.to_string())
                     }
                 }));
             }
             None => {
                 if self.pin != self.repeat {
-                    self.message = Some("The two PINs differ".into());
+                    self.message = Some(self.texts.pins_differ.into());
                     return;
                 }
-                if let Err(e) = pin::check_shape(&pin) {
-                    self.message = Some(e.to_string());
+                if pin::check_shape(&pin).is_err() {
+                    self.message = Some(self.texts.pin_shape.into());
                     return;
                 }
                 self.checking = Some(Promise::spawn_blocking(move || {

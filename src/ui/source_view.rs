@@ -40,14 +40,14 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
             SectionState::Pending { since } => {
                 if since.elapsed().as_millis() >= theme::SPINNER_DELAY_MS {
                     ui.add(egui::Spinner::new().size(18.0));
-                    ui.label(RichText::new("loading…").weak());
+                    ui.label(RichText::new(cx.texts.loading).weak());
                 }
             }
             SectionState::Loaded { products, elapsed } => {
                 ui.label(
                     RichText::new(format!(
                         "{} · {} ms",
-                        count_text(products.len()),
+                        cx.texts.products(products.len()),
                         elapsed.as_millis()
                     ))
                     .weak(),
@@ -67,11 +67,7 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
             grid_ui(ui, count, columns, |ui, _| card::placeholder_card_ui(ui));
         }
         SectionState::Loaded { products, .. } if products.is_empty() => {
-            message_ui(
-                ui,
-                "No recommendations for this customer from this source.",
-                false,
-            );
+            message_ui(ui, cx.texts.no_recommendations, false);
         }
         SectionState::Loaded { products, .. } => {
             grid_ui(ui, products.len(), columns, |ui, i| {
@@ -83,26 +79,25 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
         }
         SectionState::Failed { error, .. } => {
             ui.horizontal(|ui| {
-                let text = format!("{title}: {error}");
+                let text = format!("{title}: {}", cx.texts.source_problem(error));
                 ui.label(RichText::new(text).color(theme::ERROR).strong());
-                let retry =
-                    egui::Button::new(format!("Retry {title}")).min_size(vec2(0.0, theme::TOUCH));
+                let retry = egui::Button::new(format!("{} {title}", cx.texts.retry))
+                    .min_size(vec2(0.0, theme::TOUCH));
                 if ui.add(retry).clicked() {
                     action = SectionAction::Retry;
                 }
             });
+            // The technical reason, for the manager or support, out of the cashier's way.
+            egui::CollapsingHeader::new(cx.texts.details_toggle)
+                .id_salt(("error_details", section.source.id))
+                .show(ui, |ui| {
+                    ui.label(RichText::new(error.to_string()).weak());
+                });
         }
     }
     ui.add_space(6.0);
     ui.separator();
     action
-}
-
-fn count_text(n: usize) -> String {
-    match n {
-        1 => "1 product".into(),
-        n => format!("{n} products"),
-    }
 }
 
 /// How many cards fit side by side.
@@ -152,29 +147,15 @@ fn message_ui(ui: &mut egui::Ui, text: &str, error: bool) {
 }
 
 /// What the screen shows before the first customer.
-pub fn welcome_ui(ui: &mut egui::Ui, demo: bool) {
+pub fn welcome_ui(ui: &mut egui::Ui, t: &super::i18n::Texts, demo: bool) {
     ui.add_space(60.0);
     ui.vertical_centered(|ui| {
-        ui.label(
-            RichText::new("Scan the customer's card, or type their phone or email")
-                .size(24.0)
-                .strong(),
-        );
+        ui.label(RichText::new(t.welcome).size(24.0).strong());
         ui.add_space(8.0);
-        ui.label(
-            RichText::new("Press Enter to see what to offer. Esc clears for the next customer.")
-                .size(16.0)
-                .weak(),
-        );
+        ui.label(RichText::new(t.welcome_hint).size(16.0).weak());
         if demo {
             ui.add_space(20.0);
-            ui.label(
-                RichText::new(
-                    "Demo shop: try 067 123 4567, card 2000123456789, or olena@example.com",
-                )
-                .size(16.0)
-                .color(theme::DEMO),
-            );
+            ui.label(RichText::new(t.demo_try).size(16.0).color(theme::DEMO));
         }
     });
 }

@@ -6,12 +6,14 @@ use egui::RichText;
 use crate::config::{Config, ConfigOrigin};
 
 use super::app::Connectivity;
+use super::i18n::Texts;
 use super::session::Session;
 use super::theme;
 
 /// Draws the status line.
 pub fn ui(
     ui: &mut egui::Ui,
+    t: &Texts,
     origin: &ConfigOrigin,
     config: &Config,
     net: &Connectivity,
@@ -19,43 +21,44 @@ pub fn ui(
 ) {
     ui.horizontal(|ui| {
         match origin {
-            ConfigOrigin::Demo => {
-                ui.label(RichText::new("Demo data (built-in demo shop)").color(theme::DEMO))
-            }
-            ConfigOrigin::File(path) => ui.label(format!("Config: {}", path.display())),
+            ConfigOrigin::Demo => ui.label(RichText::new(t.status_demo).color(theme::DEMO)),
+            ConfigOrigin::File(path) => ui.label(format!("{} {}", t.status_config, path.display())),
         };
         ui.separator();
         let host = url::Url::parse(&config.yespo.base_url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        ui.label(format!("Account: {host}"));
+        ui.label(format!("{} {host}", t.status_account));
         ui.separator();
         if net.is_offline() {
             let why = net.last_failure.as_ref().map_or("", |(_, m)| m.as_str());
             ui.label(
-                RichText::new(format!("Offline — {why}"))
+                RichText::new(format!("{} {why}", t.offline))
                     .color(theme::ERROR)
                     .strong(),
             );
         } else if let Some(ok) = net.last_success {
             ui.label(format!(
-                "Online · last answer {} s ago",
-                ok.elapsed().as_secs()
+                "{} · {}",
+                t.online,
+                t.last_answer(ok.elapsed().as_secs())
             ));
         } else {
-            ui.label("Not connected yet");
+            ui.label(t.not_connected);
         }
         if let Some(s) = session {
             ui.separator();
             match s.finished_after {
-                Some(t) => ui.label(format!(
-                    "Lookup took {} ms · {} products",
-                    t.as_millis(),
-                    s.product_count()
+                Some(took) => ui.label(format!(
+                    "{} {} ms · {}",
+                    t.lookup_took,
+                    took.as_millis(),
+                    t.products(s.product_count())
                 )),
                 None => ui.label(format!(
-                    "Looking up… {} ms",
+                    "{} {} ms",
+                    t.looking_up,
                     s.started.elapsed().as_millis()
                 )),
             };

@@ -1,0 +1,454 @@
+//! Every text the cashier and the manager read, in English and Ukrainian,
+//! in one typed table: a missing translation is a compile error, not a
+//! blank on screen.
+
+use crate::config::Language;
+use crate::identify::{IdentifierKind, IdentifyError};
+use crate::yespo::SourceError;
+
+/// The texts of one language.
+pub struct Texts {
+    /// Language name as shown in its own language.
+    pub language_name: &'static str,
+    // Lookup bar
+    /// Accessible label of the lookup input.
+    pub input_label: &'static str,
+    /// Hint inside the empty input.
+    pub input_hint: &'static str,
+    /// Find button.
+    pub find: &'static str,
+    /// Clear button.
+    pub clear: &'static str,
+    /// Settings button.
+    pub settings: &'static str,
+    /// Settings button tooltip.
+    pub settings_hint: &'static str,
+    /// Kind selector: detect automatically.
+    pub auto: &'static str,
+    /// Kind: card.
+    pub card: &'static str,
+    /// Kind: phone.
+    pub phone: &'static str,
+    /// Kind: email.
+    pub email: &'static str,
+    /// "Demo data" badge.
+    pub demo_data: &'static str,
+    /// Tooltip of the demo badge.
+    pub demo_hint: &'static str,
+    /// "Looks like a …" before the kind.
+    pub looks_like: &'static str,
+    /// "Customer:" before the masked identifier.
+    pub customer: &'static str,
+    // Welcome
+    /// Big line before the first customer.
+    pub welcome: &'static str,
+    /// Second line.
+    pub welcome_hint: &'static str,
+    /// Demo customers to try.
+    pub demo_try: &'static str,
+    // Sections
+    /// "loading…" beside a pending section.
+    pub loading: &'static str,
+    /// A source with nothing for this customer.
+    pub no_recommendations: &'static str,
+    /// Retry button (followed by the section title).
+    pub retry: &'static str,
+    /// Toggle for the technical detail of an error.
+    pub details_toggle: &'static str,
+    // Cards
+    /// Stock badge: in stock.
+    pub in_stock: &'static str,
+    /// Stock badge: out of stock.
+    pub out_of_stock: &'static str,
+    /// Stock badge: unknown.
+    pub stock_unknown: &'static str,
+    /// Neutral picture caption.
+    pub no_picture: &'static str,
+    /// Card without a price.
+    pub price_on_request: &'static str,
+    /// Tag label for sizes.
+    pub size: &'static str,
+    /// Tag label for colours.
+    pub colour: &'static str,
+    /// Tag label for gender.
+    pub gender: &'static str,
+    /// Tag label for material.
+    pub material: &'static str,
+    // Details
+    /// "Brand:".
+    pub brand: &'static str,
+    /// "Category:".
+    pub category: &'static str,
+    /// "SKU:".
+    pub sku: &'static str,
+    /// Copy SKU button.
+    pub copy_sku: &'static str,
+    /// "save" before the saving amount.
+    pub save_amount: &'static str,
+    /// QR tooltip.
+    pub qr_hint: &'static str,
+    /// Close button of the details.
+    pub close_details: &'static str,
+    /// Full-screen "show to customer" button.
+    pub show_customer: &'static str,
+    /// Back from full screen.
+    pub back: &'static str,
+    // Status line
+    /// Demo origin.
+    pub status_demo: &'static str,
+    /// "Config:" before the path.
+    pub status_config: &'static str,
+    /// "Account:" before the host.
+    pub status_account: &'static str,
+    /// "Offline —" before the reason.
+    pub offline: &'static str,
+    /// "Online".
+    pub online: &'static str,
+    /// Before any answer.
+    pub not_connected: &'static str,
+    /// "Lookup took".
+    pub lookup_took: &'static str,
+    /// "Looking up…".
+    pub looking_up: &'static str,
+    // PIN
+    /// PIN field label.
+    pub pin_label: &'static str,
+    /// Repeat PIN field label.
+    pub pin_repeat: &'static str,
+    /// Unlock button.
+    pub unlock: &'static str,
+    /// First-use title.
+    pub set_pin_title: &'static str,
+    /// First-use explanation.
+    pub set_pin_hint: &'static str,
+    /// Prompt title.
+    pub pin_title: &'static str,
+    /// Prompt explanation.
+    pub pin_hint: &'static str,
+    /// Back button.
+    pub back_to_till: &'static str,
+    /// Wrong PIN.
+    pub wrong_pin: &'static str,
+    /// PINs differ.
+    pub pins_differ: &'static str,
+    /// Bad PIN shape.
+    pub pin_shape: &'static str,
+}
+
+/// English.
+pub const EN: Texts = Texts {
+    language_name: "English",
+    input_label: "Card, phone or email",
+    input_hint: "Scan a card, or type a phone or email — then Enter",
+    find: "Find",
+    clear: "Clear (Esc)",
+    settings: "Settings",
+    settings_hint: "Store manager settings (PIN) — F2",
+    auto: "Auto",
+    card: "Card",
+    phone: "Phone",
+    email: "Email",
+    demo_data: "Demo data",
+    demo_hint: "No configuration found: showing the built-in demo shop.",
+    looks_like: "Looks like:",
+    customer: "Customer:",
+    welcome: "Scan the customer's card, or type their phone or email",
+    welcome_hint: "Press Enter to see what to offer. Esc clears for the next customer. F1 jumps back to the input.",
+    demo_try: "Demo shop: try 067 123 4567, card 2000123456789, or olena@example.com",
+    loading: "loading…",
+    no_recommendations: "Nothing here for this customer yet — offer something from the other blocks.",
+    retry: "Retry",
+    details_toggle: "Details",
+    in_stock: "In stock",
+    out_of_stock: "Out of stock",
+    stock_unknown: "Stock unknown",
+    no_picture: "No picture",
+    price_on_request: "Price on request",
+    size: "Size",
+    colour: "Colour",
+    gender: "Gender",
+    material: "Material",
+    brand: "Brand:",
+    category: "Category:",
+    sku: "SKU:",
+    copy_sku: "Copy SKU",
+    save_amount: "save",
+    qr_hint: "Scan to open the product page",
+    close_details: "Close details",
+    show_customer: "Show to customer",
+    back: "Back (Esc)",
+    status_demo: "Demo data (built-in demo shop)",
+    status_config: "Config:",
+    status_account: "Account:",
+    offline: "Offline —",
+    online: "Online",
+    not_connected: "Not connected yet",
+    lookup_took: "Lookup took",
+    looking_up: "Looking up…",
+    pin_label: "Manager PIN",
+    pin_repeat: "Repeat the new PIN",
+    unlock: "Unlock settings",
+    set_pin_title: "Set a manager PIN",
+    set_pin_hint: "Choose a PIN of 4 to 12 digits. Cashiers cannot open the settings without it.",
+    pin_title: "Store manager settings",
+    pin_hint: "Enter the manager PIN to change data sources, cards and the account.",
+    back_to_till: "Back to the till",
+    wrong_pin: "Wrong PIN",
+    pins_differ: "The two PINs differ",
+    pin_shape: "The PIN must be 4 to 12 digits",
+};
+
+/// Ukrainian.
+pub const UK: Texts = Texts {
+    language_name: "Українська",
+    input_label: "Картка, телефон або email",
+    input_hint: "Проскануйте картку або введіть телефон чи email — і Enter",
+    find: "Знайти",
+    clear: "Очистити (Esc)",
+    settings: "Налаштування",
+    settings_hint: "Налаштування менеджера (PIN) — F2",
+    auto: "Авто",
+    card: "Картка",
+    phone: "Телефон",
+    email: "Email",
+    demo_data: "Демо-дані",
+    demo_hint: "Конфігурацію не знайдено: показано вбудований демо-магазин.",
+    looks_like: "Схоже на:",
+    customer: "Покупець:",
+    welcome: "Проскануйте картку покупця або введіть його телефон чи email",
+    welcome_hint: "Enter — показати, що запропонувати. Esc — очистити для наступного покупця. F1 — повернутися до поля вводу.",
+    demo_try: "Демо-магазин: спробуйте 067 123 4567, картку 2000123456789 або olena@example.com",
+    loading: "завантаження…",
+    no_recommendations: "Для цього покупця тут поки нічого немає — запропонуйте щось з інших блоків.",
+    retry: "Повторити",
+    details_toggle: "Подробиці",
+    in_stock: "В наявності",
+    out_of_stock: "Немає в наявності",
+    stock_unknown: "Наявність невідома",
+    no_picture: "Немає фото",
+    price_on_request: "Ціна за запитом",
+    size: "Розмір",
+    colour: "Колір",
+    gender: "Стать",
+    material: "Матеріал",
+    brand: "Бренд:",
+    category: "Категорія:",
+    sku: "Артикул:",
+    copy_sku: "Копіювати артикул",
+    save_amount: "економія",
+    qr_hint: "Скануйте, щоб відкрити сторінку товару",
+    close_details: "Закрити подробиці",
+    show_customer: "Показати покупцю",
+    back: "Назад (Esc)",
+    status_demo: "Демо-дані (вбудований демо-магазин)",
+    status_config: "Конфігурація:",
+    status_account: "Акаунт:",
+    offline: "Немає зв'язку —",
+    online: "На зв'язку",
+    not_connected: "Ще не підключено",
+    lookup_took: "Пошук тривав",
+    looking_up: "Пошук…",
+    pin_label: "PIN менеджера",
+    pin_repeat: "Повторіть новий PIN",
+    unlock: "Відкрити налаштування",
+    set_pin_title: "Встановіть PIN менеджера",
+    set_pin_hint: "Оберіть PIN з 4–12 цифр. Без нього касир не відкриє налаштування.",
+    pin_title: "Налаштування менеджера магазину",
+    pin_hint: "Введіть PIN менеджера, щоб змінити джерела даних, картки та акаунт.",
+    back_to_till: "Назад до каси",
+    wrong_pin: "Неправильний PIN",
+    pins_differ: "PIN-коди не збігаються",
+    pin_shape: "PIN має містити від 4 до 12 цифр",
+};
+
+impl Texts {
+    /// The table for a language.
+    pub fn of(language: Language) -> &'static Texts {
+        match language {
+            Language::En => &EN,
+            Language::Uk => &UK,
+        }
+    }
+
+    /// Name of an identifier kind.
+    pub fn kind(&self, kind: IdentifierKind) -> &'static str {
+        match kind {
+            IdentifierKind::Card => self.card,
+            IdentifierKind::Phone => self.phone,
+            IdentifierKind::Email => self.email,
+        }
+    }
+
+    /// "12 products" with the right plural form.
+    pub fn products(&self, n: usize) -> String {
+        if std::ptr::eq(self, &UK) {
+            let form = match (n % 10, n % 100) {
+                (1, r) if r != 11 => "товар",
+                (2..=4, r) if !(12..=14).contains(&r) => "товари",
+                _ => "товарів",
+            };
+            format!("{n} {form}")
+        } else if n == 1 {
+            "1 product".into()
+        } else {
+            format!("{n} products")
+        }
+    }
+
+    /// "last answer N s ago".
+    pub fn last_answer(&self, secs: u64) -> String {
+        if std::ptr::eq(self, &UK) {
+            format!("остання відповідь {secs} с тому")
+        } else {
+            format!("last answer {secs} s ago")
+        }
+    }
+
+    /// A cashier's sentence for why a source gave nothing; the technical
+    /// message goes behind the Details toggle.
+    pub fn source_problem(&self, error: &SourceError) -> String {
+        let uk = std::ptr::eq(self, &UK);
+        match error {
+            SourceError::Timeout(ms) => {
+                let secs = (*ms as f64 / 1000.0).to_string();
+                if uk {
+                    format!("немає відповіді за {secs} с")
+                } else {
+                    format!("no answer within {secs} s")
+                }
+            }
+            SourceError::Network(_) => if uk {
+                "немає зв'язку з сервером рекомендацій"
+            } else {
+                "cannot reach the recommendation server"
+            }
+            .into(),
+            SourceError::Unauthorized | SourceError::Forbidden => if uk {
+                "проблема доступу до акаунта — зверніться до менеджера"
+            } else {
+                "account access problem — please call the manager"
+            }
+            .into(),
+            SourceError::NotFound(_) => if uk {
+                "цей блок не налаштовано — зверніться до менеджера"
+            } else {
+                "this block is not set up — please call the manager"
+            }
+            .into(),
+            SourceError::RateLimited => if uk {
+                "сервер зайнятий — спробуйте за мить"
+            } else {
+                "the server is busy — try again in a moment"
+            }
+            .into(),
+            SourceError::CustomerNotFound => if uk {
+                "покупця не знайдено в базі лояльності"
+            } else {
+                "customer not found in the loyalty base"
+            }
+            .into(),
+            SourceError::BadRequest(_)
+            | SourceError::Http { .. }
+            | SourceError::Decode(_)
+            | SourceError::TooLarge(_)
+            | SourceError::Internal => if uk {
+                "блок зараз недоступний"
+            } else {
+                "this block is unavailable right now"
+            }
+            .into(),
+        }
+    }
+
+    /// A cashier's sentence for input that cannot be used.
+    pub fn input_problem(&self, error: &IdentifyError) -> String {
+        if !std::ptr::eq(self, &UK) {
+            return error.to_string();
+        }
+        let reason = |r: &str| {
+            match r {
+                "it contains letters" => "містить літери",
+                "it contains unexpected characters" => "містить зайві символи",
+                "'+' may only stand at the start" => "«+» може стояти лише на початку",
+                "it has no digits" => "немає цифр",
+                "too few digits" => "замало цифр",
+                "too many digits" => "забагато цифр",
+                "country code cannot start with 0" => "код країни не може починатися з 0",
+                "only digits and letters are allowed" => "дозволені лише цифри та літери",
+                "too short" => "закороткий",
+                "too long" => "задовгий",
+                "it contains spaces" => "містить пробіли",
+                "it has no '@'" => "немає «@»",
+                "it needs exactly one '@' with a name before it" => {
+                    "потрібен один «@» з іменем перед ним"
+                }
+                "the part after '@' is not a domain" => "після «@» має бути домен",
+                "this shop's cards are numbers only" => "картки цього магазину — лише цифри",
+                _ => "невірний формат",
+            }
+            .to_string()
+        };
+        match error {
+            IdentifyError::Empty => "введіть номер картки, телефон або email".into(),
+            IdentifyError::BadPhone(r) => format!("невірний номер телефону: {}", reason(r)),
+            IdentifyError::BadEmail(r) => format!("невірна адреса email: {}", reason(r)),
+            IdentifyError::BadCard(r) => format!("невірний номер картки: {}", reason(r)),
+        }
+    }
+}
+
+/// The language of the system locale (`LANG`, `LC_ALL`, `LC_MESSAGES`), English by default.
+pub fn system_language() -> Language {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .map_or(Language::En, |v| {
+            if v.starts_with("uk") {
+                Language::Uk
+            } else {
+                Language::En
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ukrainian_plurals() {
+        assert_eq!(UK.products(1), "1 товар");
+        assert_eq!(UK.products(3), "3 товари");
+        assert_eq!(UK.products(5), "5 товарів");
+        assert_eq!(UK.products(11), "11 товарів");
+        assert_eq!(UK.products(21), "21 товар");
+        assert_eq!(EN.products(1), "1 product");
+    }
+
+    #[test]
+    fn every_input_reason_has_a_ukrainian_sentence() {
+        for bad in ["abc+1", "12", "067-ABC", "+", "a b@x.com", "x@y", "12;34"] {
+            for kind in IdentifierKind::ALL {
+                if let Err(e) = crate::identify::identify(bad, Some(kind), "380") {
+                    assert!(
+                        !UK.input_problem(&e).contains("невірний формат"),
+                        "{e} untranslated"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn timeouts_read_in_seconds() {
+        assert_eq!(
+            EN.source_problem(&SourceError::Timeout(4000)),
+            "no answer within 4 s"
+        );
+        assert_eq!(
+            UK.source_problem(&SourceError::Timeout(1500)),
+            "немає відповіді за 1.5 с"
+        );
+    }
+}
