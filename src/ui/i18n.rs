@@ -8,6 +8,8 @@ use crate::yespo::SourceError;
 
 /// The texts of one language.
 pub struct Texts {
+    /// Which language this table is.
+    pub language: Language,
     /// Language name as shown in its own language.
     pub language_name: &'static str,
     // Lookup bar
@@ -137,6 +139,7 @@ pub struct Texts {
 
 /// English.
 pub const EN: Texts = Texts {
+    language: Language::En,
     language_name: "English",
     input_label: "Card, phone or email",
     input_hint: "Scan a card, or type a phone or email — then Enter",
@@ -200,6 +203,7 @@ pub const EN: Texts = Texts {
 
 /// Ukrainian.
 pub const UK: Texts = Texts {
+    language: Language::Uk,
     language_name: "Українська",
     input_label: "Картка, телефон або email",
     input_hint: "Проскануйте картку або введіть телефон чи email — і Enter",
@@ -281,7 +285,7 @@ impl Texts {
 
     /// "12 products" with the right plural form.
     pub fn products(&self, n: usize) -> String {
-        if std::ptr::eq(self, &UK) {
+        if self.language == Language::Uk {
             let form = match (n % 10, n % 100) {
                 (1, r) if r != 11 => "товар",
                 (2..=4, r) if !(12..=14).contains(&r) => "товари",
@@ -297,7 +301,7 @@ impl Texts {
 
     /// "last answer N s ago".
     pub fn last_answer(&self, secs: u64) -> String {
-        if std::ptr::eq(self, &UK) {
+        if self.language == Language::Uk {
             format!("остання відповідь {secs} с тому")
         } else {
             format!("last answer {secs} s ago")
@@ -307,7 +311,7 @@ impl Texts {
     /// A cashier's sentence for why a source gave nothing; the technical
     /// message goes behind the Details toggle.
     pub fn source_problem(&self, error: &SourceError) -> String {
-        let uk = std::ptr::eq(self, &UK);
+        let uk = self.language == Language::Uk;
         match error {
             SourceError::Timeout(ms) => {
                 let secs = (*ms as f64 / 1000.0).to_string();
@@ -362,7 +366,7 @@ impl Texts {
 
     /// A cashier's sentence for input that cannot be used.
     pub fn input_problem(&self, error: &IdentifyError) -> String {
-        if !std::ptr::eq(self, &UK) {
+        if self.language != Language::Uk {
             return error.to_string();
         }
         let reason = |r: &str| {
