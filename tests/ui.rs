@@ -405,3 +405,37 @@ fn look_up_with(h: &mut Harness<'_, CashierApp>, label: &str, input: &str) {
     h.key_press(egui::Key::Enter);
     h.step();
 }
+
+#[test]
+fn a_product_can_be_shown_to_the_customer_full_screen_and_back() {
+    let w = world(DemoOptions::default());
+    let mut h = harness(&w, w.server.config());
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    h.step();
+    let first = product_names(h.state(), 0)[0].clone();
+    h.get_by_label(&first).click();
+    h.step();
+    h.step();
+    h.get_by_label("Show to customer").click();
+    h.step();
+    h.step();
+    assert!(h.state().showing_customer());
+    assert!(
+        h.query_by_label(&first).is_some(),
+        "the product's name, large"
+    );
+    assert!(
+        h.query_by_label("Copy SKU").is_none(),
+        "no cashier controls on the customer's screen"
+    );
+    h.key_press(egui::Key::Escape);
+    h.step();
+    h.step();
+    assert!(!h.state().showing_customer());
+    assert!(
+        h.state().session.is_some(),
+        "back to the same customer's cards"
+    );
+}

@@ -98,6 +98,8 @@ pub struct CashierApp {
     pub notice: Option<String>,
     probe: Option<super::probe::Probe>,
     texts: &'static Texts,
+    /// A product turned to the customer, full-screen.
+    customer_view: Option<Product>,
 }
 
 impl CashierApp {
@@ -161,6 +163,7 @@ impl CashierApp {
             notice: None,
             probe: super::probe::Probe::from_env(),
             texts,
+            customer_view: None,
         })
     }
 
@@ -325,6 +328,11 @@ impl CashierApp {
         ));
     }
 
+    /// True while a product is shown full-screen to the customer.
+    pub fn showing_customer(&self) -> bool {
+        self.customer_view.is_some()
+    }
+
     /// True while the settings (or their PIN prompt) are up.
     pub fn in_settings(&self) -> bool {
         !matches!(self.screen, Screen::Cashier)
@@ -374,6 +382,22 @@ impl CashierApp {
 
     fn cashier_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        if let Some(product) = &self.customer_view {
+            let mut cards = card::CardContext {
+                images: &self.images,
+                textures: &mut self.textures,
+                currency: &self.config.display.currency,
+                texts: self.texts,
+            };
+            let back = egui::CentralPanel::default()
+                .show(ui, |ui| details::customer_view_ui(ui, product, &mut cards))
+                .inner;
+            if back {
+                self.customer_view = None;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+            }
+            return;
+        }
         // Checked before any widget sees the key (the focused input would take it).
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F2)) {
             self.open_settings();
@@ -449,8 +473,13 @@ impl CashierApp {
                 currency: &self.config.display.currency,
                 texts: self.texts,
             };
-            if details::ui(&ctx, &open.product, &mut cards) {
-                self.details = None;
+            match details::ui(&ctx, &open.product, &mut cards) {
+                details::DetailsAction::None => {}
+                details::DetailsAction::Close => self.details = None,
+                details::DetailsAction::ShowCustomer => {
+                    self.customer_view = self.details.take().map(|d| d.product);
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
+                }
             }
         }
         // Spinners and "time ago" labels need a slow tick while something is pending.

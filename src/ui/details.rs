@@ -14,10 +14,21 @@ use super::theme;
 /// Title of the details dialog's close button (tests find it by this).
 pub const CLOSE_LABEL: &str = super::i18n::EN.close_details;
 
-/// Draws the details dialog; returns true when it should close.
-pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> bool {
+/// What the cashier did in the details dialog.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DetailsAction {
+    /// Nothing.
+    None,
+    /// Close the dialog.
+    Close,
+    /// Turn the screen to the customer.
+    ShowCustomer,
+}
+
+/// Draws the details dialog.
+pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> DetailsAction {
     let t = cx.texts;
-    let mut close = false;
+    let mut action = DetailsAction::None;
     let modal = egui::Modal::new(egui::Id::unique("product_details")).show(ctx, |ui| {
         ui.set_width(760.0_f32.min(ctx.content_rect().width() - 40.0));
         ui.horizontal_top(|ui| {
@@ -92,14 +103,74 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> b
             });
         }
         ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            let close = egui::Button::new(t.close_details).min_size(vec2(140.0, theme::TOUCH));
+            if ui.add(close).clicked() {
+                action = DetailsAction::Close;
+            }
+            let show = egui::Button::new(t.show_customer).min_size(vec2(140.0, theme::TOUCH));
+            if ui.add(show).clicked() {
+                action = DetailsAction::ShowCustomer;
+            }
+        });
+    });
+    if action == DetailsAction::None && modal.should_close() {
+        action = DetailsAction::Close;
+    }
+    action
+}
+
+/// The product full-screen, for the customer to see (second monitor or a
+/// turned screen): big picture, name, price, stock, and a large QR code.
+/// Returns true when the cashier goes back.
+pub fn customer_view_ui(ui: &mut egui::Ui, product: &Product, cx: &mut CardContext<'_>) -> bool {
+    let t = cx.texts;
+    let mut back = ui.input(|i| i.key_pressed(egui::Key::Escape));
+    ui.horizontal(|ui| {
         if ui
-            .add(egui::Button::new(t.close_details).min_size(vec2(140.0, theme::TOUCH)))
+            .add(egui::Button::new(t.back).min_size(vec2(140.0, theme::TOUCH)))
             .clicked()
         {
-            close = true;
+            back = true;
         }
     });
-    close || modal.should_close()
+    let width = ui.available_width();
+    ui.add_space(20.0);
+    ui.horizontal_top(|ui| {
+        let side = (width * 0.45).min(ui.available_height() * 1.2).max(200.0);
+        let (rect, _) = ui.allocate_exact_size(vec2(side, side * 0.75), Sense::hover());
+        let picture = match &product.image_url {
+            Some(url) => cx.textures.get(ui.ctx(), cx.images, url),
+            None => super::textures::PictureState::Unavailable,
+        };
+        card::picture_ui(ui.painter(), rect, &picture, t);
+        ui.add_space(30.0);
+        ui.vertical(|ui| {
+            ui.label(RichText::new(&product.name).size(40.0).strong());
+            if let Some(price) = product.price {
+                ui.label(
+                    RichText::new(format_price(price, cx.currency))
+                        .size(56.0)
+                        .strong(),
+                );
+                if let Some(old) = product.old_price.filter(|o| *o > price) {
+                    ui.label(
+                        RichText::new(format_price(old, cx.currency))
+                            .size(28.0)
+                            .strikethrough()
+                            .weak(),
+                    );
+                }
+            }
+            let (stock, color) = stock_label(product.in_stock, t);
+            ui.label(RichText::new(stock).size(28.0).color(color).strong());
+            if !product.url.is_empty() {
+                ui.add_space(20.0);
+                qr_ui(ui, &product.url, t.qr_hint);
+            }
+        });
+    });
+    back
 }
 
 /// A QR code of `url`, drawn as squares (no image round-trip).

@@ -116,11 +116,11 @@ impl LookupBar {
         });
         ui.horizontal(|ui| {
             if *cx.origin == ConfigOrigin::Demo {
-                ui.label(RichText::new(t.demo_data).strong().color(theme::DEMO))
+                ui.label(RichText::new(t.demo_data).strong().color(theme::demo(ui)))
                     .on_hover_text(t.demo_hint);
             }
             if let Some(message) = &self.message {
-                ui.label(RichText::new(message).color(theme::ERROR).strong());
+                ui.label(RichText::new(message).color(theme::error(ui)).strong());
             } else if !self.input.trim().is_empty() {
                 let kind = self.forced.unwrap_or_else(|| {
                     detect_kind(&self.input, &cx.config.yespo.default_country_code)

@@ -107,7 +107,7 @@ impl PinGate {
                 submit |= repeat.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             }
             if let Some(m) = &self.message {
-                ui.label(RichText::new(m).color(theme::ERROR).strong());
+                ui.label(RichText::new(m).color(theme::error(ui)).strong());
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {

@@ -131,7 +131,7 @@ impl SettingsForm {
                     "The till is showing demo data. Enter your Yespo account's API key (and base URL if it differs), \
                      check the sources, then Save: this creates the configuration file.",
                 )
-                .color(theme::DEMO),
+                .color(theme::demo(ui)),
             );
         }
         ui.separator();
@@ -165,7 +165,7 @@ impl SettingsForm {
                 outcome = SettingsOutcome::Cancel;
             }
             if let Some(e) = &self.general_error {
-                ui.label(RichText::new(e).color(theme::ERROR).strong());
+                ui.label(RichText::new(e).color(theme::error(ui)).strong());
             }
         });
         outcome
@@ -173,7 +173,7 @@ impl SettingsForm {
 
     fn field_error_ui(&self, ui: &mut egui::Ui, field: &str) {
         if let Some(e) = self.errors.get(field) {
-            ui.label(RichText::new(e).color(theme::ERROR).strong());
+            ui.label(RichText::new(e).color(theme::error(ui)).strong());
         }
     }
 
@@ -457,7 +457,7 @@ impl SettingsForm {
                         for r in results {
                             let (text, color) = match &r.outcome {
                                 Ok(p) => (format!("OK · {} products", p.len()), theme::IN_STOCK),
-                                Err(e) => (e.to_string(), theme::ERROR),
+                                Err(e) => (e.to_string(), theme::error(ui)),
                             };
                             ui.label(format!("{} ({})", r.source.display_title(), r.source.id));
                             ui.label(RichText::new(text).color(color).strong());
@@ -467,7 +467,7 @@ impl SettingsForm {
                     });
             }
             Some(Err(e)) => {
-                ui.label(RichText::new(e).color(theme::ERROR).strong());
+                ui.label(RichText::new(e).color(theme::error(ui)).strong());
             }
             None => {}
         }

@@ -80,7 +80,7 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
         SectionState::Failed { error, .. } => {
             ui.horizontal(|ui| {
                 let text = format!("{title}: {}", cx.texts.source_problem(error));
-                ui.label(RichText::new(text).color(theme::ERROR).strong());
+                ui.label(RichText::new(text).color(theme::error(ui)).strong());
                 let retry = egui::Button::new(format!("{} {title}", cx.texts.retry))
                     .min_size(vec2(0.0, theme::TOUCH));
                 if ui.add(retry).clicked() {
@@ -138,7 +138,7 @@ fn grid_ui(
 
 fn message_ui(ui: &mut egui::Ui, text: &str, error: bool) {
     let color = if error {
-        theme::ERROR
+        theme::error(ui)
     } else {
         ui.visuals().weak_text_color()
     };
@@ -155,7 +155,7 @@ pub fn welcome_ui(ui: &mut egui::Ui, t: &super::i18n::Texts, demo: bool) {
         ui.label(RichText::new(t.welcome_hint).size(16.0).weak());
         if demo {
             ui.add_space(20.0);
-            ui.label(RichText::new(t.demo_try).size(16.0).color(theme::DEMO));
+            ui.label(RichText::new(t.demo_try).size(16.0).color(theme::demo(ui)));
         }
     });
 }

@@ -21,7 +21,7 @@ pub fn ui(
 ) {
     ui.horizontal(|ui| {
         match origin {
-            ConfigOrigin::Demo => ui.label(RichText::new(t.status_demo).color(theme::DEMO)),
+            ConfigOrigin::Demo => ui.label(RichText::new(t.status_demo).color(theme::demo(ui))),
             ConfigOrigin::File(path) => ui.label(format!("{} {}", t.status_config, path.display())),
         };
         ui.separator();
@@ -35,7 +35,7 @@ pub fn ui(
             let why = net.last_failure.as_ref().map_or("", |(_, m)| m.as_str());
             ui.label(
                 RichText::new(format!("{} {why}", t.offline))
-                    .color(theme::ERROR)
+                    .color(theme::error(ui))
                     .strong(),
             );
         } else if let Some(ok) = net.last_success {

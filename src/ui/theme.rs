@@ -35,10 +35,49 @@ pub const IN_STOCK: Color32 = Color32::from_rgb(22, 120, 60);
 pub const OUT_OF_STOCK: Color32 = Color32::from_rgb(176, 32, 40);
 /// Stock unknown.
 pub const STOCK_UNKNOWN: Color32 = Color32::from_rgb(100, 100, 110);
-/// Error text.
+/// Error text on a light background (contrast 5.8:1).
 pub const ERROR: Color32 = Color32::from_rgb(190, 30, 40);
-/// "Demo data" label.
-pub const DEMO: Color32 = Color32::from_rgb(180, 100, 0);
+/// Error text on a dark background.
+pub const ERROR_ON_DARK: Color32 = Color32::from_rgb(255, 120, 120);
+/// "Demo data" label on a light background (contrast 5.7:1).
+pub const DEMO: Color32 = Color32::from_rgb(150, 80, 0);
+/// "Demo data" label on a dark background.
+pub const DEMO_ON_DARK: Color32 = Color32::from_rgb(255, 176, 70);
+
+/// Error text colour for the current theme.
+pub fn error(ui: &egui::Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        ERROR_ON_DARK
+    } else {
+        ERROR
+    }
+}
+
+/// "Demo data" colour for the current theme.
+pub fn demo(ui: &egui::Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        DEMO_ON_DARK
+    } else {
+        DEMO
+    }
+}
+
+/// WCAG 2 contrast ratio between two colours (1 to 21).
+pub fn contrast(a: Color32, b: Color32) -> f32 {
+    fn luminance(c: Color32) -> f32 {
+        let channel = |v: u8| {
+            let v = f32::from(v) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(c.r()) + 0.7152 * channel(c.g()) + 0.0722 * channel(c.b())
+    }
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
 /// Placeholder fill (loading cards and pictures).
 pub const PLACEHOLDER: Color32 = Color32::from_gray(226);
 /// Neutral picture for missing/broken images.
@@ -72,4 +111,43 @@ pub fn apply(ctx: &egui::Context, dark: bool, text_scale: f32) {
         egui::Theme::Light
     });
     ctx.set_zoom_factor(text_scale.clamp(0.75, 2.0));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// WCAG AA: 4.5:1 for normal text.
+    const AA: f32 = 4.5;
+
+    #[test]
+    fn badges_and_messages_pass_wcag_aa() {
+        for badge in [IN_STOCK, OUT_OF_STOCK, STOCK_UNKNOWN] {
+            assert!(contrast(Color32::WHITE, badge) >= AA, "{badge:?}");
+        }
+        let light_bg = egui::Visuals::light().panel_fill;
+        let dark_bg = egui::Visuals::dark().panel_fill;
+        for (fg, bg) in [
+            (ERROR, light_bg),
+            (DEMO, light_bg),
+            (ERROR_ON_DARK, dark_bg),
+            (DEMO_ON_DARK, dark_bg),
+        ] {
+            assert!(
+                contrast(fg, bg) >= AA,
+                "{fg:?} on {bg:?}: {:.2}",
+                contrast(fg, bg)
+            );
+        }
+        assert!(
+            contrast(Color32::from_gray(96), CARD_FILL) >= AA,
+            "weak card text"
+        );
+    }
+
+    #[test]
+    fn contrast_is_the_wcag_formula() {
+        assert!((contrast(Color32::BLACK, Color32::WHITE) - 21.0).abs() < 0.01);
+        assert!((contrast(Color32::WHITE, Color32::WHITE) - 1.0).abs() < 0.01);
+    }
 }
