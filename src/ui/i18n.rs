@@ -283,6 +283,20 @@ impl Texts {
         }
     }
 
+    /// A source kind's name.
+    pub fn source_kind(&self, kind: crate::config::SourceKind) -> &'static str {
+        use crate::config::SourceKind as K;
+        match (self.language, kind) {
+            (Language::En, k) => k.label(),
+            (Language::Uk, K::OutOfStock) => "замість відсутніх",
+            (Language::Uk, K::CrossSell) => "також купують",
+            (Language::Uk, K::Upsell) => "вам також сподобається",
+            (Language::Uk, K::Bestsellers) => "хіти продажів",
+            (Language::Uk, K::Personal) => "персональні",
+            (Language::Uk, K::Other) => "інше",
+        }
+    }
+
     /// "12 products" with the right plural form.
     pub fn products(&self, n: usize) -> String {
         if self.language == Language::Uk {

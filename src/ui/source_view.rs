@@ -35,7 +35,7 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
                 .size(theme::SECTION_TITLE_SIZE)
                 .strong(),
         );
-        ui.label(RichText::new(section.source.kind.label()).weak());
+        ui.label(RichText::new(cx.texts.source_kind(section.source.kind)).weak());
         match &section.state {
             SectionState::Pending { since } => {
                 if since.elapsed().as_millis() >= theme::SPINNER_DELAY_MS {
