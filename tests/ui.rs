@@ -439,3 +439,30 @@ fn a_product_can_be_shown_to_the_customer_full_screen_and_back() {
         "back to the same customer's cards"
     );
 }
+
+#[test]
+fn arrow_keys_move_between_cards() {
+    let w = world(DemoOptions::default());
+    let mut h = harness(&w, w.server.config());
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    h.step();
+    let names = product_names(h.state(), 0);
+    h.get_by_label(&names[0]).focus();
+    h.step();
+    h.key_press(egui::Key::ArrowRight);
+    h.step();
+    h.step();
+    assert!(
+        h.get_by_label(&names[1]).is_focused(),
+        "right arrow goes to the next card"
+    );
+    h.key_press(egui::Key::ArrowLeft);
+    h.step();
+    h.step();
+    assert!(
+        h.get_by_label(&names[0]).is_focused(),
+        "left arrow comes back"
+    );
+}

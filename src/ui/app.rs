@@ -403,6 +403,26 @@ impl CashierApp {
             self.open_settings();
             return;
         }
+        // Arrow keys move between cards (Tab works too); the input keeps its own arrows.
+        let input_has_focus = ctx
+            .memory(|m| m.focused())
+            .is_some_and(|id| Some(id) == self.bar.input_id);
+        if !input_has_focus && self.details.is_none() {
+            let direction = ctx.input(|i| {
+                [
+                    (egui::Key::ArrowRight, egui::FocusDirection::Right),
+                    (egui::Key::ArrowLeft, egui::FocusDirection::Left),
+                    (egui::Key::ArrowDown, egui::FocusDirection::Down),
+                    (egui::Key::ArrowUp, egui::FocusDirection::Up),
+                ]
+                .into_iter()
+                .find(|(key, _)| i.key_pressed(*key))
+                .map(|(_, d)| d)
+            });
+            if let Some(direction) = direction {
+                ctx.memory_mut(|m| m.move_focus(direction));
+            }
+        }
         // F1 from anywhere: back to the input, ready for the next scan.
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F1)) {
             self.details = None;

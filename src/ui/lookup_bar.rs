@@ -56,6 +56,8 @@ pub struct LookupBar {
     pub message: Option<String>,
     /// Set to move keyboard focus back to the input on the next frame.
     pub focus_requested: bool,
+    /// The input widget's id, once drawn.
+    pub input_id: Option<egui::Id>,
 }
 
 impl LookupBar {
@@ -79,6 +81,7 @@ impl LookupBar {
                 .min_size(egui::vec2(0.0, theme::TOUCH))
                 .align(egui::Align2::LEFT_CENTER);
             let response = ui.add(input);
+            self.input_id = Some(response.id);
             let label = t.input_label;
             response
                 .widget_info(move || egui::WidgetInfo::labeled(egui::Role::TextInput, true, label));
