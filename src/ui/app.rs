@@ -295,6 +295,7 @@ impl CashierApp {
                             &self.config,
                             self.config_path.clone(),
                             self.seen_tags(),
+                            self.texts,
                         );
                         if self.origin == ConfigOrigin::Demo {
                             form = form.leaving_demo();

@@ -135,6 +135,136 @@ pub struct Texts {
     pub pins_differ: &'static str,
     /// Bad PIN shape.
     pub pin_shape: &'static str,
+    /// The settings screen.
+    pub settings_screen: SettingsTexts,
+}
+
+/// Texts of the manager's settings screen.
+pub struct SettingsTexts {
+    /// Store manager settings
+    pub title: &'static str,
+    /// saved to
+    pub saved_to: &'static str,
+    /// The till is showing demo data. Enter your Yespo account's API key (and base URL if it differs), check the sources, then Save: this creates the configuration file.
+    pub demo_note: &'static str,
+    /// Account
+    pub account: &'static str,
+    /// Base URL
+    pub base_url: &'static str,
+    /// API key
+    pub api_key: &'static str,
+    /// current:
+    pub current: &'static str,
+    /// not set
+    pub not_set: &'static str,
+    /// leave empty to keep the current key
+    pub keep_key: &'static str,
+    /// API flow
+    pub api_flow: &'static str,
+    /// v2 with API key
+    pub v2: &'static str,
+    /// v1 contact token
+    pub v1: &'static str,
+    /// A card number is
+    pub card_is: &'static str,
+    /// Default country code
+    pub country_code: &'static str,
+    /// Timeout per source
+    pub timeout: &'static str,
+    /// Cards
+    pub cards: &'static str,
+    /// Currency
+    pub currency: &'static str,
+    /// Image field(s)
+    pub image_field: &'static str,
+    /// comma-separated; the first present wins
+    pub comma_hint: &'static str,
+    /// Old price field
+    pub old_price_field: &'static str,
+    /// Theme
+    pub theme: &'static str,
+    /// Light
+    pub light: &'static str,
+    /// Dark
+    pub dark: &'static str,
+    /// Text size
+    pub text_size: &'static str,
+    /// Language
+    pub language: &'static str,
+    /// System
+    pub system: &'static str,
+    /// Data sources (in the order the cashier sees them)
+    pub sources: &'static str,
+    /// Shown
+    pub col_shown: &'static str,
+    /// Id
+    pub col_id: &'static str,
+    /// Title
+    pub col_title: &'static str,
+    /// Kind
+    pub col_kind: &'static str,
+    /// Cards
+    pub col_cards: &'static str,
+    /// Attributes on cards
+    pub col_tags: &'static str,
+    /// Show
+    pub show: &'static str,
+    /// Title of source
+    pub title_of: &'static str,
+    /// Up
+    pub up: &'static str,
+    /// Down
+    pub down: &'static str,
+    /// Remove
+    pub remove: &'static str,
+    /// Move
+    pub move_word: &'static str,
+    /// Add:
+    pub add_colon: &'static str,
+    /// New source id
+    pub new_id: &'static str,
+    /// New source title
+    pub new_title: &'static str,
+    /// Add source
+    pub add: &'static str,
+    /// the id is the number shown in Yespo under Data sources
+    pub bad_id: &'static str,
+    /// is already in the list
+    pub already: &'static str,
+    /// Test connection
+    pub test: &'static str,
+    /// asks every shown source once, with the settings above (before saving)
+    pub test_hint: &'static str,
+    /// Copy the sources to other tills
+    pub copy_title: &'static str,
+    /// Sources file
+    pub sources_file: &'static str,
+    /// Export sources
+    pub export: &'static str,
+    /// Import sources
+    pub import: &'static str,
+    /// sources exported (no API key, no PIN)
+    pub exported: &'static str,
+    /// sources imported — review, then Save
+    pub imported: &'static str,
+    /// Could not write the file:
+    pub cannot_write: &'static str,
+    /// Could not read the file:
+    pub cannot_read: &'static str,
+    /// Save settings
+    pub save: &'static str,
+    /// Cancel
+    pub cancel: &'static str,
+    /// Fix the fields marked in red
+    pub fix_red: &'static str,
+    /// 1-3 digits, e.g. 380
+    pub cc_error: &'static str,
+    /// a 3-letter code such as UAH, EUR, USD
+    pub currency_error: &'static str,
+    /// New tag for source
+    pub new_tag: &'static str,
+    /// tag
+    pub tag_hint: &'static str,
 }
 
 /// English.
@@ -199,6 +329,70 @@ pub const EN: Texts = Texts {
     wrong_pin: "Wrong PIN",
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 4 to 12 digits",
+    settings_screen: SettingsTexts {
+        title: "Store manager settings",
+        saved_to: "saved to",
+        demo_note: "The till is showing demo data. Enter your Yespo account's API key (and base URL if it differs), check the sources, then Save: this creates the configuration file.",
+        account: "Account",
+        base_url: "Base URL",
+        api_key: "API key",
+        current: "current:",
+        not_set: "not set",
+        keep_key: "leave empty to keep the current key",
+        api_flow: "API flow",
+        v2: "v2 with API key",
+        v1: "v1 contact token",
+        card_is: "A card number is",
+        country_code: "Default country code",
+        timeout: "Timeout per source",
+        cards: "Cards",
+        currency: "Currency",
+        image_field: "Image field(s)",
+        comma_hint: "comma-separated; the first present wins",
+        old_price_field: "Old price field",
+        theme: "Theme",
+        light: "Light",
+        dark: "Dark",
+        text_size: "Text size",
+        language: "Language",
+        system: "System",
+        sources: "Data sources (in the order the cashier sees them)",
+        col_shown: "Shown",
+        col_id: "Id",
+        col_title: "Title",
+        col_kind: "Kind",
+        col_cards: "Cards",
+        col_tags: "Attributes on cards",
+        show: "Show",
+        title_of: "Title of source",
+        up: "Up",
+        down: "Down",
+        remove: "Remove",
+        move_word: "Move",
+        add_colon: "Add:",
+        new_id: "New source id",
+        new_title: "New source title",
+        add: "Add source",
+        bad_id: "the id is the number shown in Yespo under Data sources",
+        already: "is already in the list",
+        test: "Test connection",
+        test_hint: "asks every shown source once, with the settings above (before saving)",
+        copy_title: "Copy the sources to other tills",
+        sources_file: "Sources file",
+        export: "Export sources",
+        import: "Import sources",
+        exported: "sources exported (no API key, no PIN)",
+        imported: "sources imported — review, then Save",
+        cannot_write: "Could not write the file:",
+        cannot_read: "Could not read the file:",
+        save: "Save settings",
+        cancel: "Cancel",
+        fix_red: "Fix the fields marked in red",
+        cc_error: "1-3 digits, e.g. 380",
+        currency_error: "a 3-letter code such as UAH, EUR, USD",
+        new_tag: "New tag for source",
+        tag_hint: "tag",
+    },
 };
 
 /// Ukrainian.
@@ -263,6 +457,70 @@ pub const UK: Texts = Texts {
     wrong_pin: "Неправильний PIN",
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 4 до 12 цифр",
+    settings_screen: SettingsTexts {
+        title: "Налаштування менеджера магазину",
+        saved_to: "зберігається в",
+        demo_note: "Каса показує демо-дані. Введіть API-ключ вашого акаунта Yespo (і базову адресу, якщо інша), перевірте джерела й натисніть «Зберегти» — буде створено файл конфігурації.",
+        account: "Акаунт",
+        base_url: "Базова адреса",
+        api_key: "API-ключ",
+        current: "зараз:",
+        not_set: "не задано",
+        keep_key: "залиште порожнім, щоб не змінювати ключ",
+        api_flow: "Спосіб доступу",
+        v2: "v2 з API-ключем",
+        v1: "v1 токен контакту",
+        card_is: "Номер картки — це",
+        country_code: "Код країни за замовчуванням",
+        timeout: "Час очікування на джерело",
+        cards: "Картки",
+        currency: "Валюта",
+        image_field: "Поле(я) зображення",
+        comma_hint: "через кому; береться перше наявне",
+        old_price_field: "Поле старої ціни",
+        theme: "Тема",
+        light: "Світла",
+        dark: "Темна",
+        text_size: "Розмір тексту",
+        language: "Мова",
+        system: "Як у системі",
+        sources: "Джерела даних (у порядку, як їх бачить касир)",
+        col_shown: "Показ",
+        col_id: "Id",
+        col_title: "Назва",
+        col_kind: "Тип",
+        col_cards: "Карток",
+        col_tags: "Атрибути на картках",
+        show: "Показувати",
+        title_of: "Назва джерела",
+        up: "Вгору",
+        down: "Вниз",
+        remove: "Видалити",
+        move_word: "Перемістити",
+        add_colon: "Додати:",
+        new_id: "Id нового джерела",
+        new_title: "Назва нового джерела",
+        add: "Додати джерело",
+        bad_id: "id — це число з розділу «Джерела даних» у Yespo",
+        already: "вже є у списку",
+        test: "Перевірити з'єднання",
+        test_hint: "один раз запитує кожне показане джерело з налаштуваннями вище (до збереження)",
+        copy_title: "Перенести джерела на інші каси",
+        sources_file: "Файл джерел",
+        export: "Експортувати джерела",
+        import: "Імпортувати джерела",
+        exported: "джерел експортовано (без API-ключа та PIN)",
+        imported: "джерел імпортовано — перевірте й збережіть",
+        cannot_write: "Не вдалося записати файл:",
+        cannot_read: "Не вдалося прочитати файл:",
+        save: "Зберегти налаштування",
+        cancel: "Скасувати",
+        fix_red: "Виправте поля, позначені червоним",
+        cc_error: "1–3 цифри, напр. 380",
+        currency_error: "код з 3 літер, напр. UAH, EUR, USD",
+        new_tag: "Новий атрибут для джерела",
+        tag_hint: "атрибут",
+    },
 };
 
 impl Texts {

@@ -10,33 +10,35 @@ use egui::{RichText, vec2};
 use poll_promise::Promise;
 
 use crate::config::{
-    AuthMode, CardField, Config, FieldList, SourceConfig, SourceKind, SourcesExport, ThemeChoice,
-    check_base_url,
+    AuthMode, CardField, Config, FieldList, Language, SourceConfig, SourceKind, SourcesExport,
+    ThemeChoice, check_base_url,
 };
 use crate::identify;
 use crate::lookup::{LookupEngine, SourceResult};
 use crate::secret::ApiKey;
 
+use super::i18n::{EN, SettingsTexts, Texts, UK};
 use super::theme;
 
 /// Labels tests and screen readers find the controls by.
 pub mod labels {
     /// The base URL field.
-    pub const BASE_URL: &str = "Base URL";
+    use crate::ui::i18n::EN;
+    pub const BASE_URL: &str = EN.settings_screen.base_url;
     /// The API key field.
-    pub const API_KEY: &str = "API key";
+    pub const API_KEY: &str = EN.settings_screen.api_key;
     /// Save button.
-    pub const SAVE: &str = "Save settings";
+    pub const SAVE: &str = EN.settings_screen.save;
     /// Cancel button.
-    pub const CANCEL: &str = "Cancel";
+    pub const CANCEL: &str = EN.settings_screen.cancel;
     /// New source id field.
-    pub const NEW_ID: &str = "New source id";
+    pub const NEW_ID: &str = EN.settings_screen.new_id;
     /// New source title field.
-    pub const NEW_TITLE: &str = "New source title";
+    pub const NEW_TITLE: &str = EN.settings_screen.new_title;
     /// Add source button.
-    pub const ADD: &str = "Add source";
+    pub const ADD: &str = EN.settings_screen.add;
     /// Test connection button.
-    pub const TEST: &str = "Test connection";
+    pub const TEST: &str = EN.settings_screen.test;
 }
 
 /// What the manager decided this frame.
@@ -68,6 +70,7 @@ pub struct SettingsForm {
     io_path: String,
     io_message: Option<String>,
     demo_note: bool,
+    texts: &'static Texts,
 }
 
 impl SettingsForm {
@@ -77,6 +80,7 @@ impl SettingsForm {
         config: &Config,
         target: Option<PathBuf>,
         seen_tags: HashMap<u64, BTreeSet<String>>,
+        texts: &'static Texts,
     ) -> Self {
         let io_path = target
             .as_ref()
@@ -100,6 +104,7 @@ impl SettingsForm {
             io_path,
             io_message: None,
             demo_note: false,
+            texts,
         }
     }
 
@@ -118,21 +123,16 @@ impl SettingsForm {
 
     /// Draws the form.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> SettingsOutcome {
+        let st: &'static SettingsTexts = &self.texts.settings_screen;
         let mut outcome = SettingsOutcome::Editing;
         ui.horizontal(|ui| {
-            ui.label(RichText::new("Store manager settings").size(24.0).strong());
+            ui.label(RichText::new(st.title).size(24.0).strong());
             if let Some(path) = &self.target {
-                ui.label(RichText::new(format!("saved to {}", path.display())).weak());
+                ui.label(RichText::new(format!("{} {}", st.saved_to, path.display())).weak());
             }
         });
         if self.demo_note {
-            ui.label(
-                RichText::new(
-                    "The till is showing demo data. Enter your Yespo account's API key (and base URL if it differs), \
-                     check the sources, then Save: this creates the configuration file.",
-                )
-                .color(theme::demo(ui)),
-            );
+            ui.label(RichText::new(st.demo_note).color(theme::demo(ui)));
         }
         ui.separator();
         egui::ScrollArea::vertical()
@@ -151,7 +151,7 @@ impl SettingsForm {
             });
         ui.separator();
         ui.horizontal(|ui| {
-            let save = egui::Button::new(RichText::new(labels::SAVE).strong())
+            let save = egui::Button::new(RichText::new(st.save).strong())
                 .min_size(vec2(160.0, theme::TOUCH));
             if ui.add(save).clicked()
                 && let Some(config) = self.validated()
@@ -159,7 +159,7 @@ impl SettingsForm {
                 outcome = SettingsOutcome::Save(Box::new(config));
             }
             if ui
-                .add(egui::Button::new(labels::CANCEL).min_size(vec2(120.0, theme::TOUCH)))
+                .add(egui::Button::new(st.cancel).min_size(vec2(120.0, theme::TOUCH)))
                 .clicked()
             {
                 outcome = SettingsOutcome::Cancel;
@@ -178,52 +178,45 @@ impl SettingsForm {
     }
 
     fn account_ui(&mut self, ui: &mut egui::Ui) {
-        ui.label(RichText::new("Account").size(18.0).strong());
+        let st: &'static SettingsTexts = &self.texts.settings_screen;
+        ui.label(RichText::new(st.account).size(18.0).strong());
         egui::Grid::new("account")
             .num_columns(3)
             .spacing(vec2(12.0, 8.0))
             .show(ui, |ui| {
-                ui.label(labels::BASE_URL);
+                ui.label(st.base_url);
                 labelled_text(
                     ui,
                     &mut self.draft.yespo.base_url,
-                    labels::BASE_URL,
+                    st.base_url,
                     420.0,
                     false,
                 );
                 self.field_error_ui(ui, "base_url");
                 ui.end_row();
 
-                ui.label(labels::API_KEY);
+                ui.label(st.api_key);
                 let current = self
                     .draft
                     .yespo
                     .api_key
                     .as_ref()
-                    .map_or("not set".to_string(), ApiKey::masked);
+                    .map_or(st.not_set.to_string(), ApiKey::masked);
                 ui.horizontal(|ui| {
-                    labelled_text(ui, &mut self.new_key, labels::API_KEY, 300.0, true);
-                    ui.label(RichText::new(format!("current: {current}")).weak());
+                    labelled_text(ui, &mut self.new_key, st.api_key, 300.0, true);
+                    ui.label(RichText::new(format!("{} {current}", st.current)).weak());
                 });
-                ui.label(RichText::new("leave empty to keep the current key").weak());
+                ui.label(RichText::new(st.keep_key).weak());
                 ui.end_row();
 
-                ui.label("API flow");
+                ui.label(st.api_flow);
                 ui.horizontal(|ui| {
-                    ui.radio_value(
-                        &mut self.draft.yespo.auth,
-                        AuthMode::ApiKey,
-                        "v2 with API key",
-                    );
-                    ui.radio_value(
-                        &mut self.draft.yespo.auth,
-                        AuthMode::ContactToken,
-                        "v1 contact token",
-                    );
+                    ui.radio_value(&mut self.draft.yespo.auth, AuthMode::ApiKey, st.v2);
+                    ui.radio_value(&mut self.draft.yespo.auth, AuthMode::ContactToken, st.v1);
                 });
                 ui.end_row();
 
-                ui.label("A card number is");
+                ui.label(st.card_is);
                 ui.horizontal(|ui| {
                     ui.radio_value(
                         &mut self.draft.yespo.card_identifies_as,
@@ -238,18 +231,18 @@ impl SettingsForm {
                 });
                 ui.end_row();
 
-                ui.label("Default country code");
+                ui.label(st.country_code);
                 labelled_text(
                     ui,
                     &mut self.draft.yespo.default_country_code,
-                    "Default country code",
+                    st.country_code,
                     80.0,
                     false,
                 );
                 self.field_error_ui(ui, "default_country_code");
                 ui.end_row();
 
-                ui.label("Timeout per source");
+                ui.label(st.timeout);
                 ui.add(
                     egui::DragValue::new(&mut self.draft.yespo.timeout_ms)
                         .range(100..=120_000)
@@ -261,54 +254,60 @@ impl SettingsForm {
     }
 
     fn display_ui(&mut self, ui: &mut egui::Ui) {
-        ui.label(RichText::new("Cards").size(18.0).strong());
+        let st: &'static SettingsTexts = &self.texts.settings_screen;
+        ui.label(RichText::new(st.cards).size(18.0).strong());
         egui::Grid::new("display")
             .num_columns(3)
             .spacing(vec2(12.0, 8.0))
             .show(ui, |ui| {
-                ui.label("Currency");
+                ui.label(st.currency);
                 labelled_text(
                     ui,
                     &mut self.draft.display.currency,
-                    "Currency",
+                    st.currency,
                     80.0,
                     false,
                 );
                 self.field_error_ui(ui, "currency");
                 ui.end_row();
-                ui.label("Image field(s)");
-                labelled_text(ui, &mut self.image_fields, "Image field", 300.0, false);
-                ui.label(RichText::new("comma-separated; the first present wins").weak());
+                ui.label(st.image_field);
+                labelled_text(ui, &mut self.image_fields, st.image_field, 300.0, false);
+                ui.label(RichText::new(st.comma_hint).weak());
                 ui.end_row();
-                ui.label("Old price field");
+                ui.label(st.old_price_field);
                 labelled_text(
                     ui,
                     &mut self.old_price_fields,
-                    "Old price field",
+                    st.old_price_field,
                     300.0,
                     false,
                 );
                 ui.end_row();
-                ui.label("Theme");
+                ui.label(st.theme);
                 ui.horizontal(|ui| {
-                    ui.radio_value(&mut self.draft.display.theme, ThemeChoice::Light, "Light");
-                    ui.radio_value(&mut self.draft.display.theme, ThemeChoice::Dark, "Dark");
+                    ui.radio_value(&mut self.draft.display.theme, ThemeChoice::Light, st.light);
+                    ui.radio_value(&mut self.draft.display.theme, ThemeChoice::Dark, st.dark);
                 });
                 ui.end_row();
-                ui.label("Text size");
+                ui.label(st.text_size);
                 ui.add(
                     egui::Slider::new(&mut self.draft.display.text_scale, 0.75..=2.0).step_by(0.05),
                 );
+                ui.end_row();
+                ui.label(st.language);
+                ui.horizontal(|ui| {
+                    let language = &mut self.draft.display.language;
+                    ui.radio_value(language, None, st.system);
+                    ui.radio_value(language, Some(Language::En), EN.language_name);
+                    ui.radio_value(language, Some(Language::Uk), UK.language_name);
+                });
                 ui.end_row();
             });
     }
 
     fn sources_ui(&mut self, ui: &mut egui::Ui) {
-        ui.label(
-            RichText::new("Data sources (in the order the cashier sees them)")
-                .size(18.0)
-                .strong(),
-        );
+        let st: &'static SettingsTexts = &self.texts.settings_screen;
+        ui.label(RichText::new(st.sources).size(18.0).strong());
         let mut remove = None;
         let mut swap = None;
         let count = self.draft.sources.len();
@@ -318,12 +317,12 @@ impl SettingsForm {
             .spacing(vec2(10.0, 6.0))
             .show(ui, |ui| {
                 for header in [
-                    "Shown",
-                    "Id",
-                    "Title",
-                    "Kind",
-                    "Cards",
-                    "Attributes on cards",
+                    st.col_shown,
+                    st.col_id,
+                    st.col_title,
+                    st.col_kind,
+                    st.cards,
+                    st.col_tags,
                     "",
                 ] {
                     ui.label(RichText::new(header).strong());
@@ -337,14 +336,14 @@ impl SettingsForm {
                             egui::Role::CheckBox,
                             true,
                             source.enabled,
-                            format!("Show {title}"),
+                            format!("{} {title}", st.show),
                         )
                     });
                     ui.label(source.id.to_string());
                     labelled_text(
                         ui,
                         &mut source.title,
-                        &format!("Title of source {}", source.id),
+                        &format!("{} {}", st.title_of, source.id),
                         220.0,
                         false,
                     );
@@ -358,17 +357,30 @@ impl SettingsForm {
                     ui.add(egui::DragValue::new(&mut source.max_cards).range(1..=200));
                     let seen = self.seen_tags.get(&source.id).cloned().unwrap_or_default();
                     let entry = self.tag_entry.entry(source.id).or_default();
-                    tags_ui(ui, source, &seen, entry);
+                    tags_ui(st, ui, source, &seen, entry);
                     ui.horizontal(|ui| {
-                        if labelled_button(ui, i > 0, "Up", &format!("Move {title} up")).clicked() {
+                        if labelled_button(
+                            ui,
+                            i > 0,
+                            st.up,
+                            &format!("{} {title} {}", st.move_word, st.up.to_lowercase()),
+                        )
+                        .clicked()
+                        {
                             swap = Some((i, i - 1));
                         }
-                        if labelled_button(ui, i + 1 < count, "Down", &format!("Move {title} down"))
-                            .clicked()
+                        if labelled_button(
+                            ui,
+                            i + 1 < count,
+                            st.down,
+                            &format!("{} {title} {}", st.move_word, st.down.to_lowercase()),
+                        )
+                        .clicked()
                         {
                             swap = Some((i, i + 1));
                         }
-                        if labelled_button(ui, true, "Remove", &format!("Remove {title}")).clicked()
+                        if labelled_button(ui, true, st.remove, &format!("{} {title}", st.remove))
+                            .clicked()
                         {
                             remove = Some(i);
                         }
@@ -383,9 +395,9 @@ impl SettingsForm {
             self.draft.sources.remove(i);
         }
         ui.horizontal(|ui| {
-            ui.label("Add:");
-            labelled_text(ui, &mut self.new_id, labels::NEW_ID, 90.0, false);
-            labelled_text(ui, &mut self.new_title, labels::NEW_TITLE, 220.0, false);
+            ui.label(st.add_colon);
+            labelled_text(ui, &mut self.new_id, st.new_id, 90.0, false);
+            labelled_text(ui, &mut self.new_title, st.new_title, 220.0, false);
             egui::ComboBox::from_id_salt("new_kind")
                 .selected_text(self.new_kind.label())
                 .show_ui(ui, |ui| {
@@ -394,7 +406,7 @@ impl SettingsForm {
                     }
                 });
             if ui
-                .add(egui::Button::new(labels::ADD).min_size(vec2(0.0, theme::TOUCH)))
+                .add(egui::Button::new(st.add).min_size(vec2(0.0, theme::TOUCH)))
                 .clicked()
             {
                 self.add_source();
@@ -407,16 +419,16 @@ impl SettingsForm {
         let id = match self.new_id.trim().parse::<u64>() {
             Ok(id) if id > 0 => id,
             _ => {
-                self.errors.insert(
-                    "new_source",
-                    "the id is the number shown in Yespo under Data sources".into(),
-                );
+                self.errors
+                    .insert("new_source", self.texts.settings_screen.bad_id.into());
                 return;
             }
         };
         if self.draft.sources.iter().any(|s| s.id == id) {
-            self.errors
-                .insert("new_source", format!("source {id} is already in the list"));
+            self.errors.insert(
+                "new_source",
+                format!("{id} {}", self.texts.settings_screen.already),
+            );
             return;
         }
         self.errors.remove("new_source");
@@ -431,9 +443,10 @@ impl SettingsForm {
     }
 
     fn test_ui(&mut self, ui: &mut egui::Ui) {
+        let st: &'static SettingsTexts = &self.texts.settings_screen;
         ui.horizontal(|ui| {
             let running = self.test.as_ref().is_some_and(|p| p.ready().is_none());
-            let button = egui::Button::new(labels::TEST).min_size(vec2(0.0, theme::TOUCH));
+            let button = egui::Button::new(st.test).min_size(vec2(0.0, theme::TOUCH));
             if ui.add_enabled(!running, button).clicked() {
                 self.start_test();
             }
@@ -442,12 +455,7 @@ impl SettingsForm {
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_millis(50));
             }
-            ui.label(
-                RichText::new(
-                    "asks every shown source once, with the settings above (before saving)",
-                )
-                .weak(),
-            );
+            ui.label(RichText::new(st.test_hint).weak());
         });
         match self.test.as_ref().and_then(|p| p.ready()) {
             Some(Ok(results)) => {
@@ -456,7 +464,10 @@ impl SettingsForm {
                     .show(ui, |ui| {
                         for r in results {
                             let (text, color) = match &r.outcome {
-                                Ok(p) => (format!("OK · {} products", p.len()), theme::IN_STOCK),
+                                Ok(p) => (
+                                    format!("OK · {}", self.texts.products(p.len())),
+                                    theme::IN_STOCK,
+                                ),
                                 Err(e) => (e.to_string(), theme::error(ui)),
                             };
                             ui.label(format!("{} ({})", r.source.display_title(), r.source.id));
@@ -487,14 +498,11 @@ impl SettingsForm {
     }
 
     fn import_export_ui(&mut self, ui: &mut egui::Ui) {
-        ui.label(
-            RichText::new("Copy the sources to other tills")
-                .size(18.0)
-                .strong(),
-        );
+        let st: &'static SettingsTexts = &self.texts.settings_screen;
+        ui.label(RichText::new(st.copy_title).size(18.0).strong());
         ui.horizontal(|ui| {
-            labelled_text(ui, &mut self.io_path, "Sources file", 380.0, false);
-            if ui.button("Export sources").clicked() {
+            labelled_text(ui, &mut self.io_path, st.sources_file, 380.0, false);
+            if ui.button(st.export).clicked() {
                 let text = SourcesExport {
                     sources: self.draft.sources.clone(),
                 }
@@ -503,27 +511,24 @@ impl SettingsForm {
                     match text.map(|t| {
                         crate::config::write_atomically(self.io_path.as_ref(), t.as_bytes())
                     }) {
-                        Ok(Ok(())) => format!(
-                            "Exported {} sources (no API key, no PIN)",
-                            self.draft.sources.len()
-                        ),
-                        Ok(Err(e)) => format!("Could not write the file: {e}"),
-                        Err(e) => format!("Could not export: {e}"),
+                        Ok(Ok(())) => format!("{} {}", self.draft.sources.len(), st.exported),
+                        Ok(Err(e)) => format!("{} {e}", st.cannot_write),
+                        Err(e) => format!("{} {e}", st.cannot_write),
                     },
                 );
             }
-            if ui.button("Import sources").clicked() {
+            if ui.button(st.import).clicked() {
                 let path = PathBuf::from(&self.io_path);
                 self.io_message = Some(match std::fs::read_to_string(&path) {
                     Ok(text) => match SourcesExport::parse(&text, &path) {
                         Ok(export) => {
                             let n = export.sources.len();
                             self.draft.sources = export.sources;
-                            format!("Imported {n} sources — review, then Save")
+                            format!("{n} {}", st.imported)
                         }
                         Err(e) => e.to_string(),
                     },
-                    Err(e) => format!("Could not read the file: {e}"),
+                    Err(e) => format!("{} {e}", st.cannot_read),
                 });
             }
         });
@@ -540,7 +545,10 @@ impl SettingsForm {
         let mut config = self.draft.clone();
         config.yespo.base_url = config.yespo.base_url.trim().to_string();
         if let Err(e) = check_base_url(&config.yespo.base_url) {
-            self.errors.insert("base_url", format!("Base URL: {e}"));
+            self.errors.insert(
+                "base_url",
+                format!("{}: {e}", self.texts.settings_screen.base_url),
+            );
         }
         let cc = config.yespo.default_country_code.trim().to_string();
         if cc.is_empty()
@@ -548,8 +556,10 @@ impl SettingsForm {
             || !cc.chars().all(|c| c.is_ascii_digit())
             || cc.starts_with('0')
         {
-            self.errors
-                .insert("default_country_code", "1-3 digits, e.g. 380".into());
+            self.errors.insert(
+                "default_country_code",
+                self.texts.settings_screen.cc_error.into(),
+            );
         }
         config.yespo.default_country_code = cc;
         config.display.currency = config.display.currency.trim().to_ascii_uppercase();
@@ -561,7 +571,7 @@ impl SettingsForm {
                 .all(|c| c.is_ascii_alphabetic())
         {
             self.errors
-                .insert("currency", "a 3-letter code such as UAH, EUR, USD".into());
+                .insert("currency", self.texts.settings_screen.currency_error.into());
         }
         config.display.image_field = FieldList(split_list(&self.image_fields));
         config.display.old_price_field = FieldList(split_list(&self.old_price_fields));
@@ -571,7 +581,7 @@ impl SettingsForm {
             config.yespo.key_in_file = None;
         }
         if !self.errors.is_empty() {
-            self.general_error = Some("Fix the fields marked in red".into());
+            self.general_error = Some(self.texts.settings_screen.fix_red.into());
             return None;
         }
         if let Err(e) = config.validate() {
@@ -624,6 +634,7 @@ fn labelled_text(
 /// Tag chips for one source: tags seen in its last answer plus the chosen
 /// ones, each a toggle, and a field for a tag not seen yet.
 fn tags_ui(
+    st: &SettingsTexts,
     ui: &mut egui::Ui,
     source: &mut SourceConfig,
     seen: &BTreeSet<String>,
@@ -645,16 +656,13 @@ fn tags_ui(
         }
         let field = ui.add(
             egui::TextEdit::singleline(entry)
-                .hint_text("tag")
+                .hint_text(st.tag_hint)
                 .desired_width(70.0),
         );
         let id = source.id;
+        let new_tag = st.new_tag;
         field.widget_info(move || {
-            egui::WidgetInfo::labeled(
-                egui::Role::TextInput,
-                true,
-                format!("New tag for source {id}"),
-            )
+            egui::WidgetInfo::labeled(egui::Role::TextInput, true, format!("{new_tag} {id}"))
         });
         let add = ui.small_button("+").clicked()
             || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
