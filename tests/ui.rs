@@ -67,6 +67,16 @@ fn look_up(h: &mut Harness<'_, CashierApp>, input: &str, key: egui::Key) {
     h.step();
 }
 
+/// A till that has looked up the demo customer and shows every answer.
+fn looked_up(w: &World, config: Config) -> Harness<'static, CashierApp> {
+    let mut h = harness(w, config);
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    h.step();
+    h
+}
+
 fn product_names(app: &CashierApp, section: usize) -> Vec<String> {
     match &app.session.as_ref().unwrap().sections[section].state {
         SectionState::Loaded { products, .. } => products.iter().map(|p| p.name.clone()).collect(),
@@ -231,11 +241,7 @@ fn unusable_input_gets_a_message_not_a_lookup() {
 #[test]
 fn clicking_a_card_opens_details_with_sku_copy_and_close() {
     let w = world(DemoOptions::default());
-    let mut h = harness(&w, w.server.config());
-    h.step();
-    look_up(&mut h, "0671234567", egui::Key::Enter);
-    step_until(&mut h, "answered", settled);
-    h.step();
+    let mut h = looked_up(&w, w.server.config());
     let first = product_names(h.state(), 0)[0].clone();
     h.get_by_label(&first).click();
     h.step();
@@ -277,11 +283,7 @@ fn rendered_screen_matches_the_snapshot() {
 #[test]
 fn enter_on_a_focused_card_opens_its_details() {
     let w = world(DemoOptions::default());
-    let mut h = harness(&w, w.server.config());
-    h.step();
-    look_up(&mut h, "0671234567", egui::Key::Enter);
-    step_until(&mut h, "answered", settled);
-    h.step();
+    let mut h = looked_up(&w, w.server.config());
     let first = product_names(h.state(), 0)[0].clone();
     h.get_by_label(&first).focus();
     h.step();
@@ -372,11 +374,7 @@ fn the_ukrainian_till_speaks_ukrainian() {
 #[test]
 fn f1_brings_the_keyboard_back_to_the_input_from_anywhere() {
     let w = world(DemoOptions::default());
-    let mut h = harness(&w, w.server.config());
-    h.step();
-    look_up(&mut h, "0671234567", egui::Key::Enter);
-    step_until(&mut h, "answered", settled);
-    h.step();
+    let mut h = looked_up(&w, w.server.config());
     let first = product_names(h.state(), 0)[0].clone();
     h.get_by_label(&first).focus();
     h.step();
@@ -409,11 +407,7 @@ fn look_up_with(h: &mut Harness<'_, CashierApp>, label: &str, input: &str) {
 #[test]
 fn a_product_can_be_shown_to_the_customer_full_screen_and_back() {
     let w = world(DemoOptions::default());
-    let mut h = harness(&w, w.server.config());
-    h.step();
-    look_up(&mut h, "0671234567", egui::Key::Enter);
-    step_until(&mut h, "answered", settled);
-    h.step();
+    let mut h = looked_up(&w, w.server.config());
     let first = product_names(h.state(), 0)[0].clone();
     h.get_by_label(&first).click();
     h.step();
@@ -443,11 +437,7 @@ fn a_product_can_be_shown_to_the_customer_full_screen_and_back() {
 #[test]
 fn arrow_keys_move_between_cards() {
     let w = world(DemoOptions::default());
-    let mut h = harness(&w, w.server.config());
-    h.step();
-    look_up(&mut h, "0671234567", egui::Key::Enter);
-    step_until(&mut h, "answered", settled);
-    h.step();
+    let mut h = looked_up(&w, w.server.config());
     let names = product_names(h.state(), 0);
     h.get_by_label(&names[0]).focus();
     h.step();

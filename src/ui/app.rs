@@ -384,12 +384,8 @@ impl CashierApp {
     fn cashier_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if let Some(product) = &self.customer_view {
-            let mut cards = card::CardContext {
-                images: &self.images,
-                textures: &mut self.textures,
-                currency: &self.config.display.currency,
-                texts: self.texts,
-            };
+            let mut cards =
+                card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
             let back = egui::CentralPanel::default()
                 .show(ui, |ui| details::customer_view_ui(ui, product, &mut cards))
                 .inner;
@@ -463,12 +459,8 @@ impl CashierApp {
                 source_view::welcome_ui(ui, self.texts, self.origin == ConfigOrigin::Demo);
                 return;
             };
-            let mut cards = card::CardContext {
-                images: &self.images,
-                textures: &mut self.textures,
-                currency: &self.config.display.currency,
-                texts: self.texts,
-            };
+            let mut cards =
+                card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
@@ -488,12 +480,8 @@ impl CashierApp {
             self.details = Some(OpenDetails { product: *product });
         }
         if let Some(open) = &self.details {
-            let mut cards = card::CardContext {
-                images: &self.images,
-                textures: &mut self.textures,
-                currency: &self.config.display.currency,
-                texts: self.texts,
-            };
+            let mut cards =
+                card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
             match details::ui(&ctx, &open.product, &mut cards) {
                 details::DetailsAction::None => {}
                 details::DetailsAction::Close => self.details = None,

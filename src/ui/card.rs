@@ -25,6 +25,31 @@ pub struct CardContext<'a> {
     pub texts: &'static super::i18n::Texts,
 }
 
+impl<'a> CardContext<'a> {
+    /// What cards need from the app's state.
+    pub fn new(
+        images: &'a ImageLoader,
+        textures: &'a mut Textures,
+        config: &'a crate::config::Config,
+        texts: &'static super::i18n::Texts,
+    ) -> Self {
+        Self {
+            images,
+            textures,
+            currency: &config.display.currency,
+            texts,
+        }
+    }
+
+    /// The product's picture as it stands (asking for it on first use).
+    pub fn picture(&mut self, ctx: &egui::Context, product: &Product) -> PictureState {
+        match &product.image_url {
+            Some(url) => self.textures.get(ctx, self.images, url),
+            None => PictureState::Unavailable,
+        }
+    }
+}
+
 const TEXT: Color32 = Color32::from_gray(28);
 const WEAK_TEXT: Color32 = Color32::from_gray(96);
 
@@ -50,10 +75,7 @@ pub fn card_ui(
     painter.rect(rect, 10.0, CARD_FILL, stroke, StrokeKind::Inside);
 
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
-    let picture = match &product.image_url {
-        Some(url) => cx.textures.get(ui.ctx(), cx.images, url),
-        None => PictureState::Unavailable,
-    };
+    let picture = cx.picture(ui.ctx(), product);
     picture_ui(&painter, image_rect, &picture, cx.texts);
 
     let inner_width = CARD_WIDTH - 2.0 * CARD_PADDING;

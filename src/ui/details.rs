@@ -33,10 +33,7 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> D
         ui.set_width(760.0_f32.min(ctx.content_rect().width() - 40.0));
         ui.horizontal_top(|ui| {
             let (rect, _) = ui.allocate_exact_size(vec2(320.0, 240.0), Sense::hover());
-            let picture = match &product.image_url {
-                Some(url) => cx.textures.get(ctx, cx.images, url),
-                None => super::textures::PictureState::Unavailable,
-            };
+            let picture = cx.picture(ctx, product);
             card::picture_ui(ui.painter(), rect, &picture, t);
             ui.vertical(|ui| {
                 ui.label(RichText::new(&product.name).size(22.0).strong());
@@ -139,10 +136,7 @@ pub fn customer_view_ui(ui: &mut egui::Ui, product: &Product, cx: &mut CardConte
     ui.horizontal_top(|ui| {
         let side = (width * 0.45).min(ui.available_height() * 1.2).max(200.0);
         let (rect, _) = ui.allocate_exact_size(vec2(side, side * 0.75), Sense::hover());
-        let picture = match &product.image_url {
-            Some(url) => cx.textures.get(ui.ctx(), cx.images, url),
-            None => super::textures::PictureState::Unavailable,
-        };
+        let picture = cx.picture(ui.ctx(), product);
         card::picture_ui(ui.painter(), rect, &picture, t);
         ui.add_space(30.0);
         ui.vertical(|ui| {
