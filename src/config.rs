@@ -411,8 +411,8 @@ impl Config {
         {
             return Err("[yespo] default_country_code: must be 1-3 digits, e.g. \"380\"".into());
         }
-        if !(100..=120_000).contains(&self.yespo.timeout_ms) {
-            return Err("[yespo] timeout_ms: must be between 100 and 120000".into());
+        if !(1..=600_000).contains(&self.yespo.timeout_ms) {
+            return Err("[yespo] timeout_ms: must be between 1 and 600000".into());
         }
         if self.yespo.max_response_bytes < 1024 {
             return Err("[yespo] max_response_bytes: must be at least 1024".into());
@@ -429,9 +429,9 @@ impl Config {
             if !seen.insert(s.id) {
                 return Err(format!("[[sources]] #{}: id {} appears twice", i + 1, s.id));
             }
-            if s.max_cards == 0 || s.max_cards > 200 {
+            if s.max_cards == 0 || s.max_cards > 10_000 {
                 return Err(format!(
-                    "[[sources]] #{} (id {}): max_cards must be 1-200",
+                    "[[sources]] #{} (id {}): max_cards must be 1-10000",
                     i + 1,
                     s.id
                 ));

@@ -96,7 +96,7 @@ impl Client {
     }
 
     /// Asks one data source (v2 API) what to recommend, retrying once on
-    /// 429/502/503/504 when the wait fits before `deadline`.
+    /// 429 or 503 when the wait fits before `deadline`.
     pub async fn recommendations(
         &self,
         source_id: u64,
@@ -138,7 +138,7 @@ impl Client {
         deadline: Instant,
     ) -> Option<Duration> {
         let status = response.status();
-        let retryable = matches!(status.as_u16(), 429 | 502 | 503 | 504);
+        let retryable = matches!(status.as_u16(), 429 | 503);
         if retried || !retryable {
             return None;
         }

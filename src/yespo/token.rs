@@ -103,7 +103,7 @@ impl Client {
                 token = self.contact_token(ident).await?;
                 continue;
             }
-            if matches!(status.as_u16(), 429 | 502 | 503 | 504) && !retried {
+            if matches!(status.as_u16(), 429 | 503) && !retried {
                 let wait = super::jitter(Duration::from_millis(100), Duration::from_millis(300));
                 if Instant::now() + wait < deadline {
                     retried = true;
