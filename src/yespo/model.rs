@@ -116,6 +116,8 @@ fn product_from_map(
     let id = map
         .get("id")
         .and_then(scalar_string)
+        // Cleaned before the emptiness check: control characters alone are no id.
+        .map(|s| clean(&s))
         .filter(|s| !s.is_empty());
     let Some(id) = id else {
         return Err("no id");
@@ -123,6 +125,7 @@ fn product_from_map(
     let name = map
         .get("name")
         .and_then(scalar_string)
+        .map(|s| clean(&s))
         .filter(|s| !s.is_empty());
     let Some(name) = name else {
         return Err("no name");
@@ -148,8 +151,8 @@ fn product_from_map(
             .unwrap_or_default()
     };
     Ok(Product {
-        id: clean(&id),
-        name: clean(&name),
+        id,
+        name,
         url: take_string("url"),
         brand: clean(&take_string("brand")),
         descr: take_string("descr"),
@@ -323,6 +326,17 @@ mod tests {
         let p = parse(json!([{"id": "x\u{1b}[2J", "name": "A\nB\u{0}C"}]));
         assert_eq!(p.products[0].name, "A B C");
         assert!(!p.products[0].id.contains('\u{1b}'));
+    }
+
+    /// Found by fuzzing (item_parser): a name made only of control
+    /// characters became an empty name instead of a skipped item.
+    #[test]
+    fn a_name_of_control_characters_is_no_name() {
+        let parsed = parse(
+            json!([{"id": "SKU-1", "name": "\u{7f}\u{7f}\u{1b}"}, {"id": "\u{0}", "name": "X"}]),
+        );
+        assert!(parsed.products.is_empty(), "{:?}", parsed.products);
+        assert_eq!(parsed.warnings.len(), 2);
     }
 
     #[test]
