@@ -252,7 +252,13 @@ async fn run_demo_server(args: DemoArgs) -> anyhow::Result<u8> {
 }
 
 fn run_gui(runtime: &tokio::runtime::Runtime, config: Option<PathBuf>) -> anyhow::Result<u8> {
-    let ready = runtime.block_on(ready(config))?;
-    pos_recs::ui::run(runtime, ready)?;
+    match runtime.block_on(ready(config)) {
+        Ok(ready) => pos_recs::ui::run(runtime, ready)?,
+        Err(e) => {
+            eprintln!("pos-recs: {e:#}");
+            pos_recs::ui::run_config_error(format!("{e:#}"))?;
+            return Ok(EXIT_BAD_INPUT);
+        }
+    }
     Ok(0)
 }

@@ -456,3 +456,21 @@ fn arrow_keys_move_between_cards() {
         "left arrow comes back"
     );
 }
+
+#[test]
+fn a_broken_config_opens_a_window_that_says_so() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 600.0))
+        .build_eframe(|_| pos_recs::ui::ConfigErrorApp {
+            message: "config /etc/till.toml: line 3, column 1: unknown field `colour`".into(),
+        });
+    h.step();
+    assert!(
+        h.query_by_label_contains("configuration has a problem")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("line 3, column 1: unknown field `colour`")
+            .is_some()
+    );
+}

@@ -19,12 +19,8 @@ pub use app::CashierApp;
 
 use crate::setup::Ready;
 
-/// Opens the window and runs until it is closed. `runtime` runs lookups and
-/// picture downloads; the UI thread never waits on them.
-pub fn run(runtime: &tokio::runtime::Runtime, ready: Ready) -> anyhow::Result<()> {
-    let _guard = runtime.enter();
-    let handle = runtime.handle().clone();
-    let options = eframe::NativeOptions {
+fn native_options() -> eframe::NativeOptions {
+    eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("pos-recs")
             .with_app_id("pos-recs")
@@ -32,14 +28,61 @@ pub fn run(runtime: &tokio::runtime::Runtime, ready: Ready) -> anyhow::Result<()
             .with_min_inner_size([640.0, 480.0]),
         renderer: eframe::Renderer::Wgpu,
         ..Default::default()
-    };
+    }
+}
+
+/// Opens the window and runs until it is closed. `runtime` runs lookups and
+/// picture downloads; the UI thread never waits on them.
+pub fn run(runtime: &tokio::runtime::Runtime, ready: Ready) -> anyhow::Result<()> {
+    let _guard = runtime.enter();
+    let handle = runtime.handle().clone();
     eframe::run_native(
         "pos-recs",
-        options,
+        native_options(),
         Box::new(move |cc| {
             let app = CashierApp::new(&cc.egui_ctx, handle, ready)?;
             Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
+}
+
+/// When the configuration cannot be used, the till still opens a window
+/// saying so (a cashier may never see a terminal), instead of vanishing.
+pub fn run_config_error(message: String) -> anyhow::Result<()> {
+    eframe::run_native(
+        "pos-recs",
+        native_options(),
+        Box::new(move |cc| {
+            theme::apply(&cc.egui_ctx, false, 1.0);
+            Ok(Box::new(ConfigErrorApp { message }))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
+}
+
+/// The window shown instead of the till when the configuration is broken.
+pub struct ConfigErrorApp {
+    /// What is wrong (file, line, key).
+    pub message: String,
+}
+
+impl eframe::App for ConfigErrorApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.add_space(60.0);
+            ui.vertical_centered(|ui| {
+                ui.label(egui::RichText::new("The till cannot start: its configuration has a problem").size(24.0).strong());
+                ui.label(egui::RichText::new("Налаштування каси містять помилку — зверніться до менеджера").size(18.0));
+                ui.add_space(16.0);
+                ui.label(egui::RichText::new(&self.message).color(theme::error(ui)).strong());
+                ui.add_space(16.0);
+                ui.label("Please call the store manager. Fix the file, or remove it to start with the demo, then start pos-recs again.");
+                ui.add_space(16.0);
+                if ui.add(egui::Button::new("Close").min_size(egui::vec2(140.0, theme::TOUCH))).clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+        });
+    }
 }
