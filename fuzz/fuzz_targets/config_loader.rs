@@ -8,7 +8,9 @@ use libfuzzer_sys::fuzz_target;
 use pos_recs::config::Config;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match Config::parse(text, Path::new("fuzz.toml")) {
         Ok(config) => {
             let saved = config.to_toml().expect("an accepted config serialises");

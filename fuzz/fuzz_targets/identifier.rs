@@ -7,8 +7,15 @@ use libfuzzer_sys::fuzz_target;
 use pos_recs::identify::{IdentifierKind, identify};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    for forced in [None, Some(IdentifierKind::Card), Some(IdentifierKind::Phone), Some(IdentifierKind::Email)] {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for forced in [
+        None,
+        Some(IdentifierKind::Card),
+        Some(IdentifierKind::Phone),
+        Some(IdentifierKind::Email),
+    ] {
         if let Ok(id) = identify(text, forced, "380") {
             if id.kind() == IdentifierKind::Phone {
                 assert!(id.value().chars().all(|c| c.is_ascii_digit()));
