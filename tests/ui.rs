@@ -474,3 +474,31 @@ fn a_broken_config_opens_a_window_that_says_so() {
             .is_some()
     );
 }
+
+#[cfg(debug_assertions)] // the panic hook exists in debug builds only
+#[test]
+fn a_panic_while_drawing_resets_the_screen_instead_of_closing_the_till() {
+    let w = world(DemoOptions::default());
+    let mut h = looked_up(&w, w.server.config());
+    let first = product_names(h.state(), 0)[0].clone();
+    h.get_by_label(&first).click();
+    h.step();
+    h.step();
+    h.state_mut().panic_on_next_frame();
+    h.step();
+    h.step();
+    assert!(
+        h.state()
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("reset"))
+    );
+    assert!(h.query_by_label("Copy SKU").is_none(), "details closed");
+    // The till still works.
+    look_up(&mut h, "0509876543", egui::Key::Enter);
+    step_until(&mut h, "next customer", |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.customer.masked() == "380*****6543" && s.is_settled())
+    });
+}

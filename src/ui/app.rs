@@ -100,6 +100,9 @@ pub struct CashierApp {
     texts: &'static Texts,
     /// A product turned to the customer, full-screen.
     customer_view: Option<Product>,
+    /// Test hook: panic while drawing the next frame.
+    #[cfg(debug_assertions)]
+    panic_next_frame: bool,
 }
 
 impl CashierApp {
@@ -164,6 +167,8 @@ impl CashierApp {
             probe: super::probe::Probe::from_env(),
             texts,
             customer_view: None,
+            #[cfg(debug_assertions)]
+            panic_next_frame: false,
         })
     }
 
@@ -279,6 +284,10 @@ impl CashierApp {
 
     /// Draws the whole window into `ui`.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        #[cfg(debug_assertions)]
+        if std::mem::take(&mut self.panic_next_frame) {
+            panic!("test hook: panic while drawing");
+        }
         // Promises and tasks started while drawing run on our runtime.
         let _enter = self.runtime.enter();
         match &mut self.screen {
@@ -327,6 +336,20 @@ impl CashierApp {
             self.config.manager.pin_hash.clone(),
             self.texts,
         ));
+    }
+
+    fn recover_from_panic(&mut self) {
+        self.details = None;
+        self.customer_view = None;
+        self.screen = Screen::Cashier;
+        self.notice = Some(self.texts.screen_reset.into());
+    }
+
+    /// Test hook: makes drawing the next frame panic (debug builds only).
+    #[cfg(debug_assertions)]
+    #[doc(hidden)]
+    pub fn panic_on_next_frame(&mut self) {
+        self.panic_next_frame = true;
     }
 
     /// True while a product is shown full-screen to the customer.
@@ -535,7 +558,13 @@ impl eframe::App for CashierApp {
             self.bar.input = input;
             self.submit();
         }
-        self.show(ui);
+        // A bug in drawing must not take the till away: the frame is dropped,
+        // the screen reset to the lookup, and the cashier carries on.
+        let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.show(ui)));
+        if drawn.is_err() {
+            tracing::error!("drawing a frame panicked; the screen was reset");
+            self.recover_from_panic();
+        }
         let settled = self.session.as_ref().is_some_and(Session::is_settled);
         let cards = self.session.as_ref().map_or(0, Session::product_count);
         let (loading, textures) = (self.textures.loading(), self.textures.len());

@@ -135,6 +135,8 @@ pub struct Texts {
     pub pins_differ: &'static str,
     /// Bad PIN shape.
     pub pin_shape: &'static str,
+    /// After a drawing failure was caught.
+    pub screen_reset: &'static str,
     /// The settings screen.
     pub settings_screen: SettingsTexts,
 }
@@ -329,6 +331,7 @@ pub const EN: Texts = Texts {
     wrong_pin: "Wrong PIN",
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 4 to 12 digits",
+    screen_reset: "The screen hit a problem and was reset.",
     settings_screen: SettingsTexts {
         title: "Store manager settings",
         saved_to: "saved to",
@@ -457,6 +460,7 @@ pub const UK: Texts = Texts {
     wrong_pin: "Неправильний PIN",
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 4 до 12 цифр",
+    screen_reset: "На екрані сталася помилка, його перезавантажено.",
     settings_screen: SettingsTexts {
         title: "Налаштування менеджера магазину",
         saved_to: "зберігається в",
