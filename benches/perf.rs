@@ -470,6 +470,73 @@ fn cold_start() {
     println!("last run: {}", last_line.trim());
 }
 
+/// The real window under Xvfb: 56 cards whose pictures each take 300 ms,
+/// against `pos-recs demo-server` in its own process. Reports how long
+/// drawing a frame took while they arrived.
+fn slow_pictures_window() {
+    use std::io::{BufRead, BufReader};
+    if std::env::var_os("DISPLAY").is_none() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_pos-recs");
+    let Ok(port) = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+    else {
+        return;
+    };
+    let Ok(mut server) = std::process::Command::new(bin)
+        .args([
+            "demo-server",
+            "--port",
+            &port.to_string(),
+            "--image-latency-ms",
+            "300",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let home = tempfile::tempdir().expect("temp dir");
+    let sources: String = [1246, 1244, 1247, 1245, 1248, 1249]
+        .iter()
+        .map(|id| format!("[[sources]]\nid = {id}\nshow_tags = [\"clear_size\"]\nmax_cards = 12\n"))
+        .collect();
+    let config = format!("[yespo]\nbase_url = \"http://127.0.0.1:{port}/api\"\n{sources}");
+    let dir = home.path().join("pos-recs");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("config.toml"), config));
+    let mut line = String::new();
+    if written.is_ok()
+        && let Ok(mut app) = std::process::Command::new(bin)
+            .env("POS_RECS_PROBE", "0671234567")
+            .env("XDG_CONFIG_HOME", home.path())
+            .env("XDG_CACHE_HOME", home.path())
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+    {
+        if let Some(stderr) = app.stderr.take() {
+            line = BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+                .find(|l| l.contains("all-shown"))
+                .unwrap_or_default();
+        }
+        let _ = app.wait();
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    println!("\n## Real window (Xvfb, software rendering): pictures arriving at 300 ms each");
+    println!("{}", line.trim());
+}
+
 fn main() {
     // `cargo test --benches` passes --bench-less args; only run when benchmarking.
     if std::env::args().any(|a| a == "--list") {
@@ -491,4 +558,5 @@ fn main() {
     picture_pipeline(&rt);
     ui_frames(&rt);
     cold_start();
+    slow_pictures_window();
 }

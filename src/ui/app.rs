@@ -560,7 +560,11 @@ impl eframe::App for CashierApp {
         }
         // A bug in drawing must not take the till away: the frame is dropped,
         // the screen reset to the lookup, and the cashier carries on.
+        let frame_started = std::time::Instant::now();
         let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.show(ui)));
+        if let Some(probe) = &mut self.probe {
+            probe.frame_took(frame_started.elapsed());
+        }
         if drawn.is_err() {
             tracing::error!("drawing a frame panicked; the screen was reset");
             self.recover_from_panic();

@@ -16,6 +16,8 @@ pub struct Probe {
     first_frame: bool,
     submitted: bool,
     first_card: bool,
+    /// How long each frame's drawing took.
+    frame_times: Vec<std::time::Duration>,
 }
 
 impl Probe {
@@ -30,6 +32,7 @@ impl Probe {
             first_frame: false,
             submitted: false,
             first_card: false,
+            frame_times: Vec::new(),
         })
     }
 
@@ -53,6 +56,23 @@ impl Probe {
         Some(self.input.clone())
     }
 
+    /// Records how long drawing one frame took.
+    pub fn frame_took(&mut self, took: std::time::Duration) {
+        self.frame_times.push(took);
+    }
+
+    fn frame_stats(&self) -> String {
+        let mut t = self.frame_times.clone();
+        t.sort();
+        let ms = |d: Option<&std::time::Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        format!(
+            "frames={} frame_ms_median={:.2} frame_ms_max={:.2}",
+            t.len(),
+            ms(t.get(t.len() / 2)),
+            ms(t.last())
+        )
+    }
+
     /// Called with the state after drawing; returns true when the app should close.
     pub fn after_frame(
         &mut self,
@@ -67,8 +87,9 @@ impl Probe {
         }
         if settled && pictures_loading == 0 && textures > 0 {
             self.report(&format!(
-                "all-shown cards={cards_loaded} pictures={textures} rss_kib={}",
-                rss_kib()
+                "all-shown cards={cards_loaded} pictures={textures} rss_kib={} {}",
+                rss_kib(),
+                self.frame_stats()
             ));
             return true;
         }
