@@ -7,6 +7,7 @@ bin=${1:-target/release/pos-recs}
 out=${2:-docs/screenshot.png}
 input=${3:-0671234567}
 export DISPLAY=:99 XDG_RUNTIME_DIR=$(mktemp -d)
+rm -f /tmp/.X99-lock
 Xvfb :99 -screen 0 1440x900x24 >/dev/null 2>&1 & xvfb=$!
 trap 'kill $app $xvfb 2>/dev/null || true' EXIT
 sleep 1

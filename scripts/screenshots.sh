@@ -46,3 +46,23 @@ max_cards = 6
 TOML
 mkdir -p "$dir/pos-recs" && mv "$dir/config.toml" "$dir/pos-recs/config.toml"
 XDG_CONFIG_HOME="$dir" scripts/screenshot.sh "$bin" docs/screenshot-uk-dark.png 0671234567
+
+# The manager's settings (first use: set a PIN), after a lookup so tags are offered.
+export DISPLAY=:96 XDG_RUNTIME_DIR=$(mktemp -d)
+Xvfb :96 -screen 0 1440x900x24 >/dev/null 2>&1 & xvfb=$!
+sleep 1
+XDG_CONFIG_HOME="$dir" "$bin" & app=$!
+for _ in $(seq 50); do
+  wid=$(xdotool search --name '^pos-recs$' 2>/dev/null | head -1) && [ -n "$wid" ] && break
+  sleep 0.2
+done
+sleep 2
+xdotool windowmove "$wid" 0 0 windowsize "$wid" 1440 900 windowfocus --sync "$wid"; sleep 1
+xdotool mousemove 1439 899
+xdotool type --delay 40 0671234567; xdotool key Return; sleep 2
+xdotool key F2; sleep 1
+xdotool type --delay 60 1234; sleep 0.5; xdotool key Tab; sleep 0.5
+xdotool type --delay 60 1234; sleep 0.5; xdotool key Return; sleep 2
+import -window root docs/settings.png
+kill $app $xvfb 2>/dev/null || true
+echo "screenshot: docs/settings.png"

@@ -307,6 +307,7 @@ impl SettingsForm {
 
     fn sources_ui(&mut self, ui: &mut egui::Ui) {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
+        let texts: &'static Texts = self.texts;
         ui.label(RichText::new(st.sources).size(18.0).strong());
         let mut remove = None;
         let mut swap = None;
@@ -348,10 +349,14 @@ impl SettingsForm {
                         false,
                     );
                     egui::ComboBox::from_id_salt(("kind", source.id))
-                        .selected_text(source.kind.label())
+                        .selected_text(texts.source_kind(source.kind))
                         .show_ui(ui, |ui| {
                             for kind in SourceKind::ALL {
-                                ui.selectable_value(&mut source.kind, kind, kind.label());
+                                ui.selectable_value(
+                                    &mut source.kind,
+                                    kind,
+                                    texts.source_kind(kind),
+                                );
                             }
                         });
                     ui.add(egui::DragValue::new(&mut source.max_cards).range(1..=200));
@@ -399,10 +404,10 @@ impl SettingsForm {
             labelled_text(ui, &mut self.new_id, st.new_id, 90.0, false);
             labelled_text(ui, &mut self.new_title, st.new_title, 220.0, false);
             egui::ComboBox::from_id_salt("new_kind")
-                .selected_text(self.new_kind.label())
+                .selected_text(texts.source_kind(self.new_kind))
                 .show_ui(ui, |ui| {
                     for kind in SourceKind::ALL {
-                        ui.selectable_value(&mut self.new_kind, kind, kind.label());
+                        ui.selectable_value(&mut self.new_kind, kind, texts.source_kind(kind));
                     }
                 });
             if ui
