@@ -222,6 +222,7 @@ impl CashierApp {
         // Cancel what is still running for the previous customer.
         self.lookups.clear();
         self.images.cancel_pending();
+        self.textures.forget_loading();
         let generation = self.next_generation;
         self.next_generation += 1;
         tracing::info!(%customer, generation, "lookup");

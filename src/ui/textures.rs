@@ -63,6 +63,12 @@ impl Textures {
         self.by_url.len()
     }
 
+    /// Forgets which pictures were loading (their downloads were cancelled
+    /// for a new customer; those still on screen are asked again).
+    pub fn forget_loading(&mut self) {
+        self.loading.clear();
+    }
+
     /// Pictures shown as loading when last asked for.
     pub fn loading(&self) -> usize {
         self.loading.len()
