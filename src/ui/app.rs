@@ -56,12 +56,6 @@ impl Connectivity {
     }
 }
 
-/// The product whose details are open, with the tags its section shows.
-pub struct OpenDetails {
-    /// The product.
-    pub product: Product,
-}
-
 /// Which screen is up.
 enum Screen {
     /// The till: lookup bar and cards.
@@ -89,7 +83,8 @@ pub struct CashierApp {
     bar: LookupBar,
     images: ImageLoader,
     textures: Textures,
-    details: Option<OpenDetails>,
+    /// The product whose details are open.
+    details: Option<Product>,
     connectivity: Connectivity,
     screen: Screen,
     /// Where settings are saved.
@@ -501,16 +496,16 @@ impl CashierApp {
             self.retry(index);
         }
         if let Some(product) = open {
-            self.details = Some(OpenDetails { product: *product });
+            self.details = Some(*product);
         }
         if let Some(open) = &self.details {
             let mut cards =
                 card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
-            match details::ui(&ctx, &open.product, &mut cards) {
+            match details::ui(&ctx, open, &mut cards) {
                 details::DetailsAction::None => {}
                 details::DetailsAction::Close => self.details = None,
                 details::DetailsAction::ShowCustomer => {
-                    self.customer_view = self.details.take().map(|d| d.product);
+                    self.customer_view = self.details.take();
                     ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
                 }
             }
