@@ -362,3 +362,64 @@ async fn check_prints_a_row_per_source() {
     assert!(row("1244").contains("OK"), "{table}");
     assert!(row("1245").contains("not found"), "{table}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_mode_works_from_the_cli_too() {
+    let (server, mut config) = demo(DemoOptions::default()).await;
+    only_sources(&mut config, &[1244, 1245, 1246]);
+    config.yespo.auth = pos_recs::config::AuthMode::ContactToken;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), &config);
+    let out = run(
+        &[
+            "lookup",
+            "--config",
+            path.to_str().unwrap(),
+            "--phone",
+            "0671234567",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert!(
+        doc["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "ok"),
+        "{doc}"
+    );
+    let stats = server.stats();
+    assert_eq!(
+        stats
+            .tokens_rejected
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+    // An unknown customer: "customer not found", not a storm of 401s.
+    let out = run(
+        &[
+            "lookup",
+            "--config",
+            path.to_str().unwrap(),
+            "--phone",
+            "0670000000",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    let doc = json(&out);
+    assert!(
+        doc["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["error"] == "customer not found"),
+        "{doc}"
+    );
+}
