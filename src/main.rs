@@ -106,7 +106,10 @@ const EXIT_NONE_ANSWERED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    pos_recs::logging::init("error");
+    // The CLI's stderr is part of its contract (one line on bad input), so it
+    // logs errors only unless RUST_LOG asks; the GUI also shows warnings
+    // (e.g. a config file readable by other users).
+    pos_recs::logging::init(if cli.command.is_none() { "warn" } else { "error" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
