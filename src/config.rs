@@ -635,23 +635,29 @@ fn describe_toml_error(err: &toml::de::Error, text: &str) -> String {
     }
 }
 
-/// The API key opens the whole customer base: say so when others can read it.
-fn warn_if_readable_by_others(path: &Path) {
+/// True when users other than the owner may read the file (Unix).
+pub fn readable_by_others(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            tracing::warn!(
-                "config {} is readable by other users; run: chmod 600 {}",
-                path.display(),
-                path.display()
-            );
-        }
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
     }
     #[cfg(not(unix))]
-    let _ = path;
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// The API key opens the whole customer base: say so when others can read it.
+fn warn_if_readable_by_others(path: &Path) {
+    if readable_by_others(path) {
+        tracing::warn!(
+            "config {} is readable by other users; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
 }
 
 #[cfg(test)]

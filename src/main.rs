@@ -109,7 +109,11 @@ fn main() -> ExitCode {
     // The CLI's stderr is part of its contract (one line on bad input), so it
     // logs errors only unless RUST_LOG asks; the GUI also shows warnings
     // (e.g. a config file readable by other users).
-    pos_recs::logging::init(if cli.command.is_none() { "warn" } else { "error" });
+    pos_recs::logging::init(if cli.command.is_none() {
+        "warn"
+    } else {
+        "error"
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -197,6 +201,14 @@ async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result
 async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
     let ready = ready(config).await?;
     println!("config: {} — OK", ready.origin);
+    if let ConfigOrigin::File(path) = &ready.origin
+        && pos_recs::config::readable_by_others(path)
+    {
+        println!(
+            "warning: the file is readable by other users and holds the API key; run: chmod 600 {}",
+            path.display()
+        );
+    }
     println!(
         "account: {} ({:?})",
         ready.config.yespo.base_url, ready.config.yespo.auth
