@@ -186,19 +186,38 @@ fn first_string(v: &Value) -> Option<String> {
 fn number(v: &Value) -> Option<f64> {
     let n = match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => {
-            let cleaned: String = s
-                .trim()
-                .chars()
-                .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
-                .map(|c| if c == ',' { '.' } else { c })
-                .collect();
-            cleaned.parse::<f64>().ok()
-        }
+        Value::String(s) => numeric_text(s),
         Value::Array(a) => a.first().and_then(number),
         _ => None,
     }?;
     n.is_finite().then_some(n)
+}
+
+/// A price written as text: `"1299.50"`, `"1 299,50"`, `"1,299.50"`,
+/// `"1.299,50 грн"`, `"UAH 99"`. Currency words and spaces go; when both `.`
+/// and `,` appear the last one is the decimal mark; a lone `,` is one too.
+fn numeric_text(s: &str) -> Option<f64> {
+    let kept: String = s
+        .chars()
+        .filter(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | 'e' | 'E'))
+        .collect();
+    // Letters e/E are only an exponent between digits; drop them elsewhere (e.g. from "EUR").
+    let kept: String = kept.trim_matches(|c| matches!(c, 'e' | 'E')).to_string();
+    let decimal = match (kept.rfind('.'), kept.rfind(',')) {
+        (Some(d), Some(c)) => Some(if d > c { '.' } else { ',' }),
+        (None, Some(_)) => Some(','),
+        (Some(_), None) => Some('.'),
+        (None, None) => None,
+    };
+    let normalised: String = kept
+        .chars()
+        .filter_map(|c| match c {
+            '.' | ',' if Some(c) == decimal => Some('.'),
+            '.' | ',' => None,
+            other => Some(other),
+        })
+        .collect();
+    normalised.parse::<f64>().ok()
 }
 
 /// `isInStock` as 0/1, bool, or a string like `"1"`, `"true"`, `"yes"`.
@@ -306,6 +325,23 @@ mod tests {
         assert_eq!(p[4].id, "1.5");
         assert_eq!(p[4].url, "");
         assert_eq!(p[4].in_stock, None);
+    }
+
+    #[test]
+    fn prices_written_as_text_in_many_ways() {
+        for (text, want) in [
+            ("1299.50", Some(1299.5)),
+            ("1 299,50", Some(1299.5)),
+            ("1,299.50", Some(1299.5)),
+            ("1.299,50 грн", Some(1299.5)),
+            ("UAH 99", Some(99.0)),
+            ("99 EUR", Some(99.0)),
+            ("\u{a0}450\u{a0}", Some(450.0)),
+            ("free", None),
+            ("", None),
+        ] {
+            assert_eq!(numeric_text(text), want, "{text:?}");
+        }
     }
 
     #[test]
