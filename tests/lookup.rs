@@ -331,3 +331,29 @@ async fn a_dead_network_is_a_network_error_not_a_hang() {
     assert!(err.is_offline(), "{err}");
     assert!(err.to_string().contains("cannot connect"), "{err}");
 }
+
+#[tokio::test]
+async fn token_mode_retries_with_the_rotated_token_not_the_spent_one() {
+    let options = DemoOptions {
+        faults: HashMap::from([(1244, Fault::RateLimitOnce), (1245, Fault::RateLimitOnce)]),
+        ..Default::default()
+    };
+    let (server, mut config) = demo(options).await;
+    config.yespo.auth = AuthMode::ContactToken;
+    only_sources(&mut config, &[1244, 1245]);
+    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    assert!(results.iter().all(|r| r.status() == "ok"), "{results:?}");
+    let stats = server.stats();
+    assert_eq!(
+        stats.tokens_rejected.load(Ordering::SeqCst),
+        0,
+        "a spent token was sent again"
+    );
+    assert_eq!(
+        stats.requests.load(Ordering::SeqCst),
+        4,
+        "each source: 429, then OK"
+    );
+    // Two tokens requested (one per source), plus the rotated ones the server issued.
+    assert_eq!(stats.tokens_issued.load(Ordering::SeqCst), 6);
+}
