@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -27,8 +27,11 @@ use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
 
-/// While offline, the account is asked this often whether it is back.
-const HEALTH_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+/// While offline, the account is first asked after this long whether it is back…
+const HEALTH_PROBE_FIRST: std::time::Duration = std::time::Duration::from_secs(3);
+/// …then ever less often (doubling), up to this: thousands of tills in one
+/// outage must not hammer the account when it comes back.
+const HEALTH_PROBE_MAX: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Lookup generation used by health probes: sessions start at 1, so a
 /// probe's answer only updates connectivity and never reaches the screen.
@@ -43,6 +46,8 @@ pub struct Connectivity {
     pub last_failure: Option<(Instant, String)>,
     /// When the last health probe was sent.
     last_probe: Option<Instant>,
+    /// Wait before the next probe (backs off while the outage lasts).
+    probe_interval: Option<std::time::Duration>,
 }
 
 impl Connectivity {
@@ -171,7 +176,11 @@ impl CashierApp {
     pub fn poll(&mut self) {
         while let Ok(event) = self.events_rx.try_recv() {
             match &event.result.outcome {
-                Ok(_) => self.connectivity.last_success = Some(Instant::now()),
+                Ok(_) => {
+                    self.connectivity.last_success = Some(Instant::now());
+                    self.connectivity.probe_interval = None;
+                    self.connectivity.last_probe = None;
+                }
                 Err(e) if e.is_offline() => {
                     self.connectivity.last_failure = Some((Instant::now(), e.to_string()));
                 }
@@ -191,13 +200,21 @@ impl CashierApp {
         if !self.connectivity.is_offline() || self.engine.sources().is_empty() {
             return;
         }
-        let due = self
+        let interval = self
             .connectivity
-            .last_probe
-            .is_none_or(|t| t.elapsed() >= HEALTH_PROBE_EVERY);
+            .probe_interval
+            .unwrap_or(HEALTH_PROBE_FIRST);
+        // Counted from the last probe, or from the failure that made us offline.
+        let failed_at = self.connectivity.last_failure.as_ref().map(|(t, _)| *t);
+        let since = self.connectivity.last_probe.or(failed_at);
+        let due = since.is_none_or(|t| t.elapsed() >= interval);
         let busy = self.session.as_ref().is_some_and(|s| !s.is_settled());
         if due && !busy {
             self.connectivity.last_probe = Some(Instant::now());
+            // Jitter spreads tills that went offline together.
+            let next = (interval * 2).min(HEALTH_PROBE_MAX)
+                + crate::yespo::jitter(Duration::ZERO, Duration::from_millis(500));
+            self.connectivity.probe_interval = Some(next);
             if let Ok(nobody) = identify::identify("health-check@pos-recs.invalid", None, "380") {
                 let _enter = self.runtime.enter();
                 let handle = self.engine.spawn_sources(
@@ -516,7 +533,11 @@ impl CashierApp {
         }
         // Keep frames coming while offline so the health probe runs without input.
         if self.connectivity.is_offline() {
-            ctx.request_repaint_after(HEALTH_PROBE_EVERY);
+            ctx.request_repaint_after(
+                self.connectivity
+                    .probe_interval
+                    .unwrap_or(HEALTH_PROBE_FIRST),
+            );
         }
     }
 
