@@ -347,8 +347,9 @@ fn frame_time(
     time(40, || h.step())
 }
 
-/// Frame times while a lookup's pictures arrive slowly: the UI must not wait for them.
-fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration, Duration) {
+/// Frame times while a lookup's pictures arrive slowly (the UI must not
+/// wait for them), and resident memory once all 120 cards' pictures are in.
+fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration, Duration, u64) {
     let server = rt
         .block_on(DemoServer::start(DemoOptions {
             image_latency: Duration::from_millis(300),
@@ -356,8 +357,14 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
         }))
         .expect("demo server");
     let mut config = server.config();
+    // Six recommendation sources (56 cards) plus the catalogue sources: 120 cards.
     for s in &mut config.sources {
-        s.max_cards = 12;
+        s.enabled = true;
+        s.max_cards = match s.id {
+            1250 => 51,
+            1251 => 13,
+            _ => 12,
+        };
     }
     let ready = pos_recs::setup::Ready {
         config,
@@ -366,7 +373,7 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
     };
     let handle = rt.handle().clone();
     let mut h = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(2700.0, 3900.0))
+        .with_size(egui::vec2(2700.0, 5200.0))
         .build_eframe(move |cc| {
             pos_recs::ui::CashierApp::new(&cc.egui_ctx, handle, ready).expect("app")
         });
@@ -389,12 +396,16 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
         std::thread::sleep(Duration::from_millis(5));
     }
     let cards = h.state().session.as_ref().map_or(0, |s| s.product_count());
+    println!(
+        "(pictures on screen as textures: {})",
+        h.state().texture_count()
+    );
     let worst = frames.iter().copied().max().unwrap_or_default();
-    (cards, median(frames), worst)
+    (cards, median(frames), worst, vm_kib("VmRSS:"))
 }
 
 fn ui_frames(rt: &tokio::runtime::Runtime) {
-    let (cards, median_frame, worst_frame) = frames_while_pictures_load(rt);
+    let (cards, median_frame, worst_frame, rss_kib) = frames_while_pictures_load(rt);
     let server = rt
         .block_on(DemoServer::start(DemoOptions::default()))
         .expect("demo server");
@@ -409,9 +420,14 @@ fn ui_frames(rt: &tokio::runtime::Runtime) {
     println!("| 120 in the list | 1280x900 | {:.2} |", ms(list_120));
     println!("| 1,000 in the list | 1280x900 | {:.2} |", ms(list_1000));
     println!(
-        "| {cards} visible, pictures arriving (300 ms each) | 2700x3900 | median {:.2}, worst {:.2} |",
+        "| {cards} visible, pictures arriving (300 ms each) | 2700x5200 | median {:.2}, worst {:.2} |",
         ms(median_frame),
         ms(worst_frame)
+    );
+    println!(
+        "\nResident memory of the bench process with those {cards} cards and their pictures loaded \
+         (CPU-side textures, demo server in-process): {} MiB",
+        rss_kib / 1024
     );
 }
 

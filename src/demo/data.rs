@@ -29,6 +29,13 @@ pub struct DemoSource {
     pub personal: bool,
     /// Product ids, in recommendation order.
     pub products: Vec<String>,
+    /// Shown in the demo configuration (large catalogue sources are for benchmarks).
+    #[serde(default = "shown_by_default")]
+    pub enabled: bool,
+}
+
+fn shown_by_default() -> bool {
+    true
 }
 
 /// The parsed demo feed.
@@ -115,7 +122,7 @@ impl DemoFeed {
                     id: s.id,
                     title: s.title.clone(),
                     kind: s.kind,
-                    enabled: true,
+                    enabled: s.enabled,
                     show_tags: s.show_tags.clone(),
                     max_cards: 6,
                 })

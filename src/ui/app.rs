@@ -303,6 +303,7 @@ impl CashierApp {
         }
         // Promises and tasks started while drawing run on our runtime.
         let _enter = self.runtime.enter();
+        self.textures.begin_frame();
         match &mut self.screen {
             Screen::Cashier => self.cashier_ui(ui),
             Screen::Pin(gate) => {

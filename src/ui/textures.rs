@@ -8,6 +8,11 @@ use crate::images::{ImageLoader, ImageStatus};
 /// decoded cache if needed again).
 const MAX_TEXTURES: usize = 512;
 
+/// New textures made per frame at most: converting and uploading many
+/// pictures at once (a full screen of cards arriving together) would blow
+/// the frame budget; the rest follow on the next frames.
+const MAX_UPLOADS_PER_FRAME: usize = 6;
+
 /// What a card can draw for its picture.
 pub enum PictureState {
     /// Still loading: draw a placeholder.
@@ -25,6 +30,8 @@ pub struct Textures {
     order: VecDeque<String>,
     /// URLs asked for that are still downloading or decoding.
     loading: HashSet<String>,
+    /// Textures made in the current frame.
+    uploads_this_frame: usize,
 }
 
 impl Textures {
@@ -42,7 +49,13 @@ impl Textures {
         match status {
             ImageStatus::Loading => PictureState::Loading,
             ImageStatus::Failed(_) => PictureState::Unavailable,
+            ImageStatus::Ready(_) if self.uploads_this_frame >= MAX_UPLOADS_PER_FRAME => {
+                self.loading.insert(url.to_string());
+                ctx.request_repaint();
+                PictureState::Loading
+            }
             ImageStatus::Ready(pic) => {
+                self.uploads_this_frame += 1;
                 let size = [pic.width as usize, pic.height as usize];
                 let image = egui::ColorImage::from_rgba_unmultiplied(size, &pic.rgba);
                 let texture = ctx.load_texture(url, image, egui::TextureOptions::LINEAR);
@@ -61,6 +74,11 @@ impl Textures {
     /// Number of textures held.
     pub fn len(&self) -> usize {
         self.by_url.len()
+    }
+
+    /// Starts a frame's upload budget afresh.
+    pub fn begin_frame(&mut self) {
+        self.uploads_this_frame = 0;
     }
 
     /// Forgets which pictures were loading (their downloads were cancelled
