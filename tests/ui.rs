@@ -502,3 +502,18 @@ fn a_panic_while_drawing_resets_the_screen_instead_of_closing_the_till() {
             .is_some_and(|s| s.customer.masked() == "380*****6543" && s.is_settled())
     });
 }
+
+#[test]
+fn a_till_with_every_source_switched_off_says_so() {
+    let w = world(DemoOptions::default());
+    let mut config = w.server.config();
+    for s in &mut config.sources {
+        s.enabled = false;
+    }
+    let mut h = looked_up(&w, config);
+    assert!(
+        h.query_by_label_contains("No recommendation blocks are switched on")
+            .is_some()
+    );
+    h.step();
+}

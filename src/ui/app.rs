@@ -501,6 +501,14 @@ impl CashierApp {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
+                    if session.sections.is_empty() {
+                        ui.add_space(40.0);
+                        ui.label(
+                            egui::RichText::new(cards.texts.no_sources)
+                                .size(20.0)
+                                .strong(),
+                        );
+                    }
                     for (index, section) in session.sections.iter().enumerate() {
                         match source_view::section_ui(ui, section, &mut cards) {
                             source_view::SectionAction::Retry => retry = Some(index),

@@ -137,6 +137,8 @@ pub struct Texts {
     pub pin_shape: &'static str,
     /// After a drawing failure was caught.
     pub screen_reset: &'static str,
+    /// No data source is switched on.
+    pub no_sources: &'static str,
     /// The settings screen.
     pub settings_screen: SettingsTexts,
 }
@@ -332,6 +334,7 @@ pub const EN: Texts = Texts {
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 4 to 12 digits",
     screen_reset: "The screen hit a problem and was reset.",
+    no_sources: "No recommendation blocks are switched on — ask the store manager (Settings, F2).",
     settings_screen: SettingsTexts {
         title: "Store manager settings",
         saved_to: "saved to",
@@ -461,6 +464,7 @@ pub const UK: Texts = Texts {
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 4 до 12 цифр",
     screen_reset: "На екрані сталася помилка, його перезавантажено.",
+    no_sources: "Жоден блок рекомендацій не ввімкнено — зверніться до менеджера (Налаштування, F2).",
     settings_screen: SettingsTexts {
         title: "Налаштування менеджера магазину",
         saved_to: "зберігається в",
