@@ -391,7 +391,7 @@ impl CashierApp {
     /// Writes the new configuration and switches the till to it.
     fn save_settings(&mut self, ctx: &egui::Context, new: Config) {
         let Some(path) = self.config_path.clone() else {
-            self.notice = Some("No place to save settings on this system".into());
+            self.notice = Some(self.texts.no_place_to_save.into());
             return;
         };
         let engine = match LookupEngine::new(&new) {
@@ -414,7 +414,7 @@ impl CashierApp {
         self.config = new;
         self.origin = ConfigOrigin::File(path.clone());
         self.clear();
-        self.notice = Some(format!("Settings saved to {}", path.display()));
+        self.notice = Some(format!("{} {}", self.texts.settings_saved, path.display()));
         self.screen = Screen::Cashier;
     }
 

@@ -139,6 +139,10 @@ pub struct Texts {
     pub screen_reset: &'static str,
     /// No data source is switched on.
     pub no_sources: &'static str,
+    /// "Settings saved to" before the path.
+    pub settings_saved: &'static str,
+    /// The platform has no config dir.
+    pub no_place_to_save: &'static str,
     /// The settings screen.
     pub settings_screen: SettingsTexts,
 }
@@ -335,6 +339,8 @@ pub const EN: Texts = Texts {
     pin_shape: "The PIN must be 4 to 12 digits",
     screen_reset: "The screen hit a problem and was reset.",
     no_sources: "No recommendation blocks are switched on — ask the store manager (Settings, F2).",
+    settings_saved: "Settings saved to",
+    no_place_to_save: "No place to save settings on this system",
     settings_screen: SettingsTexts {
         title: "Store manager settings",
         saved_to: "saved to",
@@ -465,6 +471,8 @@ pub const UK: Texts = Texts {
     pin_shape: "PIN має містити від 4 до 12 цифр",
     screen_reset: "На екрані сталася помилка, його перезавантажено.",
     no_sources: "Жоден блок рекомендацій не ввімкнено — зверніться до менеджера (Налаштування, F2).",
+    settings_saved: "Налаштування збережено в",
+    no_place_to_save: "У цій системі немає місця для налаштувань",
     settings_screen: SettingsTexts {
         title: "Налаштування менеджера магазину",
         saved_to: "зберігається в",
