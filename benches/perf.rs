@@ -325,7 +325,7 @@ fn frame_time(
             pos_recs::ui::CashierApp::new(&cc.egui_ctx, handle, ready).expect("app")
         });
     let who = identify("0671234567", None, "380").expect("phone");
-    let mut session = pos_recs::ui::session::Session::new(1, who, &config.sources);
+    let mut session = pos_recs::session::Session::new(1, who, &config.sources);
     for (index, source) in config.sources.iter().enumerate() {
         session.apply(LookupEvent {
             generation: 1,

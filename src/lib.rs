@@ -17,6 +17,8 @@ pub mod money;
 pub mod pin;
 pub mod report;
 pub mod secret;
+pub mod session;
 pub mod setup;
+#[cfg(feature = "gui")]
 pub mod ui;
 pub mod yespo;

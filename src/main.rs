@@ -266,6 +266,14 @@ async fn run_demo_server(args: DemoArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+#[cfg(not(feature = "gui"))]
+fn run_gui(_runtime: &tokio::runtime::Runtime, _config: Option<PathBuf>) -> anyhow::Result<u8> {
+    anyhow::bail!(
+        "this build has no window (feature \"gui\" off); use lookup, check or demo-server"
+    )
+}
+
+#[cfg(feature = "gui")]
 fn run_gui(runtime: &tokio::runtime::Runtime, config: Option<PathBuf>) -> anyhow::Result<u8> {
     match runtime.block_on(ready(config)) {
         Ok(ready) => pos_recs::ui::run(runtime, ready)?,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use pos_recs::demo::{DemoFeed, DemoOptions, DemoServer, Fault};
 use pos_recs::identify::identify;
 use pos_recs::lookup::LookupEngine;
-use pos_recs::ui::session::{SectionState, Session};
+use pos_recs::session::{SectionState, Session};
 
 const LOOKUPS: usize = 2000;
 const TIME_BOUND: Duration = Duration::from_secs(240);
@@ -35,8 +35,19 @@ impl Rng {
     }
 }
 
+/// Resident memory in KiB (Linux).
 fn rss_kib() -> u64 {
-    pos_recs::ui::probe::rss_kib()
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }
 
 fn random_options(rng: &mut Rng) -> DemoOptions {

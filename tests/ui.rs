@@ -10,10 +10,10 @@ use pos_recs::config::{Config, ConfigOrigin};
 use pos_recs::demo::{DemoOptions, DemoServer, Fault};
 use pos_recs::identify::identify;
 use pos_recs::lookup::LookupEngine;
+use pos_recs::session::SectionState;
 use pos_recs::setup::Ready;
 use pos_recs::ui::CashierApp;
 use pos_recs::ui::lookup_bar::INPUT_LABEL;
-use pos_recs::ui::session::SectionState;
 
 struct World {
     runtime: tokio::runtime::Runtime,

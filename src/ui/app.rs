@@ -22,10 +22,10 @@ use crate::yespo::Product;
 use super::i18n::{Texts, system_language};
 use super::lookup_bar::{BarAction, BarContext, LookupBar};
 use super::pin_gate::{GateOutcome, PinGate};
-use super::session::{SectionState, Session};
 use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
+use crate::session::{SectionState, Session};
 
 /// While offline, the account is first asked after this long whether it is back…
 const HEALTH_PROBE_FIRST: std::time::Duration = std::time::Duration::from_secs(3);

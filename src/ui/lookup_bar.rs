@@ -7,8 +7,8 @@ use crate::config::{Config, ConfigOrigin};
 use crate::identify::{IdentifierKind, detect_kind};
 
 use super::i18n::{EN, Texts};
-use super::session::Session;
 use super::theme;
+use crate::session::Session;
 
 /// What the cashier asked for this frame.
 #[derive(Debug, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use egui::{RichText, vec2};
 use crate::yespo::Product;
 
 use super::card::{self, CardContext};
-use super::session::{Section, SectionState};
 use super::theme;
+use crate::session::{Section, SectionState};
 
 /// What the cashier did in a section.
 pub enum SectionAction {

@@ -7,8 +7,8 @@ use crate::config::{Config, ConfigOrigin};
 
 use super::app::Connectivity;
 use super::i18n::Texts;
-use super::session::Session;
 use super::theme;
+use crate::session::Session;
 
 /// Draws the status line.
 pub fn ui(
