@@ -403,12 +403,7 @@ impl Config {
     /// Checks values that parse but cannot work. Returns one line naming the key.
     pub fn validate(&self) -> Result<(), String> {
         check_base_url(&self.yespo.base_url).map_err(|e| format!("[yespo] base_url: {e}"))?;
-        let cc = &self.yespo.default_country_code;
-        if cc.is_empty()
-            || cc.len() > 3
-            || !cc.chars().all(|c| c.is_ascii_digit())
-            || cc.starts_with('0')
-        {
+        if !is_country_code(&self.yespo.default_country_code) {
             return Err("[yespo] default_country_code: must be 1-3 digits, e.g. \"380\"".into());
         }
         if !(1..=600_000).contains(&self.yespo.timeout_ms) {
@@ -417,8 +412,7 @@ impl Config {
         if self.yespo.max_response_bytes < 1024 {
             return Err("[yespo] max_response_bytes: must be at least 1024".into());
         }
-        let cur = &self.display.currency;
-        if cur.len() != 3 || !cur.chars().all(|c| c.is_ascii_alphabetic()) {
+        if !is_currency_code(&self.display.currency) {
             return Err("[display] currency: must be a 3-letter ISO code, e.g. \"UAH\"".into());
         }
         if !(0.75..=2.0).contains(&self.display.text_scale) {
@@ -591,6 +585,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// A country calling code: 1-3 digits, not starting with 0.
+pub fn is_country_code(code: &str) -> bool {
+    (1..=3).contains(&code.len())
+        && code.chars().all(|c| c.is_ascii_digit())
+        && !code.starts_with('0')
+}
+
+/// An ISO 4217-shaped currency code: three letters.
+pub fn is_currency_code(code: &str) -> bool {
+    code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic())
 }
 
 /// Refuses URLs that cannot work or would send the key in clear text.

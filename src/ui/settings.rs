@@ -11,7 +11,7 @@ use poll_promise::Promise;
 
 use crate::config::{
     AuthMode, CardField, Config, FieldList, Language, SourceConfig, SourceKind, SourcesExport,
-    ThemeChoice, check_base_url,
+    ThemeChoice, check_base_url, is_country_code, is_currency_code,
 };
 use crate::identify;
 use crate::lookup::{LookupEngine, SourceResult};
@@ -556,11 +556,7 @@ impl SettingsForm {
             );
         }
         let cc = config.yespo.default_country_code.trim().to_string();
-        if cc.is_empty()
-            || cc.len() > 3
-            || !cc.chars().all(|c| c.is_ascii_digit())
-            || cc.starts_with('0')
-        {
+        if !is_country_code(&cc) {
             self.errors.insert(
                 "default_country_code",
                 self.texts.settings_screen.cc_error.into(),
@@ -568,13 +564,7 @@ impl SettingsForm {
         }
         config.yespo.default_country_code = cc;
         config.display.currency = config.display.currency.trim().to_ascii_uppercase();
-        if config.display.currency.len() != 3
-            || !config
-                .display
-                .currency
-                .chars()
-                .all(|c| c.is_ascii_alphabetic())
-        {
+        if !is_currency_code(&config.display.currency) {
             self.errors
                 .insert("currency", self.texts.settings_screen.currency_error.into());
         }
