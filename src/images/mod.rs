@@ -206,7 +206,7 @@ impl ImageLoader {
         if let Some(etag) = &etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
         }
-        let mut response = request
+        let response = request
             .send()
             .await
             .map_err(|e| e.without_url().to_string())?;
@@ -228,23 +228,12 @@ impl ImageLoader {
         if !response.status().is_success() {
             return Err(format!("HTTP {}", response.status().as_u16()));
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_IMAGE_BYTES as u64)
-        {
-            return Err("picture too large".into());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let body = crate::yespo::read_body(response, MAX_IMAGE_BYTES)
             .await
-            .map_err(|e| e.without_url().to_string())?
-        {
-            if body.len() + chunk.len() > MAX_IMAGE_BYTES {
-                return Err("picture too large".into());
-            }
-            body.extend_from_slice(&chunk);
-        }
+            .map_err(|e| match e {
+                crate::yespo::BodyError::TooLarge => "picture too large".to_string(),
+                crate::yespo::BodyError::Transfer(e) => e.without_url().to_string(),
+            })?;
         if let Some(d) = &self.disk {
             let (d, url, bytes) = (d.clone(), url.to_string(), body.clone());
             let etag = new_etag.clone();

@@ -131,7 +131,7 @@ impl Client {
     }
 
     /// How long to wait before the one retry, or `None` to take the answer as it is.
-    fn retry_wait(
+    pub(crate) fn retry_wait(
         &self,
         response: &reqwest::Response,
         retried: bool,
@@ -188,21 +188,37 @@ pub(crate) fn status_error(status: StatusCode, source_id: u64) -> Result<(), Sou
 
 /// Reads the body, refusing more than `cap` bytes (checked before and while reading).
 pub(crate) async fn read_capped(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
     cap: usize,
     timeout_ms: u64,
 ) -> Result<Vec<u8>, SourceError> {
+    read_body(response, cap).await.map_err(|e| match e {
+        BodyError::TooLarge => SourceError::TooLarge(cap),
+        BodyError::Transfer(e) => SourceError::from_reqwest(e, timeout_ms),
+    })
+}
+
+/// Why a body could not be read in full.
+pub(crate) enum BodyError {
+    /// Over the cap (announced or while reading).
+    TooLarge,
+    /// The transfer broke.
+    Transfer(reqwest::Error),
+}
+
+/// Reads a body of at most `cap` bytes, refusing early when the announced
+/// length is over it and stopping as soon as the received bytes are.
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, BodyError> {
     if response.content_length().is_some_and(|n| n > cap as u64) {
-        return Err(SourceError::TooLarge(cap));
+        return Err(BodyError::TooLarge);
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| SourceError::from_reqwest(e, timeout_ms))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transfer)? {
         if body.len() + chunk.len() > cap {
-            return Err(SourceError::TooLarge(cap));
+            return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }

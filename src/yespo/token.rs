@@ -6,8 +6,6 @@
 //! one token round-trip), uses the rotated token for its one retry, and on
 //! 401 asks for a fresh token once.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde::Deserialize;
 use tokio::time::Instant;
@@ -103,18 +101,16 @@ impl Client {
                 token = self.contact_token(ident).await?;
                 continue;
             }
-            if matches!(status.as_u16(), 429 | 503) && !retried {
-                let wait = super::jitter(Duration::from_millis(100), Duration::from_millis(300));
-                if Instant::now() + wait < deadline {
-                    retried = true;
-                    drop(response);
-                    tokio::time::sleep(wait).await;
-                    token = match rotated {
-                        Some(next) => next,
-                        None => self.contact_token(ident).await?,
-                    };
-                    continue;
-                }
+            // Same retry policy as v2 (429/503 once, Retry-After honoured when it fits).
+            if let Some(wait) = self.retry_wait(&response, retried, deadline) {
+                retried = true;
+                drop(response);
+                tokio::time::sleep(wait).await;
+                token = match rotated {
+                    Some(next) => next,
+                    None => self.contact_token(ident).await?,
+                };
+                continue;
             }
             return self.read_items(source_id, response).await;
         }
