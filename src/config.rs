@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::net::NetworkConfig;
 use crate::secret::ApiKey;
 
 /// Environment variable that overrides `[yespo] api_key`.
@@ -28,6 +29,9 @@ pub struct Config {
     /// Store-manager settings protection.
     #[serde(skip_serializing_if = "ManagerConfig::is_empty")]
     pub manager: ManagerConfig,
+    /// Proxy policy for real hosts.
+    #[serde(skip_serializing_if = "NetworkConfig::is_default")]
+    pub network: NetworkConfig,
 }
 
 /// `[manager]`: protects the settings screen.
@@ -382,6 +386,12 @@ impl Config {
         warn_if_readable_by_others(path);
         let mut config = Self::parse(&text, path)?;
         config.apply_env();
+        config
+            .check_credentials()
+            .map_err(|message| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message,
+            })?;
         Ok(config)
     }
 
@@ -395,6 +405,23 @@ impl Config {
         }
     }
 
+    /// Refuses a configuration that would send every request without a
+    /// key: each source would fail with 401 and the cause stay hidden.
+    pub fn check_credentials(&self) -> Result<(), String> {
+        let has_key = self
+            .yespo
+            .api_key
+            .as_ref()
+            .is_some_and(|k| !k.expose().trim().is_empty());
+        if has_key {
+            Ok(())
+        } else {
+            Err(format!(
+                "[yespo] api_key: missing; set api_key in the file or {API_KEY_ENV}"
+            ))
+        }
+    }
+
     /// The enabled sources, in configured order.
     pub fn enabled_sources(&self) -> impl Iterator<Item = &SourceConfig> {
         self.sources.iter().filter(|s| s.enabled)
@@ -403,6 +430,10 @@ impl Config {
     /// Checks values that parse but cannot work. Returns one line naming the key.
     pub fn validate(&self) -> Result<(), String> {
         check_base_url(&self.yespo.base_url).map_err(|e| format!("[yespo] base_url: {e}"))?;
+        self.network
+            .proxy
+            .check()
+            .map_err(|e| format!("[network] proxy: {e}"))?;
         if !is_country_code(&self.yespo.default_country_code) {
             return Err("[yespo] default_country_code: must be 1-3 digits, e.g. \"380\"".into());
         }
@@ -490,7 +521,7 @@ fn merge_toml(old: &str, fresh: &str) -> Option<String> {
     use toml_edit::{DocumentMut, Item};
     let mut doc: DocumentMut = old.parse().ok()?;
     let new: DocumentMut = fresh.parse().ok()?;
-    for section in ["yespo", "display", "manager"] {
+    for section in ["yespo", "display", "manager", "network"] {
         let Some(new_table) = new.get(section).and_then(Item::as_table) else {
             doc.remove(section);
             continue;
@@ -627,15 +658,32 @@ pub fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
+/// Keys whose values are secrets: a message about them never repeats the value.
+const SECRET_KEYS: [&str; 4] = ["api_key", "pin_hash", "token", "till_token"];
+
 /// Turns toml's multi-line report into one line: `line L, column C: message`.
+/// toml quotes the offending value ("invalid type: integer `123…`"); for a
+/// secret key the message names the key and says what is expected instead.
 fn describe_toml_error(err: &toml::de::Error, text: &str) -> String {
     let message = err.message().trim().replace('\n', " ");
     match err.span() {
         Some(span) => {
-            let before = &text[..span.start.min(text.len())];
+            let start = text.floor_char_boundary(span.start.min(text.len()));
+            let before = &text[..start];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            format!("line {line}, column {column}: {message}")
+            let key = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim().trim_matches('"'))
+                .filter(|k| SECRET_KEYS.contains(k));
+            match key {
+                Some(key) => format!(
+                    "line {line}, column {column}: {key} must be a quoted string (its value is not shown)"
+                ),
+                None => format!("line {line}, column {column}: {message}"),
+            }
         }
         None => message,
     }
@@ -791,7 +839,7 @@ max_cards = 12
     fn saving_over_a_hand_written_file_keeps_its_comments() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        let hand = "# Till 3, front desk\n[yespo]\n# ask Olena before changing\nbase_url = \"https://yespo.io/api\"\ntimeout_ms = 4000 # seconds matter\n\n[[sources]]\nid = 1\n";
+        let hand = "# Till 3, front desk\n[yespo]\n# ask Olena before changing\nbase_url = \"https://yespo.io/api\"\napi_key = \"k\"\ntimeout_ms = 4000 # seconds matter\n\n[[sources]]\nid = 1\n";
         std::fs::write(&path, hand).unwrap();
         let mut c = Config::load(&path).unwrap();
         c.yespo.timeout_ms = 2500;

@@ -158,6 +158,15 @@ pub fn detect_kind(raw: &str, default_country_code: &str) -> IdentifierKind {
     }
 }
 
+/// Digits of the country calling code at the start of an international
+/// number (libphonenumber's table; 3 when the number is not recognised,
+/// which hides more rather than less).
+fn country_code_len(international: &str) -> usize {
+    phonenumber::parse(None, format!("+{international}"))
+        .map(|n| n.code().value().to_string().len())
+        .unwrap_or(3)
+}
+
 /// Normalises a phone number to digits with country code, no `+`.
 ///
 /// Accepts `+38 (067) 123-45-67`, `0038…`, `067 123 4567` and `671234567`
@@ -269,12 +278,14 @@ pub fn mask(kind: IdentifierKind, value: &str) -> String {
     let stars = |n: usize| "*".repeat(n);
     match kind {
         IdentifierKind::Phone => {
-            if chars.len() <= 7 {
-                return stars(chars.len());
-            }
-            let head: String = chars[..3].iter().collect();
-            let tail: String = chars[chars.len() - 4..].iter().collect();
-            format!("{head}{}{tail}", stars(chars.len() - 7))
+            // The country code is shown; of the digits after it at most four,
+            // and never more than half, so a short number is not given away.
+            let code = country_code_len(value).min(chars.len());
+            let rest = chars.len() - code;
+            let shown = (rest / 2).min(4);
+            let head: String = chars[..code].iter().collect();
+            let tail: String = chars[chars.len() - shown..].iter().collect();
+            format!("{head}{}{tail}", stars(rest - shown))
         }
         IdentifierKind::Card => {
             let shown = if chars.len() > 6 { 4 } else { 0 };
@@ -436,5 +447,26 @@ mod tests {
             prop_assert_eq!(masked.len(), value.len());
             prop_assert!(!masked.contains(&value[3..8]));
         }
+
+        /// After the country code, at least half of the digits are hidden,
+        /// whatever the country and length.
+        #[test]
+        fn masks_hide_at_least_half_after_the_country_code(
+            code in prop::sample::select(vec!["1", "7", "44", "48", "356", "373", "380"]),
+            rest in "[0-9]{4,12}",
+        ) {
+            let value = format!("{code}{rest}");
+            let masked = mask(IdentifierKind::Phone, &value);
+            let hidden = masked.chars().filter(|c| *c == '*').count();
+            prop_assert!(hidden * 2 >= rest.len(), "{} -> {}", value, masked);
+        }
+    }
+
+    #[test]
+    fn a_short_maltese_number_is_mostly_hidden() {
+        // +356 2123 4: the review saw `356*1234`, seven of eight digits.
+        assert_eq!(mask(IdentifierKind::Phone, "35621234"), "356***34");
+        // One-digit country codes are not taken for three.
+        assert_eq!(mask(IdentifierKind::Phone, "16502530000"), "1******0000");
     }
 }

@@ -14,6 +14,7 @@ pub mod images;
 pub mod logging;
 pub mod lookup;
 pub mod money;
+pub mod net;
 pub mod pin;
 pub mod report;
 pub mod secret;

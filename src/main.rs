@@ -135,10 +135,28 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("pos-recs: {e:#}");
+            eprintln!("pos-recs: {}", describe(&e));
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: our messages often
+/// already quote their source ("cannot read config X: Is a directory"), and
+/// anyhow's `{:#}` would repeat it.
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// Loads the configuration (or starts the demo) and says which on stderr.
@@ -278,8 +296,9 @@ fn run_gui(runtime: &tokio::runtime::Runtime, config: Option<PathBuf>) -> anyhow
     match runtime.block_on(ready(config)) {
         Ok(ready) => pos_recs::ui::run(runtime, ready)?,
         Err(e) => {
-            eprintln!("pos-recs: {e:#}");
-            pos_recs::ui::run_config_error(format!("{e:#}"))?;
+            let message = describe(&e);
+            eprintln!("pos-recs: {message}");
+            pos_recs::ui::run_config_error(message)?;
             return Ok(EXIT_BAD_INPUT);
         }
     }

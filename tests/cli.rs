@@ -249,7 +249,7 @@ async fn skipped_items_are_warned_about_on_stderr() {
     let path = dir.path().join("c.toml");
     std::fs::write(
         &path,
-        format!("[yespo]\nbase_url = \"http://{addr}/api\"\n[[sources]]\nid = 5\ntitle = \"T\"\n"),
+        format!("[yespo]\nbase_url = \"http://{addr}/api\"\napi_key = \"k\"\n[[sources]]\nid = 5\ntitle = \"T\"\n"),
     )
     .unwrap();
     let out = run(

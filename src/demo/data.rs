@@ -107,6 +107,9 @@ impl DemoFeed {
             yespo: YespoConfig {
                 base_url: base_url.to_string(),
                 timeout_ms: 4000,
+                // The demo shop takes any key unless told otherwise; a real
+                // account without one is a configuration error.
+                api_key: Some(crate::secret::ApiKey::new(DEMO_API_KEY)),
                 ..YespoConfig::default()
             },
             display: DisplayConfig {
@@ -128,9 +131,13 @@ impl DemoFeed {
                 })
                 .collect(),
             manager: Default::default(),
+            network: Default::default(),
         }
     }
 }
+
+/// The key the demo configuration carries (the demo shop accepts any).
+pub const DEMO_API_KEY: &str = "demo-key";
 
 /// Replaces the base placeholder in string fields.
 fn with_base(item: &Value, base: &str) -> Value {

@@ -95,7 +95,12 @@ pub struct DemoOptions {
     pub token_status: Option<u16>,
     /// v1: the next this many recommendation requests get 401 even with a valid token.
     pub revoke_tokens: usize,
+    /// v1: how long an unused token stays valid (default 10 minutes).
+    pub token_ttl: Option<Duration>,
 }
+
+/// How long an unused v1 token lives when no `token_ttl` is set.
+const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(600);
 
 /// Counters the tests and benchmarks read.
 #[derive(Debug, Default)]
@@ -119,7 +124,8 @@ struct AppState {
     base: String,
     options: Mutex<DemoOptions>,
     stats: Arc<DemoStats>,
-    tokens: Mutex<HashSet<String>>,
+    /// Unused v1 tokens and when they were issued.
+    tokens: Mutex<HashMap<String, std::time::Instant>>,
     rate_limited: Mutex<HashSet<u64>>,
     pictures: Mutex<HashMap<String, Arc<Vec<u8>>>>,
 }
@@ -197,6 +203,11 @@ impl DemoServer {
     /// Request counters.
     pub fn stats(&self) -> Arc<DemoStats> {
         self.state.stats.clone()
+    }
+
+    /// Unused v1 tokens the server still remembers.
+    pub fn live_tokens(&self) -> usize {
+        lock(&self.state.tokens).len()
     }
 
     /// Changes the knobs while running (e.g. to simulate a network coming back).
@@ -356,7 +367,12 @@ fn new_token(state: &AppState, who: &str) -> String {
         .build_hasher()
         .finish();
     let token = format!("demo-{n}-{salt:016x}|{who}");
-    lock(&state.tokens).insert(token.clone());
+    let ttl = lock(&state.options).token_ttl.unwrap_or(DEFAULT_TOKEN_TTL);
+    let mut tokens = lock(&state.tokens);
+    // Every v1 answer rotates a token that is often never used: expire them,
+    // or a long-running demo server grows without bound.
+    tokens.retain(|_, issued| issued.elapsed() < ttl);
+    tokens.insert(token.clone(), std::time::Instant::now());
     token
 }
 
@@ -423,7 +439,10 @@ async fn v1_recoms(
         .unwrap_or_default()
         .to_string();
     // Strictly single-use: a token is spent the moment it is presented.
-    let valid = lock(&state.tokens).remove(&presented);
+    let ttl = lock(&state.options).token_ttl.unwrap_or(DEFAULT_TOKEN_TTL);
+    let valid = lock(&state.tokens)
+        .remove(&presented)
+        .is_some_and(|issued| issued.elapsed() < ttl);
     let revoke = {
         let mut o = lock(&state.options);
         let r = o.revoke_tokens > 0;

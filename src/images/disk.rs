@@ -8,9 +8,12 @@
 //! grows past its budget the least recently written files go.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use blake2::{Blake2s256, Digest};
+
+use super::MAX_IMAGE_BYTES;
 
 /// Default size budget of the folder.
 pub const DEFAULT_DISK_BYTES: u64 = 256 * 1024 * 1024;
@@ -33,12 +36,40 @@ pub struct Entry {
 pub struct DiskCache {
     dir: PathBuf,
     max_bytes: u64,
+    /// Bytes in the folder as last counted plus what was written since;
+    /// `None` until the first write counts the folder.
+    used: Arc<Mutex<Option<u64>>>,
+}
+
+/// How a server lets a picture be kept (`Cache-Control`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachePolicy {
+    /// `max-age` (zero for `no-cache`), capped at a year.
+    pub max_age: Option<Duration>,
+    /// False for `no-store`: the picture must not be written to disk.
+    pub store: bool,
+}
+
+impl CachePolicy {
+    /// Reads a `Cache-Control` header.
+    pub fn from_header(cache_control: Option<&str>) -> Self {
+        let value = cache_control.unwrap_or_default().to_ascii_lowercase();
+        let directives: Vec<&str> = value.split(',').map(str::trim).collect();
+        Self {
+            max_age: max_age(cache_control),
+            store: !directives.contains(&"no-store"),
+        }
+    }
 }
 
 impl DiskCache {
     /// A cache in `dir` holding at most `max_bytes`.
     pub fn new(dir: PathBuf, max_bytes: u64) -> Self {
-        Self { dir, max_bytes }
+        Self {
+            dir,
+            max_bytes,
+            used: Arc::default(),
+        }
     }
 
     /// The platform cache dir's `pos-recs/images`, when there is one.
@@ -55,11 +86,13 @@ impl DiskCache {
         )
     }
 
-    /// The cached picture for `url`, if any.
+    /// The cached picture for `url`, if any. Blocking: call off the executor.
     pub fn get(&self, url: &str) -> Option<Entry> {
         let (img, meta) = self.paths(url);
-        let bytes = std::fs::read(img).ok()?;
-        let meta = std::fs::read_to_string(meta).unwrap_or_default();
+        let bytes = read_regular_file(&img, MAX_IMAGE_BYTES as u64)?;
+        let meta = read_regular_file(&meta, 4096)
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
         let mut lines = meta.lines();
         let expires: u64 = lines.next().and_then(|l| l.parse().ok()).unwrap_or(0);
         let etag = lines.next().map(str::to_string).filter(|e| !e.is_empty());
@@ -70,12 +103,24 @@ impl DiskCache {
         })
     }
 
-    /// Stores a picture with its freshness (from `Cache-Control: max-age`) and ETag.
+    /// Stores a picture with its freshness (from `Cache-Control: max-age`)
+    /// and ETag. Blocking: call off the executor.
     pub fn put(&self, url: &str, bytes: &[u8], max_age: Option<Duration>, etag: Option<&str>) {
         if let Err(e) = self.try_put(url, bytes, max_age, etag) {
             tracing::debug!("picture not cached on disk: {e}");
         }
-        self.trim();
+        let mut used = lock(&self.used);
+        // The folder is counted once; later writes add to the count, and
+        // only going over the budget makes us look at the folder again.
+        let total = match *used {
+            Some(n) => n.saturating_add(bytes.len() as u64 + META_BYTES),
+            None => self.folder_bytes(),
+        };
+        *used = Some(if total > self.max_bytes {
+            self.trim()
+        } else {
+            total
+        });
     }
 
     /// Marks a cached picture fresh again (after a `304 Not Modified`).
@@ -97,42 +142,84 @@ impl DiskCache {
         write_file(&meta, meta_text(max_age, etag).as_bytes())
     }
 
-    /// Deletes the oldest pictures while the folder is over budget.
-    fn trim(&self) {
+    /// Every file in the folder: pictures, their `.meta`, and leftovers of
+    /// a crash (temp files), with their time and size.
+    fn files(&self) -> Vec<(SystemTime, u64, PathBuf)> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return;
+            return vec![];
         };
-        let mut files: Vec<(SystemTime, u64, PathBuf)> = entries
+        entries
             .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "img"))
             .filter_map(|e| {
-                let meta = e.metadata().ok()?;
+                let meta = std::fs::symlink_metadata(e.path()).ok()?;
                 Some((meta.modified().unwrap_or(UNIX_EPOCH), meta.len(), e.path()))
             })
-            .collect();
+            .collect()
+    }
+
+    fn folder_bytes(&self) -> u64 {
+        self.files().iter().map(|f| f.1).sum()
+    }
+
+    /// Deletes the oldest files until the folder is within budget; returns
+    /// the bytes left.
+    fn trim(&self) -> u64 {
+        let mut files = self.files();
         let mut total: u64 = files.iter().map(|f| f.1).sum();
-        if total <= self.max_bytes {
-            return;
-        }
         files.sort_by_key(|f| f.0);
         for (_, len, path) in files {
             if total <= self.max_bytes {
                 break;
             }
-            let _ = std::fs::remove_file(&path);
-            let _ = std::fs::remove_file(path.with_extension("meta"));
-            total = total.saturating_sub(len);
+            if std::fs::remove_file(&path).is_ok() {
+                total = total.saturating_sub(len);
+            }
         }
+        total
     }
 }
 
+/// Rough size of a `.meta` file, for the running count.
+const META_BYTES: u64 = 64;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Reads a regular file of at most `limit` bytes. Symlinks, folders,
+/// devices and oversized files give `None`: the cache folder may be shared,
+/// and nobody gets to point our reads elsewhere.
+fn read_regular_file(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > limit {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= limit).then_some(bytes)
+}
+
 fn meta_text(max_age: Option<Duration>, etag: Option<&str>) -> String {
-    let expires = now_secs() + max_age.unwrap_or(DEFAULT_MAX_AGE).as_secs();
+    let age = max_age
+        .unwrap_or(DEFAULT_MAX_AGE)
+        .min(MAX_AGE_CAP)
+        .as_secs();
+    let expires = now_secs().saturating_add(age);
     // An ETag is a quoted token; drop anything that could break the two-line format.
     let etag: String = etag
         .unwrap_or_default()
         .chars()
         .filter(|c| !c.is_control())
+        .take(256)
         .collect();
     format!("{expires}\n{etag}\n")
 }
@@ -153,7 +240,12 @@ fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `max-age` from a `Cache-Control` header; `no-store`/`no-cache` give zero.
+/// Longest freshness we keep: a server's `max-age` of 2^64-1 is "forever",
+/// which must neither overflow nor outlive a product photo shoot.
+const MAX_AGE_CAP: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// `max-age` from a `Cache-Control` header (capped at a year);
+/// `no-store`/`no-cache` give zero.
 pub fn max_age(cache_control: Option<&str>) -> Option<Duration> {
     let value = cache_control?.to_ascii_lowercase();
     if value.contains("no-store") || value.contains("no-cache") {
@@ -162,8 +254,8 @@ pub fn max_age(cache_control: Option<&str>) -> Option<Duration> {
     value
         .split(',')
         .find_map(|part| part.trim().strip_prefix("max-age="))
-        .and_then(|n| n.trim().parse().ok())
-        .map(Duration::from_secs)
+        .and_then(|n| n.trim().trim_matches('"').parse::<u128>().ok())
+        .map(|secs| Duration::from_secs(secs.min(MAX_AGE_CAP.as_secs() as u128) as u64))
 }
 
 #[cfg(test)]
@@ -213,5 +305,62 @@ mod tests {
         );
         assert_eq!(max_age(Some("no-store")), Some(Duration::ZERO));
         assert_eq!(max_age(None), None);
+    }
+
+    #[test]
+    fn a_huge_max_age_neither_overflows_nor_lasts_forever() {
+        let huge = format!("max-age={}", u64::MAX);
+        assert_eq!(max_age(Some(&huge)), Some(MAX_AGE_CAP));
+        let text = meta_text(Some(Duration::MAX), None);
+        let expires: u64 = text.lines().next().unwrap().parse().unwrap();
+        assert!(expires > now_secs() && expires <= now_secs() + MAX_AGE_CAP.as_secs() + 1);
+    }
+
+    #[test]
+    fn no_store_is_read() {
+        assert!(!CachePolicy::from_header(Some("private, no-store")).store);
+        assert!(CachePolicy::from_header(Some("max-age=60")).store);
+        assert!(CachePolicy::from_header(None).store);
+    }
+
+    #[test]
+    fn the_budget_counts_every_file_and_leftovers_go() {
+        let dir = tempfile::tempdir().unwrap();
+        // A crash left a temp file and an orphaned .meta behind.
+        std::fs::write(dir.path().join(".tmpABC"), vec![0u8; 3000]).unwrap();
+        std::fs::write(dir.path().join("dead.meta"), vec![0u8; 100]).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        let cache = DiskCache::new(dir.path().to_path_buf(), 2500);
+        cache.put("http://x/new", &[0u8; 1000], None, None);
+        let total: u64 = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        assert!(total <= 2500, "{total} bytes kept");
+        assert!(!dir.path().join(".tmpABC").exists(), "leftover removed");
+        assert!(cache.get("http://x/new").is_some());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_never_follow_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = DiskCache::new(dir.path().join("c"), 1 << 20);
+        cache.put("http://x/a", b"picture", None, None);
+        let (img, _) = cache.paths("http://x/a");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, b"not yours").unwrap();
+        std::fs::remove_file(&img).unwrap();
+        std::os::unix::fs::symlink(&secret, &img).unwrap();
+        assert!(cache.get("http://x/a").is_none());
+    }
+
+    #[test]
+    fn oversized_files_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = DiskCache::new(dir.path().to_path_buf(), u64::MAX);
+        let (img, _) = cache.paths("http://x/big");
+        std::fs::write(&img, vec![0u8; MAX_IMAGE_BYTES + 1]).unwrap();
+        assert!(cache.get("http://x/big").is_none());
     }
 }

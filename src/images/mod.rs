@@ -9,13 +9,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Cursor;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use image::{ImageReader, Limits};
-
+use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
 use crate::lookup::Wake;
+use crate::net::NetworkConfig;
 
 pub mod disk;
 pub use disk::DiskCache;
@@ -57,24 +58,70 @@ struct Cache {
     order: VecDeque<String>,
     bytes: usize,
     max_bytes: usize,
+    /// Failed pictures: when they may be asked again, and how often they failed.
+    failures: HashMap<String, (Instant, u32)>,
 }
 
 impl Cache {
+    fn new(max_bytes: usize) -> Self {
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+            max_bytes,
+            failures: HashMap::new(),
+        }
+    }
+
     fn insert(&mut self, url: String, status: ImageStatus) {
-        if let ImageStatus::Ready(p) = &status {
-            self.bytes += p.rgba.len();
-            self.order.push_back(url.clone());
-            while self.bytes > self.max_bytes {
-                let Some(old) = self.order.pop_front() else {
-                    break;
-                };
-                if let Some(ImageStatus::Ready(p)) = self.entries.remove(&old) {
-                    self.bytes -= p.rgba.len();
+        match &status {
+            ImageStatus::Ready(p) => {
+                self.failures.remove(&url);
+                self.bytes += p.rgba.len();
+                self.order.push_back(url.clone());
+                while self.bytes > self.max_bytes {
+                    let Some(old) = self.order.pop_front() else {
+                        break;
+                    };
+                    if let Some(ImageStatus::Ready(p)) = self.entries.remove(&old) {
+                        self.bytes -= p.rgba.len();
+                    }
                 }
             }
+            ImageStatus::Failed(_) => {
+                let attempts = self.failures.get(&url).map_or(1, |(_, n)| n + 1);
+                self.failures.insert(
+                    url.clone(),
+                    (Instant::now() + retry_delay(attempts), attempts),
+                );
+            }
+            ImageStatus::Loading => {}
         }
         self.entries.insert(url, status);
     }
+
+    /// Forgets failures whose wait is over (all of them with `all`), so the
+    /// next ask downloads again.
+    fn forget_failures(&mut self, all: bool) {
+        let now = Instant::now();
+        let due: Vec<String> = self
+            .failures
+            .iter()
+            .filter(|(_, (retry_at, _))| all || *retry_at <= now)
+            .map(|(url, _)| url.clone())
+            .collect();
+        for url in due {
+            if matches!(self.entries.get(&url), Some(ImageStatus::Failed(_))) {
+                self.entries.remove(&url);
+            }
+        }
+    }
+}
+
+/// Wait before a failed picture is asked again: 5 s, doubling, at most 5 minutes.
+fn retry_delay(attempts: u32) -> Duration {
+    let secs = 5u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(6));
+    Duration::from_secs(secs.min(300))
 }
 
 /// Loads pictures in the background. Cheap to clone.
@@ -86,11 +133,24 @@ pub struct ImageLoader {
     disk: Option<DiskCache>,
     /// Downloads in flight, so a new customer's lookup can cancel the old ones.
     in_flight: Arc<Mutex<HashMap<String, AbortHandle>>>,
+    /// Bounds decodes running at once (each may take up to 128 MiB).
+    decoders: Arc<Semaphore>,
     wake: Option<Wake>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The HTTP client for pictures: the project's proxy policy, a few redirect
+/// hops at most, none to plain http elsewhere.
+fn picture_client(network: &NetworkConfig) -> reqwest::Client {
+    crate::net::client_builder(network)
+        .connect_timeout(crate::net::CONNECT_TIMEOUT)
+        .timeout(Duration::from_secs(15))
+        .redirect(crate::net::picture_redirects())
+        .build()
+        .unwrap_or_default()
 }
 
 impl ImageLoader {
@@ -102,32 +162,38 @@ impl ImageLoader {
         max_bytes: usize,
         disk: Option<DiskCache>,
     ) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(15))
-            .build()
-            .unwrap_or_default();
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
-            http,
+            http: picture_client(&NetworkConfig::default()),
             runtime,
-            cache: Arc::new(Mutex::new(Cache {
-                entries: HashMap::new(),
-                order: VecDeque::new(),
-                bytes: 0,
-                max_bytes,
-            })),
+            cache: Arc::new(Mutex::new(Cache::new(max_bytes))),
             disk,
             in_flight: Arc::default(),
+            decoders: Arc::new(Semaphore::new(cores)),
             wake,
         }
     }
 
+    /// Uses the configured proxy policy (`[network]`).
+    pub fn with_network(mut self, network: &NetworkConfig) -> Self {
+        self.http = picture_client(network);
+        self
+    }
+
     /// The picture's status; starts loading it on first ask. Several cards
-    /// asking for one URL share one download.
+    /// asking for one URL share one download. A failed picture is asked
+    /// again once its back-off is over.
     pub fn get(&self, url: &str) -> ImageStatus {
         let mut cache = lock(&self.cache);
         if let Some(status) = cache.entries.get(url) {
-            return status.clone();
+            let retry_due = matches!(status, ImageStatus::Failed(_))
+                && cache
+                    .failures
+                    .get(url)
+                    .is_some_and(|(at, _)| *at <= Instant::now());
+            if !retry_due {
+                return status.clone();
+            }
         }
         cache.entries.insert(url.to_string(), ImageStatus::Loading);
         drop(cache);
@@ -164,6 +230,13 @@ impl ImageLoader {
         }
     }
 
+    /// A new customer: old downloads are cancelled, and pictures that failed
+    /// before are tried again (a 503 a minute ago says little about now).
+    pub fn new_customer(&self) {
+        self.cancel_pending();
+        lock(&self.cache).forget_failures(true);
+    }
+
     /// Downloads still running.
     pub fn pending(&self) -> usize {
         lock(&self.in_flight).len()
@@ -176,32 +249,67 @@ impl ImageLoader {
 
     /// Disk cache first (when fresh), then the network (conditional when a
     /// stale copy exists); a stale copy still serves when the network fails.
+    /// Only bytes that decoded are written to the disk cache.
     async fn load(&self, url: &str) -> Result<Picture, String> {
-        let cached = self.disk.as_ref().and_then(|d| d.get(url));
-        let bytes = match cached {
-            Some(entry) if entry.fresh => entry.bytes,
-            stale => match self
-                .download(url, stale.as_ref().and_then(|e| e.etag.clone()))
-                .await
-            {
-                Ok(Some(bytes)) => bytes,
-                Ok(None) => stale.map(|e| e.bytes).unwrap_or_default(),
-                Err(why) => match stale {
-                    Some(entry) => {
-                        tracing::debug!("using a stale cached picture ({why})");
-                        entry.bytes
-                    }
-                    None => return Err(why),
-                },
-            },
+        let cached = match &self.disk {
+            Some(disk) => {
+                let (disk, key) = (disk.clone(), url.to_string());
+                tokio::task::spawn_blocking(move || disk.get(&key))
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            None => None,
         };
+        if let Some(entry) = &cached
+            && entry.fresh
+        {
+            return self.decode(entry.bytes.clone()).await;
+        }
+        let etag = cached.as_ref().and_then(|e| e.etag.clone());
+        match self.download(url, etag).await {
+            Ok(Download::NotModified) => match cached {
+                Some(entry) => self.decode(entry.bytes).await,
+                None => Err("304 without a cached copy".into()),
+            },
+            Ok(Download::Body(body)) => {
+                let picture = self.decode(body.bytes.clone()).await?;
+                if let Some(disk) = &self.disk
+                    && body.store
+                {
+                    let (disk, key) = (disk.clone(), url.to_string());
+                    // File writes are blocking work too.
+                    let _ = tokio::task::spawn_blocking(move || {
+                        disk.put(&key, &body.bytes, body.max_age, body.etag.as_deref());
+                    })
+                    .await;
+                }
+                Ok(picture)
+            }
+            Err(why) => match cached {
+                Some(entry) => {
+                    tracing::debug!("using a stale cached picture ({why})");
+                    self.decode(entry.bytes).await
+                }
+                None => Err(why),
+            },
+        }
+    }
+
+    /// Decodes on a blocking worker, at most one decode per core at once.
+    async fn decode(&self, bytes: Vec<u8>) -> Result<Picture, String> {
+        let _permit = self
+            .decoders
+            .acquire()
+            .await
+            .map_err(|_| "decoder closed".to_string())?;
         tokio::task::spawn_blocking(move || decode_thumbnail(&bytes))
             .await
             .map_err(|_| "decoder crashed".to_string())?
     }
 
-    /// The picture's bytes, or `None` for `304 Not Modified`.
-    async fn download(&self, url: &str, etag: Option<String>) -> Result<Option<Vec<u8>>, String> {
+    /// The picture's bytes and caching headers, or `NotModified` for a 304.
+    async fn download(&self, url: &str, etag: Option<String>) -> Result<Download, String> {
         let mut request = self.http.get(url);
         if let Some(etag) = &etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
@@ -217,33 +325,53 @@ impl ImageLoader {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let max_age = disk::max_age(header(reqwest::header::CACHE_CONTROL).as_deref());
+        let cache_control = header(reqwest::header::CACHE_CONTROL);
+        let policy = disk::CachePolicy::from_header(cache_control.as_deref());
         let new_etag = header(reqwest::header::ETAG);
         if response.status() == reqwest::StatusCode::NOT_MODIFIED {
             if let Some(d) = &self.disk {
-                d.refresh(url, max_age, new_etag.as_deref().or(etag.as_deref()));
+                let (d, url) = (d.clone(), url.to_string());
+                let etag = new_etag.or(etag);
+                let _ = tokio::task::spawn_blocking(move || {
+                    d.refresh(&url, policy.max_age, etag.as_deref())
+                })
+                .await;
             }
-            return Ok(None);
+            return Ok(Download::NotModified);
         }
         if !response.status().is_success() {
             return Err(format!("HTTP {}", response.status().as_u16()));
         }
-        let body = crate::yespo::read_body(response, MAX_IMAGE_BYTES)
+        let bytes = crate::yespo::read_body(response, MAX_IMAGE_BYTES)
             .await
             .map_err(|e| match e {
                 crate::yespo::BodyError::TooLarge => "picture too large".to_string(),
                 crate::yespo::BodyError::Transfer(e) => e.without_url().to_string(),
             })?;
-        if let Some(d) = &self.disk {
-            let (d, url, bytes) = (d.clone(), url.to_string(), body.clone());
-            let etag = new_etag.clone();
-            // File writes are blocking work too.
-            let _ =
-                tokio::task::spawn_blocking(move || d.put(&url, &bytes, max_age, etag.as_deref()))
-                    .await;
-        }
-        Ok(Some(body))
+        Ok(Download::Body(Body {
+            bytes,
+            max_age: policy.max_age,
+            store: policy.store,
+            etag: new_etag,
+        }))
     }
+}
+
+/// What a download brought.
+enum Download {
+    /// `304 Not Modified`: the cached copy is still good.
+    NotModified,
+    /// A new body.
+    Body(Body),
+}
+
+/// A downloaded picture body and how it may be cached.
+struct Body {
+    bytes: Vec<u8>,
+    max_age: Option<Duration>,
+    /// False for `Cache-Control: no-store`.
+    store: bool,
+    etag: Option<String>,
 }
 
 /// Decodes with size limits and downscales to [`THUMB_SIZE`]. Corrupt,
@@ -316,12 +444,7 @@ mod tests {
 
     #[test]
     fn cache_evicts_oldest_pictures_beyond_its_budget() {
-        let mut cache = Cache {
-            entries: HashMap::new(),
-            order: VecDeque::new(),
-            bytes: 0,
-            max_bytes: 1000,
-        };
+        let mut cache = Cache::new(1000);
         let pic = |n| {
             ImageStatus::Ready(Arc::new(Picture {
                 width: 1,
@@ -334,5 +457,20 @@ mod tests {
         assert!(!cache.entries.contains_key("a"));
         assert!(cache.entries.contains_key("b"));
         assert_eq!(cache.bytes, 600);
+    }
+
+    #[test]
+    fn a_failed_picture_is_asked_again_after_its_wait_or_for_a_new_customer() {
+        let mut cache = Cache::new(1000);
+        cache.insert("u".into(), ImageStatus::Failed("HTTP 503".into()));
+        cache.forget_failures(false);
+        assert!(cache.entries.contains_key("u"), "still waiting");
+        cache.forget_failures(true);
+        assert!(
+            !cache.entries.contains_key("u"),
+            "new customer: asked again"
+        );
+        assert!(retry_delay(1) < retry_delay(2));
+        assert_eq!(retry_delay(40), Duration::from_secs(300));
     }
 }

@@ -143,7 +143,8 @@ impl CashierApp {
             Some(wake.clone()),
             DEFAULT_CACHE_BYTES,
             disk,
-        );
+        )
+        .with_network(&ready.config.network);
         Ok(Self {
             runtime,
             engine,
@@ -233,7 +234,7 @@ impl CashierApp {
     pub fn start_lookup(&mut self, customer: Identifier) {
         // Cancel what is still running for the previous customer.
         self.lookups.clear();
-        self.images.cancel_pending();
+        self.images.new_customer();
         self.textures.forget_loading();
         let generation = self.next_generation;
         self.next_generation += 1;

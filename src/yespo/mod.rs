@@ -57,7 +57,7 @@ impl Client {
         };
         let url = check_base_url(&config.yespo.base_url)
             .map_err(|e| invalid(format!("[yespo] base_url: {e}")))?;
-        let http = reqwest::Client::builder()
+        let http = crate::net::client_builder(&config.network)
             .user_agent(concat!("pos-recs/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_millis(config.yespo.timeout_ms.min(3000)))
             .pool_idle_timeout(Duration::from_secs(60))
@@ -232,8 +232,14 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?;
+    parse_retry_after(value)
+}
+
+/// A `Retry-After` value in seconds. `1e20` or `inf` would panic in
+/// `Duration::from_secs_f64`; the checked conversion refuses them instead.
+fn parse_retry_after(value: &str) -> Option<Duration> {
     let secs: f64 = value.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    Duration::try_from_secs_f64(secs).ok()
 }
 
 /// A random duration in `[low, high)`: spreads retries of many tills apart.
@@ -243,4 +249,18 @@ pub fn jitter(low: Duration, high: Duration) -> Duration {
         .build_hasher()
         .finish();
     low + Duration::from_millis(random % span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_values_that_do_not_fit_are_refused_without_panicking() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
+        for hostile in ["1e20", "inf", "NaN", "-1", "1e400", "soon"] {
+            assert_eq!(parse_retry_after(hostile), None, "{hostile}");
+        }
+    }
 }

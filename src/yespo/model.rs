@@ -58,33 +58,98 @@ pub struct Parsed {
     pub warnings: Vec<String>,
 }
 
-/// Parses an answer body: a JSON array of items.
+/// At most this many skipped items are described; the rest are counted.
+pub const MAX_WARNING_EXAMPLES: usize = 3;
+
+/// Object fields that may hold the item list when an account wraps it.
+const ENVELOPE_FIELDS: [&str; 4] = ["items", "recommendations", "products", "data"];
+
+/// How an answer carried its items (the seeds never show the envelope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// `[ {...}, ... ]`
+    BareArray,
+    /// `{"items": [ ... ]}` or another single list field.
+    Wrapped,
+    /// One item object, not in a list.
+    SingleItem,
+}
+
+/// Parses an answer body: a JSON array of items, an object holding them in
+/// its one list field, or a single item object.
 pub fn parse_items(body: &[u8], fields: &FieldMap) -> Result<Parsed, SourceError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| describe_bad_body(body, &e))?;
-    let items = match value {
-        Value::Array(items) => items,
-        Value::Object(_) => {
-            return Err(SourceError::Decode(
-                "expected a list of products, got an object".into(),
-            ));
-        }
-        _ => return Err(SourceError::Decode("expected a list of products".into())),
-    };
+    let (items, envelope) = unwrap_envelope(value)?;
+    note_envelope(envelope);
     let mut parsed = Parsed::default();
+    let mut skipped = 0usize;
     for (index, item) in items.into_iter().enumerate() {
-        match item {
+        let why = match item {
             Value::Object(map) => match product_from_map(map, fields) {
-                Ok(p) => parsed.products.push(p),
-                Err(why) => parsed
-                    .warnings
-                    .push(format!("item #{} skipped: {why}", index + 1)),
+                Ok(p) => {
+                    parsed.products.push(p);
+                    continue;
+                }
+                Err(why) => why,
             },
-            _ => parsed
+            _ => "not an object",
+        };
+        skipped += 1;
+        // A hostile answer can hold millions of bad items: describe a few, count the rest.
+        if skipped <= MAX_WARNING_EXAMPLES {
+            parsed
                 .warnings
-                .push(format!("item #{} skipped: not an object", index + 1)),
+                .push(format!("item #{} skipped: {why}", index + 1));
         }
     }
+    if skipped > MAX_WARNING_EXAMPLES {
+        parsed.warnings.push(format!(
+            "{} more items skipped ({skipped} in all)",
+            skipped - MAX_WARNING_EXAMPLES
+        ));
+    }
     Ok(parsed)
+}
+
+/// Finds the item list in an answer.
+fn unwrap_envelope(value: Value) -> Result<(Vec<Value>, Envelope), SourceError> {
+    match value {
+        Value::Array(items) => Ok((items, Envelope::BareArray)),
+        Value::Object(mut map) => {
+            if map.contains_key("id") || map.contains_key("name") {
+                return Ok((vec![Value::Object(map)], Envelope::SingleItem));
+            }
+            let named = ENVELOPE_FIELDS
+                .iter()
+                .find(|f| map.get(**f).is_some_and(Value::is_array))
+                .map(|f| f.to_string());
+            let lists: Vec<String> = map
+                .iter()
+                .filter(|(_, v)| v.is_array())
+                .map(|(k, _)| k.clone())
+                .collect();
+            let field = named.or_else(|| match lists.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            });
+            match field.and_then(|f| map.remove(&f)) {
+                Some(Value::Array(items)) => Ok((items, Envelope::Wrapped)),
+                _ => Err(SourceError::Decode(
+                    "expected a list of products, got an object without one".into(),
+                )),
+            }
+        }
+        _ => Err(SourceError::Decode("expected a list of products".into())),
+    }
+}
+
+/// Says once per run, at info, which envelope the account answers with, so
+/// that the first real shop tells us.
+fn note_envelope(envelope: Envelope) {
+    static SEEN: [std::sync::Once; 3] = [const { std::sync::Once::new() }; 3];
+    SEEN[envelope as usize].call_once(|| {
+        tracing::info!(?envelope, "the account answers recommendations as");
+    });
 }
 
 /// Builds a readable decode error without echoing the body (it may hold personal data).
@@ -134,6 +199,7 @@ fn product_from_map(
         .image_fields
         .iter()
         .find_map(|f| map.get(f).and_then(first_string))
+        .map(|s| clean(&s))
         .filter(|s| !s.is_empty());
     let old_price = fields
         .old_price_fields
@@ -141,7 +207,7 @@ fn product_from_map(
         .find_map(|f| map.get(f).and_then(number));
     let tags = map
         .iter()
-        .filter_map(|(k, v)| k.strip_prefix("tags_").map(|t| (t.to_string(), v.clone())))
+        .filter_map(|(k, v)| k.strip_prefix("tags_").map(|t| (clean(t), clean_value(v))))
         .filter(|(k, _)| !k.is_empty())
         .collect();
     let mut take_string = |key: &str| {
@@ -153,9 +219,9 @@ fn product_from_map(
     Ok(Product {
         id,
         name,
-        url: take_string("url"),
+        url: clean(&take_string("url")),
         brand: clean(&take_string("brand")),
-        descr: take_string("descr"),
+        descr: clean_multiline(&take_string("descr")),
         price: map.get("price").and_then(number),
         old_price,
         in_stock: map.get("isInStock").and_then(stock_flag),
@@ -253,13 +319,36 @@ fn categories(v: &Value) -> Vec<String> {
     }
 }
 
-/// Removes control characters (hostile feeds use them to break layouts and terminals).
-fn clean(s: &str) -> String {
+/// Removes control characters (hostile feeds use them to break layouts and
+/// drive terminals: `ESC ] 0 ; … BEL`, `ESC [ 2 J`) and the bidirectional
+/// overrides that make text read differently from what it is.
+pub fn clean(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if is_unsafe_char(c) { ' ' } else { c })
         .collect::<String>()
         .trim()
         .to_string()
+}
+
+/// Like [`clean`], but keeps line breaks (descriptions have paragraphs).
+fn clean_multiline(s: &str) -> String {
+    s.lines().map(clean).collect::<Vec<_>>().join("\n")
+}
+
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A tag value with every string in it cleaned.
+fn clean_value(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(clean(s)),
+        Value::Array(a) => Value::Array(a.iter().map(clean_value).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (clean(k), clean_value(v))).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -352,9 +441,11 @@ mod tests {
         ]));
         assert_eq!(parsed.products.len(), 1);
         assert_eq!(parsed.products[0].name, "Kept");
-        assert_eq!(parsed.warnings.len(), 6);
+        // Three described, the rest counted.
+        assert_eq!(parsed.warnings.len(), 4);
         assert!(parsed.warnings[0].contains("#1") && parsed.warnings[0].contains("no id"));
         assert!(parsed.warnings[1].contains("no name"));
+        assert!(parsed.warnings[3].contains("3 more items skipped (6 in all)"));
     }
 
     #[test]
@@ -395,5 +486,58 @@ mod tests {
     fn empty_array_means_no_recommendations() {
         let parsed = parse(json!([]));
         assert!(parsed.products.is_empty() && parsed.warnings.is_empty());
+    }
+
+    #[test]
+    fn hostile_control_sequences_never_reach_a_screen() {
+        let body = json!([{
+            "id": "1", "name": "x",
+            "url": "https://s/p\u{1b}[2J",
+            "descr": "line one\nline\u{7} two",
+            "tags_colour": "red\u{1b}]0;owned\u{7}\u{1b}[2J",
+            "tags_sizes": ["S\u{1b}[31m", "M"],
+            "tags_\u{1b}[1mkey": "v",
+            "tags_rtl": "abc\u{202E}fed",
+        }]);
+        let parsed = parse_items(body.to_string().as_bytes(), &fields()).unwrap();
+        let p = &parsed.products[0];
+        let all = format!("{} {} {:?}", p.url, p.descr.replace('\n', " "), p.tags);
+        assert!(!all.chars().any(is_unsafe_char), "{all:?}");
+        assert_eq!(p.descr.lines().count(), 2, "paragraphs kept");
+        assert_eq!(p.tags["sizes"], json!(["S [31m", "M"]));
+    }
+
+    #[test]
+    fn answers_wrapped_in_an_object_or_alone_are_read() {
+        let item = json!({"id": "7", "name": "Cap"});
+        for body in [
+            json!([item]),
+            json!({"items": [item]}),
+            json!({"recommendations": [item], "total": 1}),
+            json!({"products": [item]}),
+            json!({"data": [item], "meta": {"page": 1}}),
+            json!({"whatever": [item]}),
+            item.clone(),
+        ] {
+            let parsed = parse_items(body.to_string().as_bytes(), &fields()).unwrap();
+            assert_eq!(parsed.products.len(), 1, "{body}");
+            assert_eq!(parsed.products[0].id, "7");
+        }
+        let err = parse_items(br#"{"a": [], "b": []}"#, &fields()).unwrap_err();
+        assert!(err.to_string().contains("object"), "{err}");
+        assert!(parse_items(br#"{"error": "nope"}"#, &fields()).is_err());
+    }
+
+    #[test]
+    fn a_flood_of_bad_items_gives_a_few_warnings_not_millions() {
+        let body = format!("[{}{{}}]", "{},".repeat(200_000));
+        let parsed = parse_items(body.as_bytes(), &fields()).unwrap();
+        assert!(parsed.products.is_empty());
+        assert_eq!(parsed.warnings.len(), MAX_WARNING_EXAMPLES + 1);
+        assert!(
+            parsed.warnings.last().unwrap().contains("200001 in all"),
+            "{:?}",
+            parsed.warnings
+        );
     }
 }

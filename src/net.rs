@@ -1,0 +1,219 @@
+//! How pos-recs opens HTTP connections: the one place that decides about
+//! proxies and redirects, for the API client and the picture loader alike.
+//!
+//! Loopback traffic (the demo shop, a gateway on the same machine) never goes
+//! through a proxy: a proxy would see the `Authorization` header and the
+//! customer's phone in clear text, and a store's proxy usually cannot reach
+//! the till's own loopback anyway. Other hosts use the proxy chosen in
+//! `[network] proxy`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Most redirects a picture download follows.
+pub const MAX_PICTURE_REDIRECTS: usize = 5;
+
+/// `[network] proxy`: which proxy real (non-loopback) hosts are reached through.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ProxySetting {
+    /// The environment's `https_proxy` / `http_proxy` / `all_proxy`, honouring
+    /// `no_proxy` (the default).
+    #[default]
+    System,
+    /// Never use a proxy.
+    None,
+    /// Always this proxy (an `http://` or `https://` URL).
+    Url(String),
+}
+
+impl Serialize for ProxySetting {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::System => s.serialize_str("system"),
+            Self::None => s.serialize_str("none"),
+            Self::Url(url) => s.serialize_str(url),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ProxySetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(match text.trim() {
+            "system" => Self::System,
+            "none" => Self::None,
+            url => Self::Url(url.to_string()),
+        })
+    }
+}
+
+impl ProxySetting {
+    /// Checks a configured proxy URL (one line naming what is wrong).
+    pub fn check(&self) -> Result<(), String> {
+        let Self::Url(raw) = self else {
+            return Ok(());
+        };
+        let url = url::Url::parse(raw).map_err(|e| {
+            format!("not a URL ({e}); use \"system\", \"none\" or http://host:port")
+        })?;
+        match url.scheme() {
+            "http" | "https" | "socks5" | "socks5h" => {}
+            other => return Err(format!("unsupported proxy scheme {other:?}")),
+        }
+        if url.host().is_none() {
+            return Err("the proxy URL has no host".into());
+        }
+        Ok(())
+    }
+
+    /// The proxy for a request to `url`, or `None` to connect directly.
+    fn proxy_for(&self, url: &url::Url, env: &EnvProxies) -> Option<String> {
+        if crate::config::is_loopback(url) {
+            return None;
+        }
+        match self {
+            Self::None => None,
+            Self::Url(proxy) => Some(proxy.clone()),
+            Self::System => env.for_scheme(url.scheme()),
+        }
+    }
+}
+
+/// `[network]` in the config file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Proxy for non-loopback hosts: `"system"` (default), `"none"` or a URL.
+    pub proxy: ProxySetting,
+}
+
+impl NetworkConfig {
+    /// True when everything is at its default (the section is then not written).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Proxy URLs read from the environment once, when a client is built.
+#[derive(Debug, Clone, Default)]
+struct EnvProxies {
+    http: Option<String>,
+    https: Option<String>,
+}
+
+impl EnvProxies {
+    fn read() -> Self {
+        let var = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+        };
+        let all = var(&["ALL_PROXY", "all_proxy"]);
+        Self {
+            // Lower case first for http: the upper-case form can be set by a
+            // CGI request's `Proxy:` header.
+            http: var(&["http_proxy", "HTTP_PROXY"]).or_else(|| all.clone()),
+            https: var(&["https_proxy", "HTTPS_PROXY"]).or(all),
+        }
+    }
+
+    fn for_scheme(&self, scheme: &str) -> Option<String> {
+        match scheme {
+            "https" => self.https.clone(),
+            "http" => self.http.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// A client builder with the project's proxy policy applied: loopback
+/// always direct, other hosts as `[network] proxy` says.
+pub fn client_builder(network: &NetworkConfig) -> reqwest::ClientBuilder {
+    let setting = network.proxy.clone();
+    let env = EnvProxies::read();
+    let proxy = reqwest::Proxy::custom(move |url| setting.proxy_for(url, &env));
+    // `no_proxy` from the environment only narrows the system setting.
+    let proxy = match network.proxy {
+        ProxySetting::System => proxy.no_proxy(reqwest::NoProxy::from_env()),
+        _ => proxy,
+    };
+    reqwest::Client::builder().no_proxy().proxy(proxy)
+}
+
+/// Redirects for pictures: a few hops at most, and never to plain http on
+/// a non-loopback host (no credential goes with pictures, but a downgrade
+/// lets anyone on the way swap the picture).
+pub fn picture_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= MAX_PICTURE_REDIRECTS {
+            return attempt.error("too many redirects");
+        }
+        let url = attempt.url();
+        if url.scheme() == "https" || (url.scheme() == "http" && crate::config::is_loopback(url)) {
+            attempt.follow()
+        } else {
+            attempt.error("redirect to plain http refused")
+        }
+    })
+}
+
+/// Connect timeout used when nothing more specific is known.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> url::Url {
+        url::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn loopback_never_goes_through_a_proxy() {
+        let env = EnvProxies {
+            http: Some("http://proxy:3128".into()),
+            https: Some("http://proxy:3128".into()),
+        };
+        for setting in [
+            ProxySetting::System,
+            ProxySetting::Url("http://proxy:3128".into()),
+        ] {
+            for target in [
+                "http://127.0.0.1:9/api",
+                "http://localhost/api",
+                "http://[::1]:8080/x",
+            ] {
+                assert_eq!(setting.proxy_for(&url(target), &env), None, "{target}");
+            }
+        }
+        assert_eq!(
+            ProxySetting::System.proxy_for(&url("https://yespo.io/api"), &env),
+            Some("http://proxy:3128".into())
+        );
+        assert_eq!(
+            ProxySetting::None.proxy_for(&url("https://yespo.io/api"), &env),
+            None
+        );
+    }
+
+    #[test]
+    fn the_setting_reads_and_writes_as_text() {
+        #[derive(Deserialize, Serialize)]
+        struct T {
+            proxy: ProxySetting,
+        }
+        for (text, want) in [
+            ("system", ProxySetting::System),
+            ("none", ProxySetting::None),
+            ("http://p:1", ProxySetting::Url("http://p:1".into())),
+        ] {
+            let t: T = toml::from_str(&format!("proxy = {text:?}")).unwrap();
+            assert_eq!(t.proxy, want);
+            assert!(toml::to_string(&t).unwrap().contains(text));
+        }
+        assert!(ProxySetting::Url("nonsense".into()).check().is_err());
+        assert!(ProxySetting::Url("ftp://p:1".into()).check().is_err());
+        assert!(ProxySetting::Url("http://p:3128".into()).check().is_ok());
+    }
+}
