@@ -317,6 +317,7 @@ fn frame_time(
         config: config.clone(),
         origin: pos_recs::config::ConfigOrigin::Demo,
         demo: None,
+        setup_mode: false,
     };
     let handle = rt.handle().clone();
     let mut h = egui_kittest::Harness::builder()
@@ -370,6 +371,7 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
         config,
         origin: pos_recs::config::ConfigOrigin::Demo,
         demo: None,
+        setup_mode: false,
     };
     let handle = rt.handle().clone();
     let mut h = egui_kittest::Harness::builder()

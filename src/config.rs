@@ -13,6 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::net::NetworkConfig;
 use crate::secret::ApiKey;
 
+/// Allowed `[yespo] timeout_ms`: the file and the settings form use the same range.
+pub const TIMEOUT_MS_RANGE: std::ops::RangeInclusive<u64> = 1..=600_000;
+/// Allowed `max_cards` of a source, in the file and the form alike.
+pub const MAX_CARDS_RANGE: std::ops::RangeInclusive<usize> = 1..=10_000;
+
 /// Environment variable that overrides `[yespo] api_key`.
 pub const API_KEY_ENV: &str = "POS_RECS_API_KEY";
 
@@ -437,8 +442,12 @@ impl Config {
         if !is_country_code(&self.yespo.default_country_code) {
             return Err("[yespo] default_country_code: must be 1-3 digits, e.g. \"380\"".into());
         }
-        if !(1..=600_000).contains(&self.yespo.timeout_ms) {
-            return Err("[yespo] timeout_ms: must be between 1 and 600000".into());
+        if !TIMEOUT_MS_RANGE.contains(&self.yespo.timeout_ms) {
+            return Err(format!(
+                "[yespo] timeout_ms: must be between {} and {}",
+                TIMEOUT_MS_RANGE.start(),
+                TIMEOUT_MS_RANGE.end()
+            ));
         }
         if self.yespo.max_response_bytes < 1024 {
             return Err("[yespo] max_response_bytes: must be at least 1024".into());
@@ -454,11 +463,13 @@ impl Config {
             if !seen.insert(s.id) {
                 return Err(format!("[[sources]] #{}: id {} appears twice", i + 1, s.id));
             }
-            if s.max_cards == 0 || s.max_cards > 10_000 {
+            if !MAX_CARDS_RANGE.contains(&s.max_cards) {
                 return Err(format!(
-                    "[[sources]] #{} (id {}): max_cards must be 1-10000",
+                    "[[sources]] #{} (id {}): max_cards must be {}-{}",
                     i + 1,
-                    s.id
+                    s.id,
+                    MAX_CARDS_RANGE.start(),
+                    MAX_CARDS_RANGE.end()
                 ));
             }
         }

@@ -16,6 +16,7 @@ pub mod lookup;
 pub mod money;
 pub mod net;
 pub mod pin;
+pub mod pin_guard;
 pub mod report;
 pub mod secret;
 pub mod session;

@@ -26,6 +26,10 @@ struct Cli {
     /// without one, the built-in demo data is used).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// Open the window for setting up this till: allows setting the first
+    /// manager PIN when the config has none.
+    #[arg(long)]
+    setup: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -125,7 +129,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => run_gui(&runtime, cli.config),
+        None => run_gui(&runtime, cli.config, cli.setup),
         Some(Command::Lookup(args)) => runtime.block_on(run_lookup(cli.config, args)),
         Some(Command::Check) => runtime.block_on(run_check(cli.config)),
         Some(Command::DemoServer(args)) => runtime.block_on(run_demo_server(args)),
@@ -227,6 +231,11 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
             path.display()
         );
     }
+    if ready.config.manager.pin_hash.is_none() && ready.origin != ConfigOrigin::Demo {
+        println!(
+            "warning: no manager PIN is set; the settings stay closed until one is set with: pos-recs --setup"
+        );
+    }
     println!(
         "account: {} ({:?})",
         ready.config.yespo.base_url, ready.config.yespo.auth
@@ -285,16 +294,27 @@ async fn run_demo_server(args: DemoArgs) -> anyhow::Result<u8> {
 }
 
 #[cfg(not(feature = "gui"))]
-fn run_gui(_runtime: &tokio::runtime::Runtime, _config: Option<PathBuf>) -> anyhow::Result<u8> {
+fn run_gui(
+    _runtime: &tokio::runtime::Runtime,
+    _config: Option<PathBuf>,
+    _setup: bool,
+) -> anyhow::Result<u8> {
     anyhow::bail!(
         "this build has no window (feature \"gui\" off); use lookup, check or demo-server"
     )
 }
 
 #[cfg(feature = "gui")]
-fn run_gui(runtime: &tokio::runtime::Runtime, config: Option<PathBuf>) -> anyhow::Result<u8> {
+fn run_gui(
+    runtime: &tokio::runtime::Runtime,
+    config: Option<PathBuf>,
+    setup: bool,
+) -> anyhow::Result<u8> {
     match runtime.block_on(ready(config)) {
-        Ok(ready) => pos_recs::ui::run(runtime, ready)?,
+        Ok(mut ready) => {
+            ready.setup_mode = setup;
+            pos_recs::ui::run(runtime, ready)?
+        }
         Err(e) => {
             let message = describe(&e);
             eprintln!("pos-recs: {message}");

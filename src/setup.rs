@@ -36,6 +36,8 @@ pub struct Ready {
     pub origin: ConfigOrigin,
     /// The running demo server, in demo mode.
     pub demo: Option<DemoServer>,
+    /// Started with `--setup`: a till without a manager PIN may get its first one.
+    pub setup_mode: bool,
 }
 
 /// Why the app cannot start with the given configuration.
@@ -58,6 +60,7 @@ pub async fn prepare(located: Located) -> Result<Ready, SetupError> {
                 config,
                 origin: ConfigOrigin::File(path),
                 demo: None,
+                setup_mode: false,
             })
         }
         Located::Demo(_) => {
@@ -68,6 +71,7 @@ pub async fn prepare(located: Located) -> Result<Ready, SetupError> {
                 config: server.config(),
                 origin: ConfigOrigin::Demo,
                 demo: Some(server),
+                setup_mode: false,
             })
         }
     }

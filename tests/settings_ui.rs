@@ -52,11 +52,17 @@ impl World {
     }
 
     fn harness(&self, config: Config) -> Harness<'static, CashierApp> {
+        self.harness_with(config, false)
+    }
+
+    /// A till started with or without `--setup`.
+    fn harness_with(&self, config: Config, setup_mode: bool) -> Harness<'static, CashierApp> {
         let handle = self.runtime.handle().clone();
         let ready = Ready {
             config,
             origin: ConfigOrigin::File(self.path()),
             demo: None,
+            setup_mode,
         };
         let mut h = Harness::builder()
             .with_size(egui::vec2(1400.0, 1100.0))
@@ -125,7 +131,7 @@ fn a_wrong_pin_keeps_the_settings_closed() {
 #[test]
 fn first_use_sets_a_pin_that_is_stored_hashed() {
     let w = world();
-    let mut h = w.harness(w.config(None));
+    let mut h = w.harness_with(w.config(None), true);
     unlock(&mut h, "8642", Some("8642"));
     step_until(&mut h, "settings open", |h| {
         h.query_by_label(labels::SAVE).is_some()
@@ -138,6 +144,55 @@ fn first_use_sets_a_pin_that_is_stored_hashed() {
         "{stored}"
     );
     assert!(pos_recs::pin::verify("8642", &stored));
+}
+
+#[test]
+fn a_till_without_a_pin_does_not_make_whoever_presses_f2_the_manager() {
+    let w = world();
+    let mut h = w.harness(w.config(None));
+    assert!(
+        h.query_by_label_contains("No manager PIN").is_some(),
+        "the status line warns"
+    );
+    h.key_press(egui::Key::F2);
+    h.step();
+    h.step();
+    assert!(h.query_by_label("This till has no manager PIN").is_some());
+    assert!(
+        h.query_by_role_and_label(egui::Role::PasswordInput, PIN_REPEAT_LABEL)
+            .is_none(),
+        "no way to set a PIN from here"
+    );
+    assert!(h.query_by_label(labels::SAVE).is_none());
+}
+
+#[test]
+fn wrong_pins_make_the_prompt_wait_even_after_a_restart() {
+    let w = world();
+    let config = w.config(Some("2468"));
+    let mut h = w.harness(config.clone());
+    for attempt in 1..=5 {
+        if attempt > 1 {
+            h.get_by_label("Back to the till").click();
+            h.step();
+            h.step();
+        }
+        unlock(&mut h, "1111", None);
+        step_until(&mut h, "the PIN is checked", |h| {
+            h.query_by_label("Wrong PIN").is_some()
+        });
+    }
+    // A new till process: the right PIN is not even checked during the wait.
+    drop(h);
+    let mut h = w.harness(config);
+    unlock(&mut h, "2468", None);
+    h.step();
+    assert!(
+        h.query_by_label_contains("Too many wrong PINs: wait")
+            .is_some(),
+        "the wait survived the restart"
+    );
+    assert!(h.query_by_label(labels::SAVE).is_none());
 }
 
 #[test]

@@ -36,6 +36,7 @@ fn harness(world: &World, config: Config) -> Harness<'static, CashierApp> {
         config,
         origin: ConfigOrigin::Demo,
         demo: None,
+        setup_mode: false,
     };
     Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
@@ -327,6 +328,48 @@ fn the_till_shows_offline_and_recovers_by_itself_when_the_network_returns() {
         .block_on(DemoServer::start_on(port, DemoOptions::default()))
         .unwrap();
     step_until(&mut h, "back online", |app| app.offline_reason().is_none());
+}
+
+#[test]
+fn an_error_status_from_the_account_counts_as_back_online() {
+    let w = world(DemoOptions::default());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = w.server.config();
+    config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
+    let first_source = config.sources[0].id;
+    let mut h = harness(&w, config);
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "offline", |app| app.offline_reason().is_some());
+    // The account answers again, but the probed source says 500: reachable all the same.
+    let _back = w
+        .runtime
+        .block_on(DemoServer::start_on(
+            port,
+            DemoOptions {
+                faults: HashMap::from([(first_source, Fault::Status(500))]),
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    step_until(&mut h, "back online", |app| app.offline_reason().is_none());
+}
+
+#[test]
+fn a_rejected_input_clears_the_previous_customers_cards() {
+    let w = world(DemoOptions::default());
+    let mut h = looked_up(&w, w.server.config());
+    assert!(h.state().session.is_some());
+    look_up(&mut h, "+38 (067) ABC", egui::Key::Enter);
+    assert!(h.state().session.is_none(), "old cards still on screen");
+    assert!(
+        h.query_by_label_contains("not a valid phone number")
+            .is_some()
+    );
 }
 
 #[test]

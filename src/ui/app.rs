@@ -16,6 +16,7 @@ use crate::identify::{self, Identifier};
 use crate::images::disk::DEFAULT_DISK_BYTES;
 use crate::images::{DEFAULT_CACHE_BYTES, DiskCache, ImageLoader};
 use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
+use crate::pin_guard::PinGuard;
 use crate::setup::Ready;
 use crate::yespo::Product;
 
@@ -100,6 +101,8 @@ pub struct CashierApp {
     texts: &'static Texts,
     /// A product turned to the customer, full-screen.
     customer_view: Option<Product>,
+    /// Started with `--setup`: a first manager PIN may be set.
+    setup_mode: bool,
     /// Test hook: panic while drawing the next frame.
     #[cfg(debug_assertions)]
     panic_next_frame: bool,
@@ -168,6 +171,7 @@ impl CashierApp {
             probe: super::probe::Probe::from_env(),
             texts,
             customer_view: None,
+            setup_mode: ready.setup_mode,
             #[cfg(debug_assertions)]
             panic_next_frame: false,
         })
@@ -177,15 +181,16 @@ impl CashierApp {
     pub fn poll(&mut self) {
         while let Ok(event) = self.events_rx.try_recv() {
             match &event.result.outcome {
-                Ok(_) => {
+                Err(e) if e.is_offline() => {
+                    self.connectivity.last_failure = Some((Instant::now(), e.to_string()));
+                }
+                // Any HTTP answer, an error status or "customer not found"
+                // included, proves the account is reachable.
+                _ => {
                     self.connectivity.last_success = Some(Instant::now());
                     self.connectivity.probe_interval = None;
                     self.connectivity.last_probe = None;
                 }
-                Err(e) if e.is_offline() => {
-                    self.connectivity.last_failure = Some((Instant::now(), e.to_string()));
-                }
-                Err(_) => {}
             }
             if let Some(session) = &mut self.session {
                 session.apply(event);
@@ -292,7 +297,14 @@ impl CashierApp {
                 self.bar.input.clear();
                 self.start_lookup(customer);
             }
-            Err(e) => self.bar.message = Some(self.texts.input_problem(&e)),
+            Err(e) => {
+                // The previous customer's cards must not stay under a new,
+                // rejected input: a cashier could take them for this customer's.
+                self.lookups.clear();
+                self.session = None;
+                self.details = None;
+                self.bar.message = Some(self.texts.input_problem(&e));
+            }
         }
     }
 
@@ -347,8 +359,14 @@ impl CashierApp {
     /// Opens the PIN prompt in front of the settings.
     pub fn open_settings(&mut self) {
         self.details = None;
+        let guard = PinGuard::load(self.config_path.as_deref().map(PinGuard::path_for));
+        // A new install (the demo) has nothing to protect yet; a configured
+        // till gets its first PIN only when started deliberately for setup.
+        let first_pin_allowed = self.setup_mode || self.origin == ConfigOrigin::Demo;
         self.screen = Screen::Pin(PinGate::new(
             self.config.manager.pin_hash.clone(),
+            guard,
+            first_pin_allowed,
             self.texts,
         ));
     }
@@ -405,6 +423,9 @@ impl CashierApp {
         if let Err(e) = new.save_preserving(&path) {
             self.notice = Some(e.to_string());
             return;
+        }
+        if new.manager.pin_hash != self.config.manager.pin_hash {
+            tracing::warn!(config = %path.display(), "manager PIN changed");
         }
         theme::apply(
             ctx,

@@ -131,6 +131,12 @@ pub struct Texts {
     pub back_to_till: &'static str,
     /// Wrong PIN.
     pub wrong_pin: &'static str,
+    /// No PIN set, and the till was not started for setup: title.
+    pub no_pin_title: &'static str,
+    /// …and how to set one.
+    pub no_pin_hint: &'static str,
+    /// Status line: this till has no manager PIN.
+    pub no_pin_status: &'static str,
     /// PINs differ.
     pub pins_differ: &'static str,
     /// Bad PIN shape.
@@ -335,6 +341,9 @@ pub const EN: Texts = Texts {
     pin_hint: "Enter the manager PIN to change data sources, cards and the account.",
     back_to_till: "Back to the till",
     wrong_pin: "Wrong PIN",
+    no_pin_title: "This till has no manager PIN",
+    no_pin_hint: "The settings stay closed until a PIN is set. Whoever looks after the till sets the first one by starting it once with: pos-recs --setup",
+    no_pin_status: "No manager PIN: start once with --setup to set one",
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 4 to 12 digits",
     screen_reset: "The screen hit a problem and was reset.",
@@ -467,6 +476,9 @@ pub const UK: Texts = Texts {
     pin_hint: "Введіть PIN менеджера, щоб змінити джерела даних, картки та акаунт.",
     back_to_till: "Назад до каси",
     wrong_pin: "Неправильний PIN",
+    no_pin_title: "На цій касі немає PIN менеджера",
+    no_pin_hint: "Налаштування закриті, доки не встановлено PIN. Відповідальний за касу встановлює перший, запустивши її один раз так: pos-recs --setup",
+    no_pin_status: "Немає PIN менеджера: запустіть один раз з --setup",
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 4 до 12 цифр",
     screen_reset: "На екрані сталася помилка, його перезавантажено.",
@@ -584,6 +596,15 @@ impl Texts {
             "1 product".into()
         } else {
             format!("{n} products")
+        }
+    }
+
+    /// "Too many wrong PINs: wait N s".
+    pub fn pin_wait(&self, secs: u64) -> String {
+        if self.language == Language::Uk {
+            format!("Забагато неправильних PIN: зачекайте {secs} с")
+        } else {
+            format!("Too many wrong PINs: wait {secs} s")
         }
     }
 

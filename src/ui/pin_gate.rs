@@ -6,6 +6,7 @@ use egui::{RichText, vec2};
 use poll_promise::Promise;
 
 use crate::pin;
+use crate::pin_guard::PinGuard;
 
 use super::i18n::{EN, Texts};
 use super::theme;
@@ -33,6 +34,10 @@ pub enum GateOutcome {
 /// State of the PIN prompt.
 pub struct PinGate {
     stored: Option<String>,
+    /// Wrong-PIN count and wait, kept across restarts.
+    guard: PinGuard,
+    /// A till without a PIN may get its first one only when started with `--setup`.
+    first_pin_allowed: bool,
     pin: String,
     repeat: String,
     message: Option<String>,
@@ -41,11 +46,19 @@ pub struct PinGate {
 }
 
 impl PinGate {
-    /// A prompt against `stored` (an Argon2 hash), or a "set a PIN" prompt when none.
-    pub fn new(stored: Option<String>, texts: &'static Texts) -> Self {
+    /// A prompt against `stored` (an Argon2 hash), or a "set a PIN" prompt
+    /// when none and `first_pin_allowed`.
+    pub fn new(
+        stored: Option<String>,
+        guard: PinGuard,
+        first_pin_allowed: bool,
+        texts: &'static Texts,
+    ) -> Self {
         Self {
             texts,
             stored,
+            guard,
+            first_pin_allowed,
             pin: String::new(),
             repeat: String::new(),
             message: None,
@@ -64,9 +77,17 @@ impl PinGate {
                 Some(Ok(new_hash)) => {
                     let new_hash = new_hash.clone();
                     self.checking = None;
+                    if new_hash.is_some() {
+                        tracing::warn!("a first manager PIN was set on this till");
+                    } else {
+                        self.guard.record_success();
+                    }
                     return GateOutcome::Open { new_hash };
                 }
                 Some(Err(message)) => {
+                    if self.stored.is_some() {
+                        self.guard.record_failure();
+                    }
                     self.message = Some(message.clone());
                     self.checking = None;
                     self.pin.clear();
@@ -75,6 +96,9 @@ impl PinGate {
             }
         }
         let t = self.texts;
+        if self.stored.is_none() && !self.first_pin_allowed {
+            return self.no_pin_ui(ui);
+        }
         let mut outcome = GateOutcome::Waiting;
         ui.add_space(80.0);
         ui.vertical_centered(|ui| {
@@ -136,8 +160,38 @@ impl PinGate {
         outcome
     }
 
+    /// A till with no PIN, not started for setup: nobody may make
+    /// themselves manager by pressing F2.
+    fn no_pin_ui(&mut self, ui: &mut egui::Ui) -> GateOutcome {
+        let t = self.texts;
+        let mut outcome = GateOutcome::Waiting;
+        ui.add_space(80.0);
+        ui.vertical_centered(|ui| {
+            ui.set_max_width(520.0);
+            ui.label(RichText::new(t.no_pin_title).size(26.0).strong());
+            ui.add_space(8.0);
+            ui.label(t.no_pin_hint);
+            ui.add_space(12.0);
+            if ui
+                .add(egui::Button::new(t.back_to_till).min_size(vec2(180.0, theme::TOUCH)))
+                .clicked()
+            {
+                outcome = GateOutcome::Cancel;
+            }
+        });
+        if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+            outcome = GateOutcome::Cancel;
+        }
+        outcome
+    }
+
     /// Hashing is deliberately slow: it runs on a blocking worker.
     fn start_check(&mut self) {
+        if let Some(wait) = self.guard.wait_left() {
+            self.message = Some(self.texts.pin_wait(wait.as_secs()));
+            self.pin.clear();
+            return;
+        }
         let pin = self.pin.clone();
         match &self.stored {
             Some(stored) => {

@@ -245,7 +245,7 @@ impl SettingsForm {
                 ui.label(st.timeout);
                 ui.add(
                     egui::DragValue::new(&mut self.draft.yespo.timeout_ms)
-                        .range(100..=120_000)
+                        .range(crate::config::TIMEOUT_MS_RANGE)
                         .suffix(" ms")
                         .speed(50),
                 );
@@ -359,7 +359,10 @@ impl SettingsForm {
                                 );
                             }
                         });
-                    ui.add(egui::DragValue::new(&mut source.max_cards).range(1..=200));
+                    ui.add(
+                        egui::DragValue::new(&mut source.max_cards)
+                            .range(crate::config::MAX_CARDS_RANGE),
+                    );
                     let seen = self.seen_tags.get(&source.id).cloned().unwrap_or_default();
                     let entry = self.tag_entry.entry(source.id).or_default();
                     tags_ui(st, ui, source, &seen, entry);

@@ -47,6 +47,10 @@ pub fn ui(
         } else {
             ui.label(t.not_connected);
         }
+        if config.manager.pin_hash.is_none() && *origin != ConfigOrigin::Demo {
+            ui.separator();
+            ui.label(RichText::new(t.no_pin_status).color(theme::error(ui)));
+        }
         if let Some(s) = session {
             ui.separator();
             match s.finished_after {
