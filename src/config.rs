@@ -497,10 +497,12 @@ impl Config {
             path: path.to_path_buf(),
             message,
         })?;
-        write_atomically(path, text.as_bytes()).map_err(|source| ConfigError::Write {
+        let write_error = |source| ConfigError::Write {
             path: path.to_path_buf(),
             source,
-        })
+        };
+        let _lock = SaveLock::take(path).map_err(write_error)?;
+        write_atomically(path, text.as_bytes()).map_err(write_error)
     }
 }
 
@@ -515,14 +517,18 @@ impl Config {
             path: path.to_path_buf(),
             message,
         })?;
+        let write_error = |source| ConfigError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        // Read, merge and write under one lock: a save that started later
+        // merges into what the earlier one wrote.
+        let _lock = SaveLock::take(path).map_err(write_error)?;
         let text = std::fs::read_to_string(path)
             .ok()
             .and_then(|old| merge_toml(&old, &fresh))
             .unwrap_or(fresh);
-        write_atomically(path, text.as_bytes()).map_err(|source| ConfigError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
+        write_atomically(path, text.as_bytes()).map_err(write_error)
     }
 }
 
@@ -609,14 +615,18 @@ impl SourcesExport {
 
 /// Writes `bytes` to `path` via a temp file in the same folder, fsync and
 /// rename, so a crash never leaves a half-written file. 0600 on Unix.
+///
+/// A symlinked file stays a symlink: its target is written. The folder is
+/// synced after the rename so the new name survives a power cut.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let path = resolve_symlinks(path)?;
     let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::fs::create_dir_all(&dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -625,8 +635,60 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.persist(&path).map_err(|e| e.error)?;
+    sync_dir(&dir)
+}
+
+/// Follows a chain of symlinks (at most 16) to the file they name; the
+/// file itself need not exist yet.
+fn resolve_symlinks(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..16 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+/// fsync of a folder, so a rename in it is durable (a no-op off Unix).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
+}
+
+/// Holds an exclusive lock on `<config>.lock` while a save reads, merges
+/// and writes, so two saves (two windows, or the window and a script) never
+/// lose each other's update.
+struct SaveLock(#[allow(dead_code)] std::fs::File);
+
+impl SaveLock {
+    fn take(config: &Path) -> std::io::Result<Self> {
+        let config = resolve_symlinks(config)?;
+        let mut name = config.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let path = config.with_file_name(name);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok(Self(file))
+    }
 }
 
 /// A country calling code: 1-3 digits, not starting with 0.
@@ -905,7 +967,62 @@ max_cards = 12
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_name().to_string_lossy().ends_with(".lock"))
+            .collect();
         assert_eq!(leftovers.len(), 1, "temp file left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_config_stays_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("shared/real.toml");
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        std::fs::write(&real, "[[sources]]\nid = 1\n").unwrap();
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink("shared/real.toml", &link).unwrap();
+        let mut c = parse(SPEC_EXAMPLE).unwrap();
+        c.yespo.timeout_ms = 1234;
+        c.save_preserving(&link).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "the link was replaced by a file"
+        );
+        let text = std::fs::read_to_string(&real).unwrap();
+        assert!(text.contains("timeout_ms = 1234"), "{text}");
+    }
+
+    #[test]
+    fn a_save_waits_for_the_one_already_under_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        parse(SPEC_EXAMPLE).unwrap().save(&path).unwrap();
+        // Another save holds the lock (reading and merging).
+        let held = SaveLock::take(&path).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let target = path.clone();
+        std::thread::spawn(move || {
+            let mut c = parse(SPEC_EXAMPLE).unwrap();
+            c.yespo.timeout_ms = 777;
+            tx.send(c.save_preserving(&target).is_ok()).unwrap();
+        });
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "the second save did not wait for the lock"
+        );
+        drop(held);
+        assert_eq!(
+            rx.recv_timeout(std::time::Duration::from_secs(10)),
+            Ok(true)
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("timeout_ms = 777"), "{text}");
     }
 }

@@ -301,3 +301,62 @@ fn an_insecure_base_url_is_refused_next_to_the_field() {
         "cancel leaves the file untouched"
     );
 }
+
+#[test]
+fn a_new_host_never_gets_the_stored_key() {
+    // A host that records what reaches it.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let listener = w_listener();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { break };
+            let mut buf = vec![0u8; 4096];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            record
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+    });
+    let w = world();
+    let mut config = w.config(Some("2468"));
+    config.yespo.api_key = Some(pos_recs::secret::ApiKey::new("stored-secret-key-123"));
+    config.save(&w.path()).unwrap();
+    let before = std::fs::read_to_string(w.path()).unwrap();
+    let mut h = w.harness(config);
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    h.get_by_role_and_label(egui::Role::TextInput, labels::BASE_URL)
+        .focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(egui::Role::TextInput, labels::BASE_URL)
+        .type_text(&format!("http://127.0.0.1:{port}/api"));
+    h.step();
+    h.get_by_label(labels::TEST).click();
+    h.step();
+    h.get_by_label(labels::SAVE).click();
+    h.step();
+    h.step();
+    assert!(h.state().in_settings(), "Save refused");
+    assert!(
+        h.query_by_label_contains("The account address changed")
+            .is_some()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the new host was contacted: {:?}",
+        seen.lock().unwrap()
+    );
+    assert_eq!(std::fs::read_to_string(w.path()).unwrap(), before);
+}
+
+fn w_listener() -> std::net::TcpListener {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap()
+}

@@ -83,7 +83,12 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> D
             }
         });
         if !product.url.is_empty() {
-            ui.hyperlink_to(&product.url, &product.url);
+            // Only web links open a browser; anything else is shown as text.
+            if product.url.starts_with("https://") || product.url.starts_with("http://") {
+                ui.hyperlink_to(&product.url, &product.url);
+            } else {
+                ui.label(&product.url);
+            }
         }
         if !product.descr.is_empty() {
             ui.add_space(6.0);

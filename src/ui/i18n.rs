@@ -173,6 +173,8 @@ pub struct SettingsTexts {
     pub not_set: &'static str,
     /// leave empty to keep the current key
     pub keep_key: &'static str,
+    /// The base URL's host changed: the saved key is not sent there.
+    pub key_for_new_host: &'static str,
     /// API flow
     pub api_flow: &'static str,
     /// v2 with API key
@@ -360,6 +362,7 @@ pub const EN: Texts = Texts {
         current: "current:",
         not_set: "not set",
         keep_key: "leave empty to keep the current key",
+        key_for_new_host: "The account address changed: type the API key for the new address (the saved key is not sent to another host)",
         api_flow: "API flow",
         v2: "v2 with API key",
         v1: "v1 contact token",
@@ -495,6 +498,7 @@ pub const UK: Texts = Texts {
         current: "зараз:",
         not_set: "не задано",
         keep_key: "залиште порожнім, щоб не змінювати ключ",
+        key_for_new_host: "Адресу акаунта змінено: введіть API-ключ для нової адреси (збережений ключ не надсилається на інший хост)",
         api_flow: "Спосіб доступу",
         v2: "v2 з API-ключем",
         v1: "v1 токен контакту",

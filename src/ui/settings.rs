@@ -57,6 +57,8 @@ pub struct SettingsForm {
     /// Where Save will write, shown to the manager.
     target: Option<PathBuf>,
     new_key: String,
+    /// The base URL the stored key belongs to.
+    key_base_url: String,
     image_fields: String,
     old_price_fields: String,
     new_id: String,
@@ -91,6 +93,7 @@ impl SettingsForm {
             image_fields: config.display.image_field.0.join(", "),
             old_price_fields: config.display.old_price_field.0.join(", "),
             draft: config.clone(),
+            key_base_url: config.yespo.base_url.clone(),
             target,
             new_key: String::new(),
             new_id: String::new(),
@@ -208,6 +211,11 @@ impl SettingsForm {
                 });
                 ui.label(RichText::new(st.keep_key).weak());
                 ui.end_row();
+                if self.errors.contains_key("api_key") {
+                    ui.label("");
+                    self.field_error_ui(ui, "api_key");
+                    ui.end_row();
+                }
 
                 ui.label(st.api_flow);
                 ui.horizontal(|ui| {
@@ -577,6 +585,15 @@ impl SettingsForm {
             config.yespo.api_key = Some(ApiKey::new(self.new_key.trim()));
             // A key typed by the manager is meant for the file.
             config.yespo.key_in_file = None;
+        } else if !same_origin(&config.yespo.base_url, &self.key_base_url) {
+            // Whoever knows the PIN must not send the stored key to a host of
+            // their choosing (Test connection included): a new host needs the key typed.
+            config.yespo.api_key = None;
+            config.yespo.key_in_file = None;
+            self.errors.insert(
+                "api_key",
+                self.texts.settings_screen.key_for_new_host.into(),
+            );
         }
         if !self.errors.is_empty() {
             self.general_error = Some(self.texts.settings_screen.fix_red.into());
@@ -587,6 +604,15 @@ impl SettingsForm {
             return None;
         }
         Some(config)
+    }
+}
+
+/// True when two base URLs reach the same scheme, host and port (the key
+/// stored for one may go to the other).
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a.trim()), url::Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
     }
 }
 
