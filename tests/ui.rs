@@ -218,6 +218,106 @@ fn esc_clears_for_the_next_customer() {
     );
 }
 
+/// Queues keys and text as a scanner sends them: all in one frame.
+fn scan_in_one_frame(
+    h: &mut Harness<'_, CashierApp>,
+    before: &[egui::Key],
+    text: &str,
+    end: egui::Key,
+) {
+    for key in before {
+        h.key_press(*key);
+    }
+    for c in text.chars() {
+        h.event(egui::Event::Text(c.to_string()));
+    }
+    h.key_press(end);
+    h.step();
+    h.step();
+}
+
+fn looked_up_customer(app: &CashierApp) -> Option<String> {
+    app.session.as_ref().map(|s| s.customer.value().to_string())
+}
+
+#[test]
+fn esc_and_a_whole_card_in_one_slow_frame_look_up_exactly_that_card() {
+    let w = world(DemoOptions::default());
+    let mut h = looked_up(&w, w.server.config());
+    scan_in_one_frame(
+        &mut h,
+        &[egui::Key::Escape],
+        "2000123456789",
+        egui::Key::Enter,
+    );
+    assert_eq!(
+        looked_up_customer(h.state()).as_deref(),
+        Some("2000123456789")
+    );
+}
+
+#[test]
+fn two_scans_in_one_frame_are_looked_up_one_after_the_other_never_glued() {
+    let w = world(DemoOptions::default());
+    let mut h = harness(&w, w.server.config());
+    h.step();
+    h.get_by_label(INPUT_LABEL).focus();
+    h.step();
+    for c in "2000123456789".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+    }
+    h.key_press(egui::Key::Enter);
+    for c in "0671234567".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+    }
+    h.key_press(egui::Key::Enter);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(
+        looked_up_customer(h.state()).as_deref(),
+        Some("380671234567")
+    );
+    assert_eq!(
+        h.state().session.as_ref().map(|s| s.generation),
+        Some(2),
+        "two lookups (the card, then the phone), not one glued identifier"
+    );
+}
+
+#[test]
+fn after_a_rejected_input_the_next_scan_replaces_the_leftover() {
+    let w = world(DemoOptions::default());
+    let mut h = harness(&w, w.server.config());
+    h.step();
+    h.get_by_label(INPUT_LABEL).focus();
+    h.step();
+    scan_in_one_frame(&mut h, &[], "33", egui::Key::Enter);
+    assert!(h.state().session.is_none(), "\"33\" is no identifier");
+    scan_in_one_frame(&mut h, &[], "0671234567", egui::Key::Enter);
+    assert_eq!(
+        looked_up_customer(h.state()).as_deref(),
+        Some("380671234567"),
+        "not 330671234567"
+    );
+}
+
+#[test]
+fn a_scan_arriving_while_a_card_has_the_focus_still_reaches_the_input() {
+    let w = world(DemoOptions::default());
+    let mut h = looked_up(&w, w.server.config());
+    // The cashier moved onto the cards with the keyboard.
+    h.key_press(egui::Key::Tab);
+    h.step();
+    h.key_press(egui::Key::Tab);
+    h.step();
+    scan_in_one_frame(&mut h, &[], "2000123456789", egui::Key::Tab);
+    assert_eq!(
+        looked_up_customer(h.state()).as_deref(),
+        Some("2000123456789")
+    );
+}
+
 #[test]
 fn unusable_input_gets_a_message_not_a_lookup() {
     let w = world(DemoOptions::default());

@@ -23,6 +23,7 @@ use crate::yespo::Product;
 use super::i18n::{Texts, system_language};
 use super::lookup_bar::{BarAction, BarContext, LookupBar};
 use super::pin_gate::{GateOutcome, PinGate};
+use super::scanner::{self, InputState, TillInput};
 use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
@@ -103,6 +104,11 @@ pub struct CashierApp {
     customer_view: Option<Product>,
     /// Started with `--setup`: a first manager PIN may be set.
     setup_mode: bool,
+    /// Keyboard events held for the next frame: what came after the Enter
+    /// that ended an identifier (see `scanner`).
+    deferred_events: Vec<egui::Event>,
+    /// The window's context, for the input's text state.
+    ctx: egui::Context,
     /// Test hook: panic while drawing the next frame.
     #[cfg(debug_assertions)]
     panic_next_frame: bool,
@@ -172,6 +178,8 @@ impl CashierApp {
             texts,
             customer_view: None,
             setup_mode: ready.setup_mode,
+            deferred_events: Vec::new(),
+            ctx: ctx.clone(),
             #[cfg(debug_assertions)]
             panic_next_frame: false,
         })
@@ -281,6 +289,7 @@ impl CashierApp {
         self.session = None;
         self.details = None;
         self.bar.clear();
+        self.bar.focus_requested = true;
     }
 
     fn submit(&mut self) {
@@ -304,6 +313,9 @@ impl CashierApp {
                 self.session = None;
                 self.details = None;
                 self.bar.message = Some(self.texts.input_problem(&e));
+                // The next scan replaces what is left instead of extending it;
+                // the cashier can still fix a typo with the arrow keys.
+                self.bar.select_leftover(&self.ctx);
             }
         }
     }
@@ -454,10 +466,12 @@ impl CashierApp {
             }
             return;
         }
-        // Checked before any widget sees the key (the focused input would take it).
-        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F2)) {
-            self.open_settings();
-            return;
+        // The till's keys and the scanner's text, before any widget sees them.
+        if self.details.is_none() {
+            self.route_keyboard(&ctx);
+            if self.in_settings() {
+                return;
+            }
         }
         // Arrow keys move between cards (Tab works too); the input keeps its own arrows.
         let input_has_focus = ctx
@@ -569,6 +583,37 @@ impl CashierApp {
                     .probe_interval
                     .unwrap_or(HEALTH_PROBE_FIRST),
             );
+        }
+    }
+
+    /// Splits this frame's keyboard events (see [`scanner`]) and runs the
+    /// till's own commands before any widget is drawn.
+    fn route_keyboard(&mut self, ctx: &egui::Context) {
+        let focused = ctx.memory(|m| m.focused());
+        let input = InputState {
+            focused: focused.is_some() && focused == self.bar.input_id,
+            has_text: !self.bar.input.trim().is_empty(),
+        };
+        let held = std::mem::take(&mut self.deferred_events);
+        let events = ctx.input_mut(|i| {
+            let mut all = held;
+            all.append(&mut i.events);
+            all
+        });
+        let routed = scanner::route(events, input);
+        ctx.input_mut(|i| i.events = routed.kept);
+        if !routed.deferred.is_empty() {
+            self.deferred_events = routed.deferred;
+            ctx.request_repaint();
+        }
+        for command in routed.commands {
+            match command {
+                TillInput::Clear => self.clear(),
+                TillInput::Type(text) => self.bar.type_text(ctx, &text),
+                TillInput::Submit => self.submit(),
+                TillInput::FocusInput => self.bar.focus_requested = true,
+                TillInput::Settings => self.open_settings(),
+            }
         }
     }
 

@@ -58,6 +58,8 @@ pub struct LookupBar {
     pub focus_requested: bool,
     /// The input widget's id, once drawn.
     pub input_id: Option<egui::Id>,
+    /// After a rejected input: the next text typed replaces what is left.
+    replace_on_type: bool,
 }
 
 impl LookupBar {
@@ -65,6 +67,40 @@ impl LookupBar {
     pub fn clear(&mut self) {
         self.input.clear();
         self.message = None;
+        self.replace_on_type = false;
+    }
+
+    /// Selects what is left in the input after a rejected lookup, as a
+    /// browser's address bar does: the next scan replaces it, the arrow
+    /// keys still let the cashier fix a typo.
+    pub fn select_leftover(&mut self, ctx: &egui::Context) {
+        self.replace_on_type = true;
+        if let Some(id) = self.input_id {
+            let mut state = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
+            state
+                .cursor
+                .set_char_range(Some(egui::text::CCursorRange::select_all_str(&self.input)));
+            state.store(ctx, id);
+        }
+    }
+
+    /// Text that arrived while the input did not have the focus.
+    pub fn type_text(&mut self, ctx: &egui::Context, text: &str) {
+        if std::mem::take(&mut self.replace_on_type) {
+            self.input.clear();
+        }
+        self.input.push_str(text);
+        self.message = None;
+        self.focus_requested = true;
+        if let Some(id) = self.input_id {
+            // The cursor goes to the end of what was typed, not where it was.
+            let mut state = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
+            let end = egui::text::CCursor::new(self.input.chars().count());
+            state
+                .cursor
+                .set_char_range(Some(egui::text::CCursorRange::one(end)));
+            state.store(ctx, id);
+        }
     }
 
     /// Draws the bar.
@@ -82,6 +118,10 @@ impl LookupBar {
                 .align(egui::Align2::LEFT_CENTER);
             let response = ui.add(input);
             self.input_id = Some(response.id);
+            if response.changed() {
+                // Typed into the widget itself: its selection did the replacing.
+                self.replace_on_type = false;
+            }
             let label = t.input_label;
             response
                 .widget_info(move || egui::WidgetInfo::labeled(egui::Role::TextInput, true, label));

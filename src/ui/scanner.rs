@@ -1,0 +1,241 @@
+//! Keyboard routing for the till: a barcode scanner is a keyboard that never
+//! waits, so what it types must not depend on frame timing.
+//!
+//! Each frame, before any widget runs, the frame's events are split here:
+//! - the keys the till owns (Esc, F1, F2) become [`TillInput`] commands and
+//!   never reach a widget (egui's `TextEdit` gives up focus on Esc and drops
+//!   the text of the same frame, which lost the first digits of the next card);
+//! - text typed while the customer input is not focused is routed into it;
+//! - at the first Enter or Tab that ends an identifier, the rest of the
+//!   frame's events wait for the next frame, so two scans can never be glued
+//!   into one identifier.
+
+use egui::{Event, Key};
+
+/// What the till does with the keyboard this frame, in the order typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TillInput {
+    /// Esc: end this customer's sale, empty the input.
+    Clear,
+    /// Text for the customer input, which did not have the focus.
+    Type(String),
+    /// Enter or Tab after text typed into an unfocused input: look it up.
+    Submit,
+    /// F1: the keyboard back to the customer input.
+    FocusInput,
+    /// F2: the manager settings.
+    Settings,
+}
+
+/// One frame's events, split.
+#[derive(Debug, Default)]
+pub struct Routed {
+    /// Events the widgets get this frame.
+    pub kept: Vec<Event>,
+    /// Events held for the next frame (after an identifier ended).
+    pub deferred: Vec<Event>,
+    /// The till's own commands, in order.
+    pub commands: Vec<TillInput>,
+}
+
+/// What the router needs to know about the customer input.
+#[derive(Debug, Clone, Copy)]
+pub struct InputState {
+    /// The customer input has the keyboard focus.
+    pub focused: bool,
+    /// It holds text already.
+    pub has_text: bool,
+}
+
+fn pressed(event: &Event, wanted: Key) -> bool {
+    matches!(event, Event::Key { key, pressed: true, modifiers, .. }
+        if *key == wanted && !modifiers.alt && !modifiers.ctrl && !modifiers.command)
+}
+
+fn is_key(event: &Event, wanted: Key) -> bool {
+    matches!(event, Event::Key { key, .. } if *key == wanted)
+}
+
+/// Splits a frame's events (see the module docs).
+pub fn route(events: Vec<Event>, input: InputState) -> Routed {
+    let mut routed = Routed::default();
+    let mut has_text = input.has_text;
+    let mut typed = String::new();
+    let flush = |typed: &mut String, commands: &mut Vec<TillInput>| {
+        if !typed.is_empty() {
+            commands.push(TillInput::Type(std::mem::take(typed)));
+        }
+    };
+    let mut events = events.into_iter();
+    while let Some(event) = events.next() {
+        if pressed(&event, Key::Escape) {
+            // Whatever was typed before Esc belonged to the input being cleared.
+            typed.clear();
+            routed
+                .kept
+                .retain(|e| !matches!(e, Event::Text(_) | Event::Paste(_)));
+            routed.commands.retain(|c| !matches!(c, TillInput::Type(_)));
+            routed.commands.push(TillInput::Clear);
+            has_text = false;
+            continue;
+        }
+        if is_key(&event, Key::Escape) || is_key(&event, Key::F1) || is_key(&event, Key::F2) {
+            if pressed(&event, Key::F1) {
+                flush(&mut typed, &mut routed.commands);
+                routed.commands.push(TillInput::FocusInput);
+            } else if pressed(&event, Key::F2) {
+                flush(&mut typed, &mut routed.commands);
+                routed.commands.push(TillInput::Settings);
+                // What follows belongs to the settings' PIN prompt, next frame.
+                routed.deferred.extend(events);
+                break;
+            }
+            continue;
+        }
+        let ends_identifier =
+            (pressed(&event, Key::Enter) || pressed(&event, Key::Tab)) && has_text;
+        if ends_identifier {
+            if input.focused {
+                // The focused input takes its own Enter and submits.
+                routed.kept.push(event);
+            } else {
+                flush(&mut typed, &mut routed.commands);
+                routed.commands.push(TillInput::Submit);
+            }
+            routed.deferred.extend(events);
+            break;
+        }
+        match event {
+            Event::Text(text) if !input.focused => {
+                has_text |= !text.trim().is_empty();
+                typed.push_str(&text);
+            }
+            Event::Text(text) => {
+                has_text |= !text.trim().is_empty();
+                routed.kept.push(Event::Text(text));
+            }
+            other => routed.kept.push(other),
+        }
+    }
+    flush(&mut typed, &mut routed.commands);
+    routed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(key: Key) -> Event {
+        Event::Key {
+            key,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers: egui::Modifiers::NONE,
+        }
+    }
+
+    fn text(s: &str) -> Vec<Event> {
+        s.chars().map(|c| Event::Text(c.to_string())).collect()
+    }
+
+    fn kept_text(r: &Routed) -> String {
+        r.kept
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const FOCUSED: InputState = InputState {
+        focused: true,
+        has_text: false,
+    };
+
+    #[test]
+    fn esc_then_a_card_in_one_frame_keeps_every_digit() {
+        let mut events = text("33");
+        events.push(key(Key::Escape));
+        events.extend(text("0501112233"));
+        let r = route(events, FOCUSED);
+        assert_eq!(r.commands, [TillInput::Clear]);
+        assert_eq!(
+            kept_text(&r),
+            "0501112233",
+            "nothing lost, nothing left over"
+        );
+        assert!(
+            !r.kept.iter().any(|e| is_key(e, Key::Escape)),
+            "Esc never reaches the input"
+        );
+    }
+
+    #[test]
+    fn two_scans_in_one_frame_are_never_glued() {
+        let mut events = text("2000123456789");
+        events.push(key(Key::Enter));
+        events.extend(text("0671234567"));
+        events.push(key(Key::Enter));
+        let r = route(events, FOCUSED);
+        assert_eq!(kept_text(&r), "2000123456789");
+        assert!(r.kept.iter().any(|e| pressed(e, Key::Enter)));
+        // The second scan waits for the next frame, whole.
+        let next = route(r.deferred, FOCUSED);
+        assert_eq!(kept_text(&next), "0671234567");
+    }
+
+    #[test]
+    fn text_typed_while_the_input_is_not_focused_goes_into_it() {
+        let unfocused = InputState {
+            focused: false,
+            has_text: false,
+        };
+        let mut events = text("0671234567");
+        events.push(key(Key::Tab));
+        events.extend(text("99"));
+        let r = route(events, unfocused);
+        assert_eq!(
+            r.commands,
+            [TillInput::Type("0671234567".into()), TillInput::Submit]
+        );
+        assert!(kept_text(&r).is_empty());
+        assert_eq!(r.deferred.len(), 2, "the rest waits");
+    }
+
+    #[test]
+    fn enter_or_tab_on_an_empty_input_is_left_to_the_widgets() {
+        let unfocused = InputState {
+            focused: false,
+            has_text: false,
+        };
+        let r = route(vec![key(Key::Enter), key(Key::Tab)], unfocused);
+        assert!(r.commands.is_empty());
+        assert_eq!(r.kept.len(), 2);
+    }
+
+    #[test]
+    fn f_keys_are_the_tills_and_f2_hands_the_rest_to_the_next_frame() {
+        let mut events = vec![key(Key::F1)];
+        events.extend(text("12"));
+        events.push(key(Key::F2));
+        events.extend(text("2468"));
+        let r = route(
+            events,
+            InputState {
+                focused: false,
+                has_text: false,
+            },
+        );
+        assert_eq!(
+            r.commands,
+            [
+                TillInput::FocusInput,
+                TillInput::Type("12".into()),
+                TillInput::Settings
+            ]
+        );
+        assert_eq!(r.deferred.len(), 4);
+    }
+}
