@@ -118,10 +118,12 @@ impl Cache {
     }
 }
 
-/// Wait before a failed picture is asked again: 5 s, doubling, at most 5 minutes.
+/// Wait before a failed picture is asked again while the same customer is
+/// on screen: 30 s, doubling, at most 10 minutes (a new customer asks at once).
+/// Not shorter: each retry redraws a screen that should be at rest.
 fn retry_delay(attempts: u32) -> Duration {
-    let secs = 5u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(6));
-    Duration::from_secs(secs.min(300))
+    let secs = 30u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(6));
+    Duration::from_secs(secs.min(600))
 }
 
 /// Loads pictures in the background. Cheap to clone.
@@ -471,6 +473,6 @@ mod tests {
             "new customer: asked again"
         );
         assert!(retry_delay(1) < retry_delay(2));
-        assert_eq!(retry_delay(40), Duration::from_secs(300));
+        assert_eq!(retry_delay(40), Duration::from_secs(600));
     }
 }

@@ -109,6 +109,9 @@ pub struct CashierApp {
     deferred_events: Vec<egui::Event>,
     /// The window's context, for the input's text state.
     ctx: egui::Context,
+    /// `POS_RECS_DEBUG_REPAINT` set: print why each frame was drawn (finding
+    /// what keeps a till from resting).
+    debug_repaint: bool,
     /// Test hook: panic while drawing the next frame.
     #[cfg(debug_assertions)]
     panic_next_frame: bool,
@@ -180,6 +183,7 @@ impl CashierApp {
             setup_mode: ready.setup_mode,
             deferred_events: Vec::new(),
             ctx: ctx.clone(),
+            debug_repaint: std::env::var_os("POS_RECS_DEBUG_REPAINT").is_some(),
             #[cfg(debug_assertions)]
             panic_next_frame: false,
         })
@@ -647,6 +651,9 @@ impl eframe::App for CashierApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if self.debug_repaint {
+            eprintln!("repaint causes: {:?}", ui.ctx().repaint_causes());
+        }
         if let Some(input) = self.probe.as_mut().and_then(|p| p.frame()) {
             self.bar.input = input;
             self.submit();

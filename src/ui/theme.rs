@@ -94,6 +94,10 @@ pub fn apply(ctx: &egui::Context, dark: bool, text_scale: f32) {
         style.spacing.interact_size.y = 32.0;
         style.spacing.button_padding = egui::vec2(12.0, 8.0);
         style.spacing.item_spacing = egui::vec2(8.0, 8.0);
+        // A blinking cursor repaints the whole till twice a second all day
+        // (measured: 17 % of a core at rest with software rendering). The
+        // input is always focused, so a steady cursor says enough.
+        style.visuals.text_cursor.blink = false;
         for (text_style, size) in [
             (egui::TextStyle::Body, 15.0),
             (egui::TextStyle::Button, 16.0),
