@@ -98,3 +98,35 @@ fn the_disk_cache_serves_a_restarted_till_even_offline() {
         "served from disk"
     );
 }
+
+fn encoded(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(48, 36, image::Rgba([10, 120, 200, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut out, format)
+        .unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn webp_and_gif_pictures_decode_and_their_corrupt_forms_fail_cleanly() {
+    for format in [image::ImageFormat::WebP, image::ImageFormat::Gif] {
+        let bytes = encoded(format);
+        let picture = pos_recs::images::decode_thumbnail(&bytes)
+            .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        assert_eq!((picture.width, picture.height), (48, 36), "{format:?}");
+        let cut = &bytes[..bytes.len() / 2];
+        assert!(
+            pos_recs::images::decode_thumbnail(cut).is_err(),
+            "{format:?} cut in half"
+        );
+        let mut garbled = bytes.clone();
+        for b in garbled.iter_mut().skip(20) {
+            *b = b.wrapping_mul(31).wrapping_add(7);
+        }
+        assert!(
+            pos_recs::images::decode_thumbnail(&garbled).is_err(),
+            "{format:?} garbled"
+        );
+    }
+}

@@ -52,7 +52,8 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> D
                             );
                             ui.label(
                                 RichText::new(format!(
-                                    "save {}",
+                                    "{} {}",
+                                    t.save_amount,
                                     format_price(old - price, cx.currency)
                                 ))
                                 .color(theme::IN_STOCK),
