@@ -5,30 +5,15 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{demo, ms, only_sources};
 use pos_recs::config::Config;
 use pos_recs::demo::{DemoOptions, DemoServer, Fault};
 use serde_json::Value;
 
-/// Runs the binary off the async workers so the in-process server keeps serving.
 async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pos-recs"));
-    cmd.args(args)
-        .env_remove("POS_RECS_API_KEY")
-        .env_remove("RUST_LOG");
-    // Keep the demo fallback away from a real user's config.
-    cmd.env(
-        "XDG_CONFIG_HOME",
-        std::env::temp_dir().join("pos-recs-tests-no-config"),
-    );
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
+    common::run_cli(args, env).await
 }
 
 fn write_config(dir: &Path, config: &Config) -> PathBuf {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,35 +17,8 @@ use pos_recs::demo::{DemoOptions, DemoServer};
 use pos_recs::images::{DiskCache, ImageLoader, ImageStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Runs the binary off the async workers, with no proxy or key from the
-/// developer's own environment unless `env` sets them.
 async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pos-recs"));
-    cmd.args(args);
-    for var in [
-        "POS_RECS_API_KEY",
-        "RUST_LOG",
-        "http_proxy",
-        "https_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "all_proxy",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env(
-        "XDG_CONFIG_HOME",
-        std::env::temp_dir().join("pos-recs-tests-no-config"),
-    );
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
+    common::run_cli(args, env).await
 }
 
 /// A proxy that records the head of every request it receives and answers 502.

@@ -42,3 +42,35 @@ pub fn customer() -> Identifier {
 pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+
+/// Runs the real binary off the async workers (so an in-process server keeps
+/// serving), with no key, log filter or proxy from the developer's own
+/// environment unless `env` sets them, and away from a real user's config.
+pub async fn run_cli(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"));
+    cmd.args(args);
+    for var in [
+        "POS_RECS_API_KEY",
+        "RUST_LOG",
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env(
+        "XDG_CONFIG_HOME",
+        std::env::temp_dir().join("pos-recs-tests-no-config"),
+    );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
+        .await
+        .expect("the runner thread")
+}
