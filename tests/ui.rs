@@ -31,6 +31,10 @@ fn world(options: DemoOptions) -> World {
 }
 
 fn harness(world: &World, config: Config) -> Harness<'static, CashierApp> {
+    harness_sized(world, config, egui::vec2(1280.0, 900.0))
+}
+
+fn harness_sized(world: &World, config: Config, size: egui::Vec2) -> Harness<'static, CashierApp> {
     let handle = world.runtime.handle().clone();
     let ready = Ready {
         config,
@@ -39,7 +43,7 @@ fn harness(world: &World, config: Config) -> Harness<'static, CashierApp> {
         setup_mode: false,
     };
     Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
+        .with_size(size)
         .with_theme(egui::Theme::Light)
         .build_eframe(move |cc| CashierApp::new(&cc.egui_ctx, handle, ready).unwrap())
 }
@@ -598,6 +602,69 @@ fn arrow_keys_move_between_cards() {
         h.get_by_label(&names[0]).is_focused(),
         "left arrow comes back"
     );
+}
+
+#[test]
+fn keyboard_only_at_1024x768_down_right_enter_opens_the_second_card_and_esc_returns() {
+    let w = world(DemoOptions::default());
+    let mut h = harness_sized(&w, w.server.config(), egui::vec2(1024.0, 768.0));
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    h.step();
+    let names = product_names(h.state(), 0);
+    for key in [egui::Key::ArrowDown, egui::Key::ArrowRight] {
+        h.key_press(key);
+        h.step();
+        h.step();
+    }
+    assert!(h.get_by_label(&names[1]).is_focused(), "Down, then Right");
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+    assert!(h.state().details_open(), "Enter opens the second card");
+    h.key_press(egui::Key::Escape);
+    h.step();
+    h.step();
+    assert!(!h.state().details_open());
+    h.step();
+    assert!(
+        h.get_by_label(INPUT_LABEL).is_focused(),
+        "Esc returns to the input"
+    );
+    assert!(h.state().session.is_some(), "…without ending the sale");
+    // From a card, Esc also just comes back to the input.
+    h.key_press(egui::Key::ArrowDown);
+    h.step();
+    h.step();
+    assert!(h.get_by_label(&names[0]).is_focused());
+    h.key_press(egui::Key::Escape);
+    h.step();
+    h.step();
+    assert!(h.get_by_label(INPUT_LABEL).is_focused());
+    assert!(h.state().session.is_some());
+}
+
+#[test]
+fn at_1024x768_every_sources_first_card_is_on_screen() {
+    let w = world(DemoOptions::default());
+    let mut h = harness_sized(&w, w.server.config(), egui::vec2(1024.0, 768.0));
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    h.step();
+    let sections = h.state().session.as_ref().unwrap().sections.len();
+    assert!(sections >= 6, "{sections}");
+    for section in 0..sections {
+        let Some(first) = product_names(h.state(), section).into_iter().next() else {
+            continue;
+        };
+        let rect = h.get_by_label(&first).rect();
+        assert!(
+            rect.max.y <= 768.0 && rect.min.x >= 0.0 && rect.max.x <= 1024.0,
+            "section {section}'s first card is off screen: {rect:?}"
+        );
+    }
 }
 
 #[test]

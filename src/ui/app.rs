@@ -109,6 +109,10 @@ pub struct CashierApp {
     deferred_events: Vec<egui::Event>,
     /// The window's context, for the input's text state.
     ctx: egui::Context,
+    /// The first product card drawn in the last frame.
+    first_card: Option<egui::Id>,
+    /// Which widget had the keyboard at the end of the last frame.
+    last_focus: Option<egui::Id>,
     /// `POS_RECS_DEBUG_REPAINT` set: print why each frame was drawn (finding
     /// what keeps a till from resting).
     debug_repaint: bool,
@@ -183,6 +187,8 @@ impl CashierApp {
             setup_mode: ready.setup_mode,
             deferred_events: Vec::new(),
             ctx: ctx.clone(),
+            first_card: None,
+            last_focus: None,
             debug_repaint: std::env::var_os("POS_RECS_DEBUG_REPAINT").is_some(),
             #[cfg(debug_assertions)]
             panic_next_frame: false,
@@ -406,6 +412,11 @@ impl CashierApp {
         self.customer_view.is_some()
     }
 
+    /// True while a product's details are open.
+    pub fn details_open(&self) -> bool {
+        self.details.is_some()
+    }
+
     /// True while the settings (or their PIN prompt) are up.
     pub fn in_settings(&self) -> bool {
         !matches!(self.screen, Screen::Cashier)
@@ -531,6 +542,7 @@ impl CashierApp {
         });
         let mut retry = None;
         let mut open = None;
+        let mut first_card = None;
         egui::CentralPanel::default().show(ui, |ui| {
             let Some(session) = &self.session else {
                 source_view::welcome_ui(ui, self.texts, self.origin == ConfigOrigin::Demo);
@@ -538,6 +550,11 @@ impl CashierApp {
             };
             let mut cards =
                 card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
+            let layout = source_view::layout_for(
+                ctx.content_rect().size(),
+                ui.available_size(),
+                session.sections.len(),
+            );
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
@@ -550,14 +567,16 @@ impl CashierApp {
                         );
                     }
                     for (index, section) in session.sections.iter().enumerate() {
-                        match source_view::section_ui(ui, section, &mut cards) {
+                        match source_view::section_ui(ui, section, layout, &mut cards) {
                             source_view::SectionAction::Retry => retry = Some(index),
                             source_view::SectionAction::Open(p) => open = Some(p),
                             source_view::SectionAction::None => {}
                         }
                     }
                 });
+            first_card = cards.first_card;
         });
+        self.first_card = first_card;
         if let Some(index) = retry {
             self.retry(index);
         }
@@ -569,13 +588,18 @@ impl CashierApp {
                 card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
             match details::ui(&ctx, open, &mut cards) {
                 details::DetailsAction::None => {}
-                details::DetailsAction::Close => self.details = None,
+                details::DetailsAction::Close => {
+                    self.details = None;
+                    // Back to the input, ready for the next scan; the sale goes on.
+                    self.bar.focus_requested = true;
+                }
                 details::DetailsAction::ShowCustomer => {
                     self.customer_view = self.details.take();
                     ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
                 }
             }
         }
+        self.last_focus = ctx.memory(|m| m.focused());
         // Spinners and "time ago" labels need a slow tick while something is pending.
         if self.session.as_ref().is_some_and(|s| !s.is_settled()) {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
@@ -594,9 +618,14 @@ impl CashierApp {
     /// till's own commands before any widget is drawn.
     fn route_keyboard(&mut self, ctx: &egui::Context) {
         let focused = ctx.memory(|m| m.focused());
+        let input_focused = focused.is_some() && focused == self.bar.input_id;
+        // egui drops the focus on Esc before we see the key: where the
+        // keyboard was decides what Esc means, so ask the last frame.
+        let was_on_other = self.last_focus.is_some() && self.last_focus != self.bar.input_id;
         let input = InputState {
-            focused: focused.is_some() && focused == self.bar.input_id,
+            focused: input_focused,
             has_text: !self.bar.input.trim().is_empty(),
+            other_focused: (focused.is_some() && !input_focused) || was_on_other,
         };
         let held = std::mem::take(&mut self.deferred_events);
         let events = ctx.input_mut(|i| {
@@ -617,6 +646,11 @@ impl CashierApp {
                 TillInput::Submit => self.submit(),
                 TillInput::FocusInput => self.bar.focus_requested = true,
                 TillInput::Settings => self.open_settings(),
+                TillInput::FocusCards => {
+                    if let Some(card) = self.first_card {
+                        ctx.memory_mut(|m| m.request_focus(card));
+                    }
+                }
             }
         }
     }

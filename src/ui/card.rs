@@ -23,6 +23,8 @@ pub struct CardContext<'a> {
     pub currency: &'a str,
     /// Texts in the screen's language.
     pub texts: &'static super::i18n::Texts,
+    /// The first product card drawn this frame (Down from the input goes there).
+    pub first_card: Option<egui::Id>,
 }
 
 impl<'a> CardContext<'a> {
@@ -38,6 +40,16 @@ impl<'a> CardContext<'a> {
             textures,
             currency: &config.display.currency,
             texts,
+            first_card: None,
+        }
+    }
+
+    /// Remembers the first card drawn, and keeps a card reached with the
+    /// keyboard in view.
+    fn note_card(&mut self, response: &egui::Response) {
+        self.first_card.get_or_insert(response.id);
+        if response.gained_focus() {
+            response.scroll_to_me(None);
         }
     }
 
@@ -62,17 +74,11 @@ pub fn card_ui(
 ) -> egui::Response {
     let (rect, response) = ui.allocate_exact_size(vec2(CARD_WIDTH, CARD_HEIGHT), Sense::click());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &product.name));
+    cx.note_card(&response);
     if !ui.is_rect_visible(rect) {
         return response;
     }
-    let highlight = response.hovered() || response.has_focus();
-    let painter = ui.painter_at(rect.expand(2.0));
-    let stroke = if highlight {
-        Stroke::new(2.5, ui.visuals().selection.stroke.color.gamma_multiply(1.0))
-    } else {
-        Stroke::new(1.0, CARD_STROKE)
-    };
-    painter.rect(rect, 10.0, CARD_FILL, stroke, StrokeKind::Inside);
+    let painter = card_frame(ui, rect, &response);
 
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
     let picture = cx.picture(ui.ctx(), product);
@@ -108,6 +114,81 @@ pub fn card_ui(
         y += 19.0;
     }
     response
+}
+
+/// The card's background and border (highlighted when hovered or focused);
+/// returns a painter clipped to it.
+fn card_frame(ui: &egui::Ui, rect: Rect, response: &egui::Response) -> egui::Painter {
+    let highlight = response.hovered() || response.has_focus();
+    let painter = ui.painter_at(rect.expand(2.0));
+    let stroke = if highlight {
+        Stroke::new(2.5, ui.visuals().selection.stroke.color)
+    } else {
+        Stroke::new(1.0, CARD_STROKE)
+    };
+    painter.rect(rect, 10.0, CARD_FILL, stroke, StrokeKind::Inside);
+    painter
+}
+
+/// A small card for the strip layout of small screens: square picture on
+/// the left, name (two lines), price and stock on the right.
+pub fn compact_card_ui(
+    ui: &mut egui::Ui,
+    product: &Product,
+    height: f32,
+    cx: &mut CardContext<'_>,
+) -> egui::Response {
+    let (rect, response) = ui.allocate_exact_size(vec2(COMPACT_CARD_WIDTH, height), Sense::click());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &product.name));
+    cx.note_card(&response);
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let painter = card_frame(ui, rect, &response);
+    let pad = COMPACT_PADDING;
+    let side = height - 2.0 * pad;
+    let image_rect = Rect::from_min_size(rect.min + Vec2::splat(pad), Vec2::splat(side));
+    let picture = cx.picture(ui.ctx(), product);
+    picture_ui(&painter, image_rect, &picture, cx.texts);
+    let x = image_rect.right() + pad;
+    let width = rect.right() - pad - x;
+    let mut y = rect.top() + pad;
+    let rows = if height >= 96.0 { 2 } else { 1 };
+    let name = clamped_galley(
+        ui,
+        &product.name,
+        FontId::proportional(14.0),
+        TEXT,
+        width,
+        rows,
+    );
+    let name_height = name.size().y;
+    painter.galley(Pos2::new(x, y), name, TEXT);
+    y += name_height + 4.0;
+    y += price_ui(&painter, Pos2::new(x, y), product, cx) + 2.0;
+    if y + 16.0 <= rect.bottom() {
+        stock_badge_ui(&painter, Pos2::new(x, y), product.in_stock, cx.texts);
+    }
+    response
+}
+
+/// A compact placeholder while the strip's answer is on its way.
+pub fn compact_placeholder_ui(ui: &mut egui::Ui, height: f32) {
+    let (rect, _) = ui.allocate_exact_size(vec2(COMPACT_CARD_WIDTH, height), Sense::hover());
+    if !ui.is_rect_visible(rect) {
+        return;
+    }
+    let painter = ui.painter();
+    painter.rect(
+        rect,
+        10.0,
+        CARD_FILL,
+        Stroke::new(1.0, CARD_STROKE),
+        StrokeKind::Inside,
+    );
+    let side = height - 2.0 * COMPACT_PADDING;
+    let image = Rect::from_min_size(rect.min + Vec2::splat(COMPACT_PADDING), Vec2::splat(side));
+    painter.rect_filled(image, 6.0, PLACEHOLDER);
 }
 
 /// A card-sized placeholder while the section's answer is on its way.

@@ -25,6 +25,8 @@ pub enum TillInput {
     FocusInput,
     /// F2: the manager settings.
     Settings,
+    /// Down (or Tab on an empty input): the keyboard onto the first card.
+    FocusCards,
 }
 
 /// One frame's events, split.
@@ -45,6 +47,9 @@ pub struct InputState {
     pub focused: bool,
     /// It holds text already.
     pub has_text: bool,
+    /// Another widget (a card, a button) has the focus: Esc then only
+    /// brings the keyboard back to the input.
+    pub other_focused: bool,
 }
 
 fn pressed(event: &Event, wanted: Key) -> bool {
@@ -68,6 +73,20 @@ pub fn route(events: Vec<Event>, input: InputState) -> Routed {
     };
     let mut events = events.into_iter();
     while let Some(event) = events.next() {
+        if pressed(&event, Key::Escape)
+            && input.other_focused
+            && typed.is_empty()
+            && routed.commands.is_empty()
+        {
+            routed.commands.push(TillInput::FocusInput);
+            continue;
+        }
+        if input.focused
+            && (pressed(&event, Key::ArrowDown) || (pressed(&event, Key::Tab) && !has_text))
+        {
+            routed.commands.push(TillInput::FocusCards);
+            continue;
+        }
         if pressed(&event, Key::Escape) {
             // Whatever was typed before Esc belonged to the input being cleared.
             typed.clear();
@@ -152,6 +171,13 @@ mod tests {
     const FOCUSED: InputState = InputState {
         focused: true,
         has_text: false,
+        other_focused: false,
+    };
+
+    const UNFOCUSED: InputState = InputState {
+        focused: false,
+        has_text: false,
+        other_focused: false,
     };
 
     #[test]
@@ -188,10 +214,7 @@ mod tests {
 
     #[test]
     fn text_typed_while_the_input_is_not_focused_goes_into_it() {
-        let unfocused = InputState {
-            focused: false,
-            has_text: false,
-        };
+        let unfocused = UNFOCUSED;
         let mut events = text("0671234567");
         events.push(key(Key::Tab));
         events.extend(text("99"));
@@ -206,11 +229,7 @@ mod tests {
 
     #[test]
     fn enter_or_tab_on_an_empty_input_is_left_to_the_widgets() {
-        let unfocused = InputState {
-            focused: false,
-            has_text: false,
-        };
-        let r = route(vec![key(Key::Enter), key(Key::Tab)], unfocused);
+        let r = route(vec![key(Key::Enter), key(Key::Tab)], UNFOCUSED);
         assert!(r.commands.is_empty());
         assert_eq!(r.kept.len(), 2);
     }
@@ -221,13 +240,7 @@ mod tests {
         events.extend(text("12"));
         events.push(key(Key::F2));
         events.extend(text("2468"));
-        let r = route(
-            events,
-            InputState {
-                focused: false,
-                has_text: false,
-            },
-        );
+        let r = route(events, UNFOCUSED);
         assert_eq!(
             r.commands,
             [
@@ -237,5 +250,30 @@ mod tests {
             ]
         );
         assert_eq!(r.deferred.len(), 4);
+    }
+
+    #[test]
+    fn down_or_tab_on_an_empty_input_goes_to_the_cards_and_esc_comes_back() {
+        let r = route(vec![key(Key::ArrowDown)], FOCUSED);
+        assert_eq!(r.commands, [TillInput::FocusCards]);
+        let r = route(vec![key(Key::Tab)], FOCUSED);
+        assert_eq!(r.commands, [TillInput::FocusCards]);
+        let on_a_card = InputState {
+            other_focused: true,
+            ..UNFOCUSED
+        };
+        let r = route(vec![key(Key::Escape)], on_a_card);
+        assert_eq!(
+            r.commands,
+            [TillInput::FocusInput],
+            "Esc on a card keeps the customer"
+        );
+        // A scanner's Tab after a number still submits.
+        let typed = InputState {
+            has_text: true,
+            ..FOCUSED
+        };
+        let r = route(vec![key(Key::Tab)], typed);
+        assert!(r.commands.is_empty() && r.kept.len() == 1);
     }
 }

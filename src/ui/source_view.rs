@@ -21,41 +21,106 @@ pub enum SectionAction {
     Open(Box<Product>),
 }
 
+/// How sections lay their cards out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SectionLayout {
+    /// Rows of full cards wrapped to the window width (large screens).
+    Grid,
+    /// One strip of compact cards per source, scrolled sideways, low enough
+    /// that every source's first cards are on screen at once (a 1024×768 till).
+    Strip {
+        /// Height of the compact cards.
+        card_height: f32,
+    },
+}
+
+/// The layout for a window of `window` size with `available` room for
+/// `sections` sections.
+pub fn layout_for(window: egui::Vec2, available: egui::Vec2, sections: usize) -> SectionLayout {
+    let small = window.x < theme::STRIPS_BELOW.x || window.y < theme::STRIPS_BELOW.y;
+    if !small || sections == 0 {
+        return SectionLayout::Grid;
+    }
+    let per_section = available.y / sections as f32 - theme::STRIP_OVERHEAD;
+    SectionLayout::Strip {
+        card_height: per_section.clamp(theme::COMPACT_MIN_HEIGHT, theme::COMPACT_MAX_HEIGHT),
+    }
+}
+
 /// At most this many placeholder rows while a section is pending.
 const MAX_PLACEHOLDER_ROWS: usize = 1;
 
 /// Draws a section.
-pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>) -> SectionAction {
-    let mut action = SectionAction::None;
+pub fn section_ui(
+    ui: &mut egui::Ui,
+    section: &Section,
+    layout: SectionLayout,
+    cx: &mut CardContext<'_>,
+) -> SectionAction {
+    let action = match layout {
+        SectionLayout::Grid => {
+            ui.add_space(10.0);
+            ui.horizontal(|ui| header_ui(ui, section, theme::SECTION_TITLE_SIZE, cx));
+            grid_body_ui(ui, section, cx)
+        }
+        SectionLayout::Strip { card_height } => {
+            ui.add_space(2.0);
+            // Title on the left, cards on the right: no header line, so
+            // six sources fit a 1024×768 screen.
+            ui.horizontal(|ui| {
+                ui.allocate_ui_with_layout(
+                    vec2(theme::STRIP_TITLE_WIDTH, card_height),
+                    egui::Layout::top_down(egui::Align::Min),
+                    |ui| {
+                        ui.set_width(theme::STRIP_TITLE_WIDTH);
+                        header_ui(ui, section, theme::STRIP_TITLE_SIZE, cx);
+                    },
+                );
+                ui.vertical(|ui| match strip_ui(ui, section, card_height, cx) {
+                    Some(action) => action,
+                    None => message_body_ui(ui, section, cx),
+                })
+                .inner
+            })
+            .inner
+        }
+    };
+    ui.add_space(2.0);
+    ui.separator();
+    action
+}
+
+/// Title, kind and state of a section.
+fn header_ui(ui: &mut egui::Ui, section: &Section, title_size: f32, cx: &mut CardContext<'_>) {
     let title = section.source.display_title();
-    ui.add_space(10.0);
-    ui.horizontal(|ui| {
-        ui.label(
-            RichText::new(&title)
-                .size(theme::SECTION_TITLE_SIZE)
-                .strong(),
-        );
-        ui.label(RichText::new(cx.texts.source_kind(section.source.kind)).weak());
-        match &section.state {
-            SectionState::Pending { since } => {
-                if since.elapsed().as_millis() >= theme::SPINNER_DELAY_MS {
+    ui.label(RichText::new(&title).size(title_size).strong());
+    ui.label(RichText::new(cx.texts.source_kind(section.source.kind)).weak());
+    match &section.state {
+        SectionState::Pending { since } => {
+            if since.elapsed().as_millis() >= theme::SPINNER_DELAY_MS {
+                ui.horizontal(|ui| {
                     ui.add(egui::Spinner::new().size(18.0));
                     ui.label(RichText::new(cx.texts.loading).weak());
-                }
+                });
             }
-            SectionState::Loaded { products, elapsed } => {
-                ui.label(
-                    RichText::new(format!(
-                        "{} · {} ms",
-                        cx.texts.products(products.len()),
-                        elapsed.as_millis()
-                    ))
-                    .weak(),
-                );
-            }
-            SectionState::Failed { .. } => {}
         }
-    });
+        SectionState::Loaded { products, elapsed } => {
+            ui.label(
+                RichText::new(format!(
+                    "{} · {} ms",
+                    cx.texts.products(products.len()),
+                    elapsed.as_millis()
+                ))
+                .weak(),
+            );
+        }
+        SectionState::Failed { .. } => {}
+    }
+}
+
+/// The grid layout's cards, placeholders or message.
+fn grid_body_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>) -> SectionAction {
+    let mut action = SectionAction::None;
     let columns = columns_for(ui.available_width());
     match &section.state {
         SectionState::Pending { .. } => {
@@ -66,10 +131,7 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
                 .max(1);
             grid_ui(ui, count, columns, |ui, _| card::placeholder_card_ui(ui));
         }
-        SectionState::Loaded { products, .. } if products.is_empty() => {
-            message_ui(ui, cx.texts.no_recommendations, false);
-        }
-        SectionState::Loaded { products, .. } => {
+        SectionState::Loaded { products, .. } if !products.is_empty() => {
             grid_ui(ui, products.len(), columns, |ui, i| {
                 let response = card::card_ui(ui, &products[i], &section.source.show_tags, cx);
                 if response.clicked() {
@@ -77,8 +139,22 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
                 }
             });
         }
+        _ => action = message_body_ui(ui, section, cx),
+    }
+    action
+}
+
+/// "No recommendations", or the failure with Retry and the technical reason.
+fn message_body_ui(
+    ui: &mut egui::Ui,
+    section: &Section,
+    cx: &mut CardContext<'_>,
+) -> SectionAction {
+    let mut action = SectionAction::None;
+    match &section.state {
         SectionState::Failed { error, .. } => {
-            ui.horizontal(|ui| {
+            let title = section.source.display_title();
+            ui.horizontal_wrapped(|ui| {
                 let text = format!("{title}: {}", cx.texts.source_problem(error));
                 ui.label(RichText::new(text).color(theme::error(ui)).strong());
                 let retry = egui::Button::new(format!("{} {title}", cx.texts.retry))
@@ -94,10 +170,55 @@ pub fn section_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>
                     ui.label(RichText::new(error.to_string()).weak());
                 });
         }
+        _ => message_ui(ui, cx.texts.no_recommendations, false),
     }
-    ui.add_space(6.0);
-    ui.separator();
     action
+}
+
+/// A strip's cards (or placeholders), scrolled sideways; `None` when the
+/// section has no cards to show (its message is drawn by the caller).
+fn strip_ui(
+    ui: &mut egui::Ui,
+    section: &Section,
+    card_height: f32,
+    cx: &mut CardContext<'_>,
+) -> Option<SectionAction> {
+    let mut action = SectionAction::None;
+    match &section.state {
+        SectionState::Pending { .. } => {
+            let count = columns_for_compact(ui.available_width()).min(section.source.max_cards);
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = theme::CARD_GAP;
+                for _ in 0..count.max(1) {
+                    card::compact_placeholder_ui(ui, card_height);
+                }
+            });
+        }
+        SectionState::Loaded { products, .. } if !products.is_empty() => {
+            egui::ScrollArea::horizontal()
+                .id_salt(("strip", section.source.id))
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.spacing_mut().item_spacing.x = theme::CARD_GAP;
+                        for product in products {
+                            let response = card::compact_card_ui(ui, product, card_height, cx);
+                            if response.clicked() {
+                                action = SectionAction::Open(Box::new(product.clone()));
+                            }
+                        }
+                    });
+                });
+        }
+        _ => return None,
+    }
+    Some(action)
+}
+
+/// How many compact cards fit side by side.
+fn columns_for_compact(width: f32) -> usize {
+    (((width + theme::CARD_GAP) / (theme::COMPACT_CARD_WIDTH + theme::CARD_GAP)).floor() as usize)
+        .max(1)
 }
 
 /// How many cards fit side by side.

@@ -11,6 +11,21 @@ pub const IMAGE_BOX: Vec2 = Vec2::new(
     CARD_WIDTH - 2.0 * CARD_PADDING,
     (CARD_WIDTH - 2.0 * CARD_PADDING) * 0.75,
 );
+/// Width of a compact card (strip layout for small screens).
+pub const COMPACT_CARD_WIDTH: f32 = 250.0;
+/// Inner padding of a compact card.
+pub const COMPACT_PADDING: f32 = 6.0;
+/// Compact cards are never lower than this…
+pub const COMPACT_MIN_HEIGHT: f32 = 72.0;
+/// …nor higher than this.
+pub const COMPACT_MAX_HEIGHT: f32 = 150.0;
+/// Below this window height (or width) sources are shown as strips.
+pub const STRIPS_BELOW: Vec2 = Vec2::new(1100.0, 800.0);
+/// Height a strip takes besides its cards (gaps and the separator).
+pub const STRIP_OVERHEAD: f32 = 22.0;
+/// Width of the title column left of a strip.
+pub const STRIP_TITLE_WIDTH: f32 = 150.0;
+
 /// Inner padding of a card.
 pub const CARD_PADDING: f32 = 10.0;
 /// Gap between cards.
@@ -24,6 +39,8 @@ pub const SPINNER_DELAY_MS: u128 = 300;
 pub const NAME_SIZE: f32 = 15.0;
 /// Price text size.
 pub const PRICE_SIZE: f32 = 20.0;
+/// Section title text size in the strip layout.
+pub const STRIP_TITLE_SIZE: f32 = 16.0;
 /// Section title text size.
 pub const SECTION_TITLE_SIZE: f32 = 20.0;
 /// Lookup input text size.
