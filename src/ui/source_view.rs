@@ -90,11 +90,18 @@ pub fn section_ui(
     action
 }
 
-/// Title, kind and state of a section.
+/// Title, kind and state of a section. In a strip's narrow title column
+/// the title keeps to one line and the kind is left out.
 fn header_ui(ui: &mut egui::Ui, section: &Section, title_size: f32, cx: &mut CardContext<'_>) {
     let title = section.source.display_title();
-    ui.label(RichText::new(&title).size(title_size).strong());
-    ui.label(RichText::new(cx.texts.source_kind(section.source.kind)).weak());
+    let narrow = title_size < theme::SECTION_TITLE_SIZE;
+    let title_label = egui::Label::new(RichText::new(&title).size(title_size).strong());
+    if narrow {
+        ui.add(title_label.truncate()).on_hover_text(&title);
+    } else {
+        ui.add(title_label);
+        ui.label(RichText::new(cx.texts.source_kind(section.source.kind)).weak());
+    }
     match &section.state {
         SectionState::Pending { since } => {
             if since.elapsed().as_millis() >= theme::SPINNER_DELAY_MS {
