@@ -526,7 +526,8 @@ fn slow_pictures_window() {
         .iter()
         .map(|id| format!("[[sources]]\nid = {id}\nshow_tags = [\"clear_size\"]\nmax_cards = 12\n"))
         .collect();
-    let config = format!("[yespo]\nbase_url = \"http://127.0.0.1:{port}/api\"\n{sources}");
+    let config =
+        format!("[yespo]\nbase_url = \"http://127.0.0.1:{port}/api\"\napi_key = \"k\"\n{sources}");
     let dir = home.path().join("pos-recs");
     let written = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(dir.join("config.toml"), config));
@@ -555,6 +556,267 @@ fn slow_pictures_window() {
     println!("{}", line.trim());
 }
 
+/// One run of the real window with the probe measuring: start-up, memory,
+/// CPU at rest and CPU per forced frame.
+#[derive(Debug, Default, Clone, Copy)]
+struct WindowRun {
+    first_frame_ms: f64,
+    rss_mib: f64,
+    rest_percent: f64,
+    frame_cpu_ms: f64,
+    frame_wall_ms: f64,
+}
+
+fn field(line: &str, key: &str) -> f64 {
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(key))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Runs the release binary against `demo-server` on `port` with these
+/// sources and renderer, in a window of `size`.
+fn window_run(
+    port: u16,
+    sources: &[(u64, usize)],
+    renderer: &str,
+    size: &str,
+) -> Option<WindowRun> {
+    use std::io::{BufRead, BufReader};
+    let home = tempfile::tempdir().ok()?;
+    let sources: String = sources
+        .iter()
+        .map(|(id, n)| format!("[[sources]]\nid = {id}\nmax_cards = {n}\n"))
+        .collect();
+    let config = format!(
+        "[yespo]\nbase_url = \"http://127.0.0.1:{port}/api\"\napi_key = \"k\"\n[display]\nrenderer = \"{renderer}\"\n{sources}"
+    );
+    let dir = home.path().join("pos-recs");
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::write(dir.join("config.toml"), config).ok()?;
+    let started = Instant::now();
+    let mut app = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+        .env("POS_RECS_PROBE", "0671234567")
+        .env("POS_RECS_PROBE_MEASURE", "1")
+        .env("POS_RECS_PROBE_SIZE", size)
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut run = WindowRun::default();
+    if let Some(stderr) = app.stderr.take() {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("probe: first-frame") {
+                run.first_frame_ms = ms(started.elapsed());
+            } else if line.contains("probe: all-shown") {
+                run.rss_mib = field(&line, "rss_kib=") / 1024.0;
+            } else if line.contains("probe: rest-cpu") {
+                run.rest_percent = field(&line, "percent=");
+            } else if line.contains("probe: frame-cpu") {
+                run.frame_cpu_ms = field(&line, "ms=");
+                run.frame_wall_ms = field(&line, "wall_ms=");
+            }
+        }
+    }
+    let _ = app.wait();
+    Some(run)
+}
+
+/// wgpu and glow side by side in the real window (software rendering under
+/// Xvfb), with 36 and with 120 cards on screen.
+fn renderers() {
+    if std::env::var_os("DISPLAY").is_none() {
+        println!("\n## Renderers: skipped (no DISPLAY; scripts/bench.sh runs it under Xvfb)");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_pos-recs");
+    let Ok(port) = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+    else {
+        return;
+    };
+    let Ok(mut server) = std::process::Command::new(bin)
+        .args(["demo-server", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let six: Vec<(u64, usize)> = [1246, 1244, 1247, 1245, 1248, 1249]
+        .iter()
+        .map(|id| (*id, 6))
+        .collect();
+    let many = [(1250, 51), (1251, 51), (1246, 18)];
+    // Large enough for every card to be on screen at once.
+    let size = "3800x3100";
+    println!("\n## Real window under Xvfb (Mesa software rendering), {size}, median of 3");
+    println!(
+        "| renderer | cards | CPU per frame (ms) | wall per frame (ms) | CPU at rest | first frame (ms) | RSS (MiB) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for renderer in ["wgpu", "glow"] {
+        for (label, sources) in [("36", &six[..]), ("120", &many[..])] {
+            let mut runs: Vec<WindowRun> = (0..3)
+                .filter_map(|_| window_run(port, sources, renderer, size))
+                .collect();
+            if runs.is_empty() {
+                println!("| {renderer} | {label} | failed to start | | | | |");
+                continue;
+            }
+            let median = |f: fn(&WindowRun) -> f64, runs: &mut Vec<WindowRun>| {
+                runs.sort_by(|a, b| f(a).total_cmp(&f(b)));
+                f(&runs[runs.len() / 2])
+            };
+            let cpu = median(|r| r.frame_cpu_ms, &mut runs);
+            let wall = median(|r| r.frame_wall_ms, &mut runs);
+            let rest = median(|r| r.rest_percent, &mut runs);
+            let first = median(|r| r.first_frame_ms, &mut runs);
+            let rss = median(|r| r.rss_mib, &mut runs);
+            println!(
+                "| {renderer} | {label} | {cpu:.2} | {wall:.2} | {rest:.2} % | {first:.0} | {rss:.0} |"
+            );
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+/// The time from the scanner's last key (Enter, after Esc and a 13-digit
+/// card typed at 2 ms a key) to the request reaching the server, in the real
+/// window under Xvfb while 120 cards are on screen.
+fn scanner_latency(rt: &tokio::runtime::Runtime) {
+    use axum::extract::{Query, State};
+    type Seen = std::sync::Arc<std::sync::Mutex<Vec<(Instant, String)>>>;
+    if std::env::var_os("DISPLAY").is_none() {
+        return;
+    }
+    let xdotool = |args: &[&str]| {
+        std::process::Command::new("xdotool")
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !xdotool(&["version"]) {
+        println!("\n## Scanner latency: skipped (no xdotool)");
+        return;
+    }
+    let seen: Seen = Default::default();
+    async fn recoms(
+        State(seen): State<Seen>,
+        Query(q): Query<std::collections::HashMap<String, String>>,
+    ) -> axum::Json<serde_json::Value> {
+        let who = ["externalCustomerId", "phone"]
+            .iter()
+            .find_map(|k| q.get(*k).cloned())
+            .unwrap_or_default();
+        seen.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((Instant::now(), who));
+        let items: Vec<serde_json::Value> = (0..30)
+            .map(|i| serde_json::json!({"id": format!("S{i}"), "name": format!("Product {i}"), "price": 10 + i}))
+            .collect();
+        axum::Json(serde_json::Value::Array(items))
+    }
+    let app = axum::Router::new()
+        .route("/api/v2/contacts/recoms/{id}", axum::routing::get(recoms))
+        .with_state(seen.clone());
+    let Ok(listener) = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")) else {
+        return;
+    };
+    let Ok(addr) = listener.local_addr() else {
+        return;
+    };
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let home = tempfile::tempdir().expect("temp dir");
+    let sources: String = (1..=4)
+        .map(|id| format!("[[sources]]\nid = {id}\nmax_cards = 30\n"))
+        .collect();
+    let dir = home.path().join("pos-recs");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join("config.toml"),
+        format!("[yespo]\nbase_url = \"http://{addr}/api\"\napi_key = \"k\"\n{sources}"),
+    );
+    let Ok(mut till) = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path())
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let window = loop {
+        let out = std::process::Command::new("xdotool")
+            .args(["search", "--name", "^pos-recs$"])
+            .output();
+        if let Ok(out) = out
+            && let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next()
+            && xdotool(&["windowfocus", "--sync", id])
+        {
+            break Some(id.to_string());
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut latencies = Vec::new();
+    let mut whole = 0;
+    if window.is_some() {
+        std::thread::sleep(Duration::from_secs(1));
+        for round in 0..7 {
+            let count = |s: &Seen| s.lock().map_or(0, |v| v.len());
+            // A busy screen first: a phone with 120 cards.
+            xdotool(&["type", "--delay", "20", "0671234567"]);
+            xdotool(&["key", "Return"]);
+            std::thread::sleep(Duration::from_millis(400));
+            let before = count(&seen);
+            let card = format!("20001234567{round:02}");
+            xdotool(&["key", "Escape", "type", "--delay", "2", &card]);
+            xdotool(&["key", "Return"]);
+            let sent = Instant::now();
+            let wait = Instant::now() + Duration::from_secs(5);
+            while count(&seen) < before + 4 && Instant::now() < wait {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let got: Vec<(Instant, String)> = seen
+                .lock()
+                .map(|v| v[before..].to_vec())
+                .unwrap_or_default();
+            if let Some((at, _)) = got.first() {
+                latencies.push(ms(at.saturating_duration_since(sent)));
+            }
+            if !got.is_empty() && got.iter().all(|(_, w)| *w == card) {
+                whole += 1;
+            }
+        }
+    }
+    let _ = till.kill();
+    let _ = till.wait();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "\n## Scanner: Esc + 13-digit card at 2 ms a key + Enter, busy screen (real window, 7 rounds)"
+    );
+    match latencies.get(latencies.len() / 2) {
+        Some(median) => println!(
+            "Enter sent → first request at the server: median {median:.1} ms, worst {:.1} ms; cards that arrived whole: {whole}/7",
+            latencies.last().copied().unwrap_or(f64::NAN)
+        ),
+        None => println!("no request arrived"),
+    }
+}
+
 fn main() {
     // `cargo test --benches` passes --bench-less args; only run when benchmarking.
     if std::env::args().any(|a| a == "--list") {
@@ -576,5 +838,7 @@ fn main() {
     picture_pipeline(&rt);
     ui_frames(&rt);
     cold_start();
+    renderers();
+    scanner_latency(&rt);
     slow_pictures_window();
 }

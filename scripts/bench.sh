@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null 2>&1; then
-  Xvfb :97 -screen 0 1440x900x24 >/dev/null 2>&1 & xvfb=$!
+  Xvfb :97 -screen 0 3840x3200x24 >/dev/null 2>&1 & xvfb=$!
   trap 'kill $xvfb 2>/dev/null || true' EXIT
   export DISPLAY=:97 XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
   sleep 1

@@ -142,6 +142,28 @@ pub struct DisplayConfig {
     /// Screen language; the system locale's when not set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<Language>,
+    /// How the window is drawn.
+    #[serde(skip_serializing_if = "is_default")]
+    pub renderer: RendererChoice,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// `[display] renderer`: how the window is drawn. Many tills have no usable
+/// GPU (thin clients, VMs, remote desktops) and draw with Mesa's software
+/// rasterisers; the two renderers cost different amounts of CPU there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RendererChoice {
+    /// The measured best default (see the README's performance table).
+    #[default]
+    Auto,
+    /// wgpu (Vulkan, or GL through wgpu).
+    Wgpu,
+    /// OpenGL through glow.
+    Glow,
 }
 
 /// Language of the screens.
@@ -171,6 +193,7 @@ impl Default for DisplayConfig {
             theme: ThemeChoice::Light,
             text_scale: 1.0,
             language: None,
+            renderer: RendererChoice::Auto,
             currency: "UAH".into(),
             image_field: FieldList(vec![
                 "tags_picture".into(),

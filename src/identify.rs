@@ -100,8 +100,6 @@ pub enum IdentifyError {
 const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 8..=15;
 /// Card numbers: from short store cards to long barcodes.
 const CARD_LEN: std::ops::RangeInclusive<usize> = 4..=32;
-/// Digits in a national phone number without trunk prefix (Ukraine: 9).
-const NATIONAL_DIGITS: usize = 9;
 
 /// Turns raw input into an identifier.
 ///
@@ -127,10 +125,12 @@ pub fn identify(
 
 /// Guesses the kind of a non-empty, trimmed input.
 ///
-/// `@` means email. A leading `+`, brackets, or a digits-only number that looks
-/// like a national (`0…` with 10 digits) or international (`<country code>…`
-/// with the national length) phone means phone. Anything else is a card:
-/// scanners send cards as plain digits or letters.
+/// `@` means email. A leading `+`, brackets, or a digits-only number that is
+/// a valid phone number of the till's country (libphonenumber's rules:
+/// national with or without its trunk prefix, or with the country code)
+/// means phone. Short numbers written with separators (`123-45`) are taken
+/// for phones too, so the cashier is told what is wrong with them. Anything
+/// else is a card: scanners send cards as plain digits or letters.
 pub fn detect_kind(raw: &str, default_country_code: &str) -> IdentifierKind {
     let raw = raw.trim();
     if raw.contains('@') {
@@ -146,12 +146,9 @@ pub fn detect_kind(raw: &str, default_country_code: &str) -> IdentifierKind {
         return IdentifierKind::Card;
     }
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let national_with_trunk = digits.len() == NATIONAL_DIGITS + 1 && digits.starts_with('0');
-    let international = !default_country_code.is_empty()
-        && digits.starts_with(default_country_code)
-        && digits.len() == default_country_code.len() + NATIONAL_DIGITS;
     let separated = raw.contains([' ', '-', '.']);
-    if national_with_trunk || international || (separated && digits.len() <= 12) {
+    let valid_phone = parse_phone(&digits, default_country_code).is_ok_and(|n| n.is_valid());
+    if valid_phone || (separated && digits.len() <= 12) {
         IdentifierKind::Phone
     } else {
         IdentifierKind::Card
@@ -167,20 +164,48 @@ fn country_code_len(international: &str) -> usize {
         .unwrap_or(3)
 }
 
-/// Normalises a phone number to digits with country code, no `+`.
+/// The region whose numbering rules apply to phones typed without a
+/// country code (the first region of the calling code: `380` → UA,
+/// `7` → RU, whose trunk prefix and lengths Kazakhstan shares).
+fn home_region(default_country_code: &str) -> Option<phonenumber::country::Id> {
+    let code: u16 = default_country_code.parse().ok()?;
+    let regions = phonenumber::metadata::DATABASE.region(&code)?;
+    regions.first()?.parse().ok()
+}
+
+/// Parses with libphonenumber: international when written with `+` or
+/// `00`, otherwise by the home country's rules.
+fn parse_phone(
+    text: &str,
+    default_country_code: &str,
+) -> Result<phonenumber::PhoneNumber, phonenumber::ParseError> {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    if text.trim_start().starts_with('+') {
+        return phonenumber::parse(None, format!("+{digits}"));
+    }
+    if let Some(rest) = digits.strip_prefix("00") {
+        return phonenumber::parse(None, format!("+{rest}"));
+    }
+    phonenumber::parse(home_region(default_country_code), &digits)
+}
+
+/// Normalises a phone number to digits with country code, no `+`
+/// (E.164 without the plus), using libphonenumber's metadata for parsing
+/// and validation.
 ///
-/// Accepts `+38 (067) 123-45-67`, `0038…`, `067 123 4567` and `671234567`
-/// (the last two completed with `default_country_code`).
+/// Accepts `+38 (067) 123-45-67`, `0038…`, `067 123 4567`, `671234567` and
+/// `380671234567` for a Ukrainian till, `8 701 123 4567` for a Kazakh one,
+/// `601 234 567` for a Polish one.
 pub fn normalize_phone(raw: &str, default_country_code: &str) -> Result<String, IdentifyError> {
     let raw = raw.trim();
     if raw.chars().any(|c| c.is_alphabetic()) {
         return Err(IdentifyError::BadPhone("it contains letters"));
     }
-    if let Some(bad) = raw
+    if raw
         .chars()
-        .find(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.' | '/')))
+        .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.' | '/')))
     {
-        let _ = bad; // never echo input characters back: they may be personal data
+        // Never echo input characters back: they may be personal data.
         return Err(IdentifyError::BadPhone("it contains unexpected characters"));
     }
     if raw.matches('+').count() > 1 || (raw.contains('+') && !raw.starts_with('+')) {
@@ -190,30 +215,27 @@ pub fn normalize_phone(raw: &str, default_country_code: &str) -> Result<String, 
     if digits.is_empty() {
         return Err(IdentifyError::BadPhone("it has no digits"));
     }
-    let full = if raw.starts_with('+') {
-        digits
-    } else if let Some(rest) = digits.strip_prefix("00") {
-        rest.to_string()
-    } else if let Some(rest) = digits.strip_prefix('0') {
-        format!("{default_country_code}{rest}")
-    } else if !default_country_code.is_empty()
-        && digits.starts_with(default_country_code)
-        && digits.len() > NATIONAL_DIGITS
-    {
-        digits
-    } else if digits.len() <= NATIONAL_DIGITS {
-        format!("{default_country_code}{digits}")
-    } else {
-        digits
-    };
-    if full.len() < *PHONE_DIGITS.start() {
+    if digits.len() < *PHONE_DIGITS.start() - 2 {
         return Err(IdentifyError::BadPhone("too few digits"));
     }
-    if full.len() > *PHONE_DIGITS.end() {
+    if digits.len() > *PHONE_DIGITS.end() + 2 {
         return Err(IdentifyError::BadPhone("too many digits"));
     }
-    if full.starts_with('0') {
-        return Err(IdentifyError::BadPhone("country code cannot start with 0"));
+    let number = parse_phone(raw, default_country_code)
+        .map_err(|_| IdentifyError::BadPhone("it is not a phone number"))?;
+    if !number.is_valid() {
+        return Err(IdentifyError::BadPhone(
+            "it is not a valid number for its country",
+        ));
+    }
+    let e164 = phonenumber::format(&number)
+        .mode(phonenumber::Mode::E164)
+        .to_string();
+    let full: String = e164.chars().filter(char::is_ascii_digit).collect();
+    if !PHONE_DIGITS.contains(&full.len()) {
+        return Err(IdentifyError::BadPhone(
+            "it is not a valid number for its country",
+        ));
     }
     Ok(full)
 }
@@ -336,6 +358,35 @@ mod tests {
     }
 
     #[test]
+    fn phones_of_five_countries_follow_their_own_rules() {
+        // (till's country code, as typed, expected E.164 digits)
+        for (code, typed, want) in [
+            ("380", "067 123 4567", "380671234567"),
+            ("380", "671234567", "380671234567"),
+            ("7", "8 701 123 4567", "77011234567"),
+            ("7", "+7 (701) 123-45-67", "77011234567"),
+            ("373", "069 123 456", "37369123456"),
+            ("48", "601 234 567", "48601234567"),
+            ("49", "0151 23456789", "4915123456789"),
+            ("1", "(415) 555-2671", "14155552671"),
+        ] {
+            assert_eq!(phone_in(typed, code).as_deref(), Ok(want), "{code} {typed}");
+            assert_eq!(
+                detect_kind(typed, code),
+                IdentifierKind::Phone,
+                "{code} {typed}"
+            );
+        }
+        // A Polish number has no trunk 0; a Moldovan one is 8 digits.
+        assert!(phone_in("0601 234 567", "48").is_err());
+        assert!(phone_in("069 123 45", "373").is_err());
+    }
+
+    fn phone_in(raw: &str, code: &str) -> Result<String, IdentifyError> {
+        normalize_phone(raw, code)
+    }
+
+    #[test]
     fn bad_phones_are_refused_with_a_reason() {
         assert!(matches!(phone("067-ABC"), Err(IdentifyError::BadPhone(_))));
         assert!(matches!(phone("12"), Err(IdentifyError::BadPhone(_))));
@@ -418,8 +469,12 @@ mod tests {
     proptest! {
         /// Any way of writing the same national number gives the same result.
         #[test]
-        fn formatting_does_not_change_the_number(n in 100_000_000u64..999_999_999, style in 0usize..5) {
-            let d = n.to_string();
+        fn formatting_does_not_change_the_number(
+            operator in prop::sample::select(vec!["50", "63", "66", "67", "68", "73", "93", "95", "96", "97", "98", "99"]),
+            n in 1_000_000u64..9_999_999,
+            style in 0usize..5,
+        ) {
+            let d = format!("{operator}{n}");
             let written = match style {
                 0 => format!("0{d}"),
                 1 => format!("+380 {} {} {}", &d[..2], &d[2..5], &d[5..]),

@@ -107,7 +107,8 @@ async fn a_slow_drip_body_hits_the_timeout() {
     let (_demo, config) = config_for(&url, 800).await;
     let (outcome, elapsed) = ask(&config).await;
     assert_eq!(outcome.unwrap_err(), SourceError::Timeout(800));
-    assert!(elapsed < Duration::from_millis(1500));
+    // The drip would last 10 s; a loaded CI machine may be slow to wake the timer.
+    assert!(elapsed < Duration::from_millis(5000), "{elapsed:?}");
 }
 
 #[tokio::test]

@@ -707,7 +707,7 @@ impl eframe::App for CashierApp {
         let cards = self.session.as_ref().map_or(0, Session::product_count);
         let (loading, textures) = (self.textures.loading(), self.textures.len());
         if let Some(probe) = &mut self.probe
-            && probe.after_frame(cards, settled, loading, textures)
+            && probe.after_frame(ui.ctx(), cards, settled, loading, textures)
         {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
         }

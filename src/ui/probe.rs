@@ -3,7 +3,7 @@
 //! start, reports milestones on stderr, and closes once every card and
 //! picture is shown. The measuring side times the lines from process start.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Environment variable that turns the probe on; its value is the identifier to look up.
 pub const PROBE_ENV: &str = "POS_RECS_PROBE";
@@ -18,6 +18,35 @@ pub struct Probe {
     first_card: bool,
     /// How long each frame's drawing took.
     frame_times: Vec<std::time::Duration>,
+    /// After everything is shown: what is being measured.
+    phase: Phase,
+}
+
+/// Environment variable giving the window's size for a measurement (`WxH`).
+pub const SIZE_ENV: &str = "POS_RECS_PROBE_SIZE";
+
+/// Environment variable asking the probe to measure CPU at rest and per
+/// frame after everything is shown (for `scripts/bench.sh`).
+pub const MEASURE_ENV: &str = "POS_RECS_PROBE_MEASURE";
+
+/// How long the till is left alone to measure CPU at rest.
+const REST: Duration = Duration::from_secs(3);
+/// Frames forced to measure the cost of one.
+const FORCED_FRAMES: u32 = 120;
+
+/// The probe's measurements after everything is shown.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Waiting for every card and picture.
+    Loading,
+    /// Nothing changes; CPU is counted.
+    Resting { since: Instant, cpu: Duration },
+    /// Frames are forced back to back; CPU is counted.
+    Drawing {
+        frames: u32,
+        since: Instant,
+        cpu: Duration,
+    },
 }
 
 impl Probe {
@@ -33,6 +62,7 @@ impl Probe {
             submitted: false,
             first_card: false,
             frame_times: Vec::new(),
+            phase: Phase::Loading,
         })
     }
 
@@ -76,6 +106,7 @@ impl Probe {
     /// Called with the state after drawing; returns true when the app should close.
     pub fn after_frame(
         &mut self,
+        ctx: &egui::Context,
         cards_loaded: usize,
         settled: bool,
         pictures_loading: usize,
@@ -85,16 +116,77 @@ impl Probe {
             self.first_card = true;
             self.report("first-card");
         }
-        if settled && pictures_loading == 0 && textures > 0 {
-            self.report(&format!(
-                "all-shown cards={cards_loaded} pictures={textures} rss_kib={} {}",
-                rss_kib(),
-                self.frame_stats()
-            ));
-            return true;
+        match self.phase {
+            Phase::Loading => {
+                if !(settled && pictures_loading == 0 && textures > 0) {
+                    return false;
+                }
+                self.report(&format!(
+                    "all-shown cards={cards_loaded} pictures={textures} rss_kib={} {}",
+                    rss_kib(),
+                    self.frame_stats()
+                ));
+                if std::env::var_os(MEASURE_ENV).is_none() {
+                    return true;
+                }
+                self.phase = Phase::Resting {
+                    since: Instant::now(),
+                    cpu: process_cpu(),
+                };
+                // The only frame asked for while resting: the one that ends it.
+                ctx.request_repaint_after(REST);
+                false
+            }
+            Phase::Resting { since, cpu } => {
+                if since.elapsed() < REST {
+                    return false;
+                }
+                let share = (process_cpu() - cpu).as_secs_f64() / since.elapsed().as_secs_f64();
+                self.report(&format!("rest-cpu percent={:.2}", share * 100.0));
+                self.phase = Phase::Drawing {
+                    frames: 0,
+                    since: Instant::now(),
+                    cpu: process_cpu(),
+                };
+                ctx.request_repaint();
+                false
+            }
+            Phase::Drawing { frames, since, cpu } => {
+                if frames + 1 < FORCED_FRAMES {
+                    self.phase = Phase::Drawing {
+                        frames: frames + 1,
+                        since,
+                        cpu,
+                    };
+                    ctx.request_repaint();
+                    return false;
+                }
+                let per_frame =
+                    (process_cpu() - cpu).as_secs_f64() * 1000.0 / f64::from(FORCED_FRAMES);
+                let wall = since.elapsed().as_secs_f64() * 1000.0 / f64::from(FORCED_FRAMES);
+                self.report(&format!(
+                    "frame-cpu ms={per_frame:.2} wall_ms={wall:.2} cards={cards_loaded}"
+                ));
+                true
+            }
         }
-        false
     }
+}
+
+/// CPU time (user + system, all threads) used by this process so far.
+fn process_cpu() -> Duration {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes into the struct we pass.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            let time = |t: libc::timeval| {
+                Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+            };
+            return time(usage.ru_utime) + time(usage.ru_stime);
+        }
+    }
+    Duration::ZERO
 }
 
 /// Resident memory of this process in KiB (Linux; 0 elsewhere).
