@@ -341,7 +341,7 @@ fn frame_time(
             },
         });
     }
-    h.state_mut().session = Some(session);
+    h.state_mut().show_prepared(session);
     for _ in 0..5 {
         h.step();
     }
@@ -389,7 +389,7 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
         h.step();
         frames.push(t.elapsed());
         let app = h.state();
-        if app.session.as_ref().is_some_and(|s| s.is_settled())
+        if app.session().is_some_and(|s| s.is_settled())
             && app.pictures_loading() == 0
             && app.texture_count() > 0
         {
@@ -397,7 +397,7 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let cards = h.state().session.as_ref().map_or(0, |s| s.product_count());
+    let cards = h.state().session().map_or(0, |s| s.product_count());
     println!(
         "(pictures on screen as textures: {})",
         h.state().texture_count()

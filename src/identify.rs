@@ -123,6 +123,55 @@ pub fn identify(
     Ok(Identifier { kind, value })
 }
 
+/// Which identifiers this till accepts and how they are read, built once
+/// from the configuration: one call decides, for the window, the CLI and
+/// the POS link alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Country code for phones typed without one.
+    pub default_country_code: String,
+    /// Cards go to the API as the numeric `contactId`: letters are refused.
+    pub numeric_cards_only: bool,
+}
+
+impl Rules {
+    /// The rules a configuration implies.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        use crate::config::{AuthMode, CardField};
+        Self {
+            default_country_code: config.yespo.default_country_code.clone(),
+            numeric_cards_only: config.yespo.card_identifies_as == CardField::ContactId
+                && config.yespo.auth == AuthMode::ApiKey,
+        }
+    }
+
+    /// Reads raw input as a customer this account can be asked about.
+    pub fn identify(
+        &self,
+        raw: &str,
+        forced: Option<IdentifierKind>,
+    ) -> Result<Identifier, IdentifyError> {
+        let ident = identify(raw, forced, &self.default_country_code)?;
+        if ident.kind == IdentifierKind::Card
+            && self.numeric_cards_only
+            && !ident.value.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(IdentifyError::BadCard("this shop's cards are numbers only"));
+        }
+        Ok(ident)
+    }
+}
+
+/// The made-up customer used to test the account (`check`, Test connection,
+/// the health probe): nobody has this address, so the sources answer
+/// without touching a real customer.
+pub fn account_probe() -> Identifier {
+    Identifier {
+        kind: IdentifierKind::Email,
+        value: "account-check@pos-recs.invalid".into(),
+    }
+}
+
 /// Guesses the kind of a non-empty, trimmed input.
 ///
 /// `@` means email. A leading `+`, brackets, or a digits-only number that is
@@ -459,6 +508,28 @@ mod tests {
         assert_eq!(email.masked(), "o******@example.com");
         let card = identify("2000123456789", None, "380").unwrap();
         assert_eq!(card.masked(), "*********6789");
+    }
+
+    #[test]
+    fn rules_from_the_config_refuse_letters_when_cards_are_contact_ids() {
+        let mut config = crate::config::Config::default();
+        config.yespo.card_identifies_as = crate::config::CardField::ContactId;
+        let rules = Rules::from_config(&config);
+        assert!(matches!(
+            rules.identify("CARD0042", Some(IdentifierKind::Card)),
+            Err(IdentifyError::BadCard(_))
+        ));
+        assert!(
+            rules
+                .identify("20001234", Some(IdentifierKind::Card))
+                .is_ok()
+        );
+        config.yespo.card_identifies_as = crate::config::CardField::ExternalCustomerId;
+        assert!(
+            Rules::from_config(&config)
+                .identify("CARD0042", None)
+                .is_ok()
+        );
     }
 
     #[test]

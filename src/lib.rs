@@ -21,6 +21,7 @@ pub mod report;
 pub mod secret;
 pub mod session;
 pub mod setup;
+pub mod till;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod yespo;

@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::config::{AuthMode, CardField, Config, ConfigError, SourceConfig};
-use crate::identify::{Identifier, IdentifierKind, IdentifyError};
+use crate::config::{Config, ConfigError, SourceConfig};
+use crate::identify::Identifier;
 use crate::yespo::{Client, Product, SourceError};
 
 /// The answer of one data source in one lookup.
@@ -33,6 +33,13 @@ pub struct SourceResult {
 }
 
 impl SourceResult {
+    /// True when the account answered this source: products, or (in token
+    /// mode) "customer not found", which is how the account says it does
+    /// not know the made-up test customer.
+    pub fn account_answered(&self) -> bool {
+        matches!(self.outcome, Ok(_) | Err(SourceError::CustomerNotFound))
+    }
+
     /// `ok`, `error` or `timeout`, as in the CLI's JSON.
     pub fn status(&self) -> &'static str {
         match &self.outcome {
@@ -102,7 +109,6 @@ struct Inner {
     client: Client,
     sources: Vec<SourceConfig>,
     timeout: Duration,
-    card_field: CardField,
 }
 
 impl LookupEngine {
@@ -113,7 +119,6 @@ impl LookupEngine {
                 client: Client::new(config)?,
                 sources: config.enabled_sources().cloned().collect(),
                 timeout: Duration::from_millis(config.yespo.timeout_ms),
-                card_field: config.yespo.card_identifies_as,
             }),
         })
     }
@@ -129,42 +134,13 @@ impl LookupEngine {
         self.inner.sources.get(index).cloned().unwrap_or_default()
     }
 
-    /// Refuses identifiers this account cannot take (a card with letters
-    /// when cards are sent as the numeric `contactId`).
-    pub fn check_identifier(&self, ident: &Identifier) -> Result<(), IdentifyError> {
-        let numeric_only = self.inner.card_field == CardField::ContactId
-            && self.inner.client.auth_mode() == AuthMode::ApiKey;
-        if ident.kind() == IdentifierKind::Card
-            && numeric_only
-            && !ident.value().chars().all(|c| c.is_ascii_digit())
-        {
-            return Err(IdentifyError::BadCard("this shop's cards are numbers only"));
-        }
-        Ok(())
-    }
-
     /// Asks source number `index` once, within the timeout (retries included).
     pub async fn ask_source(&self, index: usize, ident: &Identifier) -> SourceResult {
         let inner = &self.inner;
         let source = self.source(index);
         let started = Instant::now();
         let deadline = started + inner.timeout;
-        let request = async {
-            match inner.client.auth_mode() {
-                AuthMode::ApiKey => {
-                    inner
-                        .client
-                        .recommendations(source.id, ident, deadline)
-                        .await
-                }
-                AuthMode::ContactToken => {
-                    inner
-                        .client
-                        .recommendations_v1(source.id, ident, deadline)
-                        .await
-                }
-            }
-        };
+        let request = inner.client.ask(source.id, ident, deadline);
         let answer = tokio::time::timeout_at(deadline, request)
             .await
             .unwrap_or_else(|_| Err(SourceError::Timeout(inner.timeout.as_millis() as u64)));
@@ -255,6 +231,13 @@ impl LookupEngine {
             })
             .collect();
         LookupHandle { tasks }
+    }
+
+    /// Asks every source about the made-up customer of
+    /// [`crate::identify::account_probe`]: the one "test the account" call
+    /// behind `check`, the settings' Test connection and the health probe.
+    pub async fn test_account(&self) -> Vec<SourceResult> {
+        self.run(&crate::identify::account_probe()).await
     }
 
     /// Runs a whole lookup and returns every source's answer in configured order.

@@ -183,9 +183,8 @@ async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result
         (_, _, Some(e)) => (IdentifierKind::Email, e),
         _ => anyhow::bail!("give --card, --phone or --email"),
     };
-    let ident = identify::identify(raw, Some(kind), &ready.config.yespo.default_country_code)?;
+    let ident = identify::Rules::from_config(&ready.config).identify(raw, Some(kind))?;
     let engine = LookupEngine::new(&ready.config)?;
-    engine.check_identifier(&ident)?;
     if engine.sources().is_empty() {
         anyhow::bail!(
             "no enabled data sources in the configuration ({})",
@@ -254,11 +253,9 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
             ready.origin
         );
     }
-    // A test contact nobody has: the sources answer (empty) without touching real customers.
-    let probe = identify::identify("check@pos-recs.invalid", None, "380")?;
-    let results = engine.run(&probe).await;
+    let results = engine.test_account().await;
     print!("{}", report::check_table(&results));
-    Ok(if report::any_answered(&results) {
+    Ok(if results.iter().any(|r| r.account_answered()) {
         0
     } else {
         EXIT_NONE_ANSWERED

@@ -43,7 +43,7 @@ pub struct Section {
 }
 
 /// One customer's lookup as the screen shows it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Session {
     /// Lookup generation; events of other generations are refused.
     pub generation: u64,

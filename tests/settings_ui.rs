@@ -246,12 +246,11 @@ fn add_reorder_and_disable_sources_then_save() {
     h.step();
     h.key_press(egui::Key::Enter);
     step_until(&mut h, "lookup", |h| {
-        h.state().session.as_ref().is_some_and(|s| s.is_settled())
+        h.state().session().is_some_and(|s| s.is_settled())
     });
     let ids: Vec<u64> = h
         .state()
-        .session
-        .as_ref()
+        .session()
         .unwrap()
         .sections
         .iter()

@@ -61,13 +61,14 @@ impl DemoFeed {
     /// identifier value), or `None` for an unknown data source.
     ///
     /// Personal sources rotate by customer so different customers see
-    /// different cards; customers whose identifier ends in `0000` are
-    /// "unknown" and get nothing from personal sources.
+    /// different cards; customers whose identifier ends in `0000`, and
+    /// addresses at the reserved `.invalid` domain, are "unknown" and get
+    /// nothing from personal sources.
     pub fn recommend(&self, id: u64, who: &str, base: &str) -> Option<Vec<Value>> {
         let source = self.sources.iter().find(|s| s.id == id)?;
         let mut ids = source.products.clone();
         if source.personal {
-            if who.ends_with("0000") {
+            if is_unknown_customer(who) {
                 return Some(vec![]);
             }
             let mut h = DefaultHasher::new();
@@ -134,6 +135,12 @@ impl DemoFeed {
             network: Default::default(),
         }
     }
+}
+
+/// Customers the demo shop does not know: identifiers ending in `0000`, and
+/// addresses at the reserved `.invalid` domain (the account test's customer).
+pub fn is_unknown_customer(who: &str) -> bool {
+    who.ends_with("0000") || who.ends_with(".invalid")
 }
 
 /// The key the demo configuration carries (the demo shop accepts any).

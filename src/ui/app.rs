@@ -6,18 +6,16 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use tokio::sync::mpsc;
 
 use crate::config::{self, Config, ConfigError, ConfigOrigin, ThemeChoice};
 use crate::demo::DemoServer;
-use crate::identify::{self, Identifier};
+use crate::identify::Identifier;
 use crate::images::disk::DEFAULT_DISK_BYTES;
 use crate::images::{DEFAULT_CACHE_BYTES, DiskCache, ImageLoader};
-use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
+use crate::lookup::Wake;
 use crate::pin_guard::PinGuard;
 use crate::setup::Ready;
+use crate::till::Till;
 use crate::yespo::Product;
 
 use super::i18n::{Texts, system_language};
@@ -28,40 +26,6 @@ use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
 use crate::session::{SectionState, Session};
-
-/// While offline, the account is first asked after this long whether it is back…
-const HEALTH_PROBE_FIRST: std::time::Duration = std::time::Duration::from_secs(3);
-/// …then ever less often (doubling), up to this: thousands of tills in one
-/// outage must not hammer the account when it comes back.
-const HEALTH_PROBE_MAX: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Lookup generation used by health probes: sessions start at 1, so a
-/// probe's answer only updates connectivity and never reaches the screen.
-const PROBE_GENERATION: u64 = 0;
-
-/// When sources last answered or failed for network reasons.
-#[derive(Debug, Default)]
-pub struct Connectivity {
-    /// Last successful answer.
-    pub last_success: Option<Instant>,
-    /// Last network failure and its message.
-    pub last_failure: Option<(Instant, String)>,
-    /// When the last health probe was sent.
-    last_probe: Option<Instant>,
-    /// Wait before the next probe (backs off while the outage lasts).
-    probe_interval: Option<std::time::Duration>,
-}
-
-impl Connectivity {
-    /// True when the latest news is a network failure.
-    pub fn is_offline(&self) -> bool {
-        match (&self.last_failure, self.last_success) {
-            (Some((failed, _)), Some(ok)) => *failed > ok,
-            (Some(_), None) => true,
-            _ => false,
-        }
-    }
-}
 
 /// Which screen is up.
 enum Screen {
@@ -75,24 +39,16 @@ enum Screen {
 
 /// The cashier screen.
 pub struct CashierApp {
+    /// The till controller: lookups, session, connectivity.
+    till: Till,
     runtime: tokio::runtime::Handle,
-    engine: LookupEngine,
-    config: Config,
     origin: ConfigOrigin,
     _demo: Option<DemoServer>,
-    wake: Wake,
-    events_tx: mpsc::UnboundedSender<LookupEvent>,
-    events_rx: mpsc::UnboundedReceiver<LookupEvent>,
-    next_generation: u64,
-    lookups: Vec<LookupHandle>,
-    /// The current customer's lookup, if any.
-    pub session: Option<Session>,
     bar: LookupBar,
     images: ImageLoader,
     textures: Textures,
     /// The product whose details are open.
     details: Option<Product>,
-    connectivity: Connectivity,
     screen: Screen,
     /// Where settings are saved.
     config_path: Option<PathBuf>,
@@ -138,7 +94,6 @@ impl CashierApp {
             ConfigOrigin::File(path) => Some(path.clone()),
             ConfigOrigin::Demo => config::default_path(),
         };
-        let engine = LookupEngine::new(&ready.config)?;
         let texts = Texts::of(
             ready
                 .config
@@ -148,7 +103,6 @@ impl CashierApp {
         );
         let repaint = ctx.clone();
         let wake: Wake = Arc::new(move || repaint.request_repaint());
-        let (events_tx, events_rx) = mpsc::unbounded_channel();
         // Demo pictures are drawn locally on a random port: nothing worth keeping on disk.
         let disk = (ready.origin != ConfigOrigin::Demo)
             .then(DiskCache::default_dir)
@@ -162,22 +116,14 @@ impl CashierApp {
         )
         .with_network(&ready.config.network);
         Ok(Self {
+            till: Till::new(ready.config, runtime.clone(), Some(wake))?,
             runtime,
-            engine,
-            config: ready.config,
             origin: ready.origin,
             _demo: ready.demo,
-            wake,
-            events_tx,
-            events_rx,
-            next_generation: 1,
-            lookups: Vec::new(),
-            session: None,
             bar: LookupBar::default(),
             images,
             textures: Textures::default(),
             details: None,
-            connectivity: Connectivity::default(),
             screen: Screen::Cashier,
             config_path,
             notice: None,
@@ -195,108 +141,43 @@ impl CashierApp {
         })
     }
 
-    /// Drains finished answers into the session. Called before drawing.
+    /// Takes in the till's news. Called before drawing.
     pub fn poll(&mut self) {
-        while let Ok(event) = self.events_rx.try_recv() {
-            match &event.result.outcome {
-                Err(e) if e.is_offline() => {
-                    self.connectivity.last_failure = Some((Instant::now(), e.to_string()));
-                }
-                // Any HTTP answer, an error status or "customer not found"
-                // included, proves the account is reachable.
-                _ => {
-                    self.connectivity.last_success = Some(Instant::now());
-                    self.connectivity.probe_interval = None;
-                    self.connectivity.last_probe = None;
-                }
-            }
-            if let Some(session) = &mut self.session {
-                session.apply(event);
-            }
-        }
-        self.lookups.retain(|h| !h.is_finished());
-        self.probe_when_offline();
+        self.till.poll();
     }
 
-    /// While offline, asks the first source for a nobody-customer every few
-    /// seconds, so the till notices by itself when the network is back.
-    fn probe_when_offline(&mut self) {
-        if !self.connectivity.is_offline() || self.engine.sources().is_empty() {
-            return;
-        }
-        let interval = self
-            .connectivity
-            .probe_interval
-            .unwrap_or(HEALTH_PROBE_FIRST);
-        // Counted from the last probe, or from the failure that made us offline.
-        let failed_at = self.connectivity.last_failure.as_ref().map(|(t, _)| *t);
-        let since = self.connectivity.last_probe.or(failed_at);
-        let due = since.is_none_or(|t| t.elapsed() >= interval);
-        let busy = self.session.as_ref().is_some_and(|s| !s.is_settled());
-        if due && !busy {
-            self.connectivity.last_probe = Some(Instant::now());
-            // Jitter spreads tills that went offline together.
-            let next = (interval * 2).min(HEALTH_PROBE_MAX)
-                + crate::yespo::jitter(Duration::ZERO, Duration::from_millis(500));
-            self.connectivity.probe_interval = Some(next);
-            if let Ok(nobody) = identify::identify("health-check@pos-recs.invalid", None, "380") {
-                let _enter = self.runtime.enter();
-                let handle = self.engine.spawn_sources(
-                    PROBE_GENERATION,
-                    &nobody,
-                    &[0],
-                    self.events_tx.clone(),
-                    Some(self.wake.clone()),
-                );
-                self.lookups.push(handle);
-            }
-        }
+    /// The current customer's lookup, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.till.session()
+    }
+
+    /// Shows a prepared session (benchmarks): see [`Till::show_prepared`].
+    #[doc(hidden)]
+    pub fn show_prepared(&mut self, session: Session) {
+        self.till.show_prepared(session);
+    }
+
+    /// The configuration in use.
+    fn config(&self) -> &Config {
+        self.till.config()
     }
 
     /// Starts a lookup for `customer`, superseding any running one.
     pub fn start_lookup(&mut self, customer: Identifier) {
-        // Cancel what is still running for the previous customer.
-        self.lookups.clear();
-        self.images.new_customer();
-        self.textures.forget_loading();
-        let generation = self.next_generation;
-        self.next_generation += 1;
-        tracing::info!(%customer, generation, "lookup");
-        let handle = {
-            let _enter = self.runtime.enter();
-            self.engine.spawn(
-                generation,
-                &customer,
-                self.events_tx.clone(),
-                Some(self.wake.clone()),
-            )
-        };
-        self.lookups.push(handle);
-        self.session = Some(Session::new(generation, customer, self.engine.sources()));
-        self.details = None;
+        self.till.look_up(customer);
+        self.new_customer_on_screen();
     }
 
-    /// Asks one section's source again for the current customer.
-    fn retry(&mut self, index: usize) {
-        let Some(session) = &mut self.session else {
-            return;
-        };
-        session.retry(index);
-        session.finished_after = None;
-        let handle = self.engine.spawn_sources(
-            session.generation,
-            &session.customer,
-            &[index],
-            self.events_tx.clone(),
-            Some(self.wake.clone()),
-        );
-        self.lookups.push(handle);
+    /// A new customer: the old one's pictures and open details go.
+    fn new_customer_on_screen(&mut self) {
+        self.images.new_customer();
+        self.textures.forget_loading();
+        self.details = None;
     }
 
     /// Clears the screen for the next customer.
     pub fn clear(&mut self) {
-        self.lookups.clear();
-        self.session = None;
+        self.till.clear();
         self.details = None;
         self.bar.clear();
         self.bar.focus_requested = true;
@@ -304,23 +185,13 @@ impl CashierApp {
 
     fn submit(&mut self) {
         let raw = self.bar.input.clone();
-        let result = identify::identify(
-            &raw,
-            self.bar.forced,
-            &self.config.yespo.default_country_code,
-        )
-        .and_then(|id| self.engine.check_identifier(&id).map(|()| id));
-        match result {
-            Ok(customer) => {
+        match self.till.submit(&raw, self.bar.forced) {
+            Ok(_) => {
                 self.bar.message = None;
                 self.bar.input.clear();
-                self.start_lookup(customer);
+                self.new_customer_on_screen();
             }
             Err(e) => {
-                // The previous customer's cards must not stay under a new,
-                // rejected input: a cashier could take them for this customer's.
-                self.lookups.clear();
-                self.session = None;
                 self.details = None;
                 self.bar.message = Some(self.texts.input_problem(&e));
                 // The next scan replaces what is left instead of extending it;
@@ -350,7 +221,7 @@ impl CashierApp {
                     GateOutcome::Cancel => self.screen = Screen::Cashier,
                     GateOutcome::Open { new_hash } => {
                         let mut form = SettingsForm::new(
-                            &self.config,
+                            self.till.config(),
                             self.config_path.clone(),
                             self.seen_tags(),
                             self.texts,
@@ -386,7 +257,7 @@ impl CashierApp {
         // till gets its first PIN only when started deliberately for setup.
         let first_pin_allowed = self.setup_mode || self.origin == ConfigOrigin::Demo;
         self.screen = Screen::Pin(PinGate::new(
-            self.config.manager.pin_hash.clone(),
+            self.config().manager.pin_hash.clone(),
             guard,
             first_pin_allowed,
             self.texts,
@@ -425,7 +296,7 @@ impl CashierApp {
     /// Tag names seen per source in the current customer's answers.
     fn seen_tags(&self) -> HashMap<u64, BTreeSet<String>> {
         let mut seen: HashMap<u64, BTreeSet<String>> = HashMap::new();
-        for section in self.session.iter().flat_map(|s| &s.sections) {
+        for section in self.till.session().iter().flat_map(|s| &s.sections) {
             if let SectionState::Loaded { products, .. } = &section.state {
                 let tags = seen.entry(section.source.id).or_default();
                 tags.extend(products.iter().flat_map(|p| p.tags.keys().cloned()));
@@ -440,18 +311,16 @@ impl CashierApp {
             self.notice = Some(self.texts.no_place_to_save.into());
             return;
         };
-        let engine = match LookupEngine::new(&new) {
-            Ok(engine) => engine,
-            Err(e) => {
-                self.notice = Some(e.to_string());
-                return;
-            }
-        };
+        // Checked before writing: a configuration the till cannot use is not saved.
+        if let Err(e) = crate::lookup::LookupEngine::new(&new) {
+            self.notice = Some(e.to_string());
+            return;
+        }
         if let Err(e) = new.save_preserving(&path) {
             self.notice = Some(e.to_string());
             return;
         }
-        if new.manager.pin_hash != self.config.manager.pin_hash {
+        if new.manager.pin_hash != self.config().manager.pin_hash {
             tracing::warn!(config = %path.display(), "manager PIN changed");
         }
         theme::apply(
@@ -459,8 +328,10 @@ impl CashierApp {
             new.display.theme == ThemeChoice::Dark,
             new.display.text_scale,
         );
-        self.engine = engine;
-        self.config = new;
+        if let Err(e) = self.till.reconfigure(new) {
+            self.notice = Some(e.to_string());
+            return;
+        }
         self.origin = ConfigOrigin::File(path.clone());
         self.clear();
         self.notice = Some(format!("{} {}", self.texts.settings_saved, path.display()));
@@ -470,8 +341,12 @@ impl CashierApp {
     fn cashier_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if let Some(product) = &self.customer_view {
-            let mut cards =
-                card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
+            let mut cards = card::CardContext::new(
+                &self.images,
+                &mut self.textures,
+                self.till.config(),
+                self.texts,
+            );
             let back = egui::CentralPanel::default()
                 .show(ui, |ui| details::customer_view_ui(ui, product, &mut cards))
                 .inner;
@@ -516,9 +391,9 @@ impl CashierApp {
         egui::Panel::top("lookup_bar").show(ui, |ui| {
             let cx = BarContext {
                 texts: self.texts,
-                config: &self.config,
+                config: self.till.config(),
                 origin: &self.origin,
-                session: self.session.as_ref(),
+                session: self.till.session(),
                 may_focus: self.details.is_none(),
                 notice: self.notice.as_deref(),
             };
@@ -535,21 +410,25 @@ impl CashierApp {
                 ui,
                 self.texts,
                 &self.origin,
-                &self.config,
-                &self.connectivity,
-                self.session.as_ref(),
+                self.till.config(),
+                self.till.connectivity(),
+                self.till.session(),
             );
         });
         let mut retry = None;
         let mut open = None;
         let mut first_card = None;
         egui::CentralPanel::default().show(ui, |ui| {
-            let Some(session) = &self.session else {
+            let Some(session) = self.till.session() else {
                 source_view::welcome_ui(ui, self.texts, self.origin == ConfigOrigin::Demo);
                 return;
             };
-            let mut cards =
-                card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
+            let mut cards = card::CardContext::new(
+                &self.images,
+                &mut self.textures,
+                self.till.config(),
+                self.texts,
+            );
             let layout = source_view::layout_for(
                 ctx.content_rect().size(),
                 ui.available_size(),
@@ -578,14 +457,18 @@ impl CashierApp {
         });
         self.first_card = first_card;
         if let Some(index) = retry {
-            self.retry(index);
+            self.till.retry(index);
         }
         if let Some(product) = open {
             self.details = Some(*product);
         }
         if let Some(open) = &self.details {
-            let mut cards =
-                card::CardContext::new(&self.images, &mut self.textures, &self.config, self.texts);
+            let mut cards = card::CardContext::new(
+                &self.images,
+                &mut self.textures,
+                self.till.config(),
+                self.texts,
+            );
             match details::ui(&ctx, open, &mut cards) {
                 details::DetailsAction::None => {}
                 details::DetailsAction::Close => {
@@ -600,17 +483,10 @@ impl CashierApp {
             }
         }
         self.last_focus = ctx.memory(|m| m.focused());
-        // Spinners and "time ago" labels need a slow tick while something is pending.
-        if self.session.as_ref().is_some_and(|s| !s.is_settled()) {
-            ctx.request_repaint_after(std::time::Duration::from_millis(100));
-        }
-        // Keep frames coming while offline so the health probe runs without input.
-        if self.connectivity.is_offline() {
-            ctx.request_repaint_after(
-                self.connectivity
-                    .probe_interval
-                    .unwrap_or(HEALTH_PROBE_FIRST),
-            );
+        // A slow tick while answers are pending (spinners), and the health
+        // probe while offline; otherwise the till rests until woken.
+        if let Some(after) = self.till.next_poll() {
+            ctx.request_repaint_after(after);
         }
     }
 
@@ -667,15 +543,7 @@ impl CashierApp {
 
     /// The latest network failure, if the app is offline.
     pub fn offline_reason(&self) -> Option<&str> {
-        self.connectivity
-            .is_offline()
-            .then(|| {
-                self.connectivity
-                    .last_failure
-                    .as_ref()
-                    .map(|(_, m)| m.as_str())
-            })
-            .flatten()
+        self.till.connectivity().offline_reason()
     }
 }
 
@@ -703,8 +571,8 @@ impl eframe::App for CashierApp {
             tracing::error!("drawing a frame panicked; the screen was reset");
             self.recover_from_panic();
         }
-        let settled = self.session.as_ref().is_some_and(Session::is_settled);
-        let cards = self.session.as_ref().map_or(0, Session::product_count);
+        let settled = self.till.session().is_some_and(Session::is_settled);
+        let cards = self.till.session().map_or(0, Session::product_count);
         let (loading, textures) = (self.textures.loading(), self.textures.len());
         if let Some(probe) = &mut self.probe
             && probe.after_frame(ui.ctx(), cards, settled, loading, textures)

@@ -13,7 +13,6 @@ use crate::config::{
     AuthMode, CardField, Config, FieldList, Language, SourceConfig, SourceKind, SourcesExport,
     ThemeChoice, check_base_url, is_country_code, is_currency_code,
 };
-use crate::identify;
 use crate::lookup::{LookupEngine, SourceResult};
 use crate::secret::ApiKey;
 
@@ -507,9 +506,7 @@ impl SettingsForm {
         };
         self.test = Some(Promise::spawn_async(async move {
             let engine = LookupEngine::new(&config).map_err(|e| e.to_string())?;
-            let probe = identify::identify("check@pos-recs.invalid", None, "380")
-                .map_err(|e| e.to_string())?;
-            Ok(engine.run(&probe).await)
+            Ok(engine.test_account().await)
         }));
     }
 

@@ -5,10 +5,10 @@ use egui::RichText;
 
 use crate::config::{Config, ConfigOrigin};
 
-use super::app::Connectivity;
 use super::i18n::Texts;
 use super::theme;
 use crate::session::Session;
+use crate::till::Connectivity;
 
 /// Draws the status line.
 pub fn ui(

@@ -80,9 +80,18 @@ impl Client {
         })
     }
 
-    /// The configured auth mode.
-    pub fn auth_mode(&self) -> AuthMode {
-        self.auth
+    /// Asks one data source what to recommend for a customer, whatever the
+    /// account's API flow (v2 with the key, v1 with contact tokens).
+    pub async fn ask(
+        &self,
+        source_id: u64,
+        ident: &Identifier,
+        deadline: Instant,
+    ) -> Result<Parsed, SourceError> {
+        match self.auth {
+            AuthMode::ApiKey => self.recommendations(source_id, ident, deadline).await,
+            AuthMode::ContactToken => self.recommendations_v1(source_id, ident, deadline).await,
+        }
     }
 
     /// The contact parameter name and value for an identifier.

@@ -1,0 +1,316 @@
+//! The till controller: one customer's lookup from input to answers, and
+//! whether the account is reachable, with no UI in it.
+//!
+//! The window, the POS link and any headless front end drive the same
+//! [`Till`]: they call [`Till::submit`], [`Till::retry`], [`Till::clear`]
+//! and [`Till::reconfigure`], call [`Till::poll`] when woken, and draw from
+//! the read-only views ([`Till::session`], [`Till::connectivity`]).
+//!
+//! Lookups run on the tokio runtime; each answer comes back through a
+//! channel tagged with its lookup's generation, and the `wake` callback
+//! (the window's `request_repaint`) says that something arrived. Answers
+//! of an older generation never reach the current session.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use crate::config::{Config, ConfigError};
+use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
+use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
+use crate::session::Session;
+
+/// While offline, the account is first asked after this long whether it is back…
+pub const HEALTH_PROBE_FIRST: Duration = Duration::from_secs(3);
+/// …then ever less often (doubling), up to this: thousands of tills in one
+/// outage must not hammer the account when it comes back.
+pub const HEALTH_PROBE_MAX: Duration = Duration::from_secs(60);
+
+/// Lookup generation used by health probes: sessions start at 1, so a
+/// probe's answer only updates connectivity and never reaches the screen.
+const PROBE_GENERATION: u64 = 0;
+
+/// When the account last answered or failed for network reasons.
+#[derive(Debug, Default, Clone)]
+pub struct Connectivity {
+    /// Last answer of any kind from the account.
+    pub last_success: Option<Instant>,
+    /// Last network failure and its message.
+    pub last_failure: Option<(Instant, String)>,
+    /// When the last health probe was sent.
+    last_probe: Option<Instant>,
+    /// Wait before the next probe (backs off while the outage lasts).
+    probe_interval: Option<Duration>,
+}
+
+impl Connectivity {
+    /// True when the latest news is a network failure.
+    pub fn is_offline(&self) -> bool {
+        match (&self.last_failure, self.last_success) {
+            (Some((failed, _)), Some(ok)) => *failed > ok,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+
+    /// Why the till is offline, when it is.
+    pub fn offline_reason(&self) -> Option<&str> {
+        if self.is_offline() {
+            self.last_failure.as_ref().map(|(_, m)| m.as_str())
+        } else {
+            None
+        }
+    }
+
+    /// Takes one answer into account. Any HTTP answer, an error status or
+    /// "customer not found" included, proves the account is reachable.
+    fn record(&mut self, outcome: &Result<Vec<crate::yespo::Product>, crate::yespo::SourceError>) {
+        match outcome {
+            Err(e) if e.is_offline() => {
+                self.last_failure = Some((Instant::now(), e.to_string()));
+            }
+            _ => {
+                self.last_success = Some(Instant::now());
+                self.probe_interval = None;
+                self.last_probe = None;
+            }
+        }
+    }
+
+    /// The wait before the next health probe.
+    fn interval(&self) -> Duration {
+        self.probe_interval.unwrap_or(HEALTH_PROBE_FIRST)
+    }
+
+    /// True when a health probe is due now.
+    fn probe_due(&self) -> bool {
+        // Counted from the last probe, or from the failure that made us offline.
+        let failed_at = self.last_failure.as_ref().map(|(t, _)| *t);
+        let since = self.last_probe.or(failed_at);
+        since.is_none_or(|t| t.elapsed() >= self.interval())
+    }
+
+    /// Notes a probe sent now and backs the next one off (with jitter, which
+    /// spreads tills that went offline together).
+    fn probe_sent(&mut self) {
+        self.last_probe = Some(Instant::now());
+        let next = (self.interval() * 2).min(HEALTH_PROBE_MAX)
+            + crate::yespo::jitter(Duration::ZERO, Duration::from_millis(500));
+        self.probe_interval = Some(next);
+    }
+}
+
+/// The till controller (see the module docs).
+pub struct Till {
+    runtime: tokio::runtime::Handle,
+    engine: LookupEngine,
+    config: Config,
+    rules: Rules,
+    wake: Option<Wake>,
+    events_tx: mpsc::UnboundedSender<LookupEvent>,
+    events_rx: mpsc::UnboundedReceiver<LookupEvent>,
+    next_generation: u64,
+    lookups: Vec<LookupHandle>,
+    session: Option<Session>,
+    connectivity: Connectivity,
+}
+
+impl std::fmt::Debug for Till {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Till")
+            .field("session", &self.session)
+            .field("connectivity", &self.connectivity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Till {
+    /// A till for `config`, running lookups on `runtime`; `wake` is called
+    /// whenever an answer arrives.
+    pub fn new(
+        config: Config,
+        runtime: tokio::runtime::Handle,
+        wake: Option<Wake>,
+    ) -> Result<Self, ConfigError> {
+        let engine = LookupEngine::new(&config)?;
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        Ok(Self {
+            runtime,
+            rules: Rules::from_config(&config),
+            engine,
+            config,
+            wake,
+            events_tx,
+            events_rx,
+            next_generation: 1,
+            lookups: Vec::new(),
+            session: None,
+            connectivity: Connectivity::default(),
+        })
+    }
+
+    /// Reads `raw` as a customer and looks them up, superseding any running
+    /// lookup. A rejected input also clears the previous customer's cards:
+    /// a cashier must not take them for this customer's.
+    pub fn submit(
+        &mut self,
+        raw: &str,
+        forced: Option<IdentifierKind>,
+    ) -> Result<&Session, IdentifyError> {
+        match self.rules.identify(raw, forced) {
+            Ok(customer) => Ok(self.look_up(customer)),
+            Err(e) => {
+                self.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// Looks `customer` up, superseding any running lookup.
+    pub fn look_up(&mut self, customer: Identifier) -> &Session {
+        // Cancel what is still running for the previous customer.
+        self.lookups.clear();
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        tracing::info!(%customer, generation, "lookup");
+        let handle = {
+            let _enter = self.runtime.enter();
+            self.engine.spawn(
+                generation,
+                &customer,
+                self.events_tx.clone(),
+                self.wake.clone(),
+            )
+        };
+        self.lookups.push(handle);
+        self.session
+            .insert(Session::new(generation, customer, self.engine.sources()))
+    }
+
+    /// Shows a session prepared elsewhere, with no lookup behind it (for
+    /// benchmarks and screenshots of a fixed screen).
+    #[doc(hidden)]
+    pub fn show_prepared(&mut self, session: Session) {
+        self.lookups.clear();
+        self.next_generation = self.next_generation.max(session.generation + 1);
+        self.session = Some(session);
+    }
+
+    /// Asks one section's source again for the current customer.
+    pub fn retry(&mut self, index: usize) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        session.retry(index);
+        session.finished_after = None;
+        let _enter = self.runtime.enter();
+        let handle = self.engine.spawn_sources(
+            session.generation,
+            &session.customer,
+            &[index],
+            self.events_tx.clone(),
+            self.wake.clone(),
+        );
+        self.lookups.push(handle);
+    }
+
+    /// Ends this customer's sale: cancels their lookups and forgets them.
+    pub fn clear(&mut self) {
+        self.lookups.clear();
+        self.session = None;
+    }
+
+    /// Switches to a new configuration (settings saved); the screen starts
+    /// empty for the next customer.
+    pub fn reconfigure(&mut self, config: Config) -> Result<(), ConfigError> {
+        self.engine = LookupEngine::new(&config)?;
+        self.rules = Rules::from_config(&config);
+        self.config = config;
+        self.clear();
+        Ok(())
+    }
+
+    /// Takes in what arrived and runs the health probe when due. Returns
+    /// true when something the screen shows changed.
+    pub fn poll(&mut self) -> bool {
+        let mut changed = false;
+        while let Ok(event) = self.events_rx.try_recv() {
+            let was_offline = self.connectivity.is_offline();
+            self.connectivity.record(&event.result.outcome);
+            changed |= was_offline != self.connectivity.is_offline();
+            if let Some(session) = &mut self.session {
+                changed |= session.apply(event);
+            }
+        }
+        self.lookups.retain(|h| !h.is_finished());
+        self.probe_when_offline();
+        changed
+    }
+
+    /// While offline, asks the first source for the made-up customer every
+    /// few seconds (backing off), so the till notices by itself when the
+    /// network is back.
+    fn probe_when_offline(&mut self) {
+        if !self.connectivity.is_offline() || self.engine.sources().is_empty() {
+            return;
+        }
+        let busy = self.session.as_ref().is_some_and(|s| !s.is_settled());
+        if busy || !self.connectivity.probe_due() {
+            return;
+        }
+        self.connectivity.probe_sent();
+        let _enter = self.runtime.enter();
+        let handle = self.engine.spawn_sources(
+            PROBE_GENERATION,
+            &identify::account_probe(),
+            &[0],
+            self.events_tx.clone(),
+            self.wake.clone(),
+        );
+        self.lookups.push(handle);
+    }
+
+    /// How soon [`Till::poll`] should run again although nothing woke it:
+    /// a slow tick while answers are pending (spinners, "time ago"), and the
+    /// next health probe while offline. `None`: only when woken.
+    pub fn next_poll(&self) -> Option<Duration> {
+        let pending = self
+            .session
+            .as_ref()
+            .is_some_and(|s| !s.is_settled())
+            .then_some(Duration::from_millis(100));
+        let probe = self
+            .connectivity
+            .is_offline()
+            .then(|| self.connectivity.interval());
+        match (pending, probe) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The current customer's lookup, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Whether the account answers.
+    pub fn connectivity(&self) -> &Connectivity {
+        &self.connectivity
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The rules for reading identifiers.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// The lookup engine (for the settings' Test connection).
+    pub fn engine(&self) -> &LookupEngine {
+        &self.engine
+    }
+}
