@@ -73,7 +73,7 @@ fn fan_out(rt: &tokio::runtime::Runtime) {
         let sequential = time(3, || {
             rt.block_on(async {
                 for i in 0..n {
-                    engine.ask_source(i, &who).await;
+                    engine.ask_source(i, &who, &Default::default()).await;
                 }
             })
         });

@@ -37,6 +37,49 @@ pub struct Config {
     /// Proxy policy for real hosts.
     #[serde(skip_serializing_if = "NetworkConfig::is_default")]
     pub network: NetworkConfig,
+    /// The local API for the POS program on this till (off when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration: Option<IntegrationConfig>,
+}
+
+/// Environment variable that overrides `[integration] token`.
+pub const INTEGRATION_TOKEN_ENV: &str = "POS_RECS_INTEGRATION_TOKEN";
+
+/// `[integration]`: the local API the POS program beside us talks to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationConfig {
+    /// Where to listen: a loopback address and port, e.g. `127.0.0.1:7645`.
+    pub listen: String,
+    /// The bearer token the POS must send (or `POS_RECS_INTEGRATION_TOKEN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<ApiKey>,
+}
+
+impl IntegrationConfig {
+    /// The address to listen on, refused unless it is loopback: the API
+    /// drives the till and must not be reachable from the store's network.
+    pub fn address(&self) -> Result<std::net::SocketAddr, String> {
+        let addr: std::net::SocketAddr = self
+            .listen
+            .trim()
+            .parse()
+            .map_err(|_| "must be an address and port, e.g. \"127.0.0.1:7645\"".to_string())?;
+        if !addr.ip().is_loopback() {
+            return Err("only loopback addresses (127.0.0.1, ::1) may listen".into());
+        }
+        Ok(addr)
+    }
+
+    /// The token: the environment's when set, else the file's.
+    pub fn token(&self) -> Option<ApiKey> {
+        std::env::var(INTEGRATION_TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| ApiKey::new(t.trim()))
+            .or_else(|| self.token.clone())
+            .filter(|t| !t.expose().trim().is_empty())
+    }
 }
 
 /// `[manager]`: protects the settings screen.
@@ -297,6 +340,44 @@ pub struct SourceConfig {
     /// At most this many cards.
     #[serde(default = "default_max_cards")]
     pub max_cards: usize,
+    /// Whether the basket goes along (default by kind: see [`BasketUse`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basket: Option<BasketUse>,
+}
+
+/// `basket` of a source: whether the sale's products go along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BasketUse {
+    /// The basket goes along when there is one (default for most kinds).
+    Send,
+    /// Asked only when the basket has products (default for cross-sell and
+    /// sold-out alternatives, which Yespo builds from them).
+    Require,
+    /// Never sent.
+    Never,
+}
+
+impl BasketUse {
+    /// All choices, for selectors.
+    pub const ALL: [BasketUse; 3] = [Self::Send, Self::Require, Self::Never];
+
+    /// The default for a kind of source.
+    pub fn default_for(kind: SourceKind) -> Self {
+        match kind {
+            SourceKind::CrossSell | SourceKind::OutOfStock => Self::Require,
+            _ => Self::Send,
+        }
+    }
+
+    /// The word used in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Send => "send",
+            Self::Require => "require",
+            Self::Never => "never",
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -316,11 +397,17 @@ impl Default for SourceConfig {
             enabled: true,
             show_tags: vec![],
             max_cards: default_max_cards(),
+            basket: None,
         }
     }
 }
 
 impl SourceConfig {
+    /// Whether this source gets the basket: as configured, else by kind.
+    pub fn basket_use(&self) -> BasketUse {
+        self.basket.unwrap_or(BasketUse::default_for(self.kind))
+    }
+
     /// The title, or a fallback naming the id when none was configured.
     pub fn display_title(&self) -> String {
         if self.title.trim().is_empty() {
@@ -462,6 +549,11 @@ impl Config {
             .proxy
             .check()
             .map_err(|e| format!("[network] proxy: {e}"))?;
+        if let Some(integration) = &self.integration {
+            integration
+                .address()
+                .map_err(|e| format!("[integration] listen: {e}"))?;
+        }
         if !is_country_code(&self.yespo.default_country_code) {
             return Err("[yespo] default_country_code: must be 1-3 digits, e.g. \"380\"".into());
         }
@@ -561,7 +653,7 @@ fn merge_toml(old: &str, fresh: &str) -> Option<String> {
     use toml_edit::{DocumentMut, Item};
     let mut doc: DocumentMut = old.parse().ok()?;
     let new: DocumentMut = fresh.parse().ok()?;
-    for section in ["yespo", "display", "manager", "network"] {
+    for section in ["yespo", "display", "manager", "network", "integration"] {
         let Some(new_table) = new.get(section).and_then(Item::as_table) else {
             doc.remove(section);
             continue;

@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::config::{Config, ConfigError, SourceConfig};
+use crate::basket::Basket;
+use crate::config::{BasketUse, Config, ConfigError, SourceConfig};
 use crate::identify::Identifier;
 use crate::yespo::{Client, Product, SourceError};
 
@@ -40,11 +41,12 @@ impl SourceResult {
         matches!(self.outcome, Ok(_) | Err(SourceError::CustomerNotFound))
     }
 
-    /// `ok`, `error` or `timeout`, as in the CLI's JSON.
+    /// `ok`, `error`, `timeout` or `skipped`, as in the CLI's JSON.
     pub fn status(&self) -> &'static str {
         match &self.outcome {
             Ok(_) => "ok",
             Err(SourceError::Timeout(_)) => "timeout",
+            Err(SourceError::NeedsBasket) => "skipped",
             Err(_) => "error",
         }
     }
@@ -134,13 +136,34 @@ impl LookupEngine {
         self.inner.sources.get(index).cloned().unwrap_or_default()
     }
 
-    /// Asks source number `index` once, within the timeout (retries included).
-    pub async fn ask_source(&self, index: usize, ident: &Identifier) -> SourceResult {
+    /// Asks source number `index` once, within the timeout (retries
+    /// included), with the basket as the source's `basket` key says. A
+    /// source that requires a basket is not asked while it is empty.
+    pub async fn ask_source(
+        &self,
+        index: usize,
+        ident: &Identifier,
+        basket: &Basket,
+    ) -> SourceResult {
         let inner = &self.inner;
         let source = self.source(index);
         let started = Instant::now();
         let deadline = started + inner.timeout;
-        let request = inner.client.ask(source.id, ident, deadline);
+        let basket = match source.basket_use() {
+            BasketUse::Never => None,
+            BasketUse::Send => (!basket.is_empty() || basket.category.is_some()).then_some(basket),
+            BasketUse::Require if basket.is_empty() => {
+                return SourceResult {
+                    index,
+                    source,
+                    elapsed: Duration::ZERO,
+                    outcome: Err(SourceError::NeedsBasket),
+                    warnings: vec![],
+                };
+            }
+            BasketUse::Require => Some(basket),
+        };
+        let request = inner.client.ask(source.id, ident, basket, deadline);
         let answer = tokio::time::timeout_at(deadline, request)
             .await
             .unwrap_or_else(|_| Err(SourceError::Timeout(inner.timeout.as_millis() as u64)));
@@ -181,15 +204,21 @@ impl LookupEngine {
         tx: mpsc::UnboundedSender<LookupEvent>,
         wake: Option<Wake>,
     ) -> LookupHandle {
-        let indices: Vec<usize> = (0..self.inner.sources.len()).collect();
-        self.spawn_sources(generation, ident, &indices, tx, wake)
+        self.spawn_sources(generation, ident, &Basket::default(), &self.all(), tx, wake)
     }
 
-    /// Like [`Self::spawn`], for a subset of sources (a section's Retry button).
+    /// Every source's index.
+    pub fn all(&self) -> Vec<usize> {
+        (0..self.inner.sources.len()).collect()
+    }
+
+    /// Like [`Self::spawn`], with a basket, for a subset of sources (a
+    /// section's Retry button, the sources a basket change concerns).
     pub fn spawn_sources(
         &self,
         generation: u64,
         ident: &Identifier,
+        basket: &Basket,
         indices: &[usize],
         tx: mpsc::UnboundedSender<LookupEvent>,
         wake: Option<Wake>,
@@ -200,13 +229,15 @@ impl LookupEngine {
             .map(|&index| {
                 let engine = self.clone();
                 let ident = ident.clone();
+                let basket = basket.clone();
                 let tx = tx.clone();
                 let wake = wake.clone();
                 let supervisor = tokio::spawn(async move {
                     let started = Instant::now();
                     let worker_engine = engine.clone();
-                    let worker =
-                        tokio::spawn(async move { worker_engine.ask_source(index, &ident).await });
+                    let worker = tokio::spawn(async move {
+                        worker_engine.ask_source(index, &ident, &basket).await
+                    });
                     let _guard = AbortOnDrop(worker.abort_handle());
                     let result = match worker.await {
                         Ok(result) => result,
@@ -237,13 +268,24 @@ impl LookupEngine {
     /// [`crate::identify::account_probe`]: the one "test the account" call
     /// behind `check`, the settings' Test connection and the health probe.
     pub async fn test_account(&self) -> Vec<SourceResult> {
-        self.run(&crate::identify::account_probe()).await
+        // A made-up basket too, so the sources that need one are asked as well.
+        let basket = Basket {
+            products: vec!["account-check".into()],
+            category: None,
+        };
+        self.run_with(&crate::identify::account_probe(), &basket)
+            .await
     }
 
     /// Runs a whole lookup and returns every source's answer in configured order.
     pub async fn run(&self, ident: &Identifier) -> Vec<SourceResult> {
+        self.run_with(ident, &Basket::default()).await
+    }
+
+    /// Like [`Self::run`], with the sale's basket.
+    pub async fn run_with(&self, ident: &Identifier, basket: &Basket) -> Vec<SourceResult> {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let _handle = self.spawn(0, ident, tx, None);
+        let _handle = self.spawn_sources(0, ident, basket, &self.all(), tx, None);
         let mut slots: Vec<Option<SourceResult>> = vec![None; self.inner.sources.len()];
         while let Some(event) = rx.recv().await {
             let index = event.result.index;

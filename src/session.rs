@@ -40,6 +40,9 @@ pub struct Section {
     pub source: SourceConfig,
     /// Its state in this lookup.
     pub state: SectionState,
+    /// The request generation whose answer this section waits for: a
+    /// section asked again (Retry, a basket change) refuses older answers.
+    pub generation: u64,
 }
 
 /// One customer's lookup as the screen shows it.
@@ -71,23 +74,22 @@ impl Session {
                 .map(|s| Section {
                     source: s.clone(),
                     state: SectionState::Pending { since: started },
+                    generation,
                 })
                 .collect(),
         }
     }
 
     /// Applies an answer. Returns `false` (and changes nothing) when it
-    /// belongs to another lookup: one customer's cards never appear under
-    /// the next customer.
+    /// belongs to another request than the one the section waits for: one
+    /// customer's cards never appear under the next customer, and an answer
+    /// for an older basket never replaces a newer one.
     pub fn apply(&mut self, event: LookupEvent) -> bool {
-        if event.generation != self.generation {
-            return false;
-        }
         let r = event.result;
         let Some(section) = self.sections.get_mut(r.index) else {
             return false;
         };
-        if section.source.id != r.source.id {
+        if section.generation != event.generation || section.source.id != r.source.id {
             return false;
         }
         section.state = match r.outcome {
@@ -106,13 +108,18 @@ impl Session {
         true
     }
 
-    /// Marks a section pending again (its Retry button was pressed).
-    pub fn retry(&mut self, index: usize) {
-        if let Some(section) = self.sections.get_mut(index) {
-            section.state = SectionState::Pending {
-                since: Instant::now(),
-            };
+    /// Marks sections pending again, waiting for the answers of request
+    /// `generation` (a Retry, or a basket change for the sources using it).
+    pub fn reask(&mut self, indices: &[usize], generation: u64) {
+        for &index in indices {
+            if let Some(section) = self.sections.get_mut(index) {
+                section.state = SectionState::Pending {
+                    since: Instant::now(),
+                };
+                section.generation = generation;
+            }
         }
+        self.finished_after = None;
     }
 
     /// True when no section is pending.
@@ -192,8 +199,13 @@ mod tests {
         assert!(!s.is_settled() && s.finished_after.is_none());
         s.apply(event(1, 0, 1, Ok(vec![])));
         assert!(s.is_settled() && s.finished_after.is_some());
-        s.retry(1);
+        s.reask(&[1], 2);
         assert!(!s.is_settled());
+        assert!(
+            !s.apply(event(1, 1, 2, Ok(vec![]))),
+            "an answer to the first request is refused once the section was asked again"
+        );
+        assert!(s.apply(event(2, 1, 2, Ok(vec![]))));
         assert!(
             !s.apply(event(1, 5, 9, Ok(vec![]))),
             "unknown index refused"

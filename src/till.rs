@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::config::{Config, ConfigError};
+use crate::basket::Basket;
+use crate::config::{BasketUse, Config, ConfigError};
 use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
 use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
 use crate::session::Session;
@@ -66,6 +67,8 @@ impl Connectivity {
     /// "customer not found" included, proves the account is reachable.
     fn record(&mut self, outcome: &Result<Vec<crate::yespo::Product>, crate::yespo::SourceError>) {
         match outcome {
+            // Not asked at all: says nothing about the account.
+            Err(crate::yespo::SourceError::NeedsBasket) => {}
             Err(e) if e.is_offline() => {
                 self.last_failure = Some((Instant::now(), e.to_string()));
             }
@@ -112,6 +115,8 @@ pub struct Till {
     next_generation: u64,
     lookups: Vec<LookupHandle>,
     session: Option<Session>,
+    /// The sale's basket; kept when it arrives before the customer.
+    basket: Basket,
     connectivity: Connectivity,
 }
 
@@ -145,6 +150,7 @@ impl Till {
             next_generation: 1,
             lookups: Vec::new(),
             session: None,
+            basket: Basket::default(),
             connectivity: Connectivity::default(),
         })
     }
@@ -157,34 +163,61 @@ impl Till {
         raw: &str,
         forced: Option<IdentifierKind>,
     ) -> Result<&Session, IdentifyError> {
-        match self.rules.identify(raw, forced) {
-            Ok(customer) => Ok(self.look_up(customer)),
-            Err(e) => {
-                self.clear();
-                Err(e)
-            }
-        }
+        self.submit_with_basket(raw, forced, None)
     }
 
-    /// Looks `customer` up, superseding any running lookup.
+    /// Like [`Till::submit`], with the basket the POS sent along: given,
+    /// it replaces the basket; `None` keeps the one there is (items are
+    /// often scanned before the loyalty card).
+    pub fn submit_with_basket(
+        &mut self,
+        raw: &str,
+        forced: Option<IdentifierKind>,
+        basket: Option<Basket>,
+    ) -> Result<&Session, IdentifyError> {
+        let customer = match self.rules.identify(raw, forced) {
+            Ok(customer) => customer,
+            Err(e) => {
+                self.clear();
+                return Err(e);
+            }
+        };
+        if let Some(basket) = basket {
+            self.basket = basket;
+        }
+        Ok(self.look_up(customer))
+    }
+
+    fn next_generation(&mut self) -> u64 {
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        generation
+    }
+
+    /// Looks `customer` up with the current basket, superseding any running lookup.
     pub fn look_up(&mut self, customer: Identifier) -> &Session {
         // Cancel what is still running for the previous customer.
         self.lookups.clear();
-        let generation = self.next_generation;
-        self.next_generation += 1;
-        tracing::info!(%customer, generation, "lookup");
-        let handle = {
-            let _enter = self.runtime.enter();
-            self.engine.spawn(
-                generation,
-                &customer,
-                self.events_tx.clone(),
-                self.wake.clone(),
-            )
-        };
-        self.lookups.push(handle);
+        let generation = self.next_generation();
+        tracing::info!(%customer, generation, basket = self.basket.products.len(), "lookup");
+        let all = self.engine.all();
+        self.spawn(generation, &customer, &all);
         self.session
             .insert(Session::new(generation, customer, self.engine.sources()))
+    }
+
+    /// Starts the requests of `generation` for these sources.
+    fn spawn(&mut self, generation: u64, customer: &Identifier, indices: &[usize]) {
+        let _enter = self.runtime.enter();
+        let handle = self.engine.spawn_sources(
+            generation,
+            customer,
+            &self.basket,
+            indices,
+            self.events_tx.clone(),
+            self.wake.clone(),
+        );
+        self.lookups.push(handle);
     }
 
     /// Shows a session prepared elsewhere, with no lookup behind it (for
@@ -192,32 +225,64 @@ impl Till {
     #[doc(hidden)]
     pub fn show_prepared(&mut self, session: Session) {
         self.lookups.clear();
-        self.next_generation = self.next_generation.max(session.generation + 1);
+        let newest = session.sections.iter().map(|s| s.generation).max();
+        self.next_generation = self
+            .next_generation
+            .max(newest.unwrap_or(session.generation) + 1);
         self.session = Some(session);
     }
 
     /// Asks one section's source again for the current customer.
     pub fn retry(&mut self, index: usize) {
+        self.reask(&[index]);
+    }
+
+    /// Asks these sections' sources again; their older answers are refused.
+    fn reask(&mut self, indices: &[usize]) {
+        let generation = self.next_generation();
         let Some(session) = &mut self.session else {
             return;
         };
-        session.retry(index);
-        session.finished_after = None;
-        let _enter = self.runtime.enter();
-        let handle = self.engine.spawn_sources(
-            session.generation,
-            &session.customer,
-            &[index],
-            self.events_tx.clone(),
-            self.wake.clone(),
-        );
-        self.lookups.push(handle);
+        session.reask(indices, generation);
+        let customer = session.customer.clone();
+        self.spawn(generation, &customer, indices);
     }
 
-    /// Ends this customer's sale: cancels their lookups and forgets them.
+    /// Replaces the sale's basket. With a customer on screen, only the
+    /// sources that use the basket are asked again; the other sections stay
+    /// as they are. Without one, the basket waits for the customer.
+    pub fn set_basket(&mut self, basket: Basket) {
+        if basket == self.basket {
+            return;
+        }
+        self.basket = basket;
+        if self.session.is_none() {
+            return;
+        }
+        let using: Vec<usize> = self
+            .engine
+            .sources()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.basket_use() != BasketUse::Never)
+            .map(|(i, _)| i)
+            .collect();
+        if !using.is_empty() {
+            self.reask(&using);
+        }
+    }
+
+    /// The sale's basket.
+    pub fn basket(&self) -> &Basket {
+        &self.basket
+    }
+
+    /// Ends this customer's sale: cancels their lookups, forgets them and
+    /// empties the basket.
     pub fn clear(&mut self) {
         self.lookups.clear();
         self.session = None;
+        self.basket = Basket::default();
     }
 
     /// Switches to a new configuration (settings saved); the screen starts
@@ -263,6 +328,7 @@ impl Till {
         let handle = self.engine.spawn_sources(
             PROBE_GENERATION,
             &identify::account_probe(),
+            &Basket::default(),
             &[0],
             self.events_tx.clone(),
             self.wake.clone(),

@@ -17,7 +17,10 @@ async fn every_demo_source_answers_in_configured_order() {
     let (_server, mut config) = demo(DemoOptions::default()).await;
     only_sources(&mut config, &[1245, 1244, 1246]);
     config.sources[0].max_cards = 3;
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     let ids: Vec<u64> = results.iter().map(|r| r.source.id).collect();
     assert_eq!(ids, [1245, 1244, 1246]);
     assert!(results.iter().all(|r| r.status() == "ok"));
@@ -47,7 +50,7 @@ async fn four_slow_sources_take_as_long_as_one_not_their_sum() {
     only_sources(&mut config, &[1244, 1245, 1246, 1247]);
     let engine = LookupEngine::new(&config).unwrap();
     let started = Instant::now();
-    let results = engine.run(&customer()).await;
+    let results = engine.run_with(&customer(), &common::basket()).await;
     let wall = started.elapsed();
     assert!(results.iter().all(|r| r.status() == "ok"));
     // All four were in flight at once on the server: the structural proof.
@@ -71,7 +74,10 @@ async fn a_failing_or_slow_source_never_affects_the_others() {
     let (_server, mut config) = demo(options).await;
     config.yespo.timeout_ms = 1000;
     only_sources(&mut config, &[1244, 1245, 1246, 1247, 1248]);
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     let status: Vec<&str> = results.iter().map(|r| r.status()).collect();
     assert_eq!(status, ["ok", "error", "error", "timeout", "ok"]);
     assert_eq!(
@@ -109,7 +115,10 @@ async fn http_errors_read_like_sentences() {
     };
     let (_server, mut config) = demo(options).await;
     only_sources(&mut config, &[1244, 1245, 1246, 4242, 1248]);
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     let errors: Vec<String> = results
         .iter()
         .map(|r| r.outcome.as_ref().unwrap_err().to_string())
@@ -129,7 +138,10 @@ async fn rate_limit_is_retried_once_and_then_answers() {
     };
     let (server, mut config) = demo(options).await;
     only_sources(&mut config, &[1244]);
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     assert_eq!(results[0].status(), "ok");
     assert_eq!(
         server.stats().requests.load(Ordering::SeqCst),
@@ -146,7 +158,10 @@ async fn persistent_errors_are_not_retried_in_a_storm() {
     };
     let (server, mut config) = demo(options).await;
     only_sources(&mut config, &[1244, 1245]);
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     assert!(results.iter().all(|r| r.status() == "error"));
     // 503 gets its one retry, 500 none.
     assert_eq!(server.stats().requests.load(Ordering::SeqCst), 3);
@@ -161,7 +176,10 @@ async fn huge_answers_are_cut_off_with_a_clear_error() {
     let (_server, mut config) = demo(options).await;
     only_sources(&mut config, &[1244, 1245]);
     config.yespo.max_response_bytes = 8 * 1024 * 1024;
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     assert_eq!(
         results[0].outcome.as_ref().unwrap_err(),
         &SourceError::TooLarge(8 * 1024 * 1024)
@@ -177,13 +195,19 @@ async fn the_api_key_is_sent_as_basic_auth() {
     };
     let (_server, mut config) = demo(options).await;
     only_sources(&mut config, &[1245]);
-    let without = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let without = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     assert_eq!(
         without[0].outcome.as_ref().unwrap_err(),
         &SourceError::Unauthorized
     );
     config.yespo.api_key = Some(pos_recs::secret::ApiKey::new("k-123456789012"));
-    let with = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let with = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     assert_eq!(with[0].status(), "ok");
 }
 
@@ -249,7 +273,10 @@ async fn token_mode_uses_one_fresh_token_per_source_and_never_reuses_one() {
     let (server, mut config) = demo(DemoOptions::default()).await;
     config.yespo.auth = AuthMode::ContactToken;
     only_sources(&mut config, &[1244, 1245, 1246, 1247]);
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     assert!(results.iter().all(|r| r.status() == "ok"), "{results:?}");
     let stats = server.stats();
     assert_eq!(
@@ -269,7 +296,10 @@ async fn token_mode_recovers_from_a_revoked_token() {
     let (server, mut config) = demo(options).await;
     config.yespo.auth = AuthMode::ContactToken;
     only_sources(&mut config, &[1244, 1245, 1246]);
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     assert!(results.iter().all(|r| r.status() == "ok"), "{results:?}");
     assert_eq!(server.stats().tokens_rejected.load(Ordering::SeqCst), 0);
     assert_eq!(
@@ -302,7 +332,7 @@ async fn token_mode_unknown_customer_and_failing_token_endpoint() {
         token_status: Some(500),
         ..Default::default()
     });
-    let results = engine.run(&customer()).await;
+    let results = engine.run_with(&customer(), &common::basket()).await;
     let err = results[0].outcome.as_ref().unwrap_err().to_string();
     assert!(err.contains("token request failed (HTTP 500)"), "{err}");
 }
@@ -326,7 +356,10 @@ async fn a_dead_network_is_a_network_error_not_a_hang() {
     let (_server, mut config) = demo(DemoOptions::default()).await;
     config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
     only_sources(&mut config, &[1244]);
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     let err = results[0].outcome.as_ref().unwrap_err();
     assert!(err.is_offline(), "{err}");
     assert!(err.to_string().contains("cannot connect"), "{err}");
@@ -341,7 +374,10 @@ async fn token_mode_retries_with_the_rotated_token_not_the_spent_one() {
     let (server, mut config) = demo(options).await;
     config.yespo.auth = AuthMode::ContactToken;
     only_sources(&mut config, &[1244, 1245]);
-    let results = LookupEngine::new(&config).unwrap().run(&customer()).await;
+    let results = LookupEngine::new(&config)
+        .unwrap()
+        .run_with(&customer(), &common::basket())
+        .await;
     assert!(results.iter().all(|r| r.status() == "ok"), "{results:?}");
     let stats = server.stats();
     assert_eq!(

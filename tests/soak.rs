@@ -138,7 +138,7 @@ async fn a_long_shift_leaks_nothing_and_never_mixes_customers() {
         // Whatever was accepted belongs to this customer.
         if let SectionState::Loaded { products, .. } = &session.sections[personal_index].state {
             let expected: Vec<String> = feed
-                .recommend(1246, who.value(), &server.base_url())
+                .recommend(1246, who.value(), &server.base_url(), &Default::default())
                 .unwrap()
                 .iter()
                 .take(config.sources[personal_index].max_cards)

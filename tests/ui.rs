@@ -82,6 +82,11 @@ fn looked_up(w: &World, config: Config) -> Harness<'static, CashierApp> {
     h
 }
 
+/// The demo customer's example basket: with it every demo source answers.
+fn demo_basket() -> pos_recs::basket::Basket {
+    pos_recs::basket::Basket::new(&["SKU-1001", "SKU-1004"], None).unwrap()
+}
+
 fn product_names(app: &CashierApp, section: usize) -> Vec<String> {
     match &app.session().unwrap().sections[section].state {
         SectionState::Loaded { products, .. } => products.iter().map(|p| p.name.clone()).collect(),
@@ -93,6 +98,7 @@ fn product_names(app: &CashierApp, section: usize) -> Vec<String> {
 fn enter_on_a_phone_fills_every_section_with_cards() {
     let w = world(DemoOptions::default());
     let mut h = harness(&w, w.server.config());
+    h.state_mut().set_basket(demo_basket());
     h.step();
     look_up(&mut h, "067 123 4567", egui::Key::Enter);
     step_until(&mut h, "all sections answered", settled);
@@ -130,6 +136,7 @@ fn a_failing_source_shows_its_error_while_the_others_show_cards() {
         ..Default::default()
     });
     let mut h = harness(&w, w.server.config());
+    h.state_mut().set_basket(demo_basket());
     h.step();
     look_up(&mut h, "0671234567", egui::Key::Enter);
     step_until(&mut h, "all sections answered", settled);
@@ -648,6 +655,7 @@ fn keyboard_only_at_1024x768_down_right_enter_opens_the_second_card_and_esc_retu
 fn at_1024x768_every_sources_first_card_is_on_screen() {
     let w = world(DemoOptions::default());
     let mut h = harness_sized(&w, w.server.config(), egui::vec2(1024.0, 768.0));
+    h.state_mut().set_basket(demo_basket());
     h.step();
     look_up(&mut h, "0671234567", egui::Key::Enter);
     step_until(&mut h, "answered", settled);

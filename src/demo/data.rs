@@ -64,9 +64,44 @@ impl DemoFeed {
     /// different cards; customers whose identifier ends in `0000`, and
     /// addresses at the reserved `.invalid` domain, are "unknown" and get
     /// nothing from personal sources.
-    pub fn recommend(&self, id: u64, who: &str, base: &str) -> Option<Vec<Value>> {
+    ///
+    /// Cross-sell and sold-out-alternative sources answer from the basket,
+    /// as Yespo's algorithms do: nothing without products, otherwise their
+    /// own list without the basket's items, chosen by what is in it (and by
+    /// the category, when one is given and matches).
+    pub fn recommend(
+        &self,
+        id: u64,
+        who: &str,
+        base: &str,
+        basket: &DemoBasket,
+    ) -> Option<Vec<Value>> {
         let source = self.sources.iter().find(|s| s.id == id)?;
         let mut ids = source.products.clone();
+        if matches!(source.kind, SourceKind::CrossSell | SourceKind::OutOfStock) {
+            if basket.products.is_empty() {
+                return Some(vec![]);
+            }
+            ids.retain(|p| !basket.products.contains(p));
+            let mut h = DefaultHasher::new();
+            basket.products.hash(&mut h);
+            let len = ids.len().max(1);
+            ids.rotate_left((h.finish() % len as u64) as usize);
+            if let Some(category) = &basket.category {
+                let in_category: Vec<String> = ids
+                    .iter()
+                    .filter(|pid| {
+                        self.item(pid)
+                            .and_then(|item| item.get("category"))
+                            .is_some_and(|c| c.to_string().contains(category.as_str()))
+                    })
+                    .cloned()
+                    .collect();
+                if !in_category.is_empty() {
+                    ids = in_category;
+                }
+            }
+        }
         if source.personal {
             if is_unknown_customer(who) {
                 return Some(vec![]);
@@ -129,12 +164,23 @@ impl DemoFeed {
                     enabled: s.enabled,
                     show_tags: s.show_tags.clone(),
                     max_cards: 6,
+                    basket: None,
                 })
                 .collect(),
             manager: Default::default(),
             network: Default::default(),
+            integration: None,
         }
     }
+}
+
+/// The basket a demo request carried.
+#[derive(Debug, Clone, Default)]
+pub struct DemoBasket {
+    /// Product ids, in order.
+    pub products: Vec<String>,
+    /// The category key, if any.
+    pub category: Option<String>,
 }
 
 /// Customers the demo shop does not know: identifiers ending in `0000`, and
@@ -186,27 +232,66 @@ mod tests {
     #[test]
     fn personal_sources_differ_by_customer_and_are_empty_for_unknown() {
         let feed = DemoFeed::embedded().unwrap();
-        let a = feed.recommend(1246, "380671234567", "http://x").unwrap();
-        let b = feed.recommend(1246, "380501112233", "http://x").unwrap();
+        let a = feed
+            .recommend(1246, "380671234567", "http://x", &DemoBasket::default())
+            .unwrap();
+        let b = feed
+            .recommend(1246, "380501112233", "http://x", &DemoBasket::default())
+            .unwrap();
         assert_eq!(a.len(), b.len());
         assert!(
-            feed.recommend(1246, "380670000000", "http://x")
+            feed.recommend(1246, "380670000000", "http://x", &DemoBasket::default())
                 .unwrap()
                 .is_empty()
         );
         assert!(
             !feed
-                .recommend(1245, "380670000000", "http://x")
+                .recommend(1245, "380670000000", "http://x", &DemoBasket::default())
                 .unwrap()
                 .is_empty()
         );
-        assert!(feed.recommend(9999, "x", "http://x").is_none());
+        assert!(
+            feed.recommend(9999, "x", "http://x", &DemoBasket::default())
+                .is_none()
+        );
         let url = a[0]["tags_picture"]
             .as_str()
             .unwrap_or_default()
             .to_string();
         assert!(url.starts_with("http://x/images/"), "{url}");
         let _ = b;
+    }
+
+    #[test]
+    fn cross_sell_answers_from_the_basket_and_nothing_without_one() {
+        let feed = DemoFeed::embedded().unwrap();
+        let none = DemoBasket::default();
+        assert!(
+            feed.recommend(1247, "380671234567", "http://x", &none)
+                .unwrap()
+                .is_empty()
+        );
+        let basket = |ids: &[&str]| DemoBasket {
+            products: ids.iter().map(|s| s.to_string()).collect(),
+            category: None,
+        };
+        let a = feed
+            .recommend(1247, "380671234567", "http://x", &basket(&["SKU-1001"]))
+            .unwrap();
+        let b = feed
+            .recommend(
+                1247,
+                "380671234567",
+                "http://x",
+                &basket(&["SKU-1041", "SKU-1004"]),
+            )
+            .unwrap();
+        assert!(!a.is_empty() && !b.is_empty());
+        assert_ne!(a, b, "the answer depends on the basket");
+        assert!(
+            b.iter().all(|item| item["id"] != "SKU-1041"),
+            "basket items are not offered back"
+        );
     }
 
     #[test]

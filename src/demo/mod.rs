@@ -268,16 +268,36 @@ fn authorised(headers: &HeaderMap, required: Option<&str>) -> bool {
 }
 
 /// The identifier value from a v2 query, whatever field carries it.
-fn customer_of(query: &HashMap<String, String>) -> Option<&String> {
+fn customer_of(query: &[(String, String)]) -> Option<&String> {
     ["phone", "email", "externalCustomerId", "contactId", "webId"]
         .iter()
-        .find_map(|k| query.get(*k).filter(|v| !v.is_empty()))
+        .find_map(|k| {
+            query
+                .iter()
+                .find(|(name, v)| name == k && !v.is_empty())
+                .map(|(_, v)| v)
+        })
+}
+
+/// The basket a request carried: every `products=` and the `category=`.
+fn basket_of(query: &[(String, String)]) -> data::DemoBasket {
+    data::DemoBasket {
+        products: query
+            .iter()
+            .filter(|(k, _)| k == "products")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        category: query
+            .iter()
+            .find(|(k, _)| k == "category")
+            .map(|(_, v)| v.clone()),
+    }
 }
 
 async fn v2_recoms(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
     let _in_flight = InFlight::new(&state.stats);
@@ -294,11 +314,11 @@ async fn v2_recoms(
             "at least one contact identifier is required",
         );
     };
-    answer(&state, id, &who).await
+    answer(&state, id, &who, &basket_of(&query)).await
 }
 
 /// The shared part of v1 and v2: latency, faults, then the feed.
-async fn answer(state: &AppState, id: u64, who: &str) -> Response {
+async fn answer(state: &AppState, id: u64, who: &str, basket: &data::DemoBasket) -> Response {
     let (delay, fault) = {
         let o = lock(&state.options);
         (
@@ -353,7 +373,7 @@ async fn answer(state: &AppState, id: u64, who: &str) -> Response {
         Some(Fault::Empty) => return axum::Json(Value::Array(vec![])).into_response(),
         Some(Fault::RateLimitOnce) | None => {}
     }
-    match state.feed.recommend(id, who, &state.base) {
+    match state.feed.recommend(id, who, &state.base, basket) {
         Some(items) => axum::Json(Value::Array(items)).into_response(),
         None => json_error(StatusCode::NOT_FOUND, "Data source not found"),
     }
@@ -430,6 +450,7 @@ async fn v1_token(
 async fn v1_recoms(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
     let _in_flight = InFlight::new(&state.stats);
@@ -463,7 +484,7 @@ async fn v1_recoms(
     let Ok(id) = id.parse::<u64>() else {
         return json_error(StatusCode::BAD_REQUEST, "dataSourceId must be a number");
     };
-    let mut response = answer(&state, id, &who).await;
+    let mut response = answer(&state, id, &who, &basket_of(&query)).await;
     let next = new_token(&state, &who);
     if let Ok(v) = HeaderValue::from_str(&next) {
         response.headers_mut().insert("ES-TOKEN", v);

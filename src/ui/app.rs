@@ -175,6 +175,16 @@ impl CashierApp {
         self.details = None;
     }
 
+    /// Replaces the sale's basket (the POS link, the basket line).
+    pub fn set_basket(&mut self, basket: crate::basket::Basket) {
+        self.till.set_basket(basket);
+    }
+
+    /// The sale's basket.
+    pub fn basket(&self) -> &crate::basket::Basket {
+        self.till.basket()
+    }
+
     /// Clears the screen for the next customer.
     pub fn clear(&mut self) {
         self.till.clear();

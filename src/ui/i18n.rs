@@ -131,6 +131,8 @@ pub struct Texts {
     pub back_to_till: &'static str,
     /// Wrong PIN.
     pub wrong_pin: &'static str,
+    /// A section that needs the basket, while it is empty.
+    pub waiting_for_basket: &'static str,
     /// No PIN set, and the till was not started for setup: title.
     pub no_pin_title: &'static str,
     /// …and how to set one.
@@ -343,6 +345,7 @@ pub const EN: Texts = Texts {
     pin_hint: "Enter the manager PIN to change data sources, cards and the account.",
     back_to_till: "Back to the till",
     wrong_pin: "Wrong PIN",
+    waiting_for_basket: "Scan the basket's items to see these",
     no_pin_title: "This till has no manager PIN",
     no_pin_hint: "The settings stay closed until a PIN is set. Whoever looks after the till sets the first one by starting it once with: pos-recs --setup",
     no_pin_status: "No manager PIN: start once with --setup to set one",
@@ -479,6 +482,7 @@ pub const UK: Texts = Texts {
     pin_hint: "Введіть PIN менеджера, щоб змінити джерела даних, картки та акаунт.",
     back_to_till: "Назад до каси",
     wrong_pin: "Неправильний PIN",
+    waiting_for_basket: "Проскануйте товари з кошика, щоб побачити ці пропозиції",
     no_pin_title: "На цій касі немає PIN менеджера",
     no_pin_hint: "Налаштування закриті, доки не встановлено PIN. Відповідальний за касу встановлює перший, запустивши її один раз так: pos-recs --setup",
     no_pin_status: "Немає PIN менеджера: запустіть один раз з --setup",
@@ -656,6 +660,12 @@ impl Texts {
                 "сервер зайнятий — спробуйте за мить"
             } else {
                 "the server is busy — try again in a moment"
+            }
+            .into(),
+            SourceError::NeedsBasket => if uk {
+                "проскануйте товари з кошика, щоб побачити ці пропозиції"
+            } else {
+                "scan the basket's items to see these"
             }
             .into(),
             SourceError::CustomerNotFound => if uk {

@@ -5,7 +5,7 @@
 
 use egui::{RichText, vec2};
 
-use crate::yespo::Product;
+use crate::yespo::{Product, SourceError};
 
 use super::card::{self, CardContext};
 use super::theme;
@@ -159,6 +159,10 @@ fn message_body_ui(
 ) -> SectionAction {
     let mut action = SectionAction::None;
     match &section.state {
+        SectionState::Failed {
+            error: SourceError::NeedsBasket,
+            ..
+        } => message_ui(ui, cx.texts.waiting_for_basket, false),
         SectionState::Failed { error, .. } => {
             let title = section.source.display_title();
             ui.horizontal_wrapped(|ui| {

@@ -44,6 +44,9 @@ pub enum SourceError {
     /// v1 token mode: the contact is unknown to Yespo.
     #[error("customer not found")]
     CustomerNotFound,
+    /// The source builds on the basket, and the basket is empty: not asked.
+    #[error("scan the basket's items to see these")]
+    NeedsBasket,
     /// The task answering this source crashed (a bug); other sources are unaffected.
     #[error("internal error while asking this source")]
     Internal,

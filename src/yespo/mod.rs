@@ -15,6 +15,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use tokio::time::Instant;
 
+use crate::basket::Basket;
 use crate::config::{AuthMode, CardField, Config, ConfigError, check_base_url};
 use crate::identify::{Identifier, IdentifierKind};
 use crate::secret::ApiKey;
@@ -86,11 +87,19 @@ impl Client {
         &self,
         source_id: u64,
         ident: &Identifier,
+        basket: Option<&Basket>,
         deadline: Instant,
     ) -> Result<Parsed, SourceError> {
+        let basket = basket.map(Basket::query).unwrap_or_default();
         match self.auth {
-            AuthMode::ApiKey => self.recommendations(source_id, ident, deadline).await,
-            AuthMode::ContactToken => self.recommendations_v1(source_id, ident, deadline).await,
+            AuthMode::ApiKey => {
+                self.recommendations(source_id, ident, &basket, deadline)
+                    .await
+            }
+            AuthMode::ContactToken => {
+                self.recommendations_v1(source_id, ident, &basket, deadline)
+                    .await
+            }
         }
     }
 
@@ -110,12 +119,13 @@ impl Client {
         &self,
         source_id: u64,
         ident: &Identifier,
+        basket: &[(&str, &str)],
         deadline: Instant,
     ) -> Result<Parsed, SourceError> {
         let url = format!("{}/v2/contacts/recoms/{source_id}", self.base);
         let (param, value) = self.identity_param(ident);
         let send = || {
-            let mut req = self.http.get(&url).query(&[(param, value)]);
+            let mut req = self.http.get(&url).query(&[(param, value)]).query(basket);
             if let Some(key) = &self.api_key {
                 req = req.basic_auth("pos-recs", Some(key.expose()));
             }

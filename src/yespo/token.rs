@@ -72,6 +72,7 @@ impl Client {
         &self,
         source_id: u64,
         ident: &Identifier,
+        basket: &[(&str, &str)],
         deadline: Instant,
     ) -> Result<Parsed, SourceError> {
         let (http, base, _) = self.parts();
@@ -82,6 +83,7 @@ impl Client {
         loop {
             let response = http
                 .get(&url)
+                .query(basket)
                 .header(TOKEN_HEADER, &token)
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()

@@ -38,6 +38,12 @@ pub fn customer() -> Identifier {
     identify("+38 (067) 123-45-67", None, "380").expect("valid phone")
 }
 
+/// The demo customer's example basket (a dress and a T-shirt): with it the
+/// cross-sell and sold-out-alternative sources answer too.
+pub fn basket() -> pos_recs::basket::Basket {
+    pos_recs::basket::Basket::new(&["SKU-1001", "SKU-1004"], None).expect("valid basket")
+}
+
 /// Milliseconds, for readable knobs.
 pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
