@@ -528,13 +528,19 @@ impl Config {
             .api_key
             .as_ref()
             .is_some_and(|k| !k.expose().trim().is_empty());
-        if has_key {
-            Ok(())
-        } else {
-            Err(format!(
+        if !has_key {
+            return Err(format!(
                 "[yespo] api_key: missing; set api_key in the file or {API_KEY_ENV}"
-            ))
+            ));
         }
+        if let Some(integration) = &self.integration
+            && integration.token().is_none()
+        {
+            return Err(format!(
+                "[integration] token: missing; set token in the file or {INTEGRATION_TOKEN_ENV}"
+            ));
+        }
+        Ok(())
     }
 
     /// The enabled sources, in configured order.

@@ -18,6 +18,7 @@ pub mod money;
 pub mod net;
 pub mod pin;
 pub mod pin_guard;
+pub mod pos_link;
 pub mod report;
 pub mod secret;
 pub mod session;

@@ -45,9 +45,7 @@ impl SourceResult {
     pub fn status(&self) -> &'static str {
         match &self.outcome {
             Ok(_) => "ok",
-            Err(SourceError::Timeout(_)) => "timeout",
-            Err(SourceError::NeedsBasket) => "skipped",
-            Err(_) => "error",
+            Err(e) => e.status(),
         }
     }
 }

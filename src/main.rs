@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use pos_recs::basket::Basket;
 use pos_recs::config::ConfigOrigin;
 use pos_recs::demo::{DemoOptions, DemoServer, Fault};
 use pos_recs::identify::{self, IdentifierKind};
@@ -42,12 +43,69 @@ enum Command {
     Check,
     /// Run the demo Yespo-compatible server alone.
     DemoServer(DemoArgs),
+    /// Tell the running till about a customer or the basket, or clear it
+    /// (for POS programs that can only start a program).
+    Send(SendArgs),
+}
+
+#[derive(Args)]
+struct BasketArgs {
+    /// Product ids in the basket: SKU[,SKU…] (may be repeated).
+    #[arg(long, value_name = "SKU[,SKU…]")]
+    products: Vec<String>,
+    /// Category key of the basket.
+    #[arg(long, value_name = "KEY")]
+    category: Option<String>,
+}
+
+impl BasketArgs {
+    /// The basket given, if any; an empty or unreadable list is bad input.
+    fn basket(&self) -> anyhow::Result<Option<Basket>> {
+        if self.products.is_empty() && self.category.is_none() {
+            return Ok(None);
+        }
+        let basket = if self.products.is_empty() {
+            Basket::new::<&str>(&[], self.category.as_deref())
+        } else {
+            Basket::from_cli(&self.products, self.category.as_deref())
+        };
+        Ok(Some(basket.map_err(|e| {
+            anyhow::anyhow!("--products/--category: {e}")
+        })?))
+    }
+}
+
+#[derive(Args)]
+struct SendArgs {
+    #[command(flatten)]
+    who: OptionalWho,
+    #[command(flatten)]
+    basket: BasketArgs,
+    /// Clear the till for the next customer.
+    #[arg(long, conflicts_with_all = ["card", "phone", "email", "products", "category"])]
+    clear: bool,
+}
+
+#[derive(Args)]
+#[group(required = false, multiple = false)]
+struct OptionalWho {
+    /// Discount card number.
+    #[arg(long, value_name = "N")]
+    card: Option<String>,
+    /// Phone number, any common format.
+    #[arg(long, value_name = "P")]
+    phone: Option<String>,
+    /// Email address.
+    #[arg(long, value_name = "E")]
+    email: Option<String>,
 }
 
 #[derive(Args)]
 struct LookupArgs {
     #[command(flatten)]
     who: Who,
+    #[command(flatten)]
+    basket: BasketArgs,
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
@@ -133,6 +191,7 @@ fn main() -> ExitCode {
         Some(Command::Lookup(args)) => runtime.block_on(run_lookup(cli.config, args)),
         Some(Command::Check) => runtime.block_on(run_check(cli.config)),
         Some(Command::DemoServer(args)) => runtime.block_on(run_demo_server(args)),
+        Some(Command::Send(args)) => runtime.block_on(run_send(cli.config, args)),
     };
     // Sources that hang must not keep the process alive after the answer is printed.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -184,6 +243,7 @@ async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result
         _ => anyhow::bail!("give --card, --phone or --email"),
     };
     let ident = identify::Rules::from_config(&ready.config).identify(raw, Some(kind))?;
+    let basket = args.basket.basket()?.unwrap_or_default();
     let engine = LookupEngine::new(&ready.config)?;
     if engine.sources().is_empty() {
         anyhow::bail!(
@@ -194,7 +254,7 @@ async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result
     if ready.config.yespo.api_key.is_none() && ready.origin != ConfigOrigin::Demo {
         tracing::warn!("no API key configured (set api_key or POS_RECS_API_KEY)");
     }
-    let results = engine.run(&ident).await;
+    let results = engine.run_with(&ident, &basket).await;
     for r in &results {
         for w in &r.warnings {
             eprintln!("warning: data source {}: {w}", r.source.id);
@@ -260,6 +320,82 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
     } else {
         EXIT_NONE_ANSWERED
     })
+}
+
+/// `pos-recs send`: one request to the till's local API.
+async fn run_send(config: Option<PathBuf>, args: SendArgs) -> anyhow::Result<u8> {
+    let path = match setup::locate(config) {
+        Located::File(path) => path,
+        Located::Demo(_) => {
+            anyhow::bail!("no configuration file, so no [integration] to reach the till through")
+        }
+    };
+    let config = pos_recs::config::Config::load(&path)?;
+    let Some(integration) = &config.integration else {
+        anyhow::bail!(
+            "{}: no [integration] section; the till's POS link is off",
+            path.display()
+        );
+    };
+    let address = integration
+        .address()
+        .map_err(|e| anyhow::anyhow!("[integration] listen: {e}"))?;
+    let token = integration
+        .token()
+        .ok_or_else(|| anyhow::anyhow!("[integration] token: missing"))?;
+    let basket = args.basket.basket()?;
+    let base = format!("http://{address}/v1");
+    // Loopback only, so never through a proxy.
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .context("cannot start the HTTP client")?;
+    let who = [
+        ("card", &args.who.card),
+        ("phone", &args.who.phone),
+        ("email", &args.who.email),
+    ]
+    .into_iter()
+    .find_map(|(k, v)| v.as_ref().map(|v| (k, v.clone())));
+    let request = if args.clear {
+        http.delete(format!("{base}/customer"))
+    } else if let Some((kind, value)) = who {
+        let mut body = serde_json::json!({ kind: value });
+        if let Some(basket) = &basket {
+            body["products"] = serde_json::json!(basket.products);
+            if let Some(category) = &basket.category {
+                body["category"] = serde_json::json!(category);
+            }
+        }
+        http.post(format!("{base}/customer")).json(&body)
+    } else if let Some(basket) = &basket {
+        http.put(format!("{base}/basket")).json(basket)
+    } else {
+        anyhow::bail!("give --card, --phone or --email, --products, or --clear");
+    };
+    let response = match request.bearer_auth(token.expose()).send().await {
+        Ok(response) => response,
+        Err(e) if e.is_connect() || e.is_timeout() => {
+            eprintln!("pos-recs: no till is listening on {address}");
+            return Ok(EXIT_NONE_ANSWERED);
+        }
+        Err(e) => anyhow::bail!("the till could not be asked: {}", e.without_url()),
+    };
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    if status.is_success() {
+        println!(
+            "{}",
+            body["customer"]
+                .as_str()
+                .map_or("ok".to_string(), |c| format!("ok: {c}"))
+        );
+        Ok(0)
+    } else {
+        let message = body["error"].as_str().unwrap_or("refused");
+        anyhow::bail!("the till refused: {message} (HTTP {})", status.as_u16())
+    }
 }
 
 async fn run_demo_server(args: DemoArgs) -> anyhow::Result<u8> {

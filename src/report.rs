@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::identify::Identifier;
 use crate::lookup::SourceResult;
 use crate::money::format_price;
+use crate::session::{SectionState, Session};
 use crate::yespo::{Product, SourceError};
 
 /// The `lookup --json` document.
@@ -33,7 +34,7 @@ pub struct SourceJson<'a> {
     pub id: u64,
     /// Configured title.
     pub title: String,
-    /// `ok`, `error` or `timeout`.
+    /// `ok`, `error`, `timeout`, `skipped` (needs a basket) or `pending`.
     pub status: &'static str,
     /// Milliseconds from lookup start to this answer.
     pub elapsed_ms: u64,
@@ -61,6 +62,45 @@ impl<'a> LookupReport<'a> {
                     elapsed_ms: r.elapsed.as_millis() as u64,
                     error: r.outcome.as_ref().err().map(ToString::to_string),
                     products: r.outcome.as_deref().unwrap_or(&[]),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<'a> LookupReport<'a> {
+    /// The document for what a screen shows now: the same shape as
+    /// `lookup --json`, with sources not answered yet as `pending`, and the
+    /// customer masked (it leaves the till's process).
+    pub fn from_session(session: &'a Session, masked: &'a str) -> Self {
+        Self {
+            identifier: IdentifierJson {
+                kind: session.customer.kind().as_str(),
+                value: masked,
+            },
+            sources: session
+                .sections
+                .iter()
+                .map(|section| {
+                    let (status, elapsed, error, products): (_, _, _, &[Product]) = match &section
+                        .state
+                    {
+                        SectionState::Pending { since } => ("pending", since.elapsed(), None, &[]),
+                        SectionState::Loaded { products, elapsed } => {
+                            ("ok", *elapsed, None, products)
+                        }
+                        SectionState::Failed { error, elapsed } => {
+                            (error.status(), *elapsed, Some(error.to_string()), &[])
+                        }
+                    };
+                    SourceJson {
+                        id: section.source.id,
+                        title: section.source.display_title(),
+                        status,
+                        elapsed_ms: elapsed.as_millis() as u64,
+                        error,
+                        products,
+                    }
                 })
                 .collect(),
         }

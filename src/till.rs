@@ -194,6 +194,15 @@ impl Till {
         generation
     }
 
+    /// Looks `customer` up; a basket given along replaces the sale's basket,
+    /// `None` keeps it.
+    pub fn look_up_with(&mut self, customer: Identifier, basket: Option<Basket>) -> &Session {
+        if let Some(basket) = basket {
+            self.basket = basket;
+        }
+        self.look_up(customer)
+    }
+
     /// Looks `customer` up with the current basket, superseding any running lookup.
     pub fn look_up(&mut self, customer: Identifier) -> &Session {
         // Cancel what is still running for the previous customer.

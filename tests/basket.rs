@@ -91,7 +91,12 @@ async fn products_and_category_go_on_the_wire_for_v2_and_v1() {
         config.yespo.auth = auth;
         let engine = pos_recs::lookup::LookupEngine::new(&config).unwrap();
         let results = engine.run_with(&common::customer(), &basket).await;
-        assert_eq!(results[0].status(), "ok", "{auth:?}: {:?}", results[0].outcome);
+        assert_eq!(
+            results[0].status(),
+            "ok",
+            "{auth:?}: {:?}",
+            results[0].outcome
+        );
         let seen = seen.lock().unwrap();
         let (_, query) = &seen[0];
         assert_eq!(values(query, "products"), ["SKU,1", "SKU-2"], "{auth:?}");
@@ -122,7 +127,10 @@ async fn send_require_and_never() {
     let asked: Vec<u64> = seen.lock().unwrap().iter().map(|(id, _)| *id).collect();
     assert!(!asked.contains(&2), "{asked:?}");
     assert!(
-        seen.lock().unwrap().iter().all(|(_, q)| values(q, "products").is_empty()),
+        seen.lock()
+            .unwrap()
+            .iter()
+            .all(|(_, q)| values(q, "products").is_empty()),
         "no basket, no products"
     );
     // With one: send and require carry it, never does not.
@@ -181,7 +189,10 @@ async fn a_basket_change_asks_only_the_sources_that_use_it_and_old_answers_lose(
         ),
         "the section that ignores the basket stays as it is"
     );
-    poll_until(&mut till, "the new answer", |t| t.session().unwrap().is_settled()).await;
+    poll_until(&mut till, "the new answer", |t| {
+        t.session().unwrap().is_settled()
+    })
+    .await;
     // Let any straggler of the first change arrive too.
     tokio::time::sleep(ms(300)).await;
     till.poll();
@@ -190,7 +201,10 @@ async fn a_basket_change_asks_only_the_sources_that_use_it_and_old_answers_lose(
         .iter()
         .map(|(id, _)| *id)
         .collect();
-    assert!(asked.iter().all(|id| *id == 2), "only the cross-sell source: {asked:?}");
+    assert!(
+        asked.iter().all(|id| *id == 2),
+        "only the cross-sell source: {asked:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,7 +220,10 @@ async fn the_basket_waits_for_the_customer_and_ends_with_the_sale() {
     assert!(till.session().is_none());
     till.submit("067 123 4567", None).unwrap();
     poll_until(&mut till, "answers", |t| t.session().unwrap().is_settled()).await;
-    assert!(!product_ids(&till, cross_sell).is_empty(), "cross-sell used the basket");
+    assert!(
+        !product_ids(&till, cross_sell).is_empty(),
+        "cross-sell used the basket"
+    );
     // A new customer given without products keeps the basket…
     till.submit("2000123456789", None).unwrap();
     assert_eq!(till.basket(), &common::basket());

@@ -10,10 +10,12 @@ use std::sync::Arc;
 use crate::config::{self, Config, ConfigError, ConfigOrigin, ThemeChoice};
 use crate::demo::DemoServer;
 use crate::identify::Identifier;
+use crate::identify::Rules;
 use crate::images::disk::DEFAULT_DISK_BYTES;
 use crate::images::{DEFAULT_CACHE_BYTES, DiskCache, ImageLoader};
 use crate::lookup::Wake;
 use crate::pin_guard::PinGuard;
+use crate::pos_link::{PosCommand, PosEvent, PosLink};
 use crate::setup::Ready;
 use crate::till::Till;
 use crate::yespo::Product;
@@ -26,6 +28,16 @@ use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
 use crate::session::{SectionState, Session};
+
+/// How long "Added to the sale" stays on screen.
+const CONFIRMATION_TIME: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// A product the cashier opened, and the source that recommended it.
+#[derive(Debug, Clone)]
+struct OpenProduct {
+    product: Product,
+    source_id: u64,
+}
 
 /// Which screen is up.
 enum Screen {
@@ -48,7 +60,11 @@ pub struct CashierApp {
     images: ImageLoader,
     textures: Textures,
     /// The product whose details are open.
-    details: Option<Product>,
+    details: Option<OpenProduct>,
+    /// The local API of the POS beside us, when configured.
+    link: Option<PosLink>,
+    /// A confirmation shown for a few seconds, and since when.
+    confirmation: Option<(String, std::time::Instant)>,
     screen: Screen,
     /// Where settings are saved.
     config_path: Option<PathBuf>,
@@ -115,6 +131,22 @@ impl CashierApp {
             disk,
         )
         .with_network(&ready.config.network);
+        let (link, link_problem) = match &ready.config.integration {
+            None => (None, None),
+            Some(integration) => match PosLink::start(
+                integration,
+                Rules::from_config(&ready.config),
+                &runtime,
+                Some(wake.clone()),
+            ) {
+                Ok(link) => (Some(link), None),
+                Err(e) => {
+                    // The till works without the link; the manager is told why it is off.
+                    tracing::warn!("the POS link is off: {e}");
+                    (None, Some(format!("{} {e}", texts.link_failed)))
+                }
+            },
+        };
         Ok(Self {
             till: Till::new(ready.config, runtime.clone(), Some(wake))?,
             runtime,
@@ -124,9 +156,11 @@ impl CashierApp {
             images,
             textures: Textures::default(),
             details: None,
+            link,
+            confirmation: None,
             screen: Screen::Cashier,
             config_path,
-            notice: None,
+            notice: link_problem,
             probe: super::probe::Probe::from_env(),
             texts,
             customer_view: None,
@@ -141,9 +175,56 @@ impl CashierApp {
         })
     }
 
-    /// Takes in the till's news. Called before drawing.
+    /// Takes in the till's news and the POS's commands, and publishes
+    /// what changed to the POS. Called before drawing.
     pub fn poll(&mut self) {
         self.till.poll();
+        while let Some(command) = self.link.as_mut().and_then(PosLink::next_command) {
+            match command {
+                PosCommand::Customer { customer, basket } => {
+                    self.till.look_up_with(customer, basket);
+                    self.bar.clear();
+                    self.new_customer_on_screen();
+                    // The cashier sees the customer at once, as if typed.
+                    self.ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+                }
+                PosCommand::Basket(basket) => self.till.set_basket(basket),
+                PosCommand::Clear => self.clear(),
+            }
+        }
+        // Frames (and so polls) only come when something changed: the
+        // document is rebuilt then, never at rest.
+        self.publish();
+    }
+
+    /// Gives the POS the document of what the screen shows now.
+    fn publish(&self) {
+        let Some(link) = &self.link else {
+            return;
+        };
+        let document = self.till.session().and_then(|session| {
+            let masked = session.customer.masked();
+            serde_json::to_value(crate::report::LookupReport::from_session(session, &masked)).ok()
+        });
+        link.publish(document);
+    }
+
+    /// "Add to sale": the POS hears of the product; the cashier sees it went.
+    fn add_to_sale(&mut self, chosen: &OpenProduct) {
+        let product = &chosen.product;
+        tracing::info!(source = chosen.source_id, product = %product.id, "added to sale");
+        if let Some(link) = &self.link {
+            link.notify(PosEvent::ProductChosen {
+                id: product.id.clone(),
+                name: product.name.clone(),
+                price: product.price,
+                source_id: chosen.source_id,
+            });
+        }
+        self.confirmation = Some((
+            format!("{} {}", self.texts.added_to_sale, product.name),
+            std::time::Instant::now(),
+        ));
     }
 
     /// The current customer's lookup, if any.
@@ -180,6 +261,11 @@ impl CashierApp {
         self.till.set_basket(basket);
     }
 
+    /// Where the POS link listens, when it is on.
+    pub fn pos_link_address(&self) -> Option<std::net::SocketAddr> {
+        self.link.as_ref().map(PosLink::address)
+    }
+
     /// The sale's basket.
     pub fn basket(&self) -> &crate::basket::Basket {
         self.till.basket()
@@ -188,6 +274,10 @@ impl CashierApp {
     /// Clears the screen for the next customer.
     pub fn clear(&mut self) {
         self.till.clear();
+        if let Some(link) = &self.link {
+            link.notify(PosEvent::CustomerCleared);
+            link.publish(None);
+        }
         self.details = None;
         self.bar.clear();
         self.bar.focus_requested = true;
@@ -406,6 +496,7 @@ impl CashierApp {
                 session: self.till.session(),
                 may_focus: self.details.is_none(),
                 notice: self.notice.as_deref(),
+                confirmation: self.confirmation.as_ref().map(|(text, _)| text.as_str()),
             };
             let action = self.bar.ui(ui, &cx);
             match action {
@@ -427,6 +518,7 @@ impl CashierApp {
         });
         let mut retry = None;
         let mut open = None;
+        let mut add = None;
         let mut first_card = None;
         egui::CentralPanel::default().show(ui, |ui| {
             let Some(session) = self.till.session() else {
@@ -456,9 +548,21 @@ impl CashierApp {
                         );
                     }
                     for (index, section) in session.sections.iter().enumerate() {
+                        let source_id = section.source.id;
                         match source_view::section_ui(ui, section, layout, &mut cards) {
                             source_view::SectionAction::Retry => retry = Some(index),
-                            source_view::SectionAction::Open(p) => open = Some(p),
+                            source_view::SectionAction::Open(p) => {
+                                open = Some(OpenProduct {
+                                    product: *p,
+                                    source_id,
+                                });
+                            }
+                            source_view::SectionAction::AddToSale(p) => {
+                                add = Some(OpenProduct {
+                                    product: *p,
+                                    source_id,
+                                });
+                            }
                             source_view::SectionAction::None => {}
                         }
                     }
@@ -469,8 +573,11 @@ impl CashierApp {
         if let Some(index) = retry {
             self.till.retry(index);
         }
-        if let Some(product) = open {
-            self.details = Some(*product);
+        if let Some(chosen) = add {
+            self.add_to_sale(&chosen);
+        }
+        if open.is_some() {
+            self.details = open;
         }
         if let Some(open) = &self.details {
             let mut cards = card::CardContext::new(
@@ -479,20 +586,36 @@ impl CashierApp {
                 self.till.config(),
                 self.texts,
             );
-            match details::ui(&ctx, open, &mut cards) {
+            let linked = self.link.is_some();
+            match details::ui(&ctx, &open.product, linked, &mut cards) {
                 details::DetailsAction::None => {}
+                details::DetailsAction::AddToSale => {
+                    if let Some(chosen) = self.details.take() {
+                        self.add_to_sale(&chosen);
+                    }
+                    self.bar.focus_requested = true;
+                }
                 details::DetailsAction::Close => {
                     self.details = None;
                     // Back to the input, ready for the next scan; the sale goes on.
                     self.bar.focus_requested = true;
                 }
                 details::DetailsAction::ShowCustomer => {
-                    self.customer_view = self.details.take();
+                    self.customer_view = self.details.take().map(|open| open.product);
                     ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
                 }
             }
         }
         self.last_focus = ctx.memory(|m| m.focused());
+        // The confirmation goes after a few seconds: one frame then, no ticking.
+        if let Some((_, since)) = &self.confirmation {
+            let left = CONFIRMATION_TIME.saturating_sub(since.elapsed());
+            if left.is_zero() {
+                self.confirmation = None;
+            } else {
+                ctx.request_repaint_after(left);
+            }
+        }
         // A slow tick while answers are pending (spinners), and the health
         // probe while offline; otherwise the till rests until woken.
         if let Some(after) = self.till.next_poll() {

@@ -23,10 +23,19 @@ pub enum DetailsAction {
     Close,
     /// Turn the screen to the customer.
     ShowCustomer,
+    /// Add the product to the sale (sent to the POS).
+    AddToSale,
 }
 
 /// Draws the details dialog.
-pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> DetailsAction {
+/// `linked`: a POS listens for "Add to sale"; without one the SKU is shown
+/// as a barcode the cashier scans into the POS off the screen.
+pub fn ui(
+    ctx: &egui::Context,
+    product: &Product,
+    linked: bool,
+    cx: &mut CardContext<'_>,
+) -> DetailsAction {
     let t = cx.texts;
     let mut action = DetailsAction::None;
     let modal = egui::Modal::new(egui::Id::unique("product_details")).show(ctx, |ui| {
@@ -105,11 +114,23 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> D
                 }
             });
         }
+        if !linked {
+            ui.add_space(6.0);
+            ui.label(RichText::new(t.scan_into_pos).weak());
+            barcode_ui(ui, &product.id);
+        }
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             let close = egui::Button::new(t.close_details).min_size(vec2(140.0, theme::TOUCH));
             if ui.add(close).clicked() {
                 action = DetailsAction::Close;
+            }
+            if linked {
+                let add = egui::Button::new(RichText::new(t.add_to_sale).strong())
+                    .min_size(vec2(160.0, theme::TOUCH));
+                if ui.add(add).clicked() {
+                    action = DetailsAction::AddToSale;
+                }
             }
             let show = egui::Button::new(t.show_customer).min_size(vec2(140.0, theme::TOUCH));
             if ui.add(show).clicked() {
@@ -121,6 +142,43 @@ pub fn ui(ctx: &egui::Context, product: &Product, cx: &mut CardContext<'_>) -> D
         action = DetailsAction::Close;
     }
     action
+}
+
+/// Width of one Code 128 module on screen: hand scanners read bars of 3 px
+/// or more off a till's screen.
+const BARCODE_MODULE: f32 = 3.0;
+/// Height of the bars.
+const BARCODE_HEIGHT: f32 = 90.0;
+
+/// The SKU as a Code 128 barcode (character set B), drawn large enough for
+/// a hand scanner, with quiet zones. SKUs Code 128 cannot carry are shown
+/// as text only.
+pub fn barcode_ui(ui: &mut egui::Ui, sku: &str) {
+    let Ok(code) = barcoders::sym::code128::Code128::new(format!("\u{0181}{sku}")) else {
+        return;
+    };
+    let modules = code.encode();
+    let quiet = 10.0 * BARCODE_MODULE;
+    let size = vec2(
+        modules.len() as f32 * BARCODE_MODULE + 2.0 * quiet,
+        BARCODE_HEIGHT + 2.0 * 8.0,
+    );
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    let label = format!("Barcode {sku}");
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+    let painter = ui.painter_at(rect);
+    // Always black on white, whatever the theme: scanners need the contrast.
+    painter.rect_filled(rect, 0.0, egui::Color32::WHITE);
+    for (i, bar) in modules.iter().enumerate() {
+        if *bar == 1 {
+            let x = rect.left() + quiet + i as f32 * BARCODE_MODULE;
+            let bar_rect = egui::Rect::from_min_size(
+                egui::pos2(x, rect.top() + 8.0),
+                vec2(BARCODE_MODULE, BARCODE_HEIGHT),
+            );
+            painter.rect_filled(bar_rect, 0.0, egui::Color32::BLACK);
+        }
+    }
 }
 
 /// The product full-screen, for the customer to see (second monitor or a

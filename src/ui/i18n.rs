@@ -133,6 +133,18 @@ pub struct Texts {
     pub wrong_pin: &'static str,
     /// A section that needs the basket, while it is empty.
     pub waiting_for_basket: &'static str,
+    /// "Add to sale" button.
+    pub add_to_sale: &'static str,
+    /// Confirmation after Add to sale.
+    pub added_to_sale: &'static str,
+    /// Above the SKU barcode on tills without a POS link.
+    pub scan_into_pos: &'static str,
+    /// The basket line's label.
+    pub basket_label: &'static str,
+    /// The basket input's hint.
+    pub basket_hint: &'static str,
+    /// The POS link could not start.
+    pub link_failed: &'static str,
     /// No PIN set, and the till was not started for setup: title.
     pub no_pin_title: &'static str,
     /// …and how to set one.
@@ -346,6 +358,12 @@ pub const EN: Texts = Texts {
     back_to_till: "Back to the till",
     wrong_pin: "Wrong PIN",
     waiting_for_basket: "Scan the basket's items to see these",
+    add_to_sale: "Add to sale (F4)",
+    added_to_sale: "Added to the sale:",
+    scan_into_pos: "Scan this code into the POS to add the product to the sale",
+    basket_label: "Basket",
+    basket_hint: "F3: scan the basket's items here — Enter after each",
+    link_failed: "The POS link is off:",
     no_pin_title: "This till has no manager PIN",
     no_pin_hint: "The settings stay closed until a PIN is set. Whoever looks after the till sets the first one by starting it once with: pos-recs --setup",
     no_pin_status: "No manager PIN: start once with --setup to set one",
@@ -483,6 +501,12 @@ pub const UK: Texts = Texts {
     back_to_till: "Назад до каси",
     wrong_pin: "Неправильний PIN",
     waiting_for_basket: "Проскануйте товари з кошика, щоб побачити ці пропозиції",
+    add_to_sale: "Додати до продажу (F4)",
+    added_to_sale: "Додано до продажу:",
+    scan_into_pos: "Відскануйте цей код у касову програму, щоб додати товар до продажу",
+    basket_label: "Кошик",
+    basket_hint: "F3: скануйте сюди товари з кошика — Enter після кожного",
+    link_failed: "Зв'язок з касовою програмою вимкнено:",
     no_pin_title: "На цій касі немає PIN менеджера",
     no_pin_hint: "Налаштування закриті, доки не встановлено PIN. Відповідальний за касу встановлює перший, запустивши її один раз так: pos-recs --setup",
     no_pin_status: "Немає PIN менеджера: запустіть один раз з --setup",

@@ -43,6 +43,8 @@ pub struct BarContext<'a> {
     pub may_focus: bool,
     /// A message for the cashier (e.g. "settings saved").
     pub notice: Option<&'a str>,
+    /// A short confirmation shown beside the customer ("Added to the sale: …").
+    pub confirmation: Option<&'a str>,
 }
 
 /// State of the lookup bar.
@@ -177,6 +179,9 @@ impl LookupBar {
                     s.customer.masked()
                 );
                 ui.label(RichText::new(who).strong());
+                if let Some(confirmation) = cx.confirmation {
+                    ui.label(RichText::new(confirmation).color(theme::IN_STOCK).strong());
+                }
             } else if let Some(notice) = cx.notice {
                 ui.label(RichText::new(notice).weak());
             }

@@ -139,6 +139,8 @@ impl Probe {
             }
             Phase::Resting { since, cpu } => {
                 if since.elapsed() < REST {
+                    // Another frame came in between: ask again for the one that ends the rest.
+                    ctx.request_repaint_after(REST.saturating_sub(since.elapsed()));
                     return false;
                 }
                 let share = (process_cpu() - cpu).as_secs_f64() / since.elapsed().as_secs_f64();

@@ -19,6 +19,23 @@ pub enum SectionAction {
     Retry,
     /// Opened a product's details.
     Open(Box<Product>),
+    /// F4 on a focused card: add the product to the sale.
+    AddToSale(Box<Product>),
+}
+
+/// What a card's response asks for: a click opens it, F4 while it has the
+/// keyboard adds it to the sale.
+fn card_action(
+    ui: &egui::Ui,
+    response: &egui::Response,
+    product: &Product,
+) -> Option<SectionAction> {
+    if response.clicked() {
+        return Some(SectionAction::Open(Box::new(product.clone())));
+    }
+    let add = response.has_focus()
+        && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F4));
+    add.then(|| SectionAction::AddToSale(Box::new(product.clone())))
 }
 
 /// How sections lay their cards out.
@@ -141,8 +158,8 @@ fn grid_body_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>) 
         SectionState::Loaded { products, .. } if !products.is_empty() => {
             grid_ui(ui, products.len(), columns, |ui, i| {
                 let response = card::card_ui(ui, &products[i], &section.source.show_tags, cx);
-                if response.clicked() {
-                    action = SectionAction::Open(Box::new(products[i].clone()));
+                if let Some(chosen) = card_action(ui, &response, &products[i]) {
+                    action = chosen;
                 }
             });
         }
@@ -214,8 +231,8 @@ fn strip_ui(
                         ui.spacing_mut().item_spacing.x = theme::CARD_GAP;
                         for product in products {
                             let response = card::compact_card_ui(ui, product, card_height, cx);
-                            if response.clicked() {
-                                action = SectionAction::Open(Box::new(product.clone()));
+                            if let Some(chosen) = card_action(ui, &response, product) {
+                                action = chosen;
                             }
                         }
                     });

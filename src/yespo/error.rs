@@ -53,6 +53,16 @@ pub enum SourceError {
 }
 
 impl SourceError {
+    /// The status word of a source that failed this way, as in the CLI's
+    /// JSON: `timeout`, `skipped` (waiting for a basket) or `error`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Self::Timeout(_) => "timeout",
+            Self::NeedsBasket => "skipped",
+            _ => "error",
+        }
+    }
+
     /// True when the failure is about connectivity rather than the answer,
     /// so the screen can show "offline".
     pub fn is_offline(&self) -> bool {

@@ -1,0 +1,431 @@
+//! The local API for the POS program running on the same till
+//! (`[integration] listen`, loopback only, bearer token).
+//!
+//! The POS says who the customer is and what is in the basket; pos-recs says
+//! what it recommends and which product the cashier added to the sale. The
+//! server runs on the tokio runtime and never touches the till itself: it
+//! checks each request, hands a [`PosCommand`] to whoever drives the
+//! [`crate::till::Till`] (the window, in process), and serves the last
+//! published snapshot and the event stream.
+//!
+//! Endpoints (JSON; errors as `{"error": "…"}`):
+//! - `POST /v1/customer` `{"card"|"phone"|"email": "…", "products": […], "category": "…"}`
+//! - `PUT /v1/basket` `{"products": […], "category": "…"}`
+//! - `DELETE /v1/customer`
+//! - `GET /v1/recommendations`: the `lookup --json` document of the screen
+//! - `GET /v1/events`: Server-Sent Events `product_chosen`, `customer_cleared`
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::basket::{Basket, BasketError};
+use crate::config::IntegrationConfig;
+use crate::identify::{Identifier, IdentifierKind, Rules};
+use crate::lookup::Wake;
+use crate::secret::ApiKey;
+
+/// Largest request body accepted: a basket (500 ids at most), not an upload.
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// What the POS asked the till to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PosCommand {
+    /// Show this customer, as if the cashier had typed them; a basket given
+    /// along replaces the sale's basket.
+    Customer {
+        /// The customer, already checked.
+        customer: Identifier,
+        /// The basket sent along, if any.
+        basket: Option<Basket>,
+    },
+    /// Replace the sale's basket.
+    Basket(Basket),
+    /// End the sale: clear for the next customer.
+    Clear,
+}
+
+/// What the till tells the POS.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PosEvent {
+    /// The cashier chose "Add to sale" on a product.
+    ProductChosen {
+        /// Product id (SKU).
+        id: String,
+        /// Product name.
+        name: String,
+        /// Price shown, when known.
+        price: Option<f64>,
+        /// The data source that recommended it.
+        source_id: u64,
+    },
+    /// The sale ended; the till is ready for the next customer.
+    CustomerCleared,
+}
+
+impl PosEvent {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::ProductChosen { .. } => "product_chosen",
+            Self::CustomerCleared => "customer_cleared",
+        }
+    }
+}
+
+/// State shared with the request handlers.
+struct Shared {
+    token: ApiKey,
+    rules: Rules,
+    commands: mpsc::UnboundedSender<PosCommand>,
+    events: broadcast::Sender<PosEvent>,
+    /// The screen's document, as last published (`None`: no customer).
+    snapshot: Mutex<Option<serde_json::Value>>,
+    wake: Option<Wake>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The running link: the commands that came in, and where to publish.
+pub struct PosLink {
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedReceiver<PosCommand>,
+    server: tokio::task::JoinHandle<()>,
+    address: std::net::SocketAddr,
+}
+
+impl Drop for PosLink {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Why the link could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// `listen` is not a loopback address.
+    #[error("[integration] listen: {0}")]
+    Address(String),
+    /// No token in the file or the environment.
+    #[error("[integration] token: missing; set token or POS_RECS_INTEGRATION_TOKEN")]
+    NoToken,
+    /// The port could not be opened.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// Where.
+        address: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl PosLink {
+    /// Opens the port and starts serving on `runtime`. `wake` is called when
+    /// a command arrives.
+    pub fn start(
+        config: &IntegrationConfig,
+        rules: Rules,
+        runtime: &tokio::runtime::Handle,
+        wake: Option<Wake>,
+    ) -> Result<Self, LinkError> {
+        let address = config.address().map_err(LinkError::Address)?;
+        let token = config.token().ok_or(LinkError::NoToken)?;
+        let listener = std::net::TcpListener::bind(address)
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|source| LinkError::Bind { address, source })?;
+        let address = listener.local_addr().unwrap_or(address);
+        let (commands_tx, commands) = mpsc::unbounded_channel();
+        let (events, _) = broadcast::channel(64);
+        let shared = Arc::new(Shared {
+            token,
+            rules,
+            commands: commands_tx,
+            events,
+            snapshot: Mutex::new(None),
+            wake,
+        });
+        let app = router(shared.clone());
+        let server = runtime.spawn(async move {
+            match tokio::net::TcpListener::from_std(listener) {
+                Ok(listener) => {
+                    if let Err(e) = axum::serve(listener, app).await {
+                        tracing::warn!("the POS link stopped: {e}");
+                    }
+                }
+                Err(e) => tracing::warn!("the POS link could not start: {e}"),
+            }
+        });
+        tracing::info!(%address, "POS link listening");
+        Ok(Self {
+            shared,
+            commands,
+            server,
+            address,
+        })
+    }
+
+    /// Where the link listens (the port is known even when 0 was asked).
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    /// The next command that arrived, if any.
+    pub fn next_command(&mut self) -> Option<PosCommand> {
+        self.commands.try_recv().ok()
+    }
+
+    /// Publishes what the screen shows now (`None`: no customer).
+    pub fn publish(&self, document: Option<serde_json::Value>) {
+        *lock(&self.shared.snapshot) = document;
+    }
+
+    /// Tells the POS listeners something happened.
+    pub fn notify(&self, event: PosEvent) {
+        // No listener is fine: the POS may not be subscribed.
+        let _ = self.shared.events.send(event);
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            "/v1/customer",
+            axum::routing::post(post_customer).delete(delete_customer),
+        )
+        .route("/v1/basket", axum::routing::put(put_basket))
+        .route("/v1/recommendations", get(get_recommendations))
+        .route("/v1/events", get(get_events))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(shared)
+}
+
+/// An API error: a status and a sentence, sent as `{"error": "…"}`.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.1 });
+        (self.0, axum::Json(body)).into_response()
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    ApiError(status, message.into()).into_response()
+}
+
+/// Checks `Authorization: Bearer <token>` in constant time.
+fn authorised(shared: &Shared, headers: &HeaderMap) -> bool {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .as_bytes();
+    let expected = shared.token.expose().as_bytes();
+    let mut difference = presented.len() ^ expected.len();
+    for (i, byte) in expected.iter().enumerate() {
+        difference |= usize::from(byte ^ presented.get(i).copied().unwrap_or(0));
+    }
+    difference == 0
+}
+
+/// Auth, then the body as JSON of type `T` (size-capped by the layer).
+fn read_json<T: for<'de> Deserialize<'de>>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    if !authorised(shared, headers) {
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong bearer token".into(),
+        ));
+    }
+    let body = body.map_err(|e| {
+        let status = e.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("request body too large (at most {MAX_BODY} bytes)")
+        } else {
+            "the request body could not be read".into()
+        };
+        ApiError(status, message)
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        // Only the kind of problem: the body may hold personal data.
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("not the expected JSON: {}", e.classify_message()),
+        )
+    })
+}
+
+/// Short, value-free description of a JSON error.
+trait ClassifyMessage {
+    fn classify_message(&self) -> &'static str;
+}
+
+impl ClassifyMessage for serde_json::Error {
+    fn classify_message(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Eof => "cut off",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unknown or mistyped fields",
+            serde_json::error::Category::Io => "read error",
+        }
+    }
+}
+
+fn wake(shared: &Shared) {
+    if let Some(wake) = &shared.wake {
+        wake();
+    }
+}
+
+/// `POST /v1/customer`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerRequest {
+    card: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    products: Option<Vec<String>>,
+    category: Option<String>,
+}
+
+/// `PUT /v1/basket`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BasketRequest {
+    products: Vec<String>,
+    category: Option<String>,
+}
+
+fn basket_error(e: &BasketError) -> Response {
+    error(StatusCode::BAD_REQUEST, e.to_string())
+}
+
+async fn post_customer(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let request: CustomerRequest = match read_json(&shared, &headers, body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let given: Vec<(IdentifierKind, &String)> = [
+        (IdentifierKind::Card, request.card.as_ref()),
+        (IdentifierKind::Phone, request.phone.as_ref()),
+        (IdentifierKind::Email, request.email.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(kind, value)| value.map(|v| (kind, v)))
+    .collect();
+    let [(kind, raw)] = given.as_slice() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "give exactly one of \"card\", \"phone\" or \"email\"",
+        );
+    };
+    let customer = match shared.rules.identify(raw, Some(*kind)) {
+        Ok(customer) => customer,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let basket = match (&request.products, &request.category) {
+        (None, None) => None,
+        (products, category) => {
+            match Basket::new(products.as_deref().unwrap_or_default(), category.as_deref()) {
+                Ok(b) => Some(b),
+                Err(e) => return basket_error(&e),
+            }
+        }
+    };
+    let masked = customer.masked();
+    if shared
+        .commands
+        .send(PosCommand::Customer { customer, basket })
+        .is_err()
+    {
+        return error(StatusCode::CONFLICT, "the till is closing");
+    }
+    wake(&shared);
+    axum::Json(serde_json::json!({ "status": "ok", "customer": masked })).into_response()
+}
+
+async fn put_basket(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let request: BasketRequest = match read_json(&shared, &headers, body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let basket = match Basket::new(&request.products, request.category.as_deref()) {
+        Ok(b) => b,
+        Err(e) => return basket_error(&e),
+    };
+    let items = basket.products.len();
+    if shared.commands.send(PosCommand::Basket(basket)).is_err() {
+        return error(StatusCode::CONFLICT, "the till is closing");
+    }
+    wake(&shared);
+    axum::Json(serde_json::json!({ "status": "ok", "products": items })).into_response()
+}
+
+async fn delete_customer(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !authorised(&shared, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    }
+    if shared.commands.send(PosCommand::Clear).is_err() {
+        return error(StatusCode::CONFLICT, "the till is closing");
+    }
+    wake(&shared);
+    axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+async fn get_recommendations(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !authorised(&shared, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    }
+    match lock(&shared.snapshot).clone() {
+        Some(document) => axum::Json(document).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no customer on the till"),
+    }
+}
+
+async fn get_events(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if !authorised(&shared, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    }
+    let receiver = shared.events.subscribe();
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(event) => {
+                    let data = serde_json::to_string(&event).unwrap_or_default();
+                    let sse = Event::default().event(event.name()).data(data);
+                    return Some((Ok::<Event, Infallible>(sse), receiver));
+                }
+                // A slow listener missed some events: go on with the next.
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

@@ -1,0 +1,205 @@
+//! The command line's side of the basket and the POS link: `lookup
+//! --products/--category` and `pos-recs send`, run as the real binary.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{demo, run_cli};
+use pos_recs::config::IntegrationConfig;
+use pos_recs::demo::DemoOptions;
+use pos_recs::identify::Rules;
+use pos_recs::pos_link::{PosCommand, PosLink};
+use pos_recs::secret::ApiKey;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookup_takes_a_basket_and_skips_what_needs_one_without_it() {
+    let (_server, config) = demo(DemoOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    config.save(&path).unwrap();
+    let path = path.to_str().unwrap();
+    let json = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let status_of = |doc: &serde_json::Value, id: u64| {
+        doc["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["status"].as_str().unwrap_or_default().to_string())
+            .unwrap()
+    };
+    let without = run_cli(
+        &[
+            "lookup",
+            "--config",
+            path,
+            "--phone",
+            "0671234567",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(without.status.code(), Some(0), "{}", stderr(&without));
+    let doc = json(&without);
+    assert_eq!(status_of(&doc, 1247), "skipped");
+    let skipped = doc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == 1247)
+        .unwrap();
+    assert_eq!(skipped["products"], serde_json::json!([]));
+    assert!(skipped["error"].as_str().unwrap().contains("basket"));
+    let with = run_cli(
+        &[
+            "lookup",
+            "--config",
+            path,
+            "--phone",
+            "0671234567",
+            "--json",
+            "--products",
+            "SKU-1001,SKU-1004",
+            "--products",
+            "SKU-1041",
+            "--category",
+            "dresses",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    assert_eq!(status_of(&json(&with), 1247), "ok");
+    for bad in [",", " , "] {
+        let out = run_cli(
+            &[
+                "lookup",
+                "--config",
+                path,
+                "--phone",
+                "0671234567",
+                "--products",
+                bad,
+            ],
+            &[],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", stderr(&out));
+    }
+}
+
+fn link_config(dir: &std::path::Path, listen: &str) -> String {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[yespo]\napi_key = \"k\"\n[integration]\nlisten = \"{listen}\"\ntoken = \"t0ken\"\n[[sources]]\nid = 1\n"
+        ),
+    )
+    .unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_reaches_a_listening_till_and_says_when_none_listens() {
+    let dir = tempfile::tempdir().unwrap();
+    let integration = IntegrationConfig {
+        listen: "127.0.0.1:0".into(),
+        token: Some(ApiKey::new("t0ken")),
+    };
+    let mut config = pos_recs::config::Config::default();
+    config.yespo.api_key = Some(ApiKey::new("k"));
+    let mut link = PosLink::start(
+        &integration,
+        Rules::from_config(&config),
+        &tokio::runtime::Handle::current(),
+        None,
+    )
+    .unwrap();
+    let path = link_config(dir.path(), &link.address().to_string());
+    let out = run_cli(
+        &[
+            "send",
+            "--config",
+            &path,
+            "--phone",
+            "067 123 4567",
+            "--products",
+            "SKU-1,SKU-2",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let command = loop {
+        if let Some(c) = link.next_command() {
+            break c;
+        }
+        assert!(Instant::now() < deadline, "no command arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    match command {
+        PosCommand::Customer { customer, basket } => {
+            assert_eq!(customer.value(), "380671234567");
+            assert_eq!(basket.unwrap().products, ["SKU-1", "SKU-2"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let out = run_cli(&["send", "--config", &path, "--clear"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A bad phone: the till refuses it, and send says so in one line.
+    let out = run_cli(&["send", "--config", &path, "--phone", "067-ABC"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("phone"), "{}", stderr(&out));
+    // Nobody listening.
+    drop(link);
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let path = link_config(dir.path(), &free.to_string());
+    let out = run_cli(&["send", "--config", &path, "--card", "2000123456789"], &[]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no till is listening"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).trim().lines().count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_link_listens_on_loopback_only_and_needs_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = link_config(dir.path(), "0.0.0.0:7645");
+    let out = run_cli(&["check", "--config", &path], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("[integration] listen"),
+        "{}",
+        stderr(&out)
+    );
+    let path = dir.path().join("no-token.toml");
+    std::fs::write(
+        &path,
+        "[yespo]\napi_key = \"k\"\n[integration]\nlisten = \"127.0.0.1:7645\"\n[[sources]]\nid = 1\n",
+    )
+    .unwrap();
+    let out = run_cli(&["check", "--config", path.to_str().unwrap()], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("[integration] token"),
+        "{}",
+        stderr(&out)
+    );
+}
