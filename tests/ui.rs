@@ -675,6 +675,60 @@ fn at_1024x768_every_sources_first_card_is_on_screen() {
 }
 
 #[test]
+fn the_basket_line_takes_scans_and_the_cross_sell_section_uses_them() {
+    let w = world(DemoOptions::default());
+    let mut h = harness(&w, w.server.config());
+    h.step();
+    // Items before the loyalty card, as at most tills: F3, then scans ending in
+    // Enter, the second one arriving in the same frame as the first one's Enter.
+    h.key_press(egui::Key::F3);
+    for sku in ["SKU-1001", "SKU-1004"] {
+        for c in sku.chars() {
+            h.event(egui::Event::Text(c.to_string()));
+        }
+        h.key_press(egui::Key::Enter);
+    }
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(h.state().basket().products, ["SKU-1001", "SKU-1004"]);
+    assert!(
+        h.state().session().is_none(),
+        "a product is never taken for a customer"
+    );
+    assert!(
+        h.query_by_label("Remove SKU-1004").is_some(),
+        "shown as chips"
+    );
+    // Esc goes back to the customer input without emptying the basket.
+    h.key_press(egui::Key::Escape);
+    h.step();
+    h.step();
+    assert!(h.get_by_label(INPUT_LABEL).is_focused());
+    assert_eq!(h.state().basket().products.len(), 2);
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    let cross_sell = h
+        .state()
+        .session()
+        .unwrap()
+        .sections
+        .iter()
+        .position(|s| s.source.id == 1247)
+        .unwrap();
+    assert!(!product_names(h.state(), cross_sell).is_empty());
+    // Removing an item asks the basket's sources again.
+    h.get_by_label("Remove SKU-1004").click();
+    h.step();
+    assert_eq!(h.state().basket().products, ["SKU-1001"]);
+    step_until(&mut h, "answered again", settled);
+    // Esc ends the sale: the basket goes with it.
+    h.key_press(egui::Key::Escape);
+    h.step();
+    assert!(h.state().basket().is_empty());
+}
+
+#[test]
 fn a_broken_config_opens_a_window_that_says_so() {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1000.0, 600.0))

@@ -20,6 +20,7 @@ use crate::setup::Ready;
 use crate::till::Till;
 use crate::yespo::Product;
 
+use super::basket_line::{BasketAction, BasketLine};
 use super::i18n::{Texts, system_language};
 use super::lookup_bar::{BarAction, BarContext, LookupBar};
 use super::pin_gate::{GateOutcome, PinGate};
@@ -63,6 +64,8 @@ pub struct CashierApp {
     details: Option<OpenProduct>,
     /// The local API of the POS beside us, when configured.
     link: Option<PosLink>,
+    /// The basket line of a till without a POS link.
+    basket_line: BasketLine,
     /// A confirmation shown for a few seconds, and since when.
     confirmation: Option<(String, std::time::Instant)>,
     screen: Screen,
@@ -158,6 +161,7 @@ impl CashierApp {
             details: None,
             link,
             confirmation: None,
+            basket_line: BasketLine::default(),
             screen: Screen::Cashier,
             config_path,
             notice: link_problem,
@@ -207,6 +211,15 @@ impl CashierApp {
             serde_json::to_value(crate::report::LookupReport::from_session(session, &masked)).ok()
         });
         link.publish(document);
+    }
+
+    /// A product scanned on the basket line goes into the sale's basket.
+    fn add_to_basket(&mut self, id: &str) {
+        let mut basket = self.till.basket().clone();
+        match basket.add(id) {
+            Ok(()) => self.till.set_basket(basket),
+            Err(e) => self.notice = Some(e.to_string()),
+        }
     }
 
     /// "Add to sale": the POS hears of the product; the cashier sees it went.
@@ -274,6 +287,8 @@ impl CashierApp {
     /// Clears the screen for the next customer.
     pub fn clear(&mut self) {
         self.till.clear();
+        self.basket_line.active = false;
+        self.basket_line.entry.clear();
         if let Some(link) = &self.link {
             link.notify(PosEvent::CustomerCleared);
             link.publish(None);
@@ -494,7 +509,7 @@ impl CashierApp {
                 config: self.till.config(),
                 origin: &self.origin,
                 session: self.till.session(),
-                may_focus: self.details.is_none(),
+                may_focus: self.details.is_none() && !self.basket_line.active,
                 notice: self.notice.as_deref(),
                 confirmation: self.confirmation.as_ref().map(|(text, _)| text.as_str()),
             };
@@ -504,6 +519,20 @@ impl CashierApp {
                 BarAction::Clear => self.clear(),
                 BarAction::Settings => self.open_settings(),
                 BarAction::None => {}
+            }
+            // A standalone till keeps the basket here; with a POS link the POS sends it.
+            if self.link.is_none() {
+                let basket = self.till.basket().clone();
+                match self.basket_line.ui(ui, &basket, self.texts) {
+                    BasketAction::None => {}
+                    BasketAction::Add(id) => self.add_to_basket(&id),
+                    BasketAction::Remove(id) => {
+                        let mut basket = basket;
+                        basket.remove(&id);
+                        self.till.set_basket(basket);
+                    }
+                }
+                ui.add_space(4.0);
             }
         });
         egui::Panel::bottom("status_line").show(ui, |ui| {
@@ -635,6 +664,7 @@ impl CashierApp {
             focused: input_focused,
             has_text: !self.bar.input.trim().is_empty(),
             other_focused: (focused.is_some() && !input_focused) || was_on_other,
+            basket_mode: self.basket_line.active && self.link.is_none(),
         };
         let held = std::mem::take(&mut self.deferred_events);
         let events = ctx.input_mut(|i| {
@@ -653,8 +683,23 @@ impl CashierApp {
                 TillInput::Clear => self.clear(),
                 TillInput::Type(text) => self.bar.type_text(ctx, &text),
                 TillInput::Submit => self.submit(),
-                TillInput::FocusInput => self.bar.focus_requested = true,
+                TillInput::FocusInput => {
+                    self.basket_line.active = false;
+                    self.bar.focus_requested = true;
+                }
                 TillInput::Settings => self.open_settings(),
+                TillInput::FocusBasket => {
+                    if self.link.is_none() {
+                        self.basket_line.active = true;
+                        self.basket_line.focus_requested = true;
+                    }
+                }
+                TillInput::BasketText(text) => self.basket_line.entry.push_str(&text),
+                TillInput::BasketEnter => {
+                    if let Some(id) = self.basket_line.take_entry() {
+                        self.add_to_basket(&id);
+                    }
+                }
                 TillInput::FocusCards => {
                     if let Some(card) = self.first_card {
                         ctx.memory_mut(|m| m.request_focus(card));

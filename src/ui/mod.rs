@@ -2,6 +2,7 @@
 //! here; lookups, pictures and configuration come from the core modules.
 
 pub mod app;
+pub mod basket_line;
 pub mod card;
 pub mod details;
 pub mod i18n;

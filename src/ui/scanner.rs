@@ -27,6 +27,12 @@ pub enum TillInput {
     Settings,
     /// Down (or Tab on an empty input): the keyboard onto the first card.
     FocusCards,
+    /// F3: the keyboard onto the basket line.
+    FocusBasket,
+    /// Text for the basket line's input (in basket mode).
+    BasketText(String),
+    /// Enter on the basket line: the typed product goes into the basket.
+    BasketEnter,
 }
 
 /// One frame's events, split.
@@ -50,6 +56,10 @@ pub struct InputState {
     /// Another widget (a card, a button) has the focus: Esc then only
     /// brings the keyboard back to the input.
     pub other_focused: bool,
+    /// The keyboard is on the basket line (after F3, until Esc or F1):
+    /// what is typed is a product, never a customer, whatever the focus
+    /// says this frame; only Esc, F1 and F2 are the till's.
+    pub basket_mode: bool,
 }
 
 fn pressed(event: &Event, wanted: Key) -> bool {
@@ -72,7 +82,52 @@ pub fn route(events: Vec<Event>, input: InputState) -> Routed {
         }
     };
     let mut events = events.into_iter();
+    if input.basket_mode {
+        let mut typed = String::new();
+        while let Some(event) = events.next() {
+            let basket_text = |typed: &mut String, commands: &mut Vec<TillInput>| {
+                if !typed.is_empty() {
+                    commands.push(TillInput::BasketText(std::mem::take(typed)));
+                }
+            };
+            if pressed(&event, Key::Escape) || pressed(&event, Key::F1) {
+                basket_text(&mut typed, &mut routed.commands);
+                routed.commands.push(TillInput::FocusInput);
+                // Back on the customer input: the rest is routed as usual next frame.
+                routed.deferred.extend(events);
+                break;
+            } else if pressed(&event, Key::F2) {
+                basket_text(&mut typed, &mut routed.commands);
+                routed.commands.push(TillInput::Settings);
+                routed.deferred.extend(events);
+                break;
+            } else if pressed(&event, Key::Enter) || pressed(&event, Key::Tab) {
+                basket_text(&mut typed, &mut routed.commands);
+                routed.commands.push(TillInput::BasketEnter);
+            } else if let Event::Text(text) = event {
+                typed.push_str(&text);
+            } else if !is_key(&event, Key::Escape)
+                && !is_key(&event, Key::F1)
+                && !is_key(&event, Key::F2)
+                && !is_key(&event, Key::Enter)
+                && !is_key(&event, Key::Tab)
+            {
+                routed.kept.push(event);
+            }
+        }
+        if !typed.is_empty() {
+            routed.commands.push(TillInput::BasketText(typed));
+        }
+        return routed;
+    }
     while let Some(event) = events.next() {
+        if pressed(&event, Key::F3) {
+            flush(&mut typed, &mut routed.commands);
+            routed.commands.push(TillInput::FocusBasket);
+            // What follows is a product, for the basket input next frame.
+            routed.deferred.extend(events);
+            break;
+        }
         if pressed(&event, Key::Escape)
             && input.other_focused
             && typed.is_empty()
@@ -172,12 +227,14 @@ mod tests {
         focused: true,
         has_text: false,
         other_focused: false,
+        basket_mode: false,
     };
 
     const UNFOCUSED: InputState = InputState {
         focused: false,
         has_text: false,
         other_focused: false,
+        basket_mode: false,
     };
 
     #[test]
@@ -275,5 +332,39 @@ mod tests {
         };
         let r = route(vec![key(Key::Tab)], typed);
         assert!(r.commands.is_empty() && r.kept.len() == 1);
+    }
+
+    #[test]
+    fn on_the_basket_line_typing_is_a_product_and_esc_goes_back() {
+        let basket = InputState {
+            basket_mode: true,
+            ..UNFOCUSED
+        };
+        let mut events = text("SKU-1");
+        events.push(key(Key::Enter));
+        events.extend(text("SKU-2"));
+        events.push(key(Key::Enter));
+        let r = route(events, basket);
+        assert_eq!(
+            r.commands,
+            [
+                TillInput::BasketText("SKU-1".into()),
+                TillInput::BasketEnter,
+                TillInput::BasketText("SKU-2".into()),
+                TillInput::BasketEnter
+            ],
+            "two scans in one frame, both products, never a customer"
+        );
+        let r = route(vec![key(Key::Escape)], basket);
+        assert_eq!(r.commands, [TillInput::FocusInput], "Esc keeps the sale");
+        let mut events = vec![key(Key::F3)];
+        events.extend(text("SKU-2"));
+        let r = route(events, FOCUSED);
+        assert_eq!(r.commands, [TillInput::FocusBasket]);
+        assert_eq!(
+            r.deferred.len(),
+            5,
+            "the product waits for the basket input"
+        );
     }
 }
