@@ -359,3 +359,37 @@ fn a_new_host_never_gets_the_stored_key() {
 fn w_listener() -> std::net::TcpListener {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap()
 }
+
+#[test]
+fn each_source_shows_its_basket_key_and_a_change_is_saved() {
+    let w = world();
+    let mut h = w.harness(w.config(Some("2468")));
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    // Three sources, none of them cross-sell: all send the basket by default.
+    let basket_combos = |h: &Harness<'_, CashierApp>| {
+        h.query_all_by_role(egui::accesskit::Role::ComboBox)
+            .filter(|n| n.value().as_deref() == Some("send when there is one"))
+            .count()
+    };
+    assert_eq!(basket_combos(&h), 3);
+    h.query_all_by_role(egui::accesskit::Role::ComboBox)
+        .find(|n| n.value().as_deref() == Some("send when there is one"))
+        .unwrap()
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("never").click();
+    h.step();
+    h.step();
+    h.get_by_label(labels::SAVE).click();
+    step_until(&mut h, "saved", |h| !h.state().in_settings());
+    let config = saved(&w.path());
+    assert_eq!(
+        config.sources[0].basket,
+        Some(pos_recs::config::BasketUse::Never)
+    );
+    assert_eq!(config.sources[1].basket, None, "defaults are not written");
+}

@@ -233,6 +233,8 @@ pub struct SettingsTexts {
     pub col_title: &'static str,
     /// Kind
     pub col_kind: &'static str,
+    /// Column: the source's basket key.
+    pub col_basket: &'static str,
     /// Cards
     pub col_cards: &'static str,
     /// Attributes on cards
@@ -406,6 +408,7 @@ pub const EN: Texts = Texts {
         col_id: "Id",
         col_title: "Title",
         col_kind: "Kind",
+        col_basket: "Basket",
         col_cards: "Cards",
         col_tags: "Attributes on cards",
         show: "Show",
@@ -549,6 +552,7 @@ pub const UK: Texts = Texts {
         col_id: "Id",
         col_title: "Назва",
         col_kind: "Тип",
+        col_basket: "Кошик",
         col_cards: "Карток",
         col_tags: "Атрибути на картках",
         show: "Показувати",
@@ -598,6 +602,20 @@ impl Texts {
             IdentifierKind::Card => self.card,
             IdentifierKind::Phone => self.phone,
             IdentifierKind::Email => self.email,
+        }
+    }
+
+    /// A source's basket key, as the settings show it.
+    pub fn basket_use(&self, choice: crate::config::BasketUse) -> &'static str {
+        use crate::config::BasketUse;
+        let uk = self.language == Language::Uk;
+        match (choice, uk) {
+            (BasketUse::Send, false) => "send when there is one",
+            (BasketUse::Require, false) => "only with a basket",
+            (BasketUse::Never, false) => "never",
+            (BasketUse::Send, true) => "надсилати, якщо є",
+            (BasketUse::Require, true) => "лише з кошиком",
+            (BasketUse::Never, true) => "ніколи",
         }
     }
 

@@ -10,8 +10,8 @@ use egui::{RichText, vec2};
 use poll_promise::Promise;
 
 use crate::config::{
-    AuthMode, CardField, Config, FieldList, Language, SourceConfig, SourceKind, SourcesExport,
-    ThemeChoice, check_base_url, is_country_code, is_currency_code,
+    AuthMode, BasketUse, CardField, Config, FieldList, Language, SourceConfig, SourceKind,
+    SourcesExport, ThemeChoice, check_base_url, is_country_code, is_currency_code,
 };
 use crate::lookup::{LookupEngine, SourceResult};
 use crate::secret::ApiKey;
@@ -320,7 +320,7 @@ impl SettingsForm {
         let mut swap = None;
         let count = self.draft.sources.len();
         egui::Grid::new("sources")
-            .num_columns(7)
+            .num_columns(8)
             .striped(true)
             .spacing(vec2(10.0, 6.0))
             .show(ui, |ui| {
@@ -329,6 +329,7 @@ impl SettingsForm {
                     st.col_id,
                     st.col_title,
                     st.col_kind,
+                    st.col_basket,
                     st.cards,
                     st.col_tags,
                     "",
@@ -366,6 +367,21 @@ impl SettingsForm {
                                 );
                             }
                         });
+                    // The basket key: shown resolved, stored only when it differs from the kind's default.
+                    let mut basket_use = source.basket_use();
+                    egui::ComboBox::from_id_salt(("basket", source.id))
+                        .selected_text(texts.basket_use(basket_use))
+                        .show_ui(ui, |ui| {
+                            for choice in BasketUse::ALL {
+                                ui.selectable_value(
+                                    &mut basket_use,
+                                    choice,
+                                    texts.basket_use(choice),
+                                );
+                            }
+                        });
+                    source.basket =
+                        (basket_use != BasketUse::default_for(source.kind)).then_some(basket_use);
                     ui.add(
                         egui::DragValue::new(&mut source.max_cards)
                             .range(crate::config::MAX_CARDS_RANGE),
