@@ -32,13 +32,18 @@ pub const MEASURE_ENV: &str = "POS_RECS_PROBE_MEASURE";
 /// How long the till is left alone to measure CPU at rest.
 const REST: Duration = Duration::from_secs(3);
 /// Frames forced to measure the cost of one.
-const FORCED_FRAMES: u32 = 120;
+const FORCED_FRAMES: u32 = 20;
+/// Wait after everything is shown before measuring the rest (last texture
+/// uploads, a last spinner frame).
+const SETTLE: Duration = Duration::from_secs(2);
 
 /// The probe's measurements after everything is shown.
 #[derive(Debug, Clone, Copy)]
 enum Phase {
     /// Waiting for every card and picture.
     Loading,
+    /// Everything shown; letting the last frames pass.
+    Settling { since: Instant },
     /// Nothing changes; CPU is counted.
     Resting { since: Instant, cpu: Duration },
     /// Frames are forced back to back; CPU is counted.
@@ -128,6 +133,17 @@ impl Probe {
                 ));
                 if std::env::var_os(MEASURE_ENV).is_none() {
                     return true;
+                }
+                self.phase = Phase::Settling {
+                    since: Instant::now(),
+                };
+                ctx.request_repaint_after(SETTLE);
+                false
+            }
+            Phase::Settling { since } => {
+                if since.elapsed() < SETTLE {
+                    ctx.request_repaint_after(SETTLE.saturating_sub(since.elapsed()));
+                    return false;
                 }
                 self.phase = Phase::Resting {
                     since: Instant::now(),
