@@ -7,7 +7,7 @@ use crate::identify::Identifier;
 use crate::lookup::SourceResult;
 use crate::money::format_price;
 use crate::session::{SectionState, Session};
-use crate::yespo::{Product, SourceError};
+use crate::yespo::{Product, SourceError, tag_text};
 
 /// The `lookup --json` document.
 #[derive(Debug, Serialize)]
@@ -149,7 +149,7 @@ fn product_line(p: &Product, show_tags: &[String], currency: &str) -> String {
         .price
         .map_or_else(|| "no price".to_string(), |v| format_price(v, currency));
     let old = p
-        .old_price
+        .discounted_from()
         .map(|v| format!(" (was {})", format_price(v, currency)))
         .unwrap_or_default();
     let stock = match p.in_stock {
@@ -167,16 +167,6 @@ fn product_line(p: &Product, show_tags: &[String], currency: &str) -> String {
         p.name,
         tags.join(" ")
     )
-}
-
-/// A tag value as short text: strings bare, lists joined with `/`.
-pub fn tag_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(a) => a.iter().map(tag_text).collect::<Vec<_>>().join("/"),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// `check`'s table: one row per source with status, latency and products or reason.

@@ -20,7 +20,8 @@ use axum::routing::get;
 type Seen = Arc<Mutex<Vec<String>>>;
 
 /// A Yespo-like server that records every identifier it is asked for and
-/// answers with many products whose pictures arrive slowly: a busy screen.
+/// answers with many products whose pictures arrive slowly and are all
+/// broken (cut off, bombs, too large, missing): a busy, hostile screen.
 async fn recording_server() -> (String, Seen) {
     let seen: Seen = Arc::default();
     async fn recoms(
@@ -43,9 +44,28 @@ async fn recording_server() -> (String, Seen) {
             .collect();
         axum::Json(serde_json::Value::Array(items))
     }
-    async fn picture() -> axum::http::StatusCode {
+    // Hostile pictures: cut-off PNGs, decompression bombs, 11 MB bodies, and
+    // plain 404s. The window must keep answering while they arrive.
+    async fn picture(
+        axum::extract::Path(file): axum::extract::Path<String>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        axum::http::StatusCode::NOT_FOUND
+        let n: usize = file.trim_end_matches(".png").parse().unwrap_or(0);
+        match n % 4 {
+            0 => {
+                let mut png = pos_recs::demo::pictures::bomb_png(64, 64);
+                png.truncate(png.len() / 2);
+                ([("content-type", "image/png")], png).into_response()
+            }
+            1 => (
+                [("content-type", "image/png")],
+                pos_recs::demo::pictures::bomb_png(30_000, 30_000),
+            )
+                .into_response(),
+            2 => ([("content-type", "image/png")], vec![0u8; 11 * 1024 * 1024]).into_response(),
+            _ => axum::http::StatusCode::NOT_FOUND.into_response(),
+        }
     }
     let app = axum::Router::new()
         .route("/api/v2/contacts/recoms/{id}", get(recoms))

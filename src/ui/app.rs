@@ -572,7 +572,7 @@ impl CashierApp {
                         ui.add_space(40.0);
                         ui.label(
                             egui::RichText::new(cards.texts.no_sources)
-                                .size(20.0)
+                                .size(theme::SECTION_TITLE_SIZE)
                                 .strong(),
                         );
                     }

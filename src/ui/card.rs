@@ -7,8 +7,8 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2,
 
 use crate::images::ImageLoader;
 use crate::money::format_price;
-use crate::report::tag_text;
 use crate::yespo::Product;
+use crate::yespo::tag_text;
 
 use super::textures::{PictureState, Textures};
 use super::theme::*;
@@ -62,8 +62,8 @@ impl<'a> CardContext<'a> {
     }
 }
 
-const TEXT: Color32 = Color32::from_gray(28);
-const WEAK_TEXT: Color32 = Color32::from_gray(96);
+const TEXT: Color32 = CARD_TEXT;
+const WEAK_TEXT: Color32 = CARD_WEAK_TEXT;
 
 /// Draws one card; clicking it (or Enter/Space when focused) reports a click.
 pub fn card_ui(
@@ -122,11 +122,11 @@ fn card_frame(ui: &egui::Ui, rect: Rect, response: &egui::Response) -> egui::Pai
     let highlight = response.hovered() || response.has_focus();
     let painter = ui.painter_at(rect.expand(2.0));
     let stroke = if highlight {
-        Stroke::new(2.5, ui.visuals().selection.stroke.color)
+        Stroke::new(CARD_BORDER.1, ui.visuals().selection.stroke.color)
     } else {
-        Stroke::new(1.0, CARD_STROKE)
+        Stroke::new(CARD_BORDER.0, CARD_STROKE)
     };
-    painter.rect(rect, 10.0, CARD_FILL, stroke, StrokeKind::Inside);
+    painter.rect(rect, CARD_RADIUS, CARD_FILL, stroke, StrokeKind::Inside);
     painter
 }
 
@@ -181,14 +181,14 @@ pub fn compact_placeholder_ui(ui: &mut egui::Ui, height: f32) {
     let painter = ui.painter();
     painter.rect(
         rect,
-        10.0,
+        CARD_RADIUS,
         CARD_FILL,
-        Stroke::new(1.0, CARD_STROKE),
+        Stroke::new(CARD_BORDER.0, CARD_STROKE),
         StrokeKind::Inside,
     );
     let side = height - 2.0 * COMPACT_PADDING;
     let image = Rect::from_min_size(rect.min + Vec2::splat(COMPACT_PADDING), Vec2::splat(side));
-    painter.rect_filled(image, 6.0, PLACEHOLDER);
+    painter.rect_filled(image, PICTURE_RADIUS, PLACEHOLDER);
 }
 
 /// A card-sized placeholder while the section's answer is on its way.
@@ -200,13 +200,13 @@ pub fn placeholder_card_ui(ui: &mut egui::Ui) {
     let painter = ui.painter();
     painter.rect(
         rect,
-        10.0,
+        CARD_RADIUS,
         CARD_FILL,
-        Stroke::new(1.0, CARD_STROKE),
+        Stroke::new(CARD_BORDER.0, CARD_STROKE),
         StrokeKind::Inside,
     );
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
-    painter.rect_filled(image_rect, 6.0, PLACEHOLDER);
+    painter.rect_filled(image_rect, PICTURE_RADIUS, PLACEHOLDER);
     let x = rect.left() + CARD_PADDING;
     let mut y = image_rect.bottom() + 10.0;
     for width in [0.9, 0.6, 0.4, 0.35] {
@@ -226,32 +226,28 @@ pub fn picture_ui(
 ) {
     match picture {
         PictureState::Loading => {
-            painter.rect_filled(rect, 6.0, PLACEHOLDER);
+            painter.rect_filled(rect, PICTURE_RADIUS, PLACEHOLDER);
         }
         PictureState::Unavailable => {
-            painter.rect_filled(rect, 6.0, NO_PICTURE);
+            painter.rect_filled(rect, PICTURE_RADIUS, NO_PICTURE);
             let icon = Rect::from_center_size(rect.center() - vec2(0.0, 10.0), vec2(44.0, 34.0));
             painter.rect_stroke(
                 icon,
                 4.0,
-                Stroke::new(2.0, Color32::from_gray(170)),
+                Stroke::new(2.0, NO_PICTURE_ICON),
                 StrokeKind::Inside,
             );
-            painter.circle_filled(
-                icon.center() + vec2(-8.0, -5.0),
-                4.0,
-                Color32::from_gray(170),
-            );
+            painter.circle_filled(icon.center() + vec2(-8.0, -5.0), 4.0, NO_PICTURE_ICON);
             painter.text(
                 rect.center() + vec2(0.0, 24.0),
                 Align2::CENTER_CENTER,
                 t.no_picture,
                 FontId::proportional(12.5),
-                Color32::from_gray(120),
+                NO_PICTURE_TEXT,
             );
         }
         PictureState::Ready(texture) => {
-            painter.rect_filled(rect, 6.0, Color32::WHITE);
+            painter.rect_filled(rect, PICTURE_RADIUS, Color32::WHITE);
             let size = texture.size_vec2();
             let scale = (rect.width() / size.x).min(rect.height() / size.y);
             let fitted = Rect::from_center_size(rect.center(), size * scale);
@@ -303,7 +299,7 @@ fn price_ui(painter: &egui::Painter, at: Pos2, product: &Product, cx: &CardConte
         FontId::proportional(PRICE_SIZE),
         TEXT,
     );
-    if let Some(old) = product.old_price.filter(|old| *old > price) {
+    if let Some(old) = product.discounted_from() {
         let old_at = Pos2::new(price_rect.right() + 8.0, at.y + 5.0);
         let old_rect = painter.text(
             old_at,

@@ -5,8 +5,8 @@
 use egui::{Color32, RichText, Sense, vec2};
 
 use crate::money::format_price;
-use crate::report::tag_text;
 use crate::yespo::Product;
+use crate::yespo::tag_text;
 
 use super::card::{self, CardContext, stock_label};
 use super::theme;
@@ -39,21 +39,25 @@ pub fn ui(
     let t = cx.texts;
     let mut action = DetailsAction::None;
     let modal = egui::Modal::new(egui::Id::unique("product_details")).show(ctx, |ui| {
-        ui.set_width(760.0_f32.min(ctx.content_rect().width() - 40.0));
+        ui.set_width(theme::DETAILS_WIDTH.min(ctx.content_rect().width() - 40.0));
         ui.horizontal_top(|ui| {
-            let (rect, _) = ui.allocate_exact_size(vec2(320.0, 240.0), Sense::hover());
+            let (rect, _) = ui.allocate_exact_size(theme::DETAILS_PICTURE, Sense::hover());
             let picture = cx.picture(ctx, product);
             card::picture_ui(ui.painter(), rect, &picture, t);
             ui.vertical(|ui| {
-                ui.label(RichText::new(&product.name).size(22.0).strong());
+                ui.label(
+                    RichText::new(&product.name)
+                        .size(theme::DETAILS_TITLE_SIZE)
+                        .strong(),
+                );
                 if let Some(price) = product.price {
                     ui.horizontal(|ui| {
                         ui.label(
                             RichText::new(format_price(price, cx.currency))
-                                .size(26.0)
+                                .size(theme::DETAILS_PRICE_SIZE)
                                 .strong(),
                         );
-                        if let Some(old) = product.old_price.filter(|o| *o > price) {
+                        if let Some(old) = product.discounted_from() {
                             ui.label(
                                 RichText::new(format_price(old, cx.currency))
                                     .strikethrough()
@@ -101,11 +105,11 @@ pub fn ui(
             }
         }
         if !product.descr.is_empty() {
-            ui.add_space(6.0);
+            ui.add_space(theme::GAP_SMALL);
             ui.label(&product.descr);
         }
         if !product.tags.is_empty() {
-            ui.add_space(6.0);
+            ui.add_space(theme::GAP_SMALL);
             egui::Grid::new("all_tags").striped(true).show(ui, |ui| {
                 for (name, value) in &product.tags {
                     ui.label(RichText::new(card::tag_label(name, t)).strong());
@@ -115,24 +119,26 @@ pub fn ui(
             });
         }
         if !linked {
-            ui.add_space(6.0);
+            ui.add_space(theme::GAP_SMALL);
             ui.label(RichText::new(t.scan_into_pos).weak());
             barcode_ui(ui, &product.id);
         }
-        ui.add_space(8.0);
+        ui.add_space(theme::GAP);
         ui.horizontal(|ui| {
-            let close = egui::Button::new(t.close_details).min_size(vec2(140.0, theme::TOUCH));
+            let close = egui::Button::new(t.close_details)
+                .min_size(vec2(theme::BUTTON_WIDTH, theme::TOUCH));
             if ui.add(close).clicked() {
                 action = DetailsAction::Close;
             }
             if linked {
                 let add = egui::Button::new(RichText::new(t.add_to_sale).strong())
-                    .min_size(vec2(160.0, theme::TOUCH));
+                    .min_size(vec2(theme::BUTTON_WIDE, theme::TOUCH));
                 if ui.add(add).clicked() {
                     action = DetailsAction::AddToSale;
                 }
             }
-            let show = egui::Button::new(t.show_customer).min_size(vec2(140.0, theme::TOUCH));
+            let show = egui::Button::new(t.show_customer)
+                .min_size(vec2(theme::BUTTON_WIDTH, theme::TOUCH));
             if ui.add(show).clicked() {
                 action = DetailsAction::ShowCustomer;
             }
@@ -189,7 +195,7 @@ pub fn customer_view_ui(ui: &mut egui::Ui, product: &Product, cx: &mut CardConte
     let mut back = ui.input(|i| i.key_pressed(egui::Key::Escape));
     ui.horizontal(|ui| {
         if ui
-            .add(egui::Button::new(t.back).min_size(vec2(140.0, theme::TOUCH)))
+            .add(egui::Button::new(t.back).min_size(vec2(theme::BUTTON_WIDTH, theme::TOUCH)))
             .clicked()
         {
             back = true;
@@ -204,24 +210,33 @@ pub fn customer_view_ui(ui: &mut egui::Ui, product: &Product, cx: &mut CardConte
         card::picture_ui(ui.painter(), rect, &picture, t);
         ui.add_space(30.0);
         ui.vertical(|ui| {
-            ui.label(RichText::new(&product.name).size(40.0).strong());
+            ui.label(
+                RichText::new(&product.name)
+                    .size(theme::CUSTOMER_TITLE_SIZE)
+                    .strong(),
+            );
             if let Some(price) = product.price {
                 ui.label(
                     RichText::new(format_price(price, cx.currency))
-                        .size(56.0)
+                        .size(theme::CUSTOMER_PRICE_SIZE)
                         .strong(),
                 );
-                if let Some(old) = product.old_price.filter(|o| *o > price) {
+                if let Some(old) = product.discounted_from() {
                     ui.label(
                         RichText::new(format_price(old, cx.currency))
-                            .size(28.0)
+                            .size(theme::CUSTOMER_DETAIL_SIZE)
                             .strikethrough()
                             .weak(),
                     );
                 }
             }
             let (stock, color) = stock_label(product.in_stock, t);
-            ui.label(RichText::new(stock).size(28.0).color(color).strong());
+            ui.label(
+                RichText::new(stock)
+                    .size(theme::CUSTOMER_DETAIL_SIZE)
+                    .color(color)
+                    .strong(),
+            );
             if !product.url.is_empty() {
                 ui.add_space(20.0);
                 qr_ui(ui, &product.url, t.qr_hint);
@@ -240,7 +255,7 @@ fn qr_ui(ui: &mut egui::Ui, url: &str, hint: &str) {
     let colors = code.to_colors();
     let quiet = 2;
     let cells = width + 2 * quiet;
-    let side = 170.0;
+    let side = theme::QR_SIDE;
     let (rect, response) = ui.allocate_exact_size(vec2(side, side), Sense::hover());
     response.on_hover_text(hint);
     let cell = side / cells as f32;

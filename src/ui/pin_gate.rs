@@ -109,7 +109,7 @@ impl PinGate {
             } else {
                 t.pin_title
             };
-            ui.label(RichText::new(title).size(26.0).strong());
+            ui.label(RichText::new(title).size(theme::PROMPT_TITLE_SIZE).strong());
             if first_use {
                 ui.label(t.set_pin_hint);
             } else {
@@ -168,7 +168,11 @@ impl PinGate {
         ui.add_space(80.0);
         ui.vertical_centered(|ui| {
             ui.set_max_width(520.0);
-            ui.label(RichText::new(t.no_pin_title).size(26.0).strong());
+            ui.label(
+                RichText::new(t.no_pin_title)
+                    .size(theme::PROMPT_TITLE_SIZE)
+                    .strong(),
+            );
             ui.add_space(8.0);
             ui.label(t.no_pin_hint);
             ui.add_space(12.0);

@@ -128,7 +128,7 @@ impl SettingsForm {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
         let mut outcome = SettingsOutcome::Editing;
         ui.horizontal(|ui| {
-            ui.label(RichText::new(st.title).size(24.0).strong());
+            ui.label(RichText::new(st.title).size(theme::WELCOME_SIZE).strong());
             if let Some(path) = &self.target {
                 ui.label(RichText::new(format!("{} {}", st.saved_to, path.display())).weak());
             }
@@ -181,7 +181,11 @@ impl SettingsForm {
 
     fn account_ui(&mut self, ui: &mut egui::Ui) {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
-        ui.label(RichText::new(st.account).size(18.0).strong());
+        ui.label(
+            RichText::new(st.account)
+                .size(theme::GROUP_TITLE_SIZE)
+                .strong(),
+        );
         egui::Grid::new("account")
             .num_columns(3)
             .spacing(vec2(12.0, 8.0))
@@ -262,7 +266,11 @@ impl SettingsForm {
 
     fn display_ui(&mut self, ui: &mut egui::Ui) {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
-        ui.label(RichText::new(st.cards).size(18.0).strong());
+        ui.label(
+            RichText::new(st.cards)
+                .size(theme::GROUP_TITLE_SIZE)
+                .strong(),
+        );
         egui::Grid::new("display")
             .num_columns(3)
             .spacing(vec2(12.0, 8.0))
@@ -315,7 +323,11 @@ impl SettingsForm {
     fn sources_ui(&mut self, ui: &mut egui::Ui) {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
         let texts: &'static Texts = self.texts;
-        ui.label(RichText::new(st.sources).size(18.0).strong());
+        ui.label(
+            RichText::new(st.sources)
+                .size(theme::GROUP_TITLE_SIZE)
+                .strong(),
+        );
         let mut remove = None;
         let mut swap = None;
         let count = self.draft.sources.len();
@@ -528,7 +540,11 @@ impl SettingsForm {
 
     fn import_export_ui(&mut self, ui: &mut egui::Ui) {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
-        ui.label(RichText::new(st.copy_title).size(18.0).strong());
+        ui.label(
+            RichText::new(st.copy_title)
+                .size(theme::GROUP_TITLE_SIZE)
+                .strong(),
+        );
         ui.horizontal(|ui| {
             labelled_text(ui, &mut self.io_path, st.sources_file, 380.0, false);
             if ui.button(st.export).clicked() {

@@ -76,12 +76,12 @@ pub fn section_ui(
 ) -> SectionAction {
     let action = match layout {
         SectionLayout::Grid => {
-            ui.add_space(10.0);
+            ui.add_space(theme::SECTION_GAP);
             ui.horizontal(|ui| header_ui(ui, section, theme::SECTION_TITLE_SIZE, cx));
             grid_body_ui(ui, section, cx)
         }
         SectionLayout::Strip { card_height } => {
-            ui.add_space(2.0);
+            ui.add_space(theme::STRIP_GAP);
             // Title on the left, cards on the right: no header line, so
             // six sources fit a 1024×768 screen.
             ui.horizontal(|ui| {
@@ -102,7 +102,7 @@ pub fn section_ui(
             .inner
         }
     };
-    ui.add_space(2.0);
+    ui.add_space(theme::STRIP_GAP);
     ui.separator();
     action
 }
@@ -123,7 +123,7 @@ fn header_ui(ui: &mut egui::Ui, section: &Section, title_size: f32, cx: &mut Car
         SectionState::Pending { since } => {
             if since.elapsed().as_millis() >= theme::SPINNER_DELAY_MS {
                 ui.horizontal(|ui| {
-                    ui.add(egui::Spinner::new().size(18.0));
+                    ui.add(egui::Spinner::new().size(theme::SPINNER_SIZE));
                     ui.label(RichText::new(cx.texts.loading).weak());
                 });
             }
@@ -292,19 +292,27 @@ fn message_ui(ui: &mut egui::Ui, text: &str, error: bool) {
         ui.visuals().weak_text_color()
     };
     ui.add_space(4.0);
-    ui.label(RichText::new(text).size(16.0).color(color));
+    ui.label(RichText::new(text).size(theme::MESSAGE_SIZE).color(color));
 }
 
 /// What the screen shows before the first customer.
 pub fn welcome_ui(ui: &mut egui::Ui, t: &super::i18n::Texts, demo: bool) {
     ui.add_space(60.0);
     ui.vertical_centered(|ui| {
-        ui.label(RichText::new(t.welcome).size(24.0).strong());
+        ui.label(RichText::new(t.welcome).size(theme::WELCOME_SIZE).strong());
         ui.add_space(8.0);
-        ui.label(RichText::new(t.welcome_hint).size(16.0).weak());
+        ui.label(
+            RichText::new(t.welcome_hint)
+                .size(theme::MESSAGE_SIZE)
+                .weak(),
+        );
         if demo {
             ui.add_space(20.0);
-            ui.label(RichText::new(t.demo_try).size(16.0).color(theme::demo(ui)));
+            ui.label(
+                RichText::new(t.demo_try)
+                    .size(theme::MESSAGE_SIZE)
+                    .color(theme::demo(ui)),
+            );
         }
     });
 }

@@ -103,6 +103,63 @@ pub const NO_PICTURE: Color32 = Color32::from_gray(236);
 pub const CARD_FILL: Color32 = Color32::WHITE;
 /// Card border.
 pub const CARD_STROKE: Color32 = Color32::from_gray(210);
+/// Text on a card (cards stay light in both themes).
+pub const CARD_TEXT: Color32 = Color32::from_gray(28);
+/// Secondary text on a card.
+pub const CARD_WEAK_TEXT: Color32 = Color32::from_gray(96);
+/// The "no picture" icon's lines.
+pub const NO_PICTURE_ICON: Color32 = Color32::from_gray(170);
+/// The "no picture" caption.
+pub const NO_PICTURE_TEXT: Color32 = Color32::from_gray(120);
+
+/// Corner radius of cards.
+pub const CARD_RADIUS: f32 = 10.0;
+/// Corner radius of pictures and placeholders.
+pub const PICTURE_RADIUS: f32 = 6.0;
+/// Border width of a card, and of a highlighted (hovered, focused) one.
+pub const CARD_BORDER: (f32, f32) = (1.0, 2.5);
+
+/// Small vertical gap between related lines.
+pub const GAP_SMALL: f32 = 6.0;
+/// Gap before a block of buttons.
+pub const GAP: f32 = 8.0;
+/// Space above a section in the grid layout.
+pub const SECTION_GAP: f32 = 10.0;
+/// Space between the strips of the strip layout.
+pub const STRIP_GAP: f32 = 2.0;
+/// Size of a section's spinner.
+pub const SPINNER_SIZE: f32 = 18.0;
+/// Text size of messages in a section ("no recommendations").
+pub const MESSAGE_SIZE: f32 = 16.0;
+
+/// Width of the details dialog (less on narrow windows).
+pub const DETAILS_WIDTH: f32 = 760.0;
+/// The details' picture box.
+pub const DETAILS_PICTURE: Vec2 = Vec2::new(320.0, 240.0);
+/// The details' product name size.
+pub const DETAILS_TITLE_SIZE: f32 = 22.0;
+/// The details' price size.
+pub const DETAILS_PRICE_SIZE: f32 = 26.0;
+/// Side of the details' QR code.
+pub const QR_SIDE: f32 = 170.0;
+/// Width of the dialogs' main buttons.
+pub const BUTTON_WIDTH: f32 = 140.0;
+/// Width of a button that must stand out (Add to sale).
+pub const BUTTON_WIDE: f32 = 160.0;
+
+/// The customer view's product name size.
+pub const CUSTOMER_TITLE_SIZE: f32 = 40.0;
+/// The customer view's price size.
+pub const CUSTOMER_PRICE_SIZE: f32 = 56.0;
+/// The customer view's old price and stock size.
+pub const CUSTOMER_DETAIL_SIZE: f32 = 28.0;
+
+/// The welcome screen's title size, and a screen's title (settings).
+pub const WELCOME_SIZE: f32 = 24.0;
+/// A prompt's title (PIN).
+pub const PROMPT_TITLE_SIZE: f32 = 26.0;
+/// A group's heading on the settings screen.
+pub const GROUP_TITLE_SIZE: f32 = 18.0;
 
 /// Applies the app's base style (larger text, touch-friendly spacing),
 /// the theme and the text size factor.

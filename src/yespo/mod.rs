@@ -20,7 +20,7 @@ use crate::config::{AuthMode, CardField, Config, ConfigError, check_base_url};
 use crate::identify::{Identifier, IdentifierKind};
 use crate::secret::ApiKey;
 pub use error::SourceError;
-pub use model::{FieldMap, Parsed, Product};
+pub use model::{FieldMap, Parsed, Product, tag_text};
 
 /// Largest wait we accept from a `Retry-After` header before giving up.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);

@@ -40,6 +40,25 @@ pub struct Product {
     pub tags: BTreeMap<String, Value>,
 }
 
+impl Product {
+    /// The old price when it is a real discount (higher than the price):
+    /// the one rule every screen and the CLI use to strike a price through.
+    pub fn discounted_from(&self) -> Option<f64> {
+        let price = self.price?;
+        self.old_price.filter(|old| *old > price)
+    }
+}
+
+/// A tag value as short text: strings bare, lists joined with `/`.
+pub fn tag_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(tag_text).collect::<Vec<_>>().join("/"),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
 /// Which item fields hold the image URL and the old price (from `[display]`).
 #[derive(Debug, Clone, Default)]
 pub struct FieldMap {
