@@ -78,6 +78,60 @@ impl fmt::Debug for Identifier {
     }
 }
 
+/// Why an input is not a usable card, phone or email, as a variant a
+/// translation can match on. `Display` gives the English sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Reason {
+    /// "it contains letters".
+    #[error("it contains letters")]
+    Letters,
+    /// "it contains unexpected characters".
+    #[error("it contains unexpected characters")]
+    UnexpectedCharacters,
+    /// "'+' may only stand at the start".
+    #[error("'+' may only stand at the start")]
+    PlusNotAtStart,
+    /// "it has no digits".
+    #[error("it has no digits")]
+    NoDigits,
+    /// "too few digits".
+    #[error("too few digits")]
+    TooFewDigits,
+    /// "too many digits".
+    #[error("too many digits")]
+    TooManyDigits,
+    /// "it is not a phone number".
+    #[error("it is not a phone number")]
+    NotAPhoneNumber,
+    /// "it is not a valid number for its country".
+    #[error("it is not a valid number for its country")]
+    NotValidForCountry,
+    /// "only digits and letters are allowed".
+    #[error("only digits and letters are allowed")]
+    OnlyDigitsAndLetters,
+    /// "too short".
+    #[error("too short")]
+    TooShort,
+    /// "too long".
+    #[error("too long")]
+    TooLong,
+    /// "it contains spaces".
+    #[error("it contains spaces")]
+    Spaces,
+    /// "it has no '@'".
+    #[error("it has no '@'")]
+    NoAt,
+    /// "it needs exactly one '@' with a name before it".
+    #[error("it needs exactly one '@' with a name before it")]
+    OneAt,
+    /// "the part after '@' is not a domain".
+    #[error("the part after '@' is not a domain")]
+    NotADomain,
+    /// "this shop's cards are numbers only".
+    #[error("this shop's cards are numbers only")]
+    NumbersOnly,
+}
+
 /// Why an input cannot be used as a customer identifier. Messages are meant
 /// for a cashier and never contain the input itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,13 +141,13 @@ pub enum IdentifyError {
     Empty,
     /// The phone number is not usable; the reason says why.
     #[error("not a valid phone number: {0}")]
-    BadPhone(&'static str),
+    BadPhone(Reason),
     /// The email is not usable.
     #[error("not a valid email address: {0}")]
-    BadEmail(&'static str),
+    BadEmail(Reason),
     /// The card number is not usable.
     #[error("not a valid card number: {0}")]
-    BadCard(&'static str),
+    BadCard(Reason),
 }
 
 /// Shortest and longest phone numbers accepted, in digits with country code (E.164 allows 15).
@@ -156,7 +210,7 @@ impl Rules {
             && self.numeric_cards_only
             && !ident.value.chars().all(|c| c.is_ascii_digit())
         {
-            return Err(IdentifyError::BadCard("this shop's cards are numbers only"));
+            return Err(IdentifyError::BadCard(Reason::NumbersOnly));
         }
         Ok(ident)
     }
@@ -248,43 +302,39 @@ fn parse_phone(
 pub fn normalize_phone(raw: &str, default_country_code: &str) -> Result<String, IdentifyError> {
     let raw = raw.trim();
     if raw.chars().any(|c| c.is_alphabetic()) {
-        return Err(IdentifyError::BadPhone("it contains letters"));
+        return Err(IdentifyError::BadPhone(Reason::Letters));
     }
     if raw
         .chars()
         .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.' | '/')))
     {
         // Never echo input characters back: they may be personal data.
-        return Err(IdentifyError::BadPhone("it contains unexpected characters"));
+        return Err(IdentifyError::BadPhone(Reason::UnexpectedCharacters));
     }
     if raw.matches('+').count() > 1 || (raw.contains('+') && !raw.starts_with('+')) {
-        return Err(IdentifyError::BadPhone("'+' may only stand at the start"));
+        return Err(IdentifyError::BadPhone(Reason::PlusNotAtStart));
     }
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     if digits.is_empty() {
-        return Err(IdentifyError::BadPhone("it has no digits"));
+        return Err(IdentifyError::BadPhone(Reason::NoDigits));
     }
     if digits.len() < *PHONE_DIGITS.start() - 2 {
-        return Err(IdentifyError::BadPhone("too few digits"));
+        return Err(IdentifyError::BadPhone(Reason::TooFewDigits));
     }
     if digits.len() > *PHONE_DIGITS.end() + 2 {
-        return Err(IdentifyError::BadPhone("too many digits"));
+        return Err(IdentifyError::BadPhone(Reason::TooManyDigits));
     }
     let number = parse_phone(raw, default_country_code)
-        .map_err(|_| IdentifyError::BadPhone("it is not a phone number"))?;
+        .map_err(|_| IdentifyError::BadPhone(Reason::NotAPhoneNumber))?;
     if !number.is_valid() {
-        return Err(IdentifyError::BadPhone(
-            "it is not a valid number for its country",
-        ));
+        return Err(IdentifyError::BadPhone(Reason::NotValidForCountry));
     }
     let e164 = phonenumber::format(&number)
         .mode(phonenumber::Mode::E164)
         .to_string();
     let full: String = e164.chars().filter(char::is_ascii_digit).collect();
     if !PHONE_DIGITS.contains(&full.len()) {
-        return Err(IdentifyError::BadPhone(
-            "it is not a valid number for its country",
-        ));
+        return Err(IdentifyError::BadPhone(Reason::NotValidForCountry));
     }
     Ok(full)
 }
@@ -298,15 +348,13 @@ pub fn normalize_card(raw: &str) -> Result<String, IdentifyError> {
         .map(|c| c.to_ascii_uppercase())
         .collect();
     if !card.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(IdentifyError::BadCard(
-            "only digits and letters are allowed",
-        ));
+        return Err(IdentifyError::BadCard(Reason::OnlyDigitsAndLetters));
     }
     if card.len() < *CARD_LEN.start() {
-        return Err(IdentifyError::BadCard("too short"));
+        return Err(IdentifyError::BadCard(Reason::TooShort));
     }
     if card.len() > *CARD_LEN.end() {
-        return Err(IdentifyError::BadCard("too long"));
+        return Err(IdentifyError::BadCard(Reason::TooLong));
     }
     Ok(card)
 }
@@ -315,27 +363,23 @@ pub fn normalize_card(raw: &str) -> Result<String, IdentifyError> {
 pub fn normalize_email(raw: &str) -> Result<String, IdentifyError> {
     let raw = raw.trim();
     if raw.len() > 254 {
-        return Err(IdentifyError::BadEmail("too long"));
+        return Err(IdentifyError::BadEmail(Reason::TooLong));
     }
     if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(IdentifyError::BadEmail("it contains spaces"));
+        return Err(IdentifyError::BadEmail(Reason::Spaces));
     }
     let Some((local, domain)) = raw.split_once('@') else {
-        return Err(IdentifyError::BadEmail("it has no '@'"));
+        return Err(IdentifyError::BadEmail(Reason::NoAt));
     };
     if local.is_empty() || domain.contains('@') {
-        return Err(IdentifyError::BadEmail(
-            "it needs exactly one '@' with a name before it",
-        ));
+        return Err(IdentifyError::BadEmail(Reason::OneAt));
     }
     let domain_ok = domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..");
     if !domain_ok {
-        return Err(IdentifyError::BadEmail(
-            "the part after '@' is not a domain",
-        ));
+        return Err(IdentifyError::BadEmail(Reason::NotADomain));
     }
     Ok(format!("{local}@{}", domain.to_lowercase()))
 }

@@ -384,6 +384,11 @@ impl Till {
         &self.rules
     }
 
+    /// The runtime lookups run on.
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
+    }
+
     /// The lookup engine (for the settings' Test connection).
     pub fn engine(&self) -> &LookupEngine {
         &self.engine

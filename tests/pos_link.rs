@@ -6,34 +6,35 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pos_recs::config::{Config, ConfigOrigin, IntegrationConfig};
-use pos_recs::demo::{DemoOptions, DemoServer};
+use pos_recs::demo::DemoOptions;
 use pos_recs::secret::ApiKey;
-use pos_recs::setup::Ready;
 use pos_recs::ui::CashierApp;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "pos-token-for-tests";
 
+#[path = "common/window.rs"]
+mod window;
+
+use window::{settled, step_until};
+
+/// A demo shop and an HTTP client playing the POS.
 struct World {
-    runtime: tokio::runtime::Runtime,
-    server: DemoServer,
+    shop: window::World,
     http: reqwest::Client,
 }
 
+impl std::ops::Deref for World {
+    type Target = window::World;
+    fn deref(&self) -> &window::World {
+        &self.shop
+    }
+}
+
 fn world() -> World {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime
-        .block_on(DemoServer::start(DemoOptions::default()))
-        .unwrap();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
     World {
-        runtime,
-        server,
-        http,
+        shop: window::world(DemoOptions::default()),
+        http: reqwest::Client::builder().no_proxy().build().unwrap(),
     }
 }
 
@@ -47,16 +48,7 @@ fn linked_config(w: &World) -> Config {
 }
 
 fn till(w: &World, config: Config) -> (Harness<'static, CashierApp>, String) {
-    let handle = w.runtime.handle().clone();
-    let ready = Ready {
-        config,
-        origin: ConfigOrigin::Demo,
-        demo: None,
-        setup_mode: false,
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_eframe(move |cc| CashierApp::new(&cc.egui_ctx, handle, ready).unwrap());
+    let mut h = w.till(config, ConfigOrigin::Demo, false, egui::vec2(1280.0, 900.0));
     h.step();
     let address = h.state().pos_link_address().expect("the link is on");
     (h, format!("http://{address}/v1"))
@@ -70,22 +62,6 @@ fn call(w: &World, request: reqwest::RequestBuilder) -> (u16, Value) {
         let body = response.json().await.unwrap_or(Value::Null);
         (status, body)
     })
-}
-
-fn step_until(h: &mut Harness<'_, CashierApp>, what: &str, done: impl Fn(&CashierApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn settled(app: &CashierApp) -> bool {
-    app.session().is_some_and(|s| s.is_settled())
 }
 
 #[test]
@@ -338,16 +314,12 @@ fn without_a_pos_link_the_details_show_the_sku_as_a_barcode() {
     let (mut h, _) = till(&w, linked_config(&w));
     drop(h);
     // Same till, no [integration]: no Add to sale, a barcode instead.
-    let handle = w.runtime.handle().clone();
-    let ready = Ready {
-        config: w.server.config(),
-        origin: ConfigOrigin::Demo,
-        demo: None,
-        setup_mode: false,
-    };
-    h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_eframe(move |cc| CashierApp::new(&cc.egui_ctx, handle, ready).unwrap());
+    h = w.till(
+        w.server.config(),
+        ConfigOrigin::Demo,
+        false,
+        egui::vec2(1280.0, 900.0),
+    );
     h.step();
     h.state_mut()
         .start_lookup(pos_recs::identify::identify("0671234567", None, "380").unwrap());

@@ -1,36 +1,31 @@
 //! The manager's settings screen, driven through the UI (egui_kittest).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pos_recs::config::{Config, ConfigOrigin};
-use pos_recs::demo::{DemoOptions, DemoServer};
-use pos_recs::setup::Ready;
+use pos_recs::demo::DemoOptions;
 use pos_recs::ui::CashierApp;
 use pos_recs::ui::lookup_bar::{INPUT_LABEL, SETTINGS_LABEL};
 use pos_recs::ui::pin_gate::{PIN_LABEL, PIN_REPEAT_LABEL, UNLOCK_LABEL};
 use pos_recs::ui::settings::labels;
 
+#[path = "common/window.rs"]
+mod window;
+
+use window::step_until_seen as step_until;
+
+/// A demo shop, and a folder for the till's config file.
 struct World {
-    runtime: tokio::runtime::Runtime,
-    server: DemoServer,
+    shop: window::World,
     dir: tempfile::TempDir,
 }
 
 fn world() -> World {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime
-        .block_on(DemoServer::start(DemoOptions::default()))
-        .unwrap();
     World {
-        runtime,
-        server,
+        shop: window::world(DemoOptions::default()),
         dir: tempfile::tempdir().unwrap(),
     }
 }
@@ -42,7 +37,7 @@ impl World {
 
     /// A config with three demo sources and (optionally) a PIN, written to disk.
     fn config(&self, pin: Option<&str>) -> Config {
-        let mut config = self.server.config();
+        let mut config = self.shop.server.config();
         config
             .sources
             .retain(|s| [1246, 1244, 1245].contains(&s.id));
@@ -57,34 +52,12 @@ impl World {
 
     /// A till started with or without `--setup`.
     fn harness_with(&self, config: Config, setup_mode: bool) -> Harness<'static, CashierApp> {
-        let handle = self.runtime.handle().clone();
-        let ready = Ready {
-            config,
-            origin: ConfigOrigin::File(self.path()),
-            demo: None,
-            setup_mode,
-        };
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(1400.0, 1100.0))
-            .build_eframe(move |cc| CashierApp::new(&cc.egui_ctx, handle, ready).unwrap());
+        let origin = ConfigOrigin::File(self.path());
+        let mut h = self
+            .shop
+            .till(config, origin, setup_mode, egui::vec2(1400.0, 1100.0));
         h.step();
         h
-    }
-}
-
-fn step_until(
-    h: &mut Harness<'_, CashierApp>,
-    what: &str,
-    done: impl Fn(&Harness<'_, CashierApp>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        h.step();
-        if done(h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -2,7 +2,7 @@
 //! against the demo server on loopback.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -11,58 +11,20 @@ use pos_recs::demo::{DemoOptions, DemoServer, Fault};
 use pos_recs::identify::identify;
 use pos_recs::lookup::LookupEngine;
 use pos_recs::session::SectionState;
-use pos_recs::setup::Ready;
 use pos_recs::ui::CashierApp;
 use pos_recs::ui::lookup_bar::INPUT_LABEL;
 
-struct World {
-    runtime: tokio::runtime::Runtime,
-    server: DemoServer,
-}
+#[path = "common/window.rs"]
+mod window;
 
-fn world(options: DemoOptions) -> World {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(DemoServer::start(options)).unwrap();
-    World { runtime, server }
-}
+use window::{World, settled, step_until, world};
 
 fn harness(world: &World, config: Config) -> Harness<'static, CashierApp> {
     harness_sized(world, config, egui::vec2(1280.0, 900.0))
 }
 
 fn harness_sized(world: &World, config: Config, size: egui::Vec2) -> Harness<'static, CashierApp> {
-    let handle = world.runtime.handle().clone();
-    let ready = Ready {
-        config,
-        origin: ConfigOrigin::Demo,
-        demo: None,
-        setup_mode: false,
-    };
-    Harness::builder()
-        .with_size(size)
-        .with_theme(egui::Theme::Light)
-        .build_eframe(move |cc| CashierApp::new(&cc.egui_ctx, handle, ready).unwrap())
-}
-
-/// Steps frames until `done` holds; fails after 10 s.
-fn step_until(h: &mut Harness<'_, CashierApp>, what: &str, done: impl Fn(&CashierApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn settled(app: &CashierApp) -> bool {
-    app.session().is_some_and(|s| s.is_settled())
+    world.till(config, ConfigOrigin::Demo, false, size)
 }
 
 fn look_up(h: &mut Harness<'_, CashierApp>, input: &str, key: egui::Key) {
@@ -758,12 +720,7 @@ fn a_panic_while_drawing_resets_the_screen_instead_of_closing_the_till() {
     h.state_mut().panic_on_next_frame();
     h.step();
     h.step();
-    assert!(
-        h.state()
-            .notice
-            .as_deref()
-            .is_some_and(|n| n.contains("reset"))
-    );
+    assert!(h.state().notice().is_some_and(|n| n.contains("reset")));
     assert!(h.query_by_label("Copy SKU").is_none(), "details closed");
     // The till still works.
     look_up(&mut h, "0509876543", egui::Key::Enter);

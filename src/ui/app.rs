@@ -52,42 +52,76 @@ enum Screen {
 
 /// The cashier screen.
 pub struct CashierApp {
-    /// The till controller: lookups, session, connectivity.
+    /// The till controller: lookups, session, basket, connectivity.
     till: Till,
-    runtime: tokio::runtime::Handle,
-    origin: ConfigOrigin,
-    _demo: Option<DemoServer>,
+    /// Where this till's configuration lives.
+    place: Place,
+    /// The customer input.
     bar: LookupBar,
-    images: ImageLoader,
-    textures: Textures,
-    /// The product whose details are open.
-    details: Option<OpenProduct>,
-    /// The local API of the POS beside us, when configured.
-    link: Option<PosLink>,
     /// The basket line of a till without a POS link.
     basket_line: BasketLine,
-    /// A confirmation shown for a few seconds, and since when.
-    confirmation: Option<(String, std::time::Instant)>,
+    /// Product pictures: downloads and textures.
+    pictures: Pictures,
+    /// The local API of the POS beside us, when configured.
+    link: Option<PosLink>,
+    /// Which screen is up.
     screen: Screen,
+    /// What is shown over the cards: details, customer view, messages.
+    shown: Shown,
+    /// Keyboard routing between frames.
+    keyboard: Keyboard,
+    texts: &'static Texts,
+    /// The window's context, for the input's text state and window commands.
+    ctx: egui::Context,
+    /// Measurement and test hooks.
+    diagnostics: Diagnostics,
+}
+
+/// Where the configuration came from and where settings are saved.
+struct Place {
+    origin: ConfigOrigin,
     /// Where settings are saved.
     config_path: Option<PathBuf>,
-    /// Last message about saving settings (shown on the till screen).
-    pub notice: Option<String>,
-    probe: Option<super::probe::Probe>,
-    texts: &'static Texts,
-    /// A product turned to the customer, full-screen.
-    customer_view: Option<Product>,
     /// Started with `--setup`: a first manager PIN may be set.
     setup_mode: bool,
-    /// Keyboard events held for the next frame: what came after the Enter
-    /// that ended an identifier (see `scanner`).
+    /// The demo shop, while it is in use (stops when dropped).
+    _demo: Option<DemoServer>,
+}
+
+/// Pictures: the loader (downloads, caches) and the textures on the GPU.
+struct Pictures {
+    images: ImageLoader,
+    textures: Textures,
+}
+
+/// What is shown over or beside the cards.
+#[derive(Default)]
+struct Shown {
+    /// The product whose details are open.
+    details: Option<OpenProduct>,
+    /// A product turned to the customer, full-screen.
+    customer_view: Option<Product>,
+    /// A confirmation shown for a few seconds, and since when.
+    confirmation: Option<(String, std::time::Instant)>,
+    /// Last message about saving settings and the like.
+    notice: Option<String>,
+}
+
+/// Keyboard state carried from one frame to the next.
+#[derive(Default)]
+struct Keyboard {
+    /// Events held for the next frame: what came after the Enter that ended
+    /// an identifier (see `scanner`).
     deferred_events: Vec<egui::Event>,
-    /// The window's context, for the input's text state.
-    ctx: egui::Context,
     /// The first product card drawn in the last frame.
     first_card: Option<egui::Id>,
     /// Which widget had the keyboard at the end of the last frame.
     last_focus: Option<egui::Id>,
+}
+
+/// Measurement and test hooks.
+struct Diagnostics {
+    probe: Option<super::probe::Probe>,
     /// `POS_RECS_DEBUG_REPAINT` set: print why each frame was drawn (finding
     /// what keeps a till from resting).
     debug_repaint: bool,
@@ -151,31 +185,34 @@ impl CashierApp {
             },
         };
         Ok(Self {
-            till: Till::new(ready.config, runtime.clone(), Some(wake))?,
-            runtime,
-            origin: ready.origin,
-            _demo: ready.demo,
+            till: Till::new(ready.config, runtime, Some(wake))?,
+            place: Place {
+                origin: ready.origin,
+                config_path,
+                setup_mode: ready.setup_mode,
+                _demo: ready.demo,
+            },
             bar: LookupBar::default(),
-            images,
-            textures: Textures::default(),
-            details: None,
-            link,
-            confirmation: None,
             basket_line: BasketLine::default(),
+            pictures: Pictures {
+                images,
+                textures: Textures::default(),
+            },
+            link,
             screen: Screen::Cashier,
-            config_path,
-            notice: link_problem,
-            probe: super::probe::Probe::from_env(),
+            shown: Shown {
+                notice: link_problem,
+                ..Shown::default()
+            },
+            keyboard: Keyboard::default(),
             texts,
-            customer_view: None,
-            setup_mode: ready.setup_mode,
-            deferred_events: Vec::new(),
             ctx: ctx.clone(),
-            first_card: None,
-            last_focus: None,
-            debug_repaint: std::env::var_os("POS_RECS_DEBUG_REPAINT").is_some(),
-            #[cfg(debug_assertions)]
-            panic_next_frame: false,
+            diagnostics: Diagnostics {
+                probe: super::probe::Probe::from_env(),
+                debug_repaint: std::env::var_os("POS_RECS_DEBUG_REPAINT").is_some(),
+                #[cfg(debug_assertions)]
+                panic_next_frame: false,
+            },
         })
     }
 
@@ -218,7 +255,7 @@ impl CashierApp {
         let mut basket = self.till.basket().clone();
         match basket.add(id) {
             Ok(()) => self.till.set_basket(basket),
-            Err(e) => self.notice = Some(e.to_string()),
+            Err(e) => self.shown.notice = Some(e.to_string()),
         }
     }
 
@@ -234,7 +271,7 @@ impl CashierApp {
                 source_id: chosen.source_id,
             });
         }
-        self.confirmation = Some((
+        self.shown.confirmation = Some((
             format!("{} {}", self.texts.added_to_sale, product.name),
             std::time::Instant::now(),
         ));
@@ -264,9 +301,9 @@ impl CashierApp {
 
     /// A new customer: the old one's pictures and open details go.
     fn new_customer_on_screen(&mut self) {
-        self.images.new_customer();
-        self.textures.forget_loading();
-        self.details = None;
+        self.pictures.images.new_customer();
+        self.pictures.textures.forget_loading();
+        self.shown.details = None;
     }
 
     /// Replaces the sale's basket (the POS link, the basket line).
@@ -293,7 +330,7 @@ impl CashierApp {
             link.notify(PosEvent::CustomerCleared);
             link.publish(None);
         }
-        self.details = None;
+        self.shown.details = None;
         self.bar.clear();
         self.bar.focus_requested = true;
     }
@@ -307,7 +344,7 @@ impl CashierApp {
                 self.new_customer_on_screen();
             }
             Err(e) => {
-                self.details = None;
+                self.shown.details = None;
                 self.bar.message = Some(self.texts.input_problem(&e));
                 // The next scan replaces what is left instead of extending it;
                 // the cashier can still fix a typo with the arrow keys.
@@ -319,12 +356,12 @@ impl CashierApp {
     /// Draws the whole window into `ui`.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         #[cfg(debug_assertions)]
-        if std::mem::take(&mut self.panic_next_frame) {
+        if std::mem::take(&mut self.diagnostics.panic_next_frame) {
             panic!("test hook: panic while drawing");
         }
         // Promises and tasks started while drawing run on our runtime.
-        let _enter = self.runtime.enter();
-        self.textures.begin_frame();
+        let _enter = self.till.runtime().enter();
+        self.pictures.textures.begin_frame();
         match &mut self.screen {
             Screen::Cashier => self.cashier_ui(ui),
             Screen::Pin(gate) => {
@@ -337,11 +374,11 @@ impl CashierApp {
                     GateOutcome::Open { new_hash } => {
                         let mut form = SettingsForm::new(
                             self.till.config(),
-                            self.config_path.clone(),
+                            self.place.config_path.clone(),
                             self.seen_tags(),
                             self.texts,
                         );
-                        if self.origin == ConfigOrigin::Demo {
+                        if self.place.origin == ConfigOrigin::Demo {
                             form = form.leaving_demo();
                         }
                         if let Some(hash) = new_hash {
@@ -366,11 +403,11 @@ impl CashierApp {
 
     /// Opens the PIN prompt in front of the settings.
     pub fn open_settings(&mut self) {
-        self.details = None;
-        let guard = PinGuard::load(self.config_path.as_deref().map(PinGuard::path_for));
+        self.shown.details = None;
+        let guard = PinGuard::load(self.place.config_path.as_deref().map(PinGuard::path_for));
         // A new install (the demo) has nothing to protect yet; a configured
         // till gets its first PIN only when started deliberately for setup.
-        let first_pin_allowed = self.setup_mode || self.origin == ConfigOrigin::Demo;
+        let first_pin_allowed = self.place.setup_mode || self.place.origin == ConfigOrigin::Demo;
         self.screen = Screen::Pin(PinGate::new(
             self.config().manager.pin_hash.clone(),
             guard,
@@ -380,27 +417,32 @@ impl CashierApp {
     }
 
     fn recover_from_panic(&mut self) {
-        self.details = None;
-        self.customer_view = None;
+        self.shown.details = None;
+        self.shown.customer_view = None;
         self.screen = Screen::Cashier;
-        self.notice = Some(self.texts.screen_reset.into());
+        self.shown.notice = Some(self.texts.screen_reset.into());
     }
 
     /// Test hook: makes drawing the next frame panic (debug builds only).
     #[cfg(debug_assertions)]
     #[doc(hidden)]
     pub fn panic_on_next_frame(&mut self) {
-        self.panic_next_frame = true;
+        self.diagnostics.panic_next_frame = true;
     }
 
     /// True while a product is shown full-screen to the customer.
     pub fn showing_customer(&self) -> bool {
-        self.customer_view.is_some()
+        self.shown.customer_view.is_some()
+    }
+
+    /// The last message for the cashier (settings saved, screen reset, …).
+    pub fn notice(&self) -> Option<&str> {
+        self.shown.notice.as_deref()
     }
 
     /// True while a product's details are open.
     pub fn details_open(&self) -> bool {
-        self.details.is_some()
+        self.shown.details.is_some()
     }
 
     /// True while the settings (or their PIN prompt) are up.
@@ -422,17 +464,17 @@ impl CashierApp {
 
     /// Writes the new configuration and switches the till to it.
     fn save_settings(&mut self, ctx: &egui::Context, new: Config) {
-        let Some(path) = self.config_path.clone() else {
-            self.notice = Some(self.texts.no_place_to_save.into());
+        let Some(path) = self.place.config_path.clone() else {
+            self.shown.notice = Some(self.texts.no_place_to_save.into());
             return;
         };
         // Checked before writing: a configuration the till cannot use is not saved.
         if let Err(e) = crate::lookup::LookupEngine::new(&new) {
-            self.notice = Some(e.to_string());
+            self.shown.notice = Some(e.to_string());
             return;
         }
         if let Err(e) = new.save_preserving(&path) {
-            self.notice = Some(e.to_string());
+            self.shown.notice = Some(e.to_string());
             return;
         }
         if new.manager.pin_hash != self.config().manager.pin_hash {
@@ -444,21 +486,21 @@ impl CashierApp {
             new.display.text_scale,
         );
         if let Err(e) = self.till.reconfigure(new) {
-            self.notice = Some(e.to_string());
+            self.shown.notice = Some(e.to_string());
             return;
         }
-        self.origin = ConfigOrigin::File(path.clone());
+        self.place.origin = ConfigOrigin::File(path.clone());
         self.clear();
-        self.notice = Some(format!("{} {}", self.texts.settings_saved, path.display()));
+        self.shown.notice = Some(format!("{} {}", self.texts.settings_saved, path.display()));
         self.screen = Screen::Cashier;
     }
 
     fn cashier_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        if let Some(product) = &self.customer_view {
+        if let Some(product) = &self.shown.customer_view {
             let mut cards = card::CardContext::new(
-                &self.images,
-                &mut self.textures,
+                &self.pictures.images,
+                &mut self.pictures.textures,
                 self.till.config(),
                 self.texts,
             );
@@ -466,13 +508,13 @@ impl CashierApp {
                 .show(ui, |ui| details::customer_view_ui(ui, product, &mut cards))
                 .inner;
             if back {
-                self.customer_view = None;
+                self.shown.customer_view = None;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
             }
             return;
         }
         // The till's keys and the scanner's text, before any widget sees them.
-        if self.details.is_none() {
+        if self.shown.details.is_none() {
             self.route_keyboard(&ctx);
             if self.in_settings() {
                 return;
@@ -482,7 +524,7 @@ impl CashierApp {
         let input_has_focus = ctx
             .memory(|m| m.focused())
             .is_some_and(|id| Some(id) == self.bar.input_id);
-        if !input_has_focus && self.details.is_none() {
+        if !input_has_focus && self.shown.details.is_none() {
             let direction = ctx.input(|i| {
                 [
                     (egui::Key::ArrowRight, egui::FocusDirection::Right),
@@ -500,18 +542,22 @@ impl CashierApp {
         }
         // F1 from anywhere: back to the input, ready for the next scan.
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F1)) {
-            self.details = None;
+            self.shown.details = None;
             self.bar.focus_requested = true;
         }
         egui::Panel::top("lookup_bar").show(ui, |ui| {
             let cx = BarContext {
                 texts: self.texts,
                 config: self.till.config(),
-                origin: &self.origin,
+                origin: &self.place.origin,
                 session: self.till.session(),
-                may_focus: self.details.is_none() && !self.basket_line.active,
-                notice: self.notice.as_deref(),
-                confirmation: self.confirmation.as_ref().map(|(text, _)| text.as_str()),
+                may_focus: self.shown.details.is_none() && !self.basket_line.active,
+                notice: self.shown.notice.as_deref(),
+                confirmation: self
+                    .shown
+                    .confirmation
+                    .as_ref()
+                    .map(|(text, _)| text.as_str()),
             };
             let action = self.bar.ui(ui, &cx);
             match action {
@@ -539,7 +585,7 @@ impl CashierApp {
             status_bar::ui(
                 ui,
                 self.texts,
-                &self.origin,
+                &self.place.origin,
                 self.till.config(),
                 self.till.connectivity(),
                 self.till.session(),
@@ -551,12 +597,12 @@ impl CashierApp {
         let mut first_card = None;
         egui::CentralPanel::default().show(ui, |ui| {
             let Some(session) = self.till.session() else {
-                source_view::welcome_ui(ui, self.texts, self.origin == ConfigOrigin::Demo);
+                source_view::welcome_ui(ui, self.texts, self.place.origin == ConfigOrigin::Demo);
                 return;
             };
             let mut cards = card::CardContext::new(
-                &self.images,
-                &mut self.textures,
+                &self.pictures.images,
+                &mut self.pictures.textures,
                 self.till.config(),
                 self.texts,
             );
@@ -598,7 +644,7 @@ impl CashierApp {
                 });
             first_card = cards.first_card;
         });
-        self.first_card = first_card;
+        self.keyboard.first_card = first_card;
         if let Some(index) = retry {
             self.till.retry(index);
         }
@@ -606,12 +652,12 @@ impl CashierApp {
             self.add_to_sale(&chosen);
         }
         if open.is_some() {
-            self.details = open;
+            self.shown.details = open;
         }
-        if let Some(open) = &self.details {
+        if let Some(open) = &self.shown.details {
             let mut cards = card::CardContext::new(
-                &self.images,
-                &mut self.textures,
+                &self.pictures.images,
+                &mut self.pictures.textures,
                 self.till.config(),
                 self.texts,
             );
@@ -619,28 +665,28 @@ impl CashierApp {
             match details::ui(&ctx, &open.product, linked, &mut cards) {
                 details::DetailsAction::None => {}
                 details::DetailsAction::AddToSale => {
-                    if let Some(chosen) = self.details.take() {
+                    if let Some(chosen) = self.shown.details.take() {
                         self.add_to_sale(&chosen);
                     }
                     self.bar.focus_requested = true;
                 }
                 details::DetailsAction::Close => {
-                    self.details = None;
+                    self.shown.details = None;
                     // Back to the input, ready for the next scan; the sale goes on.
                     self.bar.focus_requested = true;
                 }
                 details::DetailsAction::ShowCustomer => {
-                    self.customer_view = self.details.take().map(|open| open.product);
+                    self.shown.customer_view = self.shown.details.take().map(|open| open.product);
                     ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
                 }
             }
         }
-        self.last_focus = ctx.memory(|m| m.focused());
+        self.keyboard.last_focus = ctx.memory(|m| m.focused());
         // The confirmation goes after a few seconds: one frame then, no ticking.
-        if let Some((_, since)) = &self.confirmation {
+        if let Some((_, since)) = &self.shown.confirmation {
             let left = CONFIRMATION_TIME.saturating_sub(since.elapsed());
             if left.is_zero() {
-                self.confirmation = None;
+                self.shown.confirmation = None;
             } else {
                 ctx.request_repaint_after(left);
             }
@@ -659,14 +705,15 @@ impl CashierApp {
         let input_focused = focused.is_some() && focused == self.bar.input_id;
         // egui drops the focus on Esc before we see the key: where the
         // keyboard was decides what Esc means, so ask the last frame.
-        let was_on_other = self.last_focus.is_some() && self.last_focus != self.bar.input_id;
+        let was_on_other =
+            self.keyboard.last_focus.is_some() && self.keyboard.last_focus != self.bar.input_id;
         let input = InputState {
             focused: input_focused,
             has_text: !self.bar.input.trim().is_empty(),
             other_focused: (focused.is_some() && !input_focused) || was_on_other,
             basket_mode: self.basket_line.active && self.link.is_none(),
         };
-        let held = std::mem::take(&mut self.deferred_events);
+        let held = std::mem::take(&mut self.keyboard.deferred_events);
         let events = ctx.input_mut(|i| {
             let mut all = held;
             all.append(&mut i.events);
@@ -675,7 +722,7 @@ impl CashierApp {
         let routed = scanner::route(events, input);
         ctx.input_mut(|i| i.events = routed.kept);
         if !routed.deferred.is_empty() {
-            self.deferred_events = routed.deferred;
+            self.keyboard.deferred_events = routed.deferred;
             ctx.request_repaint();
         }
         for command in routed.commands {
@@ -701,7 +748,7 @@ impl CashierApp {
                     }
                 }
                 TillInput::FocusCards => {
-                    if let Some(card) = self.first_card {
+                    if let Some(card) = self.keyboard.first_card {
                         ctx.memory_mut(|m| m.request_focus(card));
                     }
                 }
@@ -711,12 +758,12 @@ impl CashierApp {
 
     /// Number of decoded textures held (for tests and benches).
     pub fn texture_count(&self) -> usize {
-        self.textures.len()
+        self.pictures.textures.len()
     }
 
     /// Pictures on screen still loading (for tests).
     pub fn pictures_loading(&self) -> usize {
-        self.textures.loading()
+        self.pictures.textures.loading()
     }
 
     /// The latest network failure, if the app is offline.
@@ -731,10 +778,10 @@ impl eframe::App for CashierApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        if self.debug_repaint {
+        if self.diagnostics.debug_repaint {
             eprintln!("repaint causes: {:?}", ui.ctx().repaint_causes());
         }
-        if let Some(input) = self.probe.as_mut().and_then(|p| p.frame()) {
+        if let Some(input) = self.diagnostics.probe.as_mut().and_then(|p| p.frame()) {
             self.bar.input = input;
             self.submit();
         }
@@ -742,7 +789,7 @@ impl eframe::App for CashierApp {
         // the screen reset to the lookup, and the cashier carries on.
         let frame_started = std::time::Instant::now();
         let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.show(ui)));
-        if let Some(probe) = &mut self.probe {
+        if let Some(probe) = &mut self.diagnostics.probe {
             probe.frame_took(frame_started.elapsed());
         }
         if drawn.is_err() {
@@ -751,8 +798,11 @@ impl eframe::App for CashierApp {
         }
         let settled = self.till.session().is_some_and(Session::is_settled);
         let cards = self.till.session().map_or(0, Session::product_count);
-        let (loading, textures) = (self.textures.loading(), self.textures.len());
-        if let Some(probe) = &mut self.probe
+        let (loading, textures) = (
+            self.pictures.textures.loading(),
+            self.pictures.textures.len(),
+        );
+        if let Some(probe) = &mut self.diagnostics.probe
             && probe.after_frame(ui.ctx(), cards, settled, loading, textures)
         {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);

@@ -3,7 +3,7 @@
 //! blank on screen.
 
 use crate::config::Language;
-use crate::identify::{IdentifierKind, IdentifyError};
+use crate::identify::{IdentifierKind, IdentifyError, Reason};
 use crate::yespo::SourceError;
 
 /// The texts of one language.
@@ -734,28 +734,25 @@ impl Texts {
         if self.language != Language::Uk {
             return error.to_string();
         }
-        let reason = |r: &str| {
+        let reason = |r: &Reason| -> &'static str {
             match r {
-                "it contains letters" => "містить літери",
-                "it contains unexpected characters" => "містить зайві символи",
-                "'+' may only stand at the start" => "«+» може стояти лише на початку",
-                "it has no digits" => "немає цифр",
-                "too few digits" => "замало цифр",
-                "too many digits" => "забагато цифр",
-                "country code cannot start with 0" => "код країни не може починатися з 0",
-                "only digits and letters are allowed" => "дозволені лише цифри та літери",
-                "too short" => "закороткий",
-                "too long" => "задовгий",
-                "it contains spaces" => "містить пробіли",
-                "it has no '@'" => "немає «@»",
-                "it needs exactly one '@' with a name before it" => {
-                    "потрібен один «@» з іменем перед ним"
-                }
-                "the part after '@' is not a domain" => "після «@» має бути домен",
-                "this shop's cards are numbers only" => "картки цього магазину — лише цифри",
-                _ => "невірний формат",
+                Reason::Letters => "містить літери",
+                Reason::UnexpectedCharacters => "містить зайві символи",
+                Reason::PlusNotAtStart => "«+» може стояти лише на початку",
+                Reason::NoDigits => "немає цифр",
+                Reason::TooFewDigits => "замало цифр",
+                Reason::TooManyDigits => "забагато цифр",
+                Reason::NotAPhoneNumber => "це не номер телефону",
+                Reason::NotValidForCountry => "такого номера немає в цій країні",
+                Reason::OnlyDigitsAndLetters => "дозволені лише цифри та літери",
+                Reason::TooShort => "закороткий",
+                Reason::TooLong => "задовгий",
+                Reason::Spaces => "містить пробіли",
+                Reason::NoAt => "немає «@»",
+                Reason::OneAt => "потрібен один «@» з іменем перед ним",
+                Reason::NotADomain => "після «@» має бути домен",
+                Reason::NumbersOnly => "картки цього магазину — лише цифри",
             }
-            .to_string()
         };
         match error {
             IdentifyError::Empty => "введіть номер картки, телефон або email".into(),

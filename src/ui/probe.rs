@@ -38,14 +38,20 @@ const FORCED_FRAMES: u32 = 20;
 const SETTLE: Duration = Duration::from_secs(2);
 
 /// The probe's measurements after everything is shown.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Phase {
     /// Waiting for every card and picture.
     Loading,
     /// Everything shown; letting the last frames pass.
     Settling { since: Instant },
-    /// Nothing changes; CPU is counted.
-    Resting { since: Instant, cpu: Duration },
+    /// Nothing changes; a watcher thread counts the CPU of a window with no
+    /// frame in it (the frame that started the rest is still being painted
+    /// when `ui` returns, so the count starts a moment later).
+    Resting {
+        result: std::sync::Arc<std::sync::Mutex<Option<f64>>>,
+    },
+    /// Measured; the window is closing.
+    Done,
     /// Frames are forced back to back; CPU is counted.
     Drawing {
         frames: u32,
@@ -121,7 +127,7 @@ impl Probe {
             self.first_card = true;
             self.report("first-card");
         }
-        match self.phase {
+        match self.phase.clone() {
             Phase::Loading => {
                 if !(settled && pictures_loading == 0 && textures > 0) {
                     return false;
@@ -145,21 +151,28 @@ impl Probe {
                     ctx.request_repaint_after(SETTLE.saturating_sub(since.elapsed()));
                     return false;
                 }
-                self.phase = Phase::Resting {
-                    since: Instant::now(),
-                    cpu: process_cpu(),
-                };
-                // The only frame asked for while resting: the one that ends it.
-                ctx.request_repaint_after(REST);
+                let result = std::sync::Arc::new(std::sync::Mutex::new(None));
+                let (slot, waker) = (result.clone(), ctx.clone());
+                std::thread::spawn(move || {
+                    // Let this frame's painting finish before counting.
+                    std::thread::sleep(Duration::from_millis(1500));
+                    let (started, cpu) = (Instant::now(), process_cpu());
+                    std::thread::sleep(REST);
+                    let share =
+                        (process_cpu() - cpu).as_secs_f64() / started.elapsed().as_secs_f64();
+                    if let Ok(mut slot) = slot.lock() {
+                        *slot = Some(share);
+                    }
+                    waker.request_repaint();
+                });
+                self.phase = Phase::Resting { result };
                 false
             }
-            Phase::Resting { since, cpu } => {
-                if since.elapsed() < REST {
-                    // Another frame came in between: ask again for the one that ends the rest.
-                    ctx.request_repaint_after(REST.saturating_sub(since.elapsed()));
+            Phase::Resting { result } => {
+                let share = result.lock().ok().and_then(|r| *r);
+                let Some(share) = share else {
                     return false;
-                }
-                let share = (process_cpu() - cpu).as_secs_f64() / since.elapsed().as_secs_f64();
+                };
                 self.report(&format!("rest-cpu percent={:.2}", share * 100.0));
                 self.phase = Phase::Drawing {
                     frames: 0,
@@ -169,6 +182,7 @@ impl Probe {
                 ctx.request_repaint();
                 false
             }
+            Phase::Done => true,
             Phase::Drawing { frames, since, cpu } => {
                 if frames + 1 < FORCED_FRAMES {
                     self.phase = Phase::Drawing {
@@ -185,6 +199,7 @@ impl Probe {
                 self.report(&format!(
                     "frame-cpu ms={per_frame:.2} wall_ms={wall:.2} cards={cards_loaded}"
                 ));
+                self.phase = Phase::Done;
                 true
             }
         }
