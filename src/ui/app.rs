@@ -20,11 +20,12 @@ use crate::setup::Ready;
 use crate::till::Till;
 use crate::yespo::Product;
 
-use super::basket_line::{BasketAction, BasketLine};
+use super::basket_line::BasketLine;
+use super::command::{Command, OpenProduct};
 use super::i18n::{Texts, system_language};
-use super::lookup_bar::{BarAction, BarContext, LookupBar};
+use super::lookup_bar::{BarContext, LookupBar};
 use super::pin_gate::{GateOutcome, PinGate};
-use super::scanner::{self, InputState, TillInput};
+use super::scanner::{self, InputState};
 use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
@@ -32,13 +33,6 @@ use crate::session::{SectionState, Session};
 
 /// How long "Added to the sale" stays on screen.
 const CONFIRMATION_TIME: std::time::Duration = std::time::Duration::from_secs(4);
-
-/// A product the cashier opened, and the source that recommended it.
-#[derive(Debug, Clone)]
-struct OpenProduct {
-    product: Product,
-    source_id: u64,
-}
 
 /// Which screen is up.
 enum Screen {
@@ -545,6 +539,7 @@ impl CashierApp {
             self.shown.details = None;
             self.bar.focus_requested = true;
         }
+        let mut commands: Vec<Command> = Vec::new();
         egui::Panel::top("lookup_bar").show(ui, |ui| {
             let cx = BarContext {
                 texts: self.texts,
@@ -559,25 +554,11 @@ impl CashierApp {
                     .as_ref()
                     .map(|(text, _)| text.as_str()),
             };
-            let action = self.bar.ui(ui, &cx);
-            match action {
-                BarAction::Submit => self.submit(),
-                BarAction::Clear => self.clear(),
-                BarAction::Settings => self.open_settings(),
-                BarAction::None => {}
-            }
+            commands.extend(self.bar.ui(ui, &cx));
             // A standalone till keeps the basket here; with a POS link the POS sends it.
             if self.link.is_none() {
                 let basket = self.till.basket().clone();
-                match self.basket_line.ui(ui, &basket, self.texts) {
-                    BasketAction::None => {}
-                    BasketAction::Add(id) => self.add_to_basket(&id),
-                    BasketAction::Remove(id) => {
-                        let mut basket = basket;
-                        basket.remove(&id);
-                        self.till.set_basket(basket);
-                    }
-                }
+                commands.extend(self.basket_line.ui(ui, &basket, self.texts));
                 ui.add_space(4.0);
             }
         });
@@ -591,9 +572,6 @@ impl CashierApp {
                 self.till.session(),
             );
         });
-        let mut retry = None;
-        let mut open = None;
-        let mut add = None;
         let mut first_card = None;
         egui::CentralPanel::default().show(ui, |ui| {
             let Some(session) = self.till.session() else {
@@ -623,36 +601,18 @@ impl CashierApp {
                         );
                     }
                     for (index, section) in session.sections.iter().enumerate() {
-                        let source_id = section.source.id;
-                        match source_view::section_ui(ui, section, layout, &mut cards) {
-                            source_view::SectionAction::Retry => retry = Some(index),
-                            source_view::SectionAction::Open(p) => {
-                                open = Some(OpenProduct {
-                                    product: *p,
-                                    source_id,
-                                });
-                            }
-                            source_view::SectionAction::AddToSale(p) => {
-                                add = Some(OpenProduct {
-                                    product: *p,
-                                    source_id,
-                                });
-                            }
-                            source_view::SectionAction::None => {}
-                        }
+                        commands.extend(source_view::section_ui(
+                            ui, index, section, layout, &mut cards,
+                        ));
                     }
                 });
             first_card = cards.first_card;
         });
         self.keyboard.first_card = first_card;
-        if let Some(index) = retry {
-            self.till.retry(index);
-        }
-        if let Some(chosen) = add {
-            self.add_to_sale(&chosen);
-        }
-        if open.is_some() {
-            self.shown.details = open;
+        // The screen's commands first, so a card opened this frame is drawn
+        // this frame; then the details' own.
+        for command in commands {
+            self.run(&ctx, command);
         }
         if let Some(open) = &self.shown.details {
             let mut cards = card::CardContext::new(
@@ -661,24 +621,8 @@ impl CashierApp {
                 self.till.config(),
                 self.texts,
             );
-            let linked = self.link.is_some();
-            match details::ui(&ctx, &open.product, linked, &mut cards) {
-                details::DetailsAction::None => {}
-                details::DetailsAction::AddToSale => {
-                    if let Some(chosen) = self.shown.details.take() {
-                        self.add_to_sale(&chosen);
-                    }
-                    self.bar.focus_requested = true;
-                }
-                details::DetailsAction::Close => {
-                    self.shown.details = None;
-                    // Back to the input, ready for the next scan; the sale goes on.
-                    self.bar.focus_requested = true;
-                }
-                details::DetailsAction::ShowCustomer => {
-                    self.shown.customer_view = self.shown.details.take().map(|open| open.product);
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
-                }
+            if let Some(command) = details::ui(&ctx, open, self.link.is_some(), &mut cards) {
+                self.run(&ctx, command);
             }
         }
         self.keyboard.last_focus = ctx.memory(|m| m.focused());
@@ -726,31 +670,59 @@ impl CashierApp {
             ctx.request_repaint();
         }
         for command in routed.commands {
-            match command {
-                TillInput::Clear => self.clear(),
-                TillInput::Type(text) => self.bar.type_text(ctx, &text),
-                TillInput::Submit => self.submit(),
-                TillInput::FocusInput => {
-                    self.basket_line.active = false;
+            self.run(ctx, command);
+        }
+    }
+
+    /// Runs one command (see [`Command`]): the one place where what the
+    /// cashier asked for turns into calls on the till and the screen.
+    fn run(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::Submit => self.submit(),
+            Command::Clear => self.clear(),
+            Command::Type(text) => self.bar.type_text(ctx, &text),
+            Command::FocusInput => {
+                self.basket_line.active = false;
+                self.bar.focus_requested = true;
+            }
+            Command::Settings => self.open_settings(),
+            Command::FocusCards => {
+                if let Some(card) = self.keyboard.first_card {
+                    ctx.memory_mut(|m| m.request_focus(card));
+                }
+            }
+            Command::FocusBasket => {
+                if self.link.is_none() {
+                    self.basket_line.active = true;
+                    self.basket_line.focus_requested = true;
+                }
+            }
+            Command::BasketText(text) => self.basket_line.entry.push_str(&text),
+            Command::BasketEnter => {
+                if let Some(id) = self.basket_line.take_entry() {
+                    self.add_to_basket(&id);
+                }
+            }
+            Command::BasketRemove(id) => {
+                let mut basket = self.till.basket().clone();
+                basket.remove(&id);
+                self.till.set_basket(basket);
+            }
+            Command::Retry(index) => self.till.retry(index),
+            Command::Open(open) => self.shown.details = Some(open),
+            Command::CloseDetails => {
+                self.shown.details = None;
+                // Back to the input, ready for the next scan; the sale goes on.
+                self.bar.focus_requested = true;
+            }
+            Command::ShowCustomer => {
+                self.shown.customer_view = self.shown.details.take().map(|open| open.product);
+                ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
+            }
+            Command::AddToSale(chosen) => {
+                self.add_to_sale(&chosen);
+                if self.shown.details.take().is_some() {
                     self.bar.focus_requested = true;
-                }
-                TillInput::Settings => self.open_settings(),
-                TillInput::FocusBasket => {
-                    if self.link.is_none() {
-                        self.basket_line.active = true;
-                        self.basket_line.focus_requested = true;
-                    }
-                }
-                TillInput::BasketText(text) => self.basket_line.entry.push_str(&text),
-                TillInput::BasketEnter => {
-                    if let Some(id) = self.basket_line.take_entry() {
-                        self.add_to_basket(&id);
-                    }
-                }
-                TillInput::FocusCards => {
-                    if let Some(card) = self.keyboard.first_card {
-                        ctx.memory_mut(|m| m.request_focus(card));
-                    }
                 }
             }
         }

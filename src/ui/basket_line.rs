@@ -7,19 +7,9 @@ use egui::RichText;
 
 use crate::basket::Basket;
 
+use super::command::Command;
 use super::i18n::Texts;
 use super::theme;
-
-/// What the cashier did on the basket line this frame.
-#[derive(Debug, PartialEq, Eq)]
-pub enum BasketAction {
-    /// Nothing.
-    None,
-    /// A product was scanned in.
-    Add(String),
-    /// A chip's × was pressed.
-    Remove(String),
-}
 
 /// The basket input's accessible label (English UI), for tests.
 pub const BASKET_INPUT_LABEL: &str = super::i18n::EN.basket_hint;
@@ -47,8 +37,8 @@ pub struct BasketLine {
 
 impl BasketLine {
     /// Draws the line: label, chips, input.
-    pub fn ui(&mut self, ui: &mut egui::Ui, basket: &Basket, t: &Texts) -> BasketAction {
-        let mut action = BasketAction::None;
+    pub fn ui(&mut self, ui: &mut egui::Ui, basket: &Basket, t: &Texts) -> Option<Command> {
+        let mut action = None;
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(t.basket_label).strong());
             for id in &basket.products {
@@ -58,7 +48,7 @@ impl BasketLine {
                 response
                     .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
                 if response.clicked() {
-                    action = BasketAction::Remove(id.clone());
+                    action = Some(Command::BasketRemove(id.clone()));
                 }
             }
             let input = egui::TextEdit::singleline(&mut self.entry)

@@ -9,35 +9,24 @@ use crate::yespo::Product;
 use crate::yespo::tag_text;
 
 use super::card::{self, CardContext, stock_label};
+use super::command::{Command, OpenProduct};
 use super::theme;
 
 /// Title of the details dialog's close button (tests find it by this).
 pub const CLOSE_LABEL: &str = super::i18n::EN.close_details;
-
-/// What the cashier did in the details dialog.
-#[derive(Debug, PartialEq, Eq)]
-pub enum DetailsAction {
-    /// Nothing.
-    None,
-    /// Close the dialog.
-    Close,
-    /// Turn the screen to the customer.
-    ShowCustomer,
-    /// Add the product to the sale (sent to the POS).
-    AddToSale,
-}
 
 /// Draws the details dialog.
 /// `linked`: a POS listens for "Add to sale"; without one the SKU is shown
 /// as a barcode the cashier scans into the POS off the screen.
 pub fn ui(
     ctx: &egui::Context,
-    product: &Product,
+    open: &OpenProduct,
     linked: bool,
     cx: &mut CardContext<'_>,
-) -> DetailsAction {
+) -> Option<Command> {
     let t = cx.texts;
-    let mut action = DetailsAction::None;
+    let product = &open.product;
+    let mut action = None;
     let modal = egui::Modal::new(egui::Id::unique("product_details")).show(ctx, |ui| {
         ui.set_width(theme::DETAILS_WIDTH.min(ctx.content_rect().width() - 40.0));
         ui.horizontal_top(|ui| {
@@ -128,24 +117,24 @@ pub fn ui(
             let close = egui::Button::new(t.close_details)
                 .min_size(vec2(theme::BUTTON_WIDTH, theme::TOUCH));
             if ui.add(close).clicked() {
-                action = DetailsAction::Close;
+                action = Some(Command::CloseDetails);
             }
             if linked {
                 let add = egui::Button::new(RichText::new(t.add_to_sale).strong())
                     .min_size(vec2(theme::BUTTON_WIDE, theme::TOUCH));
                 if ui.add(add).clicked() {
-                    action = DetailsAction::AddToSale;
+                    action = Some(Command::AddToSale(open.clone()));
                 }
             }
             let show = egui::Button::new(t.show_customer)
                 .min_size(vec2(theme::BUTTON_WIDTH, theme::TOUCH));
             if ui.add(show).clicked() {
-                action = DetailsAction::ShowCustomer;
+                action = Some(Command::ShowCustomer);
             }
         });
     });
-    if action == DetailsAction::None && modal.should_close() {
-        action = DetailsAction::Close;
+    if action.is_none() && modal.should_close() {
+        action = Some(Command::CloseDetails);
     }
     action
 }

@@ -6,22 +6,10 @@ use egui::RichText;
 use crate::config::{Config, ConfigOrigin};
 use crate::identify::{IdentifierKind, detect_kind};
 
+use super::command::Command;
 use super::i18n::{EN, Texts};
 use super::theme;
 use crate::session::Session;
-
-/// What the cashier asked for this frame.
-#[derive(Debug, PartialEq, Eq)]
-pub enum BarAction {
-    /// Nothing.
-    None,
-    /// Look up what is in the input.
-    Submit,
-    /// Clear input and results (next customer).
-    Clear,
-    /// Open the manager settings.
-    Settings,
-}
 
 /// The settings button's label (English UI), for tests.
 pub const SETTINGS_LABEL: &str = EN.settings;
@@ -106,9 +94,9 @@ impl LookupBar {
     }
 
     /// Draws the bar.
-    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &BarContext<'_>) -> BarAction {
+    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &BarContext<'_>) -> Option<Command> {
         let t = cx.texts;
-        let mut action = BarAction::None;
+        let mut action = None;
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             self.kind_selector_ui(ui, t);
@@ -135,25 +123,25 @@ impl LookupBar {
                 )
             });
             if response.lost_focus() && (enter || tab) && !self.input.trim().is_empty() {
-                action = BarAction::Submit;
+                action = Some(Command::Submit);
             }
             let find = egui::Button::new(RichText::new(t.find).strong())
                 .min_size(egui::vec2(88.0, theme::TOUCH));
             if ui.add(find).clicked() {
-                action = BarAction::Submit;
+                action = Some(Command::Submit);
             }
             let clear = egui::Button::new(t.clear).min_size(egui::vec2(0.0, theme::TOUCH));
             if ui.add(clear).clicked() || (esc && cx.may_focus) {
-                action = BarAction::Clear;
+                action = Some(Command::Clear);
             }
             let settings = egui::Button::new(t.settings).min_size(egui::vec2(0.0, theme::TOUCH));
             if ui.add(settings).on_hover_text(t.settings_hint).clicked() {
-                action = BarAction::Settings;
+                action = Some(Command::Settings);
             }
             // Scanners type into whatever has focus: keep it here unless a dialog is open
             // or the cashier is moving through the cards with the keyboard.
             let nothing_focused = ui.memory(|m| m.focused().is_none());
-            let after_action = matches!(action, BarAction::Submit | BarAction::Clear);
+            let after_action = matches!(action, Some(Command::Submit | Command::Clear));
             if cx.may_focus && (nothing_focused || after_action || self.focus_requested) {
                 response.request_focus();
                 self.focus_requested = false;

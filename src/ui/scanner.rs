@@ -2,7 +2,7 @@
 //! waits, so what it types must not depend on frame timing.
 //!
 //! Each frame, before any widget runs, the frame's events are split here:
-//! - the keys the till owns (Esc, F1, F2) become [`TillInput`] commands and
+//! - the keys the till owns (Esc, F1, F2) become [`Command`]s and
 //!   never reach a widget (egui's `TextEdit` gives up focus on Esc and drops
 //!   the text of the same frame, which lost the first digits of the next card);
 //! - text typed while the customer input is not focused is routed into it;
@@ -12,28 +12,7 @@
 
 use egui::{Event, Key};
 
-/// What the till does with the keyboard this frame, in the order typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TillInput {
-    /// Esc: end this customer's sale, empty the input.
-    Clear,
-    /// Text for the customer input, which did not have the focus.
-    Type(String),
-    /// Enter or Tab after text typed into an unfocused input: look it up.
-    Submit,
-    /// F1: the keyboard back to the customer input.
-    FocusInput,
-    /// F2: the manager settings.
-    Settings,
-    /// Down (or Tab on an empty input): the keyboard onto the first card.
-    FocusCards,
-    /// F3: the keyboard onto the basket line.
-    FocusBasket,
-    /// Text for the basket line's input (in basket mode).
-    BasketText(String),
-    /// Enter on the basket line: the typed product goes into the basket.
-    BasketEnter,
-}
+pub use super::command::Command;
 
 /// One frame's events, split.
 #[derive(Debug, Default)]
@@ -43,7 +22,7 @@ pub struct Routed {
     /// Events held for the next frame (after an identifier ended).
     pub deferred: Vec<Event>,
     /// The till's own commands, in order.
-    pub commands: Vec<TillInput>,
+    pub commands: Vec<Command>,
 }
 
 /// What the router needs to know about the customer input.
@@ -76,34 +55,34 @@ pub fn route(events: Vec<Event>, input: InputState) -> Routed {
     let mut routed = Routed::default();
     let mut has_text = input.has_text;
     let mut typed = String::new();
-    let flush = |typed: &mut String, commands: &mut Vec<TillInput>| {
+    let flush = |typed: &mut String, commands: &mut Vec<Command>| {
         if !typed.is_empty() {
-            commands.push(TillInput::Type(std::mem::take(typed)));
+            commands.push(Command::Type(std::mem::take(typed)));
         }
     };
     let mut events = events.into_iter();
     if input.basket_mode {
         let mut typed = String::new();
         while let Some(event) = events.next() {
-            let basket_text = |typed: &mut String, commands: &mut Vec<TillInput>| {
+            let basket_text = |typed: &mut String, commands: &mut Vec<Command>| {
                 if !typed.is_empty() {
-                    commands.push(TillInput::BasketText(std::mem::take(typed)));
+                    commands.push(Command::BasketText(std::mem::take(typed)));
                 }
             };
             if pressed(&event, Key::Escape) || pressed(&event, Key::F1) {
                 basket_text(&mut typed, &mut routed.commands);
-                routed.commands.push(TillInput::FocusInput);
+                routed.commands.push(Command::FocusInput);
                 // Back on the customer input: the rest is routed as usual next frame.
                 routed.deferred.extend(events);
                 break;
             } else if pressed(&event, Key::F2) {
                 basket_text(&mut typed, &mut routed.commands);
-                routed.commands.push(TillInput::Settings);
+                routed.commands.push(Command::Settings);
                 routed.deferred.extend(events);
                 break;
             } else if pressed(&event, Key::Enter) || pressed(&event, Key::Tab) {
                 basket_text(&mut typed, &mut routed.commands);
-                routed.commands.push(TillInput::BasketEnter);
+                routed.commands.push(Command::BasketEnter);
             } else if let Event::Text(text) = event {
                 typed.push_str(&text);
             } else if !is_key(&event, Key::Escape)
@@ -116,14 +95,14 @@ pub fn route(events: Vec<Event>, input: InputState) -> Routed {
             }
         }
         if !typed.is_empty() {
-            routed.commands.push(TillInput::BasketText(typed));
+            routed.commands.push(Command::BasketText(typed));
         }
         return routed;
     }
     while let Some(event) = events.next() {
         if pressed(&event, Key::F3) {
             flush(&mut typed, &mut routed.commands);
-            routed.commands.push(TillInput::FocusBasket);
+            routed.commands.push(Command::FocusBasket);
             // What follows is a product, for the basket input next frame.
             routed.deferred.extend(events);
             break;
@@ -133,13 +112,13 @@ pub fn route(events: Vec<Event>, input: InputState) -> Routed {
             && typed.is_empty()
             && routed.commands.is_empty()
         {
-            routed.commands.push(TillInput::FocusInput);
+            routed.commands.push(Command::FocusInput);
             continue;
         }
         if input.focused
             && (pressed(&event, Key::ArrowDown) || (pressed(&event, Key::Tab) && !has_text))
         {
-            routed.commands.push(TillInput::FocusCards);
+            routed.commands.push(Command::FocusCards);
             continue;
         }
         if pressed(&event, Key::Escape) {
@@ -148,18 +127,18 @@ pub fn route(events: Vec<Event>, input: InputState) -> Routed {
             routed
                 .kept
                 .retain(|e| !matches!(e, Event::Text(_) | Event::Paste(_)));
-            routed.commands.retain(|c| !matches!(c, TillInput::Type(_)));
-            routed.commands.push(TillInput::Clear);
+            routed.commands.retain(|c| !matches!(c, Command::Type(_)));
+            routed.commands.push(Command::Clear);
             has_text = false;
             continue;
         }
         if is_key(&event, Key::Escape) || is_key(&event, Key::F1) || is_key(&event, Key::F2) {
             if pressed(&event, Key::F1) {
                 flush(&mut typed, &mut routed.commands);
-                routed.commands.push(TillInput::FocusInput);
+                routed.commands.push(Command::FocusInput);
             } else if pressed(&event, Key::F2) {
                 flush(&mut typed, &mut routed.commands);
-                routed.commands.push(TillInput::Settings);
+                routed.commands.push(Command::Settings);
                 // What follows belongs to the settings' PIN prompt, next frame.
                 routed.deferred.extend(events);
                 break;
@@ -174,7 +153,7 @@ pub fn route(events: Vec<Event>, input: InputState) -> Routed {
                 routed.kept.push(event);
             } else {
                 flush(&mut typed, &mut routed.commands);
-                routed.commands.push(TillInput::Submit);
+                routed.commands.push(Command::Submit);
             }
             routed.deferred.extend(events);
             break;
@@ -243,7 +222,7 @@ mod tests {
         events.push(key(Key::Escape));
         events.extend(text("0501112233"));
         let r = route(events, FOCUSED);
-        assert_eq!(r.commands, [TillInput::Clear]);
+        assert_eq!(r.commands, [Command::Clear]);
         assert_eq!(
             kept_text(&r),
             "0501112233",
@@ -278,7 +257,7 @@ mod tests {
         let r = route(events, unfocused);
         assert_eq!(
             r.commands,
-            [TillInput::Type("0671234567".into()), TillInput::Submit]
+            [Command::Type("0671234567".into()), Command::Submit]
         );
         assert!(kept_text(&r).is_empty());
         assert_eq!(r.deferred.len(), 2, "the rest waits");
@@ -301,9 +280,9 @@ mod tests {
         assert_eq!(
             r.commands,
             [
-                TillInput::FocusInput,
-                TillInput::Type("12".into()),
-                TillInput::Settings
+                Command::FocusInput,
+                Command::Type("12".into()),
+                Command::Settings
             ]
         );
         assert_eq!(r.deferred.len(), 4);
@@ -312,9 +291,9 @@ mod tests {
     #[test]
     fn down_or_tab_on_an_empty_input_goes_to_the_cards_and_esc_comes_back() {
         let r = route(vec![key(Key::ArrowDown)], FOCUSED);
-        assert_eq!(r.commands, [TillInput::FocusCards]);
+        assert_eq!(r.commands, [Command::FocusCards]);
         let r = route(vec![key(Key::Tab)], FOCUSED);
-        assert_eq!(r.commands, [TillInput::FocusCards]);
+        assert_eq!(r.commands, [Command::FocusCards]);
         let on_a_card = InputState {
             other_focused: true,
             ..UNFOCUSED
@@ -322,7 +301,7 @@ mod tests {
         let r = route(vec![key(Key::Escape)], on_a_card);
         assert_eq!(
             r.commands,
-            [TillInput::FocusInput],
+            [Command::FocusInput],
             "Esc on a card keeps the customer"
         );
         // A scanner's Tab after a number still submits.
@@ -348,19 +327,19 @@ mod tests {
         assert_eq!(
             r.commands,
             [
-                TillInput::BasketText("SKU-1".into()),
-                TillInput::BasketEnter,
-                TillInput::BasketText("SKU-2".into()),
-                TillInput::BasketEnter
+                Command::BasketText("SKU-1".into()),
+                Command::BasketEnter,
+                Command::BasketText("SKU-2".into()),
+                Command::BasketEnter
             ],
             "two scans in one frame, both products, never a customer"
         );
         let r = route(vec![key(Key::Escape)], basket);
-        assert_eq!(r.commands, [TillInput::FocusInput], "Esc keeps the sale");
+        assert_eq!(r.commands, [Command::FocusInput], "Esc keeps the sale");
         let mut events = vec![key(Key::F3)];
         events.extend(text("SKU-2"));
         let r = route(events, FOCUSED);
-        assert_eq!(r.commands, [TillInput::FocusBasket]);
+        assert_eq!(r.commands, [Command::FocusBasket]);
         assert_eq!(
             r.deferred.len(),
             5,

@@ -7,21 +7,11 @@ use egui::{RichText, vec2};
 
 use crate::yespo::{Product, SourceError};
 
+use super::command::{Command, OpenProduct};
+
 use super::card::{self, CardContext};
 use super::theme;
 use crate::session::{Section, SectionState};
-
-/// What the cashier did in a section.
-pub enum SectionAction {
-    /// Nothing.
-    None,
-    /// Asked this source again.
-    Retry,
-    /// Opened a product's details.
-    Open(Box<Product>),
-    /// F4 on a focused card: add the product to the sale.
-    AddToSale(Box<Product>),
-}
 
 /// What a card's response asks for: a click opens it, F4 while it has the
 /// keyboard adds it to the sale.
@@ -29,13 +19,18 @@ fn card_action(
     ui: &egui::Ui,
     response: &egui::Response,
     product: &Product,
-) -> Option<SectionAction> {
+    source_id: u64,
+) -> Option<Command> {
+    let chosen = || OpenProduct {
+        product: product.clone(),
+        source_id,
+    };
     if response.clicked() {
-        return Some(SectionAction::Open(Box::new(product.clone())));
+        return Some(Command::Open(chosen()));
     }
     let add = response.has_focus()
         && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F4));
-    add.then(|| SectionAction::AddToSale(Box::new(product.clone())))
+    add.then(|| Command::AddToSale(chosen()))
 }
 
 /// How sections lay their cards out.
@@ -70,15 +65,16 @@ const MAX_PLACEHOLDER_ROWS: usize = 1;
 /// Draws a section.
 pub fn section_ui(
     ui: &mut egui::Ui,
+    index: usize,
     section: &Section,
     layout: SectionLayout,
     cx: &mut CardContext<'_>,
-) -> SectionAction {
+) -> Option<Command> {
     let action = match layout {
         SectionLayout::Grid => {
             ui.add_space(theme::SECTION_GAP);
             ui.horizontal(|ui| header_ui(ui, section, theme::SECTION_TITLE_SIZE, cx));
-            grid_body_ui(ui, section, cx)
+            grid_body_ui(ui, index, section, cx)
         }
         SectionLayout::Strip { card_height } => {
             ui.add_space(theme::STRIP_GAP);
@@ -95,7 +91,7 @@ pub fn section_ui(
                 );
                 ui.vertical(|ui| match strip_ui(ui, section, card_height, cx) {
                     Some(action) => action,
-                    None => message_body_ui(ui, section, cx),
+                    None => message_body_ui(ui, index, section, cx),
                 })
                 .inner
             })
@@ -143,8 +139,13 @@ fn header_ui(ui: &mut egui::Ui, section: &Section, title_size: f32, cx: &mut Car
 }
 
 /// The grid layout's cards, placeholders or message.
-fn grid_body_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>) -> SectionAction {
-    let mut action = SectionAction::None;
+fn grid_body_ui(
+    ui: &mut egui::Ui,
+    index: usize,
+    section: &Section,
+    cx: &mut CardContext<'_>,
+) -> Option<Command> {
+    let mut action = None;
     let columns = columns_for(ui.available_width());
     match &section.state {
         SectionState::Pending { .. } => {
@@ -158,12 +159,12 @@ fn grid_body_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>) 
         SectionState::Loaded { products, .. } if !products.is_empty() => {
             grid_ui(ui, products.len(), columns, |ui, i| {
                 let response = card::card_ui(ui, &products[i], &section.source.show_tags, cx);
-                if let Some(chosen) = card_action(ui, &response, &products[i]) {
-                    action = chosen;
+                if let Some(chosen) = card_action(ui, &response, &products[i], section.source.id) {
+                    action = Some(chosen);
                 }
             });
         }
-        _ => action = message_body_ui(ui, section, cx),
+        _ => action = message_body_ui(ui, index, section, cx),
     }
     action
 }
@@ -171,10 +172,11 @@ fn grid_body_ui(ui: &mut egui::Ui, section: &Section, cx: &mut CardContext<'_>) 
 /// "No recommendations", or the failure with Retry and the technical reason.
 fn message_body_ui(
     ui: &mut egui::Ui,
+    index: usize,
     section: &Section,
     cx: &mut CardContext<'_>,
-) -> SectionAction {
-    let mut action = SectionAction::None;
+) -> Option<Command> {
+    let mut action = None;
     match &section.state {
         SectionState::Failed {
             error: SourceError::NeedsBasket,
@@ -188,7 +190,7 @@ fn message_body_ui(
                 let retry = egui::Button::new(format!("{} {title}", cx.texts.retry))
                     .min_size(vec2(0.0, theme::TOUCH));
                 if ui.add(retry).clicked() {
-                    action = SectionAction::Retry;
+                    action = Some(Command::Retry(index));
                 }
             });
             // The technical reason, for the manager or support, out of the cashier's way.
@@ -210,8 +212,8 @@ fn strip_ui(
     section: &Section,
     card_height: f32,
     cx: &mut CardContext<'_>,
-) -> Option<SectionAction> {
-    let mut action = SectionAction::None;
+) -> Option<Option<Command>> {
+    let mut action = None;
     match &section.state {
         SectionState::Pending { .. } => {
             let count = columns_for_compact(ui.available_width()).min(section.source.max_cards);
@@ -231,8 +233,10 @@ fn strip_ui(
                         ui.spacing_mut().item_spacing.x = theme::CARD_GAP;
                         for product in products {
                             let response = card::compact_card_ui(ui, product, card_height, cx);
-                            if let Some(chosen) = card_action(ui, &response, product) {
-                                action = chosen;
+                            if let Some(chosen) =
+                                card_action(ui, &response, product, section.source.id)
+                            {
+                                action = Some(chosen);
                             }
                         }
                     });
