@@ -11,7 +11,7 @@ use poll_promise::Promise;
 
 use crate::config::{
     AuthMode, BasketUse, CardField, Config, FieldList, Language, SourceConfig, SourceKind,
-    SourcesExport, ThemeChoice, check_base_url, is_country_code, is_currency_code,
+    SourcesExport, ThemeChoice,
 };
 use crate::lookup::{LookupEngine, SourceResult};
 use crate::secret::ApiKey;
@@ -589,25 +589,8 @@ impl SettingsForm {
         self.general_error = None;
         let mut config = self.draft.clone();
         config.yespo.base_url = config.yespo.base_url.trim().to_string();
-        if let Err(e) = check_base_url(&config.yespo.base_url) {
-            self.errors.insert(
-                "base_url",
-                format!("{}: {e}", self.texts.settings_screen.base_url),
-            );
-        }
-        let cc = config.yespo.default_country_code.trim().to_string();
-        if !is_country_code(&cc) {
-            self.errors.insert(
-                "default_country_code",
-                self.texts.settings_screen.cc_error.into(),
-            );
-        }
-        config.yespo.default_country_code = cc;
+        config.yespo.default_country_code = config.yespo.default_country_code.trim().to_string();
         config.display.currency = config.display.currency.trim().to_ascii_uppercase();
-        if !is_currency_code(&config.display.currency) {
-            self.errors
-                .insert("currency", self.texts.settings_screen.currency_error.into());
-        }
         config.display.image_field = FieldList(split_list(&self.image_fields));
         config.display.old_price_field = FieldList(split_list(&self.old_price_fields));
         if !self.new_key.trim().is_empty() {
@@ -624,12 +607,26 @@ impl SettingsForm {
                 self.texts.settings_screen.key_for_new_host.into(),
             );
         }
-        if !self.errors.is_empty() {
-            self.general_error = Some(self.texts.settings_screen.fix_red.into());
+        // The file's own checks, each message put beside its field (in the
+        // screen's language where the form has its own words for it).
+        let st = &self.texts.settings_screen;
+        for problem in config.problems() {
+            let message = match problem.key {
+                "base_url" => format!("{}: {}", st.base_url, problem.message),
+                "default_country_code" => st.cc_error.into(),
+                "currency" => st.currency_error.into(),
+                _ => {
+                    self.general_error.get_or_insert(problem.to_string());
+                    continue;
+                }
+            };
+            self.errors.entry(problem.key).or_insert(message);
+        }
+        if self.general_error.is_some() {
             return None;
         }
-        if let Err(e) = config.validate() {
-            self.general_error = Some(e);
+        if !self.errors.is_empty() {
+            self.general_error = Some(st.fix_red.into());
             return None;
         }
         Some(config)

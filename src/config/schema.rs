@@ -1,0 +1,411 @@
+//! The configuration's keys, their types and defaults.
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::NetworkConfig;
+use crate::secret::ApiKey;
+
+/// Allowed `[yespo] timeout_ms`: the file and the settings form use the same range.
+pub const TIMEOUT_MS_RANGE: std::ops::RangeInclusive<u64> = 1..=600_000;
+/// Allowed `max_cards` of a source, in the file and the form alike.
+pub const MAX_CARDS_RANGE: std::ops::RangeInclusive<usize> = 1..=10_000;
+
+/// Environment variable that overrides `[yespo] api_key`.
+pub const API_KEY_ENV: &str = "POS_RECS_API_KEY";
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// How to reach the Yespo account.
+    pub yespo: YespoConfig,
+    /// How cards look.
+    pub display: DisplayConfig,
+    /// Data sources, in the order the cashier sees them.
+    pub sources: Vec<SourceConfig>,
+    /// Store-manager settings protection.
+    #[serde(skip_serializing_if = "ManagerConfig::is_empty")]
+    pub manager: ManagerConfig,
+    /// Proxy policy for real hosts.
+    #[serde(skip_serializing_if = "NetworkConfig::is_default")]
+    pub network: NetworkConfig,
+    /// The local API for the POS program on this till (off when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration: Option<IntegrationConfig>,
+}
+
+/// Environment variable that overrides `[integration] token`.
+pub const INTEGRATION_TOKEN_ENV: &str = "POS_RECS_INTEGRATION_TOKEN";
+
+/// `[integration]`: the local API the POS program beside us talks to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationConfig {
+    /// Where to listen: a loopback address and port, e.g. `127.0.0.1:7645`.
+    pub listen: String,
+    /// The bearer token the POS must send (or `POS_RECS_INTEGRATION_TOKEN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<ApiKey>,
+}
+
+impl IntegrationConfig {
+    /// The address to listen on, refused unless it is loopback: the API
+    /// drives the till and must not be reachable from the store's network.
+    pub fn address(&self) -> Result<std::net::SocketAddr, String> {
+        let addr: std::net::SocketAddr = self
+            .listen
+            .trim()
+            .parse()
+            .map_err(|_| "must be an address and port, e.g. \"127.0.0.1:7645\"".to_string())?;
+        if !addr.ip().is_loopback() {
+            return Err("only loopback addresses (127.0.0.1, ::1) may listen".into());
+        }
+        Ok(addr)
+    }
+
+    /// The token: the environment's when set, else the file's.
+    pub fn token(&self) -> Option<ApiKey> {
+        std::env::var(INTEGRATION_TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| ApiKey::new(t.trim()))
+            .or_else(|| self.token.clone())
+            .filter(|t| !t.expose().trim().is_empty())
+    }
+}
+
+/// `[manager]`: protects the settings screen.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ManagerConfig {
+    /// Argon2 hash (PHC string) of the manager PIN; none until first set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pin_hash: Option<String>,
+}
+
+impl ManagerConfig {
+    fn is_empty(&self) -> bool {
+        self.pin_hash.is_none()
+    }
+}
+
+/// `[yespo]`: the account and how to talk to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct YespoConfig {
+    /// API root, e.g. `https://yespo.io/api`. Plain http only for loopback hosts.
+    pub base_url: String,
+    /// The account's API key (secret). `POS_RECS_API_KEY` wins over it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<ApiKey>,
+    /// Which API flow to use.
+    pub auth: AuthMode,
+    /// Which contact field a discount card number is sent as.
+    pub card_identifies_as: CardField,
+    /// Country code (digits) for phones typed without one.
+    pub default_country_code: String,
+    /// Time budget per source request, retries included.
+    pub timeout_ms: u64,
+    /// Largest answer body accepted from one source.
+    pub max_response_bytes: usize,
+    /// The file's own key when `POS_RECS_API_KEY` replaced it in memory:
+    /// saving writes this one back, so the environment's key never lands on disk.
+    #[serde(skip)]
+    pub key_in_file: Option<Option<ApiKey>>,
+}
+
+impl Default for YespoConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://yespo.io/api".into(),
+            api_key: None,
+            auth: AuthMode::ApiKey,
+            card_identifies_as: CardField::ExternalCustomerId,
+            default_country_code: "380".into(),
+            timeout_ms: 4000,
+            max_response_bytes: 8 * 1024 * 1024,
+            key_in_file: None,
+        }
+    }
+}
+
+/// The API flow used for recommendations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// v2: `GET /v2/contacts/recoms/{id}` with HTTP Basic and the API key.
+    ApiKey,
+    /// v1: contact token (`ES-TOKEN`) flow.
+    ContactToken,
+}
+
+/// The contact field a discount card number is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardField {
+    /// `externalCustomerId` (string) — the usual choice.
+    #[serde(rename = "externalCustomerId")]
+    ExternalCustomerId,
+    /// `contactId` (a number).
+    #[serde(rename = "contactId")]
+    ContactId,
+}
+
+impl CardField {
+    /// The query / JSON parameter name.
+    pub fn param(self) -> &'static str {
+        match self {
+            Self::ExternalCustomerId => "externalCustomerId",
+            Self::ContactId => "contactId",
+        }
+    }
+}
+
+/// `[display]`: how product cards are filled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplayConfig {
+    /// ISO 4217 currency code of the prices.
+    pub currency: String,
+    /// Item field(s) holding the image URL; the first one present wins.
+    pub image_field: FieldList,
+    /// Item field with the old (pre-discount) price.
+    pub old_price_field: FieldList,
+    /// Light or dark screen.
+    pub theme: ThemeChoice,
+    /// Text and card size factor (1.0 = normal).
+    pub text_scale: f32,
+    /// Screen language; the system locale's when not set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+    /// How the window is drawn.
+    #[serde(skip_serializing_if = "is_default")]
+    pub renderer: RendererChoice,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// `[display] renderer`: how the window is drawn. Many tills have no usable
+/// GPU (thin clients, VMs, remote desktops) and draw with Mesa's software
+/// rasterisers; the two renderers cost different amounts of CPU there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RendererChoice {
+    /// The measured best default (see the README's performance table).
+    #[default]
+    Auto,
+    /// wgpu (Vulkan, or GL through wgpu).
+    Wgpu,
+    /// OpenGL through glow.
+    Glow,
+}
+
+/// Language of the screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English.
+    En,
+    /// Ukrainian.
+    Uk,
+}
+
+/// Screen theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemeChoice {
+    /// Dark text on light background.
+    #[default]
+    Light,
+    /// Light text on dark background.
+    Dark,
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        Self {
+            theme: ThemeChoice::Light,
+            text_scale: 1.0,
+            language: None,
+            renderer: RendererChoice::Auto,
+            currency: "UAH".into(),
+            image_field: FieldList(vec![
+                "tags_picture".into(),
+                "picture".into(),
+                "imageUrl".into(),
+            ]),
+            old_price_field: FieldList(vec!["tags_oldprice".into()]),
+        }
+    }
+}
+
+/// One field name or a list of them; in TOML either `"a"` or `["a", "b"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldList(pub Vec<String>);
+
+impl Serialize for FieldList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => s.serialize_str(one),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(s) => FieldList(vec![s]),
+            OneOrMany::Many(v) => FieldList(v),
+        })
+    }
+}
+
+/// Recommendation algorithm of a data source (as set up in the Yespo account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Alternatives to out-of-stock products.
+    OutOfStock,
+    /// Also bought (from cart items).
+    CrossSell,
+    /// You may also like.
+    Upsell,
+    /// Bestsellers.
+    Bestsellers,
+    /// Personal, from the customer's history.
+    Personal,
+    /// Anything made outside Yespo's algorithms.
+    #[default]
+    Other,
+}
+
+impl SourceKind {
+    /// All kinds, for selectors.
+    pub const ALL: [SourceKind; 6] = [
+        Self::OutOfStock,
+        Self::CrossSell,
+        Self::Upsell,
+        Self::Bestsellers,
+        Self::Personal,
+        Self::Other,
+    ];
+
+    /// A short human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OutOfStock => "out-of-stock alternatives",
+            Self::CrossSell => "also bought",
+            Self::Upsell => "you may also like",
+            Self::Bestsellers => "bestsellers",
+            Self::Personal => "personal",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// `[[sources]]`: one Yespo data source shown as one section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Data source id from the Yespo account.
+    pub id: u64,
+    /// Section title shown to the cashier.
+    #[serde(default)]
+    pub title: String,
+    /// The algorithm (informational; shown beside the title).
+    #[serde(default)]
+    pub kind: SourceKind,
+    /// Whether the section is shown and asked.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Tag attributes shown on cards, without the `tags_` prefix.
+    #[serde(default)]
+    pub show_tags: Vec<String>,
+    /// At most this many cards.
+    #[serde(default = "default_max_cards")]
+    pub max_cards: usize,
+    /// Whether the basket goes along (default by kind: see [`BasketUse`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basket: Option<BasketUse>,
+}
+
+/// `basket` of a source: whether the sale's products go along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BasketUse {
+    /// The basket goes along when there is one (default for most kinds).
+    Send,
+    /// Asked only when the basket has products (default for cross-sell and
+    /// sold-out alternatives, which Yespo builds from them).
+    Require,
+    /// Never sent.
+    Never,
+}
+
+impl BasketUse {
+    /// All choices, for selectors.
+    pub const ALL: [BasketUse; 3] = [Self::Send, Self::Require, Self::Never];
+
+    /// The default for a kind of source.
+    pub fn default_for(kind: SourceKind) -> Self {
+        match kind {
+            SourceKind::CrossSell | SourceKind::OutOfStock => Self::Require,
+            _ => Self::Send,
+        }
+    }
+
+    /// The word used in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Send => "send",
+            Self::Require => "require",
+            Self::Never => "never",
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_max_cards() -> usize {
+    12
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        Self {
+            id: 0,
+            title: String::new(),
+            kind: SourceKind::Other,
+            enabled: true,
+            show_tags: vec![],
+            max_cards: default_max_cards(),
+            basket: None,
+        }
+    }
+}
+
+impl SourceConfig {
+    /// Whether this source gets the basket: as configured, else by kind.
+    pub fn basket_use(&self) -> BasketUse {
+        self.basket.unwrap_or(BasketUse::default_for(self.kind))
+    }
+
+    /// The title, or a fallback naming the id when none was configured.
+    pub fn display_title(&self) -> String {
+        if self.title.trim().is_empty() {
+            format!("Data source {}", self.id)
+        } else {
+            self.title.clone()
+        }
+    }
+}

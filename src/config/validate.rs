@@ -1,0 +1,198 @@
+//! Values that parse but cannot work, each reported with the key it
+//! belongs to, so the settings form can put the message beside its field.
+
+use std::fmt;
+
+use super::schema::{Config, MAX_CARDS_RANGE, TIMEOUT_MS_RANGE};
+
+/// One problem with a configuration: which key, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The section, as in the file: `[yespo]`, `[[sources]] #2 (id 7)`.
+    pub section: String,
+    /// The key's name, e.g. `base_url` (what the settings form's fields are keyed by).
+    pub key: &'static str,
+    /// What is wrong, one line.
+    pub message: String,
+}
+
+impl ConfigProblem {
+    fn new(section: impl Into<String>, key: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            section: section.into(),
+            key,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.section, self.key, self.message)
+    }
+}
+
+impl Config {
+    /// Every value that parses but cannot work, in file order.
+    pub fn problems(&self) -> Vec<ConfigProblem> {
+        let mut problems = Vec::new();
+        let mut add = |section: &str, key: &'static str, message: String| {
+            problems.push(ConfigProblem::new(section, key, message));
+        };
+        if let Err(e) = check_base_url(&self.yespo.base_url) {
+            add("[yespo]", "base_url", e);
+        }
+        if !is_country_code(&self.yespo.default_country_code) {
+            add(
+                "[yespo]",
+                "default_country_code",
+                "must be 1-3 digits, e.g. \"380\"".into(),
+            );
+        }
+        if !TIMEOUT_MS_RANGE.contains(&self.yespo.timeout_ms) {
+            add(
+                "[yespo]",
+                "timeout_ms",
+                format!(
+                    "must be between {} and {}",
+                    TIMEOUT_MS_RANGE.start(),
+                    TIMEOUT_MS_RANGE.end()
+                ),
+            );
+        }
+        if self.yespo.max_response_bytes < 1024 {
+            add(
+                "[yespo]",
+                "max_response_bytes",
+                "must be at least 1024".into(),
+            );
+        }
+        if !is_currency_code(&self.display.currency) {
+            add(
+                "[display]",
+                "currency",
+                "must be a 3-letter ISO code, e.g. \"UAH\"".into(),
+            );
+        }
+        if !(0.75..=2.0).contains(&self.display.text_scale) {
+            add(
+                "[display]",
+                "text_scale",
+                "must be between 0.75 and 2.0".into(),
+            );
+        }
+        if let Err(e) = self.network.proxy.check() {
+            add("[network]", "proxy", e);
+        }
+        if let Some(integration) = &self.integration
+            && let Err(e) = integration.address()
+        {
+            add("[integration]", "listen", e);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            let section = format!("[[sources]] #{} (id {})", i + 1, s.id);
+            if !seen.insert(s.id) {
+                add(&section, "id", format!("{} appears twice", s.id));
+            }
+            if !MAX_CARDS_RANGE.contains(&s.max_cards) {
+                add(
+                    &section,
+                    "max_cards",
+                    format!(
+                        "must be {}-{}",
+                        MAX_CARDS_RANGE.start(),
+                        MAX_CARDS_RANGE.end()
+                    ),
+                );
+            }
+        }
+        problems
+    }
+
+    /// The first problem, as one line naming the key (what the CLI prints).
+    pub fn validate(&self) -> Result<(), String> {
+        match self.problems().into_iter().next() {
+            Some(problem) => Err(problem.to_string()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A country calling code: 1-3 digits, not starting with 0.
+pub fn is_country_code(code: &str) -> bool {
+    (1..=3).contains(&code.len())
+        && code.chars().all(|c| c.is_ascii_digit())
+        && !code.starts_with('0')
+}
+
+/// An ISO 4217-shaped currency code: three letters.
+pub fn is_currency_code(code: &str) -> bool {
+    code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// Refuses URLs that cannot work or would send the key in clear text.
+pub fn check_base_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => return Err("plain http is only allowed for loopback hosts; use https".into()),
+        other => return Err(format!("unsupported scheme {other:?}; use https")),
+    }
+    if url.host().is_none() {
+        return Err("it has no host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials in the URL are not allowed; use api_key".into());
+    }
+    Ok(url)
+}
+
+/// True for `localhost` and loopback IP addresses.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_names_its_key() {
+        let mut config = Config::default();
+        config.yespo.base_url = "http://shop.example/api".into();
+        config.yespo.default_country_code = "0".into();
+        config.display.currency = "hryvnia".into();
+        config.sources = vec![
+            crate::config::SourceConfig {
+                id: 7,
+                ..Default::default()
+            },
+            crate::config::SourceConfig {
+                id: 7,
+                max_cards: 0,
+                ..Default::default()
+            },
+        ];
+        let keys: Vec<&str> = config.problems().iter().map(|p| p.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "base_url",
+                "default_country_code",
+                "currency",
+                "id",
+                "max_cards"
+            ]
+        );
+        let first = config.validate().unwrap_err();
+        assert!(first.starts_with("[yespo] base_url: plain http"), "{first}");
+        assert!(Config::default().problems().is_empty());
+    }
+}
