@@ -447,7 +447,7 @@ async fn picture_redirects_are_limited_and_never_downgrade_to_plain_http() {
     .await;
     let loader = loader(None);
     match settled(&loader, &format!("{}/d.png", downgrade.base)).await {
-        ImageStatus::Failed(why) => assert!(why.contains("redirect"), "{why}"),
+        ImageStatus::Failed(why) => assert!(why.to_string().contains("redirect"), "{why}"),
         other => panic!("{other:?}"),
     }
     assert!(matches!(

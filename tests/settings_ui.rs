@@ -366,3 +366,40 @@ fn each_source_shows_its_basket_key_and_a_change_is_saved() {
     );
     assert_eq!(config.sources[1].basket, None, "defaults are not written");
 }
+
+#[test]
+fn sources_export_and_import_off_the_frame() {
+    let w = world();
+    let mut h = w.harness(w.config(Some("2468")));
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    let file = w.dir.path().join("shared-sources.toml");
+    h.get_by_role_and_label(egui::Role::TextInput, "Sources file")
+        .focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(egui::Role::TextInput, "Sources file")
+        .type_text(file.to_str().unwrap());
+    h.step();
+    h.get_by_label("Export sources").click();
+    step_until(&mut h, "exported", |h| {
+        h.query_by_label_contains("exported").is_some()
+    });
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("id = 1246") && !text.contains("api_key"),
+        "{text}"
+    );
+    // Another till's file comes in the same way.
+    std::fs::write(&file, "[[sources]]\nid = 4242\ntitle = \"Imported\"\n").unwrap();
+    h.get_by_label("Import sources").click();
+    step_until(&mut h, "imported", |h| {
+        h.query_by_label_contains("imported").is_some()
+    });
+    h.get_by_label(labels::SAVE).click();
+    step_until(&mut h, "saved", |h| !h.state().in_settings());
+    let ids: Vec<u64> = saved(&w.path()).sources.iter().map(|s| s.id).collect();
+    assert_eq!(ids, [4242]);
+}

@@ -30,6 +30,29 @@ pub const THUMB_SIZE: (u32, u32) = (400, 300);
 /// Default cap on decoded pixels kept in memory.
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Why a picture cannot be shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PictureError {
+    /// The server answered with an error status.
+    #[error("HTTP {0}")]
+    Http(u16),
+    /// Larger than [`MAX_IMAGE_BYTES`].
+    #[error("picture too large")]
+    TooLarge,
+    /// The download failed (connection, timeout, refused redirect).
+    #[error("cannot download: {0}")]
+    Download(String),
+    /// Not a picture we can decode, cut off, or over the size limits.
+    #[error("cannot decode: {0}")]
+    Decode(String),
+    /// The server said "not modified" but no copy was kept.
+    #[error("304 without a cached copy")]
+    NotCached,
+    /// The decoding worker stopped (a bug, or shutting down).
+    #[error("decoder stopped")]
+    DecoderStopped,
+}
+
 /// Decoded RGBA pixels ready for a texture.
 #[derive(Debug)]
 pub struct Picture {
@@ -49,7 +72,7 @@ pub enum ImageStatus {
     /// Ready to show.
     Ready(Arc<Picture>),
     /// Missing, broken or too large; the reason is logged, the card shows a neutral picture.
-    Failed(String),
+    Failed(PictureError),
 }
 
 struct Cache {
@@ -252,7 +275,7 @@ impl ImageLoader {
     /// Disk cache first (when fresh), then the network (conditional when a
     /// stale copy exists); a stale copy still serves when the network fails.
     /// Only bytes that decoded are written to the disk cache.
-    async fn load(&self, url: &str) -> Result<Picture, String> {
+    async fn load(&self, url: &str) -> Result<Picture, PictureError> {
         let cached = match &self.disk {
             Some(disk) => {
                 let (disk, key) = (disk.clone(), url.to_string());
@@ -272,7 +295,7 @@ impl ImageLoader {
         match self.download(url, etag).await {
             Ok(Download::NotModified) => match cached {
                 Some(entry) => self.decode(entry.bytes).await,
-                None => Err("304 without a cached copy".into()),
+                None => Err(PictureError::NotCached),
             },
             Ok(Download::Body(body)) => {
                 let picture = self.decode(body.bytes.clone()).await?;
@@ -299,19 +322,19 @@ impl ImageLoader {
     }
 
     /// Decodes on a blocking worker, at most one decode per core at once.
-    async fn decode(&self, bytes: Vec<u8>) -> Result<Picture, String> {
+    async fn decode(&self, bytes: Vec<u8>) -> Result<Picture, PictureError> {
         let _permit = self
             .decoders
             .acquire()
             .await
-            .map_err(|_| "decoder closed".to_string())?;
+            .map_err(|_| PictureError::DecoderStopped)?;
         tokio::task::spawn_blocking(move || decode_thumbnail(&bytes))
             .await
-            .map_err(|_| "decoder crashed".to_string())?
+            .map_err(|_| PictureError::DecoderStopped)?
     }
 
     /// The picture's bytes and caching headers, or `NotModified` for a 304.
-    async fn download(&self, url: &str, etag: Option<String>) -> Result<Download, String> {
+    async fn download(&self, url: &str, etag: Option<String>) -> Result<Download, PictureError> {
         let mut request = self.http.get(url);
         if let Some(etag) = &etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
@@ -319,7 +342,7 @@ impl ImageLoader {
         let response = request
             .send()
             .await
-            .map_err(|e| e.without_url().to_string())?;
+            .map_err(|e| PictureError::Download(e.without_url().to_string()))?;
         let header = |name| {
             response
                 .headers()
@@ -342,13 +365,15 @@ impl ImageLoader {
             return Ok(Download::NotModified);
         }
         if !response.status().is_success() {
-            return Err(format!("HTTP {}", response.status().as_u16()));
+            return Err(PictureError::Http(response.status().as_u16()));
         }
         let bytes = crate::yespo::read_body(response, MAX_IMAGE_BYTES)
             .await
             .map_err(|e| match e {
-                crate::yespo::BodyError::TooLarge => "picture too large".to_string(),
-                crate::yespo::BodyError::Transfer(e) => e.without_url().to_string(),
+                crate::yespo::BodyError::TooLarge => PictureError::TooLarge,
+                crate::yespo::BodyError::Transfer(e) => {
+                    PictureError::Download(e.without_url().to_string())
+                }
             })?;
         Ok(Download::Body(Body {
             bytes,
@@ -378,16 +403,18 @@ struct Body {
 
 /// Decodes with size limits and downscales to [`THUMB_SIZE`]. Corrupt,
 /// unsupported or oversized pictures give an error, never a panic.
-pub fn decode_thumbnail(bytes: &[u8]) -> Result<Picture, String> {
+pub fn decode_thumbnail(bytes: &[u8]) -> Result<Picture, PictureError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| PictureError::Decode(e.to_string()))?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
     limits.max_alloc = Some(128 * 1024 * 1024);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| e.to_string())?;
+    let image = reader
+        .decode()
+        .map_err(|e| PictureError::Decode(e.to_string()))?;
     // Small pictures stay as they are: upscaling only costs memory.
     let fits = image.width() <= THUMB_SIZE.0 && image.height() <= THUMB_SIZE.1;
     let thumb = if fits {
@@ -437,7 +464,7 @@ mod tests {
     fn a_decompression_bomb_is_refused_before_allocating() {
         // A 30000x30000 PNG header: tiny file, 2.7 GB if decoded.
         let bomb = crate::demo::pictures::bomb_png(30_000, 30_000);
-        let err = decode_thumbnail(&bomb).unwrap_err();
+        let err = decode_thumbnail(&bomb).unwrap_err().to_string();
         assert!(
             err.to_lowercase().contains("limit") || err.contains("dimension"),
             "{err}"
@@ -464,7 +491,7 @@ mod tests {
     #[test]
     fn a_failed_picture_is_asked_again_after_its_wait_or_for_a_new_customer() {
         let mut cache = Cache::new(1000);
-        cache.insert("u".into(), ImageStatus::Failed("HTTP 503".into()));
+        cache.insert("u".into(), ImageStatus::Failed(PictureError::Http(503)));
         cache.forget_failures(false);
         assert!(cache.entries.contains_key("u"), "still waiting");
         cache.forget_failures(true);

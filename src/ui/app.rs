@@ -42,6 +42,11 @@ enum Screen {
     Pin(PinGate),
     /// The manager's settings.
     Settings(Box<SettingsForm>),
+    /// The settings being written to the file (the form comes back if that fails).
+    Saving(
+        poll_promise::Promise<Result<(Config, PathBuf), String>>,
+        Box<SettingsForm>,
+    ),
 }
 
 /// The cashier screen.
@@ -389,7 +394,30 @@ impl CashierApp {
                 match outcome {
                     SettingsOutcome::Editing => {}
                     SettingsOutcome::Cancel => self.screen = Screen::Cashier,
-                    SettingsOutcome::Save(config) => self.save_settings(ui.ctx(), *config),
+                    SettingsOutcome::Save(config) => self.start_saving(*config),
+                }
+            }
+            Screen::Saving(saving, _) => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.add_space(80.0);
+                    ui.vertical_centered(|ui| ui.spinner());
+                });
+                match saving.ready() {
+                    None => ui
+                        .ctx()
+                        .request_repaint_after(std::time::Duration::from_millis(30)),
+                    Some(Ok((config, path))) => {
+                        let (config, path) = (config.clone(), path.clone());
+                        self.saved(ui.ctx(), config, path);
+                    }
+                    Some(Err(message)) => {
+                        let message = message.clone();
+                        let screen = std::mem::replace(&mut self.screen, Screen::Cashier);
+                        if let Screen::Saving(_, mut form) = screen {
+                            form.show_error(message);
+                            self.screen = Screen::Settings(form);
+                        }
+                    }
                 }
             }
         }
@@ -457,20 +485,27 @@ impl CashierApp {
     }
 
     /// Writes the new configuration and switches the till to it.
-    fn save_settings(&mut self, ctx: &egui::Context, new: Config) {
+    /// Writes the new configuration on a blocking worker (never in the
+    /// frame); the till switches to it when the file is written.
+    fn start_saving(&mut self, new: Config) {
         let Some(path) = self.place.config_path.clone() else {
             self.shown.notice = Some(self.texts.no_place_to_save.into());
             return;
         };
-        // Checked before writing: a configuration the till cannot use is not saved.
-        if let Err(e) = crate::lookup::LookupEngine::new(&new) {
-            self.shown.notice = Some(e.to_string());
+        let Screen::Settings(form) = std::mem::replace(&mut self.screen, Screen::Cashier) else {
             return;
-        }
-        if let Err(e) = new.save_preserving(&path) {
-            self.shown.notice = Some(e.to_string());
-            return;
-        }
+        };
+        let writing = poll_promise::Promise::spawn_blocking(move || {
+            // Checked before writing: a configuration the till cannot use is not saved.
+            crate::lookup::LookupEngine::new(&new).map_err(|e| e.to_string())?;
+            new.save_preserving(&path).map_err(|e| e.to_string())?;
+            Ok((new, path))
+        });
+        self.screen = Screen::Saving(writing, form);
+    }
+
+    /// The file is written: the till switches to the new configuration.
+    fn saved(&mut self, ctx: &egui::Context, new: Config, path: PathBuf) {
         if new.manager.pin_hash != self.config().manager.pin_hash {
             tracing::warn!(config = %path.display(), "manager PIN changed");
         }

@@ -70,6 +70,8 @@ pub struct SettingsForm {
     test: Option<Promise<Result<Vec<SourceResult>, String>>>,
     io_path: String,
     io_message: Option<String>,
+    /// An export or import running on a blocking worker.
+    file_job: Option<Promise<FileJob>>,
     demo_note: bool,
     texts: &'static Texts,
 }
@@ -105,6 +107,7 @@ impl SettingsForm {
             test: None,
             io_path,
             io_message: None,
+            file_job: None,
             demo_note: false,
             texts,
         }
@@ -116,6 +119,11 @@ impl SettingsForm {
         self.draft.yespo.base_url = crate::config::YespoConfig::default().base_url;
         self.demo_note = true;
         self
+    }
+
+    /// Shows why saving failed, above the buttons; the edits stay.
+    pub fn show_error(&mut self, message: String) {
+        self.general_error = Some(message);
     }
 
     /// Stores a new PIN hash in the draft (first use of the settings).
@@ -545,36 +553,60 @@ impl SettingsForm {
                 .size(theme::GROUP_TITLE_SIZE)
                 .strong(),
         );
+        // A finished file job: its result goes into the form.
+        if let Some(done) = self.file_job.as_ref().and_then(|p| p.ready()).cloned() {
+            self.file_job = None;
+            self.io_message = Some(match done {
+                FileJob::Exported(Ok(n)) => format!("{n} {}", st.exported),
+                FileJob::Exported(Err(e)) => format!("{} {e}", st.cannot_write),
+                FileJob::Imported(Ok(sources)) => {
+                    let n = sources.len();
+                    self.draft.sources = sources;
+                    format!("{n} {}", st.imported)
+                }
+                FileJob::Imported(Err(e)) => e,
+            });
+        }
+        let busy = self.file_job.is_some();
         ui.horizontal(|ui| {
             labelled_text(ui, &mut self.io_path, st.sources_file, 380.0, false);
-            if ui.button(st.export).clicked() {
-                let text = SourcesExport {
+            // Files are read and written on a blocking worker, never in the frame.
+            if ui
+                .add_enabled(!busy, egui::Button::new(st.export))
+                .clicked()
+            {
+                let export = SourcesExport {
                     sources: self.draft.sources.clone(),
-                }
-                .to_toml();
-                self.io_message = Some(
-                    match text.map(|t| {
-                        crate::config::write_atomically(self.io_path.as_ref(), t.as_bytes())
-                    }) {
-                        Ok(Ok(())) => format!("{} {}", self.draft.sources.len(), st.exported),
-                        Ok(Err(e)) => format!("{} {e}", st.cannot_write),
-                        Err(e) => format!("{} {e}", st.cannot_write),
-                    },
-                );
-            }
-            if ui.button(st.import).clicked() {
+                };
                 let path = PathBuf::from(&self.io_path);
-                self.io_message = Some(match std::fs::read_to_string(&path) {
-                    Ok(text) => match SourcesExport::parse(&text, &path) {
-                        Ok(export) => {
-                            let n = export.sources.len();
-                            self.draft.sources = export.sources;
-                            format!("{n} {}", st.imported)
-                        }
-                        Err(e) => e.to_string(),
-                    },
-                    Err(e) => format!("{} {e}", st.cannot_read),
-                });
+                self.file_job = Some(Promise::spawn_blocking(move || {
+                    let n = export.sources.len();
+                    FileJob::Exported(export.to_toml().and_then(|text| {
+                        crate::config::write_atomically(&path, text.as_bytes())
+                            .map(|()| n)
+                            .map_err(|e| e.to_string())
+                    }))
+                }));
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new(st.import))
+                .clicked()
+            {
+                let path = PathBuf::from(&self.io_path);
+                let cannot_read = st.cannot_read;
+                self.file_job = Some(Promise::spawn_blocking(move || {
+                    FileJob::Imported(match std::fs::read_to_string(&path) {
+                        Ok(text) => SourcesExport::parse(&text, &path)
+                            .map(|export| export.sources)
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("{cannot_read} {e}")),
+                    })
+                }));
+            }
+            if busy {
+                ui.spinner();
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(50));
             }
         });
         if let Some(m) = &self.io_message {
@@ -631,6 +663,15 @@ impl SettingsForm {
         }
         Some(config)
     }
+}
+
+/// The result of a file job of the settings screen.
+#[derive(Debug, Clone)]
+enum FileJob {
+    /// Sources written: how many, or why not.
+    Exported(Result<usize, String>),
+    /// Sources read, or why not.
+    Imported(Result<Vec<SourceConfig>, String>),
 }
 
 /// True when two base URLs reach the same scheme, host and port (the key
