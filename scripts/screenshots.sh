@@ -1,21 +1,71 @@
 #!/usr/bin/env bash
-# Refreshes the README screenshots under Xvfb: English/light on the built-in
-# demo, and Ukrainian/dark against `pos-recs demo-server` with a config file.
+# Refreshes the README screenshots under Xvfb, each from the release binary
+# driven with xdotool the way a cashier drives it.
 # Needs: apt-get install -y xvfb xdotool imagemagick
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/pos-recs
 cargo build --release --quiet
-scripts/screenshot.sh "$bin" docs/screenshot.png 0671234567
+
+# shoot WIDTH HEIGHT OUT CONFIG_HOME [ARGS…] -- STEPS…
+# Starts the till in a WIDTHxHEIGHT screen, runs the xdotool steps (each an
+# argument list for xdotool, or "sleep N"), and saves the screen to OUT.
+shoot() {
+  local w=$1 h=$2 out=$3 home=$4; shift 4
+  local args=()
+  while [ "$1" != "--" ]; do args+=("$1"); shift; done; shift
+  export DISPLAY=:95 XDG_RUNTIME_DIR=$(mktemp -d)
+  rm -f /tmp/.X95-lock
+  Xvfb :95 -screen 0 "${w}x${h}x24" >/dev/null 2>&1 & local xvfb=$!
+  sleep 1
+  XDG_CONFIG_HOME="$home" XDG_CACHE_HOME=$(mktemp -d) "$bin" "${args[@]}" >/dev/null 2>&1 & local app=$!
+  local wid=""
+  for _ in $(seq 100); do
+    wid=$(xdotool search --name '^pos-recs$' 2>/dev/null | head -1) && [ -n "$wid" ] && break
+    sleep 0.2
+  done
+  sleep 2
+  until xdotool windowfocus --sync "$wid" 2>/dev/null; do sleep 0.3; done
+  xdotool windowmove "$wid" 0 0 windowsize "$wid" "$w" "$h"; sleep 1
+  xdotool mousemove $((w - 1)) $((h - 1))
+  for step in "$@"; do
+    case "$step" in
+      sleep\ *) sleep "${step#sleep }" ;;
+      *) eval "xdotool $step" ;;
+    esac
+  done
+  mkdir -p "$(dirname "$out")"
+  import -window root "$out"
+  kill "$app" "$xvfb" 2>/dev/null || true
+  wait "$app" "$xvfb" 2>/dev/null || true
+  echo "screenshot: $out"
+}
+
+demo_home=$(mktemp -d) # no config: the built-in demo shop
+phone='type --delay 20 0671234567'
+
+shoot 1440 900 docs/screenshot.png "$demo_home" -- "$phone" "key Return" "sleep 3"
+shoot 1024 768 docs/screenshot-1024x768.png "$demo_home" -- "$phone" "key Return" "sleep 3"
+shoot 1920 1080 docs/screenshot-1920x1080.png "$demo_home" -- "$phone" "key Return" "sleep 3"
+# The basket scanned first (F3), then the customer: cross-sell fills from it.
+shoot 1024 768 docs/screenshot-basket.png "$demo_home" -- \
+  "key F3" "type --delay 20 SKU-1001" "key Return" "type --delay 20 SKU-1004" "key Return" \
+  "key Escape" "$phone" "key Return" "sleep 3"
+# Keyboard only: Down onto the first card, Enter opens its details (QR code,
+# and the SKU barcode of a till without a POS link).
+shoot 1440 900 docs/screenshot-details.png "$demo_home" -- \
+  "$phone" "key Return" "sleep 2" "key Down" "sleep 0.5" "key Right" "sleep 0.5" "key Return" "sleep 2"
 
 port=18473
 "$bin" demo-server --port $port >/dev/null & server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 sleep 1
 dir=$(mktemp -d)
-cat > "$dir/config.toml" <<TOML
+mkdir -p "$dir/pos-recs"
+cat > "$dir/pos-recs/config.toml" <<TOML
 [yespo]
 base_url = "http://127.0.0.1:$port/api"
+api_key = "demo-key"
 
 [display]
 currency = "UAH"
@@ -44,25 +94,10 @@ kind = "bestsellers"
 show_tags = ["gender"]
 max_cards = 6
 TOML
-mkdir -p "$dir/pos-recs" && mv "$dir/config.toml" "$dir/pos-recs/config.toml"
-XDG_CONFIG_HOME="$dir" scripts/screenshot.sh "$bin" docs/screenshot-uk-dark.png 0671234567
-
-# The manager's settings (first use: set a PIN), after a lookup so tags are offered.
-export DISPLAY=:96 XDG_RUNTIME_DIR=$(mktemp -d)
-Xvfb :96 -screen 0 1440x900x24 >/dev/null 2>&1 & xvfb=$!
-sleep 1
-XDG_CONFIG_HOME="$dir" "$bin" & app=$!
-for _ in $(seq 50); do
-  wid=$(xdotool search --name '^pos-recs$' 2>/dev/null | head -1) && [ -n "$wid" ] && break
-  sleep 0.2
-done
-sleep 2
-xdotool windowmove "$wid" 0 0 windowsize "$wid" 1440 900 windowfocus --sync "$wid"; sleep 1
-xdotool mousemove 1439 899
-xdotool type --delay 40 0671234567; xdotool key Return; sleep 2
-xdotool key F2; sleep 1
-xdotool type --delay 60 1234; sleep 0.5; xdotool key Tab; sleep 0.5
-xdotool type --delay 60 1234; sleep 0.5; xdotool key Return; sleep 2
-import -window root docs/settings.png
-kill $app $xvfb 2>/dev/null || true
-echo "screenshot: docs/settings.png"
+shoot 1440 900 docs/screenshot-uk-dark.png "$dir" -- "$phone" "key Return" "sleep 3"
+# The manager's settings: a till set up deliberately (--setup) gets its first
+# PIN; after a lookup, so the sources' tags are offered.
+shoot 1440 900 docs/settings.png "$dir" --setup -- \
+  "$phone" "key Return" "sleep 2" "key F2" "sleep 1" \
+  "type --delay 60 1234" "sleep 0.5" "key Tab" "sleep 0.5" "type --delay 60 1234" "sleep 0.5" \
+  "key Return" "sleep 2"
