@@ -313,6 +313,8 @@ fn frame_time(
             ..SourceConfig::default()
         })
         .collect();
+    // Frame measurements: nothing recorded.
+    config.history.enabled = false;
     let ready = pos_recs::setup::Ready {
         config: config.clone(),
         origin: pos_recs::config::ConfigOrigin::Demo,
@@ -367,6 +369,7 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
             _ => 12,
         };
     }
+    config.history.enabled = false;
     let ready = pos_recs::setup::Ready {
         config,
         origin: pos_recs::config::ConfigOrigin::Demo,
@@ -537,6 +540,7 @@ fn slow_pictures_window() {
             .env("POS_RECS_PROBE", "0671234567")
             .env("XDG_CONFIG_HOME", home.path())
             .env("XDG_CACHE_HOME", home.path())
+            .env("XDG_DATA_HOME", home.path())
             .stderr(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -601,6 +605,7 @@ fn window_run(
         .env("POS_RECS_PROBE_SIZE", size)
         .env("XDG_CONFIG_HOME", home.path())
         .env("XDG_CACHE_HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -749,6 +754,7 @@ fn scanner_latency(rt: &tokio::runtime::Runtime) {
     let Ok(mut till) = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
         .env("XDG_CONFIG_HOME", home.path())
         .env("XDG_CACHE_HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
         .stderr(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .spawn()

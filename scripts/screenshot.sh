@@ -11,7 +11,7 @@ rm -f /tmp/.X99-lock
 Xvfb :99 -screen 0 1440x900x24 >/dev/null 2>&1 & xvfb=$!
 trap 'kill $app $xvfb 2>/dev/null || true' EXIT
 sleep 1
-XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-$(mktemp -d)} "$bin" & app=$!
+XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-$(mktemp -d)} XDG_DATA_HOME=${XDG_DATA_HOME:-$(mktemp -d)} "$bin" & app=$!
 for _ in $(seq 50); do
   wid=$(xdotool search --name '^pos-recs$' 2>/dev/null | head -1) && [ -n "$wid" ] && break
   sleep 0.2

@@ -18,7 +18,7 @@ shoot() {
   rm -f /tmp/.X95-lock
   Xvfb :95 -screen 0 "${w}x${h}x24" >/dev/null 2>&1 & local xvfb=$!
   sleep 1
-  XDG_CONFIG_HOME="$home" XDG_CACHE_HOME=$(mktemp -d) "$bin" "${args[@]}" >/dev/null 2>&1 & local app=$!
+  XDG_CONFIG_HOME="$home" XDG_CACHE_HOME=$(mktemp -d) XDG_DATA_HOME="${DATA_HOME:-$(mktemp -d)}" "$bin" "${args[@]}" >/dev/null 2>&1 & local app=$!
   local wid=""
   for _ in $(seq 100); do
     wid=$(xdotool search --name '^pos-recs$' 2>/dev/null | head -1) && [ -n "$wid" ] && break

@@ -46,6 +46,19 @@ enum Command {
     /// Tell the running till about a customer or the basket, or clear it
     /// (for POS programs that can only start a program).
     Send(SendArgs),
+    /// What works: per source, lookups, answer times, cards shown, opened,
+    /// shown to the customer and added to the sale.
+    Stats(StatsArgs),
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    /// The last this many days.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    days: u32,
+    /// Print CSV (for spreadsheets, and for merging a chain's tills).
+    #[arg(long)]
+    csv: bool,
 }
 
 #[derive(Args)]
@@ -192,6 +205,7 @@ fn main() -> ExitCode {
         Some(Command::Check) => runtime.block_on(run_check(cli.config)),
         Some(Command::DemoServer(args)) => runtime.block_on(run_demo_server(args)),
         Some(Command::Send(args)) => runtime.block_on(run_send(cli.config, args)),
+        Some(Command::Stats(args)) => run_stats(cli.config, &args),
     };
     // Sources that hang must not keep the process alive after the answer is printed.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -320,6 +334,36 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
     } else {
         EXIT_NONE_ANSWERED
     })
+}
+
+/// `pos-recs stats`: the manager's figures from this till's history.
+fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
+    let config = match setup::locate(config) {
+        Located::File(path) => pos_recs::config::Config::load(&path)?,
+        Located::Demo(_) => pos_recs::config::Config::default(),
+    };
+    let file = config
+        .history
+        .file()
+        .ok_or_else(|| anyhow::anyhow!("no data directory for the history"))?;
+    if !file.exists() {
+        anyhow::bail!("no history yet at {}", file.display());
+    }
+    let stats = pos_recs::history::stats(&file, args.days)?;
+    let titles = |id: u64| {
+        config
+            .sources
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| format!("Data source {id}"), |s| s.display_title())
+    };
+    let out = if args.csv {
+        pos_recs::history::csv(&stats)
+    } else {
+        pos_recs::history::table(&stats, &titles)
+    };
+    print!("{out}");
+    Ok(0)
 }
 
 /// `pos-recs send`: one request to the till's local API.

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::basket::Basket;
 use crate::config::{BasketUse, Config, ConfigError};
+use crate::history::{Event, History};
 use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
 use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
 use crate::session::Session;
@@ -103,6 +104,31 @@ impl Connectivity {
     }
 }
 
+/// What one accepted answer adds to the history: the answer, and each card
+/// it put on screen. Nothing about the customer.
+fn answer_events(event: &LookupEvent) -> Vec<Event> {
+    let result = &event.result;
+    let source_id = result.source.id;
+    let mut events = vec![Event::Answer {
+        source_id,
+        status: result.status(),
+        elapsed_ms: result.elapsed.as_millis() as u64,
+    }];
+    if let Ok(products) = &result.outcome {
+        events.extend(
+            products
+                .iter()
+                .enumerate()
+                .map(|(position, p)| Event::Shown {
+                    source_id,
+                    product_id: p.id.clone(),
+                    position,
+                }),
+        );
+    }
+    events
+}
+
 /// The till controller (see the module docs).
 pub struct Till {
     runtime: tokio::runtime::Handle,
@@ -117,6 +143,8 @@ pub struct Till {
     session: Option<Session>,
     /// The sale's basket; kept when it arrives before the customer.
     basket: Basket,
+    /// Where lookups and answers are recorded for the manager.
+    history: History,
     connectivity: Connectivity,
 }
 
@@ -151,6 +179,7 @@ impl Till {
             lookups: Vec::new(),
             session: None,
             basket: Basket::default(),
+            history: History::off(),
             connectivity: Connectivity::default(),
         })
     }
@@ -209,6 +238,7 @@ impl Till {
         self.lookups.clear();
         let generation = self.next_generation();
         tracing::info!(%customer, generation, basket = self.basket.products.len(), "lookup");
+        self.history.record(Event::Lookup);
         let all = self.engine.all();
         self.spawn(generation, &customer, &all);
         self.session
@@ -281,6 +311,16 @@ impl Till {
         }
     }
 
+    /// Records lookups and answers in `history` from now on.
+    pub fn set_history(&mut self, history: History) {
+        self.history = history;
+    }
+
+    /// The history lookups are recorded in (the window adds what the cashier does).
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
     /// The sale's basket.
     pub fn basket(&self) -> &Basket {
         &self.basket
@@ -313,7 +353,11 @@ impl Till {
             self.connectivity.record(&event.result.outcome);
             changed |= was_offline != self.connectivity.is_offline();
             if let Some(session) = &mut self.session {
-                changed |= session.apply(event);
+                let recorded = answer_events(&event);
+                if session.apply(event) {
+                    changed = true;
+                    self.history.record_all(recorded);
+                }
             }
         }
         self.lookups.retain(|h| !h.is_finished());

@@ -1,7 +1,7 @@
 //! The manager's settings screen, driven through the UI (egui_kittest).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -402,4 +402,40 @@ fn sources_export_and_import_off_the_frame() {
     step_until(&mut h, "saved", |h| !h.state().in_settings());
     let ids: Vec<u64> = saved(&w.path()).sources.iter().map(|s| s.id).collect();
     assert_eq!(ids, [4242]);
+}
+
+#[test]
+fn what_works_shows_each_sources_figures_from_the_history() {
+    let w = world();
+    let mut h = w.harness(w.config(Some("2468")));
+    // A lookup and a sale, recorded by the till itself.
+    h.get_by_label(INPUT_LABEL).type_text("0671234567");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    step_until(&mut h, "answers", |h| {
+        h.state().session().is_some_and(|s| s.is_settled())
+    });
+    let file = w.shop.history_file();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pos_recs::history::stats(&file, 7).map_or(true, |s| s.is_empty()) {
+        assert!(Instant::now() < deadline, "nothing recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    h.get_by_label(pos_recs::ui::settings::WHAT_WORKS_LABEL)
+        .click();
+    step_until(&mut h, "figures", |h| {
+        h.query_by_label("Added per 100 shown").is_some()
+    });
+    for title in [
+        "Picked for this customer",
+        "You may also like",
+        "Bestsellers",
+    ] {
+        assert!(h.query_by_label(title).is_some(), "{title} missing");
+    }
+    assert!(h.query_by_label("Last 90 days").is_some());
 }

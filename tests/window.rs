@@ -158,6 +158,7 @@ impl Till {
             .env_remove("WAYLAND_DISPLAY")
             .env("XDG_RUNTIME_DIR", dir)
             .env("XDG_CACHE_HOME", dir.join("cache"))
+            .env("XDG_DATA_HOME", dir.join("data"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

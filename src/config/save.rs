@@ -69,7 +69,14 @@ fn merge_toml(old: &str, fresh: &str) -> Option<String> {
     use toml_edit::{DocumentMut, Item};
     let mut doc: DocumentMut = old.parse().ok()?;
     let new: DocumentMut = fresh.parse().ok()?;
-    for section in ["yespo", "display", "manager", "network", "integration"] {
+    for section in [
+        "yespo",
+        "display",
+        "manager",
+        "network",
+        "integration",
+        "history",
+    ] {
         let Some(new_table) = new.get(section).and_then(Item::as_table) else {
             doc.remove(section);
             continue;

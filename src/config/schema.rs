@@ -29,9 +29,47 @@ pub struct Config {
     /// Proxy policy for real hosts.
     #[serde(skip_serializing_if = "NetworkConfig::is_default")]
     pub network: NetworkConfig,
+    /// What the till records for the manager's "What works" page.
+    #[serde(skip_serializing_if = "HistoryConfig::is_default")]
+    pub history: HistoryConfig,
     /// The local API for the POS program on this till (off when absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integration: Option<IntegrationConfig>,
+}
+
+/// `[history]`: the record of what each source showed and sold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// Record at all.
+    pub enabled: bool,
+    /// Days rows are kept.
+    pub retention_days: u32,
+    /// The SQLite file; the platform data dir's `pos-recs/history.sqlite3` when not set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<std::path::PathBuf>,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            retention_days: crate::history::DEFAULT_RETENTION_DAYS,
+            path: None,
+        }
+    }
+}
+
+impl HistoryConfig {
+    /// True when everything is at its default (the section is then not written).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The file to use.
+    pub fn file(&self) -> Option<std::path::PathBuf> {
+        self.path.clone().or_else(crate::history::default_path)
+    }
 }
 
 /// Environment variable that overrides `[integration] token`.

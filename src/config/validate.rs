@@ -81,6 +81,13 @@ impl Config {
                 "must be between 0.75 and 2.0".into(),
             );
         }
+        if !(1..=3650).contains(&self.history.retention_days) {
+            add(
+                "[history]",
+                "retention_days",
+                "must be between 1 and 3650".into(),
+            );
+        }
         if let Err(e) = self.network.proxy.check() {
             add("[network]", "proxy", e);
         }

@@ -170,6 +170,7 @@ impl DemoFeed {
             manager: Default::default(),
             network: Default::default(),
             integration: None,
+            history: Default::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::config::{self, Config, ConfigError, ConfigOrigin, ThemeChoice};
 use crate::demo::DemoServer;
+use crate::history::{Event, History};
 use crate::identify::Identifier;
 use crate::identify::Rules;
 use crate::images::disk::DEFAULT_DISK_BYTES;
@@ -30,6 +31,23 @@ use super::settings::{SettingsForm, SettingsOutcome};
 use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
 use crate::session::{SectionState, Session};
+
+/// The history file for this till: the configured one, or the platform
+/// default (a separate file for the demo shop, so trying the demo never
+/// mixes with a store's figures). `None` when recording is off.
+fn history_file(config: &Config, origin: &ConfigOrigin) -> Option<PathBuf> {
+    if !config.history.enabled {
+        return None;
+    }
+    let file = config.history.file()?;
+    Some(
+        if *origin == ConfigOrigin::Demo && config.history.path.is_none() {
+            file.with_file_name("history-demo.sqlite3")
+        } else {
+            file
+        },
+    )
+}
 
 /// How long "Added to the sale" stays on screen.
 const CONFIRMATION_TIME: std::time::Duration = std::time::Duration::from_secs(4);
@@ -183,8 +201,16 @@ impl CashierApp {
                 }
             },
         };
+        let history_file = history_file(&ready.config, &ready.origin);
+        let mut till = Till::new(ready.config, runtime, Some(wake))?;
+        if let Some(file) = &history_file {
+            till.set_history(History::start(
+                file.clone(),
+                till.config().history.retention_days,
+            ));
+        }
         Ok(Self {
-            till: Till::new(ready.config, runtime, Some(wake))?,
+            till,
             place: Place {
                 origin: ready.origin,
                 config_path,
@@ -249,6 +275,11 @@ impl CashierApp {
         link.publish(document);
     }
 
+    /// Adds what the cashier did to the manager's history.
+    fn record(&self, event: Event) {
+        self.till.history().record(event);
+    }
+
     /// A product scanned on the basket line goes into the sale's basket.
     fn add_to_basket(&mut self, id: &str) {
         let mut basket = self.till.basket().clone();
@@ -261,6 +292,10 @@ impl CashierApp {
     /// "Add to sale": the POS hears of the product; the cashier sees it went.
     fn add_to_sale(&mut self, chosen: &OpenProduct) {
         let product = &chosen.product;
+        self.record(Event::AddedToSale {
+            source_id: chosen.source_id,
+            product_id: product.id.clone(),
+        });
         tracing::info!(source = chosen.source_id, product = %product.id, "added to sale");
         if let Some(link) = &self.link {
             link.notify(PosEvent::ProductChosen {
@@ -380,6 +415,8 @@ impl CashierApp {
                         if self.place.origin == ConfigOrigin::Demo {
                             form = form.leaving_demo();
                         }
+                        form =
+                            form.with_history(history_file(self.till.config(), &self.place.origin));
                         if let Some(hash) = new_hash {
                             form.set_pin_hash(hash);
                         }
@@ -605,6 +642,7 @@ impl CashierApp {
                 self.till.config(),
                 self.till.connectivity(),
                 self.till.session(),
+                self.till.history().problem().as_deref(),
             );
         });
         let mut first_card = None;
@@ -744,13 +782,25 @@ impl CashierApp {
                 self.till.set_basket(basket);
             }
             Command::Retry(index) => self.till.retry(index),
-            Command::Open(open) => self.shown.details = Some(open),
+            Command::Open(open) => {
+                self.record(Event::Opened {
+                    source_id: open.source_id,
+                    product_id: open.product.id.clone(),
+                });
+                self.shown.details = Some(open);
+            }
             Command::CloseDetails => {
                 self.shown.details = None;
                 // Back to the input, ready for the next scan; the sale goes on.
                 self.bar.focus_requested = true;
             }
             Command::ShowCustomer => {
+                if let Some(open) = &self.shown.details {
+                    self.record(Event::ShownToCustomer {
+                        source_id: open.source_id,
+                        product_id: open.product.id.clone(),
+                    });
+                }
                 self.shown.customer_view = self.shown.details.take().map(|open| open.product);
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
             }

@@ -151,6 +151,8 @@ pub struct Texts {
     pub no_pin_hint: &'static str,
     /// Status line: this till has no manager PIN.
     pub no_pin_status: &'static str,
+    /// Status line: the history cannot be written.
+    pub history_off: &'static str,
     /// PINs differ.
     pub pins_differ: &'static str,
     /// Bad PIN shape.
@@ -369,6 +371,7 @@ pub const EN: Texts = Texts {
     no_pin_title: "This till has no manager PIN",
     no_pin_hint: "The settings stay closed until a PIN is set. Whoever looks after the till sets the first one by starting it once with: pos-recs --setup",
     no_pin_status: "No manager PIN: start once with --setup to set one",
+    history_off: "Figures not recorded",
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 4 to 12 digits",
     screen_reset: "The screen hit a problem and was reset.",
@@ -513,6 +516,7 @@ pub const UK: Texts = Texts {
     no_pin_title: "На цій касі немає PIN менеджера",
     no_pin_hint: "Налаштування закриті, доки не встановлено PIN. Відповідальний за касу встановлює перший, запустивши її один раз так: pos-recs --setup",
     no_pin_status: "Немає PIN менеджера: запустіть один раз з --setup",
+    history_off: "Статистика не записується",
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 4 до 12 цифр",
     screen_reset: "На екрані сталася помилка, його перезавантажено.",

@@ -16,6 +16,7 @@ pub mod source_view;
 pub mod status_bar;
 pub mod textures;
 pub mod theme;
+pub mod what_works;
 
 pub use app::CashierApp;
 

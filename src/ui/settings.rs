@@ -72,6 +72,10 @@ pub struct SettingsForm {
     io_message: Option<String>,
     /// An export or import running on a blocking worker.
     file_job: Option<Promise<FileJob>>,
+    /// The "What works" page, while it is shown instead of the settings.
+    what_works: Option<super::what_works::WhatWorks>,
+    /// The history file the page reads.
+    history_file: Option<PathBuf>,
     demo_note: bool,
     texts: &'static Texts,
 }
@@ -108,6 +112,8 @@ impl SettingsForm {
             io_path,
             io_message: None,
             file_job: None,
+            what_works: None,
+            history_file: None,
             demo_note: false,
             texts,
         }
@@ -118,6 +124,12 @@ impl SettingsForm {
     pub fn leaving_demo(mut self) -> Self {
         self.draft.yespo.base_url = crate::config::YespoConfig::default().base_url;
         self.demo_note = true;
+        self
+    }
+
+    /// The history the "What works" page reads.
+    pub fn with_history(mut self, file: Option<PathBuf>) -> Self {
+        self.history_file = file;
         self
     }
 
@@ -144,21 +156,44 @@ impl SettingsForm {
         if self.demo_note {
             ui.label(RichText::new(st.demo_note).color(theme::demo(ui)));
         }
+        ui.horizontal(|ui| {
+            let on_page = self.what_works.is_some();
+            if ui.selectable_label(!on_page, st.title).clicked() {
+                self.what_works = None;
+            }
+            if ui.selectable_label(on_page, WHAT_WORKS_LABEL).clicked() && !on_page {
+                let csv_dir = self
+                    .target
+                    .as_ref()
+                    .and_then(|t| t.parent().map(PathBuf::from));
+                self.what_works = Some(super::what_works::WhatWorks::new(
+                    self.history_file.clone(),
+                    csv_dir,
+                ));
+            }
+        });
         ui.separator();
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
-            .max_height(ui.available_height() - 70.0)
-            .show(ui, |ui| {
-                self.account_ui(ui);
-                ui.separator();
-                self.display_ui(ui);
-                ui.separator();
-                self.sources_ui(ui);
-                ui.separator();
-                self.test_ui(ui);
-                ui.separator();
-                self.import_export_ui(ui);
-            });
+        if let Some(page) = &mut self.what_works {
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .max_height(ui.available_height() - 70.0)
+                .show(ui, |ui| page.ui(ui, &self.draft.sources));
+        } else {
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .max_height(ui.available_height() - 70.0)
+                .show(ui, |ui| {
+                    self.account_ui(ui);
+                    ui.separator();
+                    self.display_ui(ui);
+                    ui.separator();
+                    self.sources_ui(ui);
+                    ui.separator();
+                    self.test_ui(ui);
+                    ui.separator();
+                    self.import_export_ui(ui);
+                });
+        }
         ui.separator();
         ui.horizontal(|ui| {
             let save = egui::Button::new(RichText::new(st.save).strong())
@@ -664,6 +699,9 @@ impl SettingsForm {
         Some(config)
     }
 }
+
+/// The "What works" page's tab (tests find it by this).
+pub const WHAT_WORKS_LABEL: &str = "What works";
 
 /// The result of a file job of the settings screen.
 #[derive(Debug, Clone)]

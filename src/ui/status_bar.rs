@@ -18,6 +18,7 @@ pub fn ui(
     config: &Config,
     net: &Connectivity,
     session: Option<&Session>,
+    history_problem: Option<&str>,
 ) {
     ui.horizontal(|ui| {
         match origin {
@@ -50,6 +51,11 @@ pub fn ui(
         if config.manager.pin_hash.is_none() && *origin != ConfigOrigin::Demo {
             ui.separator();
             ui.label(RichText::new(t.no_pin_status).color(theme::error(ui)));
+        }
+        if let Some(problem) = history_problem {
+            ui.separator();
+            ui.label(RichText::new(t.history_off).color(theme::error(ui)))
+                .on_hover_text(problem);
         }
         if let Some(s) = session {
             ui.separator();

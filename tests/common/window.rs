@@ -16,6 +16,8 @@ pub struct World {
     pub runtime: tokio::runtime::Runtime,
     /// The demo shop on loopback.
     pub server: DemoServer,
+    /// Where the tills' history files go (never the user's data dir).
+    pub data: tempfile::TempDir,
 }
 
 /// A runtime and a demo server with these knobs.
@@ -28,19 +30,26 @@ pub fn world(options: DemoOptions) -> World {
     let server = runtime
         .block_on(DemoServer::start(options))
         .expect("demo server");
-    World { runtime, server }
+    World {
+        runtime,
+        server,
+        data: tempfile::tempdir().expect("temp dir"),
+    }
 }
 
 impl World {
     /// A till window for `config` loaded from `origin`, of `size`.
     pub fn till(
         &self,
-        config: Config,
+        mut config: Config,
         origin: ConfigOrigin,
         setup_mode: bool,
         size: egui::Vec2,
     ) -> Harness<'static, CashierApp> {
         let handle = self.runtime.handle().clone();
+        if config.history.path.is_none() {
+            config.history.path = Some(self.history_file());
+        }
         let ready = Ready {
             config,
             origin,
@@ -51,6 +60,13 @@ impl World {
             .with_size(size)
             .with_theme(egui::Theme::Light)
             .build_eframe(move |cc| CashierApp::new(&cc.egui_ctx, handle, ready).expect("app"))
+    }
+}
+
+impl World {
+    /// The history file the tills of this world record into.
+    pub fn history_file(&self) -> std::path::PathBuf {
+        self.data.path().join("history.sqlite3")
     }
 }
 

@@ -1,0 +1,211 @@
+//! The manager's "What works" page: per source, over the last 7, 30 or 90
+//! days, how often it answered and how fast, and what its cards did —
+//! shown, opened, shown to the customer, added to the sale — with a bar
+//! chart of sales per 100 cards shown and each source's top products.
+//! Figures are read from the history file on a blocking worker.
+
+use std::path::PathBuf;
+
+use egui::RichText;
+use egui_plot::{Bar, BarChart, Plot};
+use poll_promise::Promise;
+
+use crate::config::SourceConfig;
+use crate::history::{self, SourceStats};
+
+use super::theme;
+
+/// The periods offered.
+pub const PERIODS: [u32; 3] = [7, 30, 90];
+
+/// The page's state.
+pub struct WhatWorks {
+    file: Option<PathBuf>,
+    days: u32,
+    loading: Option<Promise<Result<Vec<SourceStats>, String>>>,
+    stats: Result<Vec<SourceStats>, String>,
+    csv_path: String,
+    csv_message: Option<String>,
+    csv_job: Option<Promise<Result<(), String>>>,
+}
+
+impl WhatWorks {
+    /// The page for the history in `file` (none: recording is off).
+    pub fn new(file: Option<PathBuf>, csv_dir: Option<PathBuf>) -> Self {
+        let csv_path = csv_dir
+            .unwrap_or_else(std::env::temp_dir)
+            .join("pos-recs-what-works.csv")
+            .to_string_lossy()
+            .into_owned();
+        let mut page = Self {
+            file,
+            days: 30,
+            loading: None,
+            stats: Ok(vec![]),
+            csv_path,
+            csv_message: None,
+            csv_job: None,
+        };
+        page.reload();
+        page
+    }
+
+    fn reload(&mut self) {
+        let Some(file) = self.file.clone() else {
+            self.stats = Err("recording is off ([history] enabled = false)".into());
+            return;
+        };
+        let days = self.days;
+        self.loading = Some(Promise::spawn_blocking(move || {
+            if !file.exists() {
+                return Ok(vec![]);
+            }
+            history::stats(&file, days).map_err(|e| e.to_string())
+        }));
+    }
+
+    /// Draws the page; `sources` give the titles.
+    pub fn ui(&mut self, ui: &mut egui::Ui, sources: &[SourceConfig]) {
+        if let Some(done) = self.loading.as_ref().and_then(|p| p.ready()).cloned() {
+            self.loading = None;
+            self.stats = done;
+        }
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new("What works")
+                    .size(theme::GROUP_TITLE_SIZE)
+                    .strong(),
+            );
+            for days in PERIODS {
+                let label = format!("Last {days} days");
+                if ui.selectable_label(self.days == days, label).clicked() && self.days != days {
+                    self.days = days;
+                    self.reload();
+                }
+            }
+            if self.loading.is_some() {
+                ui.spinner();
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(50));
+            }
+        });
+        let stats = match &self.stats {
+            Ok(stats) => stats.clone(),
+            Err(e) => {
+                ui.label(RichText::new(e).color(theme::error(ui)));
+                return;
+            }
+        };
+        if stats.is_empty() {
+            ui.label(
+                "Nothing recorded in this period yet: the figures appear as the till is used.",
+            );
+            return;
+        }
+        let title = |id: u64| {
+            sources
+                .iter()
+                .find(|s| s.id == id)
+                .map_or_else(|| format!("Data source {id}"), SourceConfig::display_title)
+        };
+        egui::Grid::new("what_works")
+            .striped(true)
+            .spacing(egui::vec2(14.0, 6.0))
+            .show(ui, |ui| {
+                for header in [
+                    "Source",
+                    "Lookups",
+                    "Answered",
+                    "Median",
+                    "p95",
+                    "Shown",
+                    "Opened",
+                    "To customer",
+                    "Added to sale",
+                    "Added per 100 shown",
+                ] {
+                    ui.label(RichText::new(header).strong());
+                }
+                ui.end_row();
+                for s in &stats {
+                    ui.label(title(s.source_id));
+                    ui.label(s.lookups.to_string());
+                    ui.label(format!("{:.0} %", s.answered_share() * 100.0));
+                    ui.label(format!("{} ms", s.median_ms));
+                    ui.label(format!("{} ms", s.p95_ms));
+                    ui.label(s.shown.to_string());
+                    ui.label(s.opened.to_string());
+                    ui.label(s.to_customer.to_string());
+                    ui.label(s.added.to_string());
+                    ui.label(format!("{:.2}", s.added_per_100_shown()));
+                    ui.end_row();
+                }
+            });
+        ui.add_space(theme::GAP);
+        ui.label(RichText::new("Added to sale per 100 cards shown").strong());
+        let bars: Vec<Bar> = stats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Bar::new(i as f64, s.added_per_100_shown()).name(title(s.source_id)))
+            .collect();
+        let names: Vec<String> = stats.iter().map(|s| title(s.source_id)).collect();
+        Plot::new("what_works_chart")
+            .height(180.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _range| {
+                let i = mark.value.round();
+                if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .show(ui, |plot| {
+                plot.bar_chart(BarChart::new("added per 100 shown", bars))
+            });
+        ui.add_space(theme::GAP);
+        ui.label(RichText::new("Top products per source (added to sale)").strong());
+        for s in &stats {
+            if s.top_products.is_empty() {
+                continue;
+            }
+            let top: Vec<String> = s
+                .top_products
+                .iter()
+                .map(|(id, added)| format!("{id} ({added})"))
+                .collect();
+            ui.label(format!("{}: {}", title(s.source_id), top.join(", ")));
+        }
+        ui.add_space(theme::GAP);
+        ui.horizontal(|ui| {
+            ui.label("CSV file");
+            ui.add(egui::TextEdit::singleline(&mut self.csv_path).desired_width(360.0));
+            if ui
+                .add_enabled(self.csv_job.is_none(), egui::Button::new("Export CSV"))
+                .clicked()
+            {
+                let (path, text) = (PathBuf::from(&self.csv_path), history::csv(&stats));
+                // Written on a blocking worker, never in the frame.
+                self.csv_job = Some(Promise::spawn_blocking(move || {
+                    crate::config::write_atomically(&path, text.as_bytes())
+                        .map_err(|e| e.to_string())
+                }));
+            }
+        });
+        if let Some(done) = self.csv_job.as_ref().and_then(|p| p.ready()).cloned() {
+            self.csv_job = None;
+            self.csv_message = Some(match done {
+                Ok(()) => format!("CSV written to {}", self.csv_path),
+                Err(e) => format!("Could not write the CSV: {e}"),
+            });
+        } else if self.csv_job.is_some() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        if let Some(message) = &self.csv_message {
+            ui.label(message);
+        }
+    }
+}
