@@ -375,15 +375,9 @@ fn sources_export_and_import_off_the_frame() {
     step_until(&mut h, "settings open", |h| {
         h.query_by_label(labels::SAVE).is_some()
     });
-    let file = w.dir.path().join("shared-sources.toml");
-    h.get_by_role_and_label(egui::Role::TextInput, "Sources file")
-        .focus();
-    h.step();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_role_and_label(egui::Role::TextInput, "Sources file")
-        .type_text(file.to_str().unwrap());
-    h.step();
-    h.get_by_label("Export sources").click();
+    // The file offered: beside the till's config.
+    let file = w.dir.path().join("sources.toml");
+    h.get_by_label("Export sources").click_accesskit();
     step_until(&mut h, "exported", |h| {
         h.query_by_label_contains("exported").is_some()
     });
@@ -394,7 +388,7 @@ fn sources_export_and_import_off_the_frame() {
     );
     // Another till's file comes in the same way.
     std::fs::write(&file, "[[sources]]\nid = 4242\ntitle = \"Imported\"\n").unwrap();
-    h.get_by_label("Import sources").click();
+    h.get_by_label("Import sources").click_accesskit();
     step_until(&mut h, "imported", |h| {
         h.query_by_label_contains("imported").is_some()
     });
