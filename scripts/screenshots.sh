@@ -42,6 +42,7 @@ shoot() {
 }
 
 demo_home=$(mktemp -d) # no config: the built-in demo shop
+export DATA_HOME=$(mktemp -d) # a fresh history, never the user's
 phone='type --delay 20 0671234567'
 
 shoot 1440 900 docs/screenshot.png "$demo_home" -- "$phone" "key Return" "sleep 3"
@@ -55,6 +56,17 @@ shoot 1024 768 docs/screenshot-basket.png "$demo_home" -- \
 # and the SKU barcode of a till without a POS link).
 shoot 1440 900 docs/screenshot-details.png "$demo_home" -- \
   "$phone" "key Return" "sleep 2" "key Down" "sleep 0.5" "key Right" "sleep 0.5" "key Return" "sleep 2"
+
+# The manager's "What works" page after a few customers, a look at a card and
+# two sales (F4), on the demo's own history file.
+shoot 1440 900 docs/what-works.png "$demo_home" -- \
+  "key F3" "type --delay 20 SKU-1001" "key Return" "key Escape" "$phone" "key Return" "sleep 2" \
+  "key Down" "sleep 0.3" "key F4" "sleep 0.3" "key Right" "sleep 0.3" "key Return" "sleep 1" \
+  "key Escape" "sleep 0.5" "key Escape" "type --delay 20 2000123456789" "key Return" "sleep 2" \
+  "key Down" "sleep 0.3" "key F4" "sleep 0.5" "key Escape" "type --delay 20 olena@example.com" \
+  "key Return" "sleep 2" "key F2" "sleep 1" "type --delay 60 1234" "sleep 0.5" "key Tab" \
+  "sleep 0.5" "type --delay 60 1234" "sleep 0.5" "key Return" "sleep 2" \
+  "mousemove 247 89" "click 1" "sleep 2"
 
 port=18473
 "$bin" demo-server --port $port >/dev/null & server=$!

@@ -89,7 +89,7 @@ impl WhatWorks {
                     .request_repaint_after(std::time::Duration::from_millis(50));
             }
         });
-        let stats = match &self.stats {
+        let mut stats = match &self.stats {
             Ok(stats) => stats.clone(),
             Err(e) => {
                 ui.label(RichText::new(e).color(theme::error(ui)));
@@ -102,6 +102,13 @@ impl WhatWorks {
             );
             return;
         }
+        // In the order the cashier sees the sections; sources no longer configured last.
+        stats.sort_by_key(|s| {
+            sources
+                .iter()
+                .position(|c| c.id == s.source_id)
+                .unwrap_or(usize::MAX)
+        });
         let title = |id: u64| {
             sources
                 .iter()
