@@ -823,6 +823,62 @@ fn scanner_latency(rt: &tokio::runtime::Runtime) {
     }
 }
 
+/// The history: what recording costs the thread that records (the UI
+/// thread, in the till), beside doing nothing, and how many events a second
+/// the writer thread puts in the SQLite file.
+fn history_recording() {
+    use pos_recs::history::{Event, History};
+    let lookup = |source_id| {
+        let mut events = vec![Event::Lookup];
+        events.extend((0..12).map(|position| Event::Shown {
+            source_id,
+            product_id: format!("SKU-{position}"),
+            position,
+        }));
+        events
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("history.sqlite3");
+    let messages = 5_000u64;
+    let per_message = lookup(1).len() as u64;
+    // Baseline in the same run: building the same events without recording them.
+    let started = Instant::now();
+    for i in 0..messages {
+        std::hint::black_box(lookup(i % 6));
+    }
+    let baseline = started.elapsed();
+    let history = History::start(file.clone(), 90);
+    let started = Instant::now();
+    for i in 0..messages {
+        history.record_all(lookup(i % 6));
+    }
+    let recording = started.elapsed();
+    let total = (messages * per_message) as i64;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let written_in = loop {
+        let n: i64 = rusqlite::Connection::open(&file)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)))
+            .unwrap_or(0);
+        if n >= total || Instant::now() > deadline {
+            break started.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let per_event = |d: Duration| d.as_nanos() as f64 / (messages * per_message) as f64;
+    println!("\n## History: {messages} lookups of {per_message} events each");
+    println!("| what | per event on the recording thread | |");
+    println!("|---|---|---|");
+    println!(
+        "| recording (channel send) | {:.0} ns | baseline, building the events only: {:.0} ns |",
+        per_event(recording),
+        per_event(baseline)
+    );
+    println!(
+        "| writer thread, all in the SQLite file (WAL, batches of up to 1000) | {:.0} events/s | |",
+        (messages * per_message) as f64 / written_in.as_secs_f64()
+    );
+}
+
 fn main() {
     // `cargo test --benches` passes --bench-less args; only run when benchmarking.
     if std::env::args().any(|a| a == "--list") {
@@ -843,6 +899,7 @@ fn main() {
     pictures();
     picture_pipeline(&rt);
     ui_frames(&rt);
+    history_recording();
     cold_start();
     renderers();
     scanner_latency(&rt);
