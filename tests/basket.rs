@@ -4,11 +4,11 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use common::{demo, ms};
+use common::{demo, ms, poll_until};
 use pos_recs::basket::Basket;
 use pos_recs::config::{AuthMode, BasketUse, Config, SourceConfig, SourceKind};
 use pos_recs::demo::DemoOptions;
@@ -141,18 +141,6 @@ async fn send_require_and_never() {
     for (id, query) in seen.lock().unwrap().iter() {
         let carried = values(query, "products") == ["A"];
         assert_eq!(carried, *id != 3, "source {id}");
-    }
-}
-
-async fn poll_until(till: &mut Till, what: &str, done: impl Fn(&Till) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        till.poll();
-        if done(till) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(ms(10)).await;
     }
 }
 

@@ -6,22 +6,10 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{demo, ms};
+use common::{demo, ms, poll_until};
 use pos_recs::demo::DemoOptions;
 use pos_recs::history::{self, Event, History};
 use pos_recs::till::Till;
-
-async fn poll_until(till: &mut Till, what: &str, done: impl Fn(&Till) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        till.poll();
-        if done(till) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(ms(10)).await;
-    }
-}
 
 /// Waits until the writer has put at least `rows` rows in the file.
 fn wait_rows(path: &Path, rows: i64) -> i64 {

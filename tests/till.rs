@@ -4,25 +4,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
-use common::{demo, ms};
+use common::{demo, ms, poll_until};
 use pos_recs::demo::{DemoOptions, DemoServer, Fault};
 use pos_recs::session::SectionState;
 use pos_recs::till::Till;
-
-/// Polls until `done` holds; fails after 10 s.
-async fn poll_until(till: &mut Till, what: &str, done: impl Fn(&Till) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        till.poll();
-        if done(till) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(ms(10)).await;
-    }
-}
 
 fn settled(till: &Till) -> bool {
     till.session().is_some_and(|s| s.is_settled())

@@ -24,26 +24,30 @@ impl Config {
     /// Writes the file atomically (temp file + rename in the same folder),
     /// with permissions 0600 on Unix.
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
-        let text = self.to_toml().map_err(|message| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        })?;
-        let write_error = |source| ConfigError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        let _lock = SaveLock::take(path).map_err(write_error)?;
-        write_atomically(path, text.as_bytes()).map_err(write_error)
+        self.write_locked(path, |fresh, _old| fresh)
     }
-}
 
-impl Config {
     /// Saves like [`Config::save`], but when the file exists, keeps what a
     /// person wrote there: comments, key order and formatting of the
     /// `[yespo]`, `[display]` and `[manager]` keys survive; only changed
     /// values are replaced. `[[sources]]` is rewritten as a whole (its
     /// comments are lost), because sources are added, removed and reordered.
     pub fn save_preserving(&self, path: &Path) -> Result<(), ConfigError> {
+        self.write_locked(path, |fresh, old| {
+            old.and_then(|old| merge_toml(&old, &fresh))
+                .unwrap_or(fresh)
+        })
+    }
+
+    /// Serialises, then — under the file's lock, so a save that started
+    /// later works on what the earlier one wrote — reads what is there,
+    /// lets `text` decide the new text from the fresh TOML and the old file,
+    /// and writes it atomically.
+    fn write_locked(
+        &self,
+        path: &Path,
+        text: impl FnOnce(String, Option<String>) -> String,
+    ) -> Result<(), ConfigError> {
         let fresh = self.to_toml().map_err(|message| ConfigError::Invalid {
             path: path.to_path_buf(),
             message,
@@ -52,14 +56,9 @@ impl Config {
             path: path.to_path_buf(),
             source,
         };
-        // Read, merge and write under one lock: a save that started later
-        // merges into what the earlier one wrote.
         let _lock = SaveLock::take(path).map_err(write_error)?;
-        let text = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|old| merge_toml(&old, &fresh))
-            .unwrap_or(fresh);
-        write_atomically(path, text.as_bytes()).map_err(write_error)
+        let old = std::fs::read_to_string(path).ok();
+        write_atomically(path, text(fresh, old).as_bytes()).map_err(write_error)
     }
 }
 

@@ -80,3 +80,23 @@ pub async fn run_cli(args: &[&str], env: &[(&str, &str)]) -> std::process::Outpu
         .await
         .expect("the runner thread")
 }
+
+/// Polls the till until `done` holds; fails after 10 s.
+pub async fn poll_until(
+    till: &mut pos_recs::till::Till,
+    what: &str,
+    done: impl Fn(&pos_recs::till::Till) -> bool,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        till.poll();
+        if done(till) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(ms(10)).await;
+    }
+}
