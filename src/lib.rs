@@ -11,6 +11,7 @@ pub mod basket;
 pub mod config;
 pub mod demo;
 pub mod history;
+pub mod icon;
 pub mod identify;
 pub mod images;
 pub mod logging;

@@ -21,7 +21,11 @@ use pos_recs::setup::{self, Located, Ready};
 
 /// Product recommendations for the checkout desk, from Yespo data sources.
 #[derive(Parser)]
-#[command(name = "pos-recs", version, about)]
+#[command(
+    name = "pos-recs",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("POS_RECS_COMMIT"), ")"),
+    about
+)]
 struct Cli {
     /// Config file (default: the platform config dir's pos-recs/config.toml;
     /// without one, the built-in demo data is used).
@@ -49,6 +53,13 @@ enum Command {
     /// What works: per source, lookups, answer times, cards shown, opened,
     /// shown to the customer and added to the sale.
     Stats(StatsArgs),
+    /// Write the man page, shell completions and icons into a folder (for packaging).
+    #[command(hide = true)]
+    Assets {
+        /// Where to write `pos-recs.1` and the completions.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -206,6 +217,7 @@ fn main() -> ExitCode {
         Some(Command::DemoServer(args)) => runtime.block_on(run_demo_server(args)),
         Some(Command::Send(args)) => runtime.block_on(run_send(cli.config, args)),
         Some(Command::Stats(args)) => run_stats(cli.config, &args),
+        Some(Command::Assets { out }) => write_assets(&out),
     };
     // Sources that hang must not keep the process alive after the answer is printed.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -334,6 +346,33 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
     } else {
         EXIT_NONE_ANSWERED
     })
+}
+
+/// The man page and shell completions, generated from the same clap
+/// definitions the binary parses with, so they never drift.
+fn write_assets(out: &std::path::Path) -> anyhow::Result<u8> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .context("cannot render the man page")?;
+    std::fs::write(out.join("pos-recs.1"), page).context("cannot write the man page")?;
+    for shell in [
+        clap_complete::Shell::Bash,
+        clap_complete::Shell::Zsh,
+        clap_complete::Shell::Fish,
+    ] {
+        clap_complete::generate_to(shell, &mut Cli::command(), "pos-recs", out)
+            .with_context(|| format!("cannot write the {shell} completions"))?;
+    }
+    for size in [48, 128, 256] {
+        pos_recs::icon::draw(size)
+            .save(out.join(format!("pos-recs-{size}.png")))
+            .with_context(|| format!("cannot write the {size} px icon"))?;
+    }
+    println!("man page, completions and icons in {}", out.display());
+    Ok(0)
 }
 
 /// `pos-recs stats`: the manager's figures from this till's history.

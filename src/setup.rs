@@ -15,15 +15,57 @@ pub enum Located {
     Demo(Option<PathBuf>),
 }
 
-/// Finds the config file: `explicit` must exist; otherwise the platform
-/// default is used when present, and the demo when not.
+/// The machine-wide configuration a package installs, used when the user
+/// has none: one file serves every cashier account of a till.
+pub const SYSTEM_CONFIG: &str = "/etc/pos-recs/config.toml";
+
+/// Finds the config file, in this order: `--config` (which must exist), the
+/// user's own (`~/.config/pos-recs/config.toml`), the machine-wide
+/// [`SYSTEM_CONFIG`], and the built-in demo when there is none.
 pub fn locate(explicit: Option<PathBuf>) -> Located {
+    locate_in(
+        explicit,
+        config::default_path(),
+        PathBuf::from(SYSTEM_CONFIG),
+    )
+}
+
+/// [`locate`] with the user's and the machine's paths given (for tests).
+pub fn locate_in(explicit: Option<PathBuf>, user: Option<PathBuf>, system: PathBuf) -> Located {
     if let Some(path) = explicit {
         return Located::File(path);
     }
-    match config::default_path() {
+    match user {
         Some(path) if path.exists() => Located::File(path),
+        _ if system.exists() => Located::File(system),
         other => Located::Demo(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_users_file_wins_then_the_machines_then_the_demo() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("user.toml");
+        let system = dir.path().join("system.toml");
+        let found = |explicit: Option<PathBuf>| match locate_in(
+            explicit,
+            Some(user.clone()),
+            system.clone(),
+        ) {
+            Located::File(p) => Some(p),
+            Located::Demo(_) => None,
+        };
+        assert_eq!(found(None), None, "nothing: the demo");
+        std::fs::write(&system, "").unwrap();
+        assert_eq!(found(None), Some(system.clone()));
+        std::fs::write(&user, "").unwrap();
+        assert_eq!(found(None), Some(user.clone()));
+        let explicit = dir.path().join("other.toml");
+        assert_eq!(found(Some(explicit.clone())), Some(explicit));
     }
 }
 

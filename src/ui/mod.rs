@@ -37,6 +37,16 @@ fn renderer(choice: crate::config::RendererChoice) -> eframe::Renderer {
     }
 }
 
+/// The till's icon for the window manager's task bar.
+fn window_icon() -> egui::IconData {
+    let image = crate::icon::draw(128);
+    egui::IconData {
+        width: image.width(),
+        height: image.height(),
+        rgba: image.into_raw(),
+    }
+}
+
 /// Window size for measurements (`POS_RECS_PROBE_SIZE=WxH`), else the default.
 fn initial_size() -> [f32; 2] {
     std::env::var(probe::SIZE_ENV)
@@ -54,6 +64,7 @@ fn native_options(choice: crate::config::RendererChoice) -> eframe::NativeOption
             .with_title("pos-recs")
             .with_app_id("pos-recs")
             .with_inner_size(initial_size())
+            .with_icon(window_icon())
             .with_min_inner_size([640.0, 480.0]),
         renderer: renderer(choice),
         ..Default::default()

@@ -53,7 +53,12 @@ pub fn ms(n: u64) -> Duration {
 /// serving), with no key, log filter or proxy from the developer's own
 /// environment unless `env` sets them, and away from a real user's config.
 pub async fn run_cli(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"));
+    run_cli_at(env!("CARGO_BIN_EXE_pos-recs"), args, env).await
+}
+
+/// Like [`run_cli`], for another copy of the binary (the installed package's).
+pub async fn run_cli_at(binary: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(binary);
     cmd.args(args);
     for var in [
         "POS_RECS_API_KEY",
