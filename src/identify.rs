@@ -195,7 +195,7 @@ impl Rules {
         Self {
             default_country_code: config.yespo.default_country_code.clone(),
             numeric_cards_only: config.yespo.card_identifies_as == CardField::ContactId
-                && config.yespo.auth == AuthMode::ApiKey,
+                && matches!(config.yespo.auth, AuthMode::ApiKey | AuthMode::Gateway),
         }
     }
 

@@ -321,17 +321,26 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
             "warning: no manager PIN is set; the settings stay closed until one is set with: pos-recs --setup"
         );
     }
-    println!(
-        "account: {} ({:?})",
-        ready.config.yespo.base_url, ready.config.yespo.auth
-    );
-    let key = ready
-        .config
-        .yespo
-        .api_key
-        .as_ref()
-        .map_or("none".to_string(), |k| k.masked());
-    println!("API key: {key}");
+    if ready.config.yespo.auth == pos_recs::config::AuthMode::Gateway {
+        println!("account: via gateway {}", ready.config.yespo.base_url);
+        let token = ready
+            .config
+            .till_token()
+            .map_or("none".to_string(), |t| t.masked());
+        println!("till token: {token}");
+    } else {
+        println!(
+            "account: {} ({:?})",
+            ready.config.yespo.base_url, ready.config.yespo.auth
+        );
+        let key = ready
+            .config
+            .yespo
+            .api_key
+            .as_ref()
+            .map_or("none".to_string(), |k| k.masked());
+        println!("API key: {key}");
+    }
     let engine = LookupEngine::new(&ready.config)?;
     if engine.sources().is_empty() {
         anyhow::bail!(

@@ -127,6 +127,20 @@ impl Config {
     /// Refuses a configuration that would send every request without a
     /// key: each source would fail with 401 and the cause stay hidden.
     pub fn check_credentials(&self) -> Result<(), String> {
+        if self.yespo.auth == AuthMode::Gateway {
+            if self.yespo.api_key.is_some() {
+                return Err(
+                    "[yespo] api_key: a till behind the gateway holds no key (the gateway adds it); remove api_key"
+                        .into(),
+                );
+            }
+            if self.till_token().is_none() {
+                return Err(format!(
+                    "[yespo] till_token: missing; auth = \"gateway\" needs this till's token (till_token or {TILL_TOKEN_ENV})"
+                ));
+            }
+            return self.check_integration_token();
+        }
         let has_key = self
             .yespo
             .api_key
@@ -137,6 +151,10 @@ impl Config {
                 "[yespo] api_key: missing; set api_key in the file or {API_KEY_ENV}"
             ));
         }
+        self.check_integration_token()
+    }
+
+    fn check_integration_token(&self) -> Result<(), String> {
         if let Some(integration) = &self.integration
             && integration.token().is_none()
         {
@@ -145,6 +163,16 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The till's gateway token: the environment's when set, else the file's.
+    pub fn till_token(&self) -> Option<ApiKey> {
+        std::env::var(TILL_TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| ApiKey::new(t.trim()))
+            .or_else(|| self.yespo.till_token.clone())
+            .filter(|t| !t.expose().trim().is_empty())
     }
 
     /// The enabled sources, in configured order.

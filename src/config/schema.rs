@@ -10,6 +10,9 @@ pub const TIMEOUT_MS_RANGE: std::ops::RangeInclusive<u64> = 1..=600_000;
 /// Allowed `max_cards` of a source, in the file and the form alike.
 pub const MAX_CARDS_RANGE: std::ops::RangeInclusive<usize> = 1..=10_000;
 
+/// Environment variable that overrides `[yespo] till_token`.
+pub const TILL_TOKEN_ENV: &str = "POS_RECS_TILL_TOKEN";
+
 /// Environment variable that overrides `[yespo] api_key`.
 pub const API_KEY_ENV: &str = "POS_RECS_API_KEY";
 
@@ -136,6 +139,10 @@ pub struct YespoConfig {
     /// The account's API key (secret). `POS_RECS_API_KEY` wins over it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<ApiKey>,
+    /// `auth = "gateway"`: this till's token for the chain's gateway (secret).
+    /// `POS_RECS_TILL_TOKEN` wins over it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub till_token: Option<ApiKey>,
     /// Which API flow to use.
     pub auth: AuthMode,
     /// Which contact field a discount card number is sent as.
@@ -163,6 +170,7 @@ impl Default for YespoConfig {
             timeout_ms: 4000,
             max_response_bytes: 8 * 1024 * 1024,
             key_in_file: None,
+            till_token: None,
         }
     }
 }
@@ -175,6 +183,10 @@ pub enum AuthMode {
     ApiKey,
     /// v1: contact token (`ES-TOKEN`) flow.
     ContactToken,
+    /// Through a chain's gateway (nginx, `deploy/gateway/`): v2 requests
+    /// carrying `Authorization: Bearer <till_token>`; the gateway adds the
+    /// account's key, which never reaches the till.
+    Gateway,
 }
 
 /// The contact field a discount card number is sent as.

@@ -62,7 +62,7 @@ enum Screen {
     Settings(Box<SettingsForm>),
     /// The settings being written to the file (the form comes back if that fails).
     Saving(
-        poll_promise::Promise<Result<(Config, PathBuf), String>>,
+        Box<poll_promise::Promise<Result<(Config, PathBuf), String>>>,
         Box<SettingsForm>,
     ),
 }
@@ -538,7 +538,7 @@ impl CashierApp {
             new.save_preserving(&path).map_err(|e| e.to_string())?;
             Ok((new, path))
         });
-        self.screen = Screen::Saving(writing, form);
+        self.screen = Screen::Saving(Box::new(writing), form);
     }
 
     /// The file is written: the till switches to the new configuration.

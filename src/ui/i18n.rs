@@ -153,6 +153,8 @@ pub struct Texts {
     pub no_pin_status: &'static str,
     /// Status line: the history cannot be written.
     pub history_off: &'static str,
+    /// Status line: requests go through the chain's gateway.
+    pub via_gateway: &'static str,
     /// PINs differ.
     pub pins_differ: &'static str,
     /// Bad PIN shape.
@@ -372,6 +374,7 @@ pub const EN: Texts = Texts {
     no_pin_hint: "The settings stay closed until a PIN is set. Whoever looks after the till sets the first one by starting it once with: pos-recs --setup",
     no_pin_status: "No manager PIN: start once with --setup to set one",
     history_off: "Figures not recorded",
+    via_gateway: "via gateway",
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 4 to 12 digits",
     screen_reset: "The screen hit a problem and was reset.",
@@ -517,6 +520,7 @@ pub const UK: Texts = Texts {
     no_pin_hint: "Налаштування закриті, доки не встановлено PIN. Відповідальний за касу встановлює перший, запустивши її один раз так: pos-recs --setup",
     no_pin_status: "Немає PIN менеджера: запустіть один раз з --setup",
     history_off: "Статистика не записується",
+    via_gateway: "через шлюз мережі",
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 4 до 12 цифр",
     screen_reset: "На екрані сталася помилка, його перезавантажено.",
@@ -688,6 +692,12 @@ impl Texts {
                 "немає зв'язку з сервером рекомендацій"
             } else {
                 "cannot reach the recommendation server"
+            }
+            .into(),
+            SourceError::NotRegistered => if uk {
+                "каса не зареєстрована на шлюзі мережі — зверніться до ІТ"
+            } else {
+                "this till is not registered with the gateway — please call IT"
             }
             .into(),
             SourceError::Unauthorized | SourceError::Forbidden => if uk {

@@ -30,7 +30,11 @@ pub fn ui(
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        ui.label(format!("{} {host}", t.status_account));
+        if config.yespo.auth == crate::config::AuthMode::Gateway {
+            ui.label(format!("{} {host} ({})", t.status_account, t.via_gateway));
+        } else {
+            ui.label(format!("{} {host}", t.status_account));
+        }
         ui.separator();
         if net.is_offline() {
             let why = net.last_failure.as_ref().map_or("", |(_, m)| m.as_str());

@@ -9,6 +9,9 @@ pub enum SourceError {
     /// HTTP 401: the API key (or contact token) was refused.
     #[error("API key rejected (HTTP 401)")]
     Unauthorized,
+    /// HTTP 401 from a chain's gateway: the till token was refused.
+    #[error("this till is not registered with the gateway (HTTP 401)")]
+    NotRegistered,
     /// HTTP 403: the account's plan does not include this.
     #[error("access denied: recommendations are not enabled for this account (HTTP 403)")]
     Forbidden,

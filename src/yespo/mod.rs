@@ -31,6 +31,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     api_key: Option<ApiKey>,
+    /// The till's token for a chain's gateway (`auth = "gateway"`).
+    till_token: Option<ApiKey>,
     auth: AuthMode,
     card_field: CardField,
     max_body: usize,
@@ -70,6 +72,7 @@ impl Client {
             http,
             base: url.as_str().trim_end_matches('/').to_string(),
             api_key: config.yespo.api_key.clone(),
+            till_token: config.till_token(),
             auth: config.yespo.auth,
             card_field: config.yespo.card_identifies_as,
             max_body: config.yespo.max_response_bytes,
@@ -92,7 +95,7 @@ impl Client {
     ) -> Result<Parsed, SourceError> {
         let basket = basket.map(Basket::query).unwrap_or_default();
         match self.auth {
-            AuthMode::ApiKey => {
+            AuthMode::ApiKey | AuthMode::Gateway => {
                 self.recommendations(source_id, ident, &basket, deadline)
                     .await
             }
@@ -126,8 +129,12 @@ impl Client {
         let (param, value) = self.identity_param(ident);
         let send = || {
             let mut req = self.http.get(&url).query(&[(param, value)]).query(basket);
-            if let Some(key) = &self.api_key {
-                req = req.basic_auth("pos-recs", Some(key.expose()));
+            match (&self.auth, &self.till_token, &self.api_key) {
+                // Behind a gateway the till sends its own token and nothing else secret.
+                (AuthMode::Gateway, Some(token), _) => req = req.bearer_auth(token.expose()),
+                (AuthMode::Gateway, None, _) => {}
+                (_, _, Some(key)) => req = req.basic_auth("pos-recs", Some(key.expose())),
+                (_, _, None) => {}
             }
             req.header(reqwest::header::ACCEPT, "application/json")
         };
@@ -176,7 +183,10 @@ impl Client {
         source_id: u64,
         response: reqwest::Response,
     ) -> Result<Parsed, SourceError> {
-        status_error(response.status(), source_id)?;
+        status_error(response.status(), source_id).map_err(|e| match (e, self.auth) {
+            (SourceError::Unauthorized, AuthMode::Gateway) => SourceError::NotRegistered,
+            (e, _) => e,
+        })?;
         let body = read_capped(response, self.max_body, self.timeout_ms).await?;
         model::parse_items(&body, &self.fields)
     }

@@ -62,6 +62,7 @@ pub async fn run_cli_at(binary: &str, args: &[&str], env: &[(&str, &str)]) -> st
     cmd.args(args);
     for var in [
         "POS_RECS_API_KEY",
+        "POS_RECS_TILL_TOKEN",
         "RUST_LOG",
         "http_proxy",
         "https_proxy",
