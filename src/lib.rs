@@ -10,6 +10,7 @@
 pub mod basket;
 pub mod config;
 pub mod demo;
+pub mod fleet;
 pub mod history;
 pub mod icon;
 pub mod identify;

@@ -433,3 +433,55 @@ fn what_works_shows_each_sources_figures_from_the_history() {
     }
     assert!(h.query_by_label("Last 90 days").is_some());
 }
+
+#[test]
+fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
+    let w = world();
+    let store = "[[sources]]\nid = 1249\ntitle = \"Chain arrivals\"\n";
+    let app = axum::Router::new().route(
+        "/stores/{store}",
+        axum::routing::get(move || async move { store }),
+    );
+    let listener = w
+        .shop
+        .runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    w.shop
+        .runtime
+        .spawn(async move { axum::serve(listener, app).await });
+    let mut config = w.config(Some("2468"));
+    config.fleet = Some(pos_recs::config::FleetConfig {
+        config_url: format!("http://{addr}/stores/{{store}}.toml"),
+        store: "kyiv-01".into(),
+        poll_seconds: 300,
+    });
+    let mut h = w.harness(config);
+    step_until(&mut h, "the chain's sources", |h| {
+        h.query_by_label("Sources managed by the chain").is_some()
+    });
+    h.get_by_label(INPUT_LABEL).type_text("0671234567");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    step_until(&mut h, "answers", |h| {
+        h.state().session().is_some_and(|s| s.is_settled())
+    });
+    let ids: Vec<u64> = h
+        .state()
+        .session()
+        .unwrap()
+        .sections
+        .iter()
+        .map(|s| s.source.id)
+        .collect();
+    assert_eq!(ids, [1249], "the chain's sources, not the till's own");
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    assert!(
+        h.query_by_label(pos_recs::ui::settings::MANAGED_LABEL)
+            .is_some()
+    );
+}

@@ -38,6 +38,33 @@ pub struct Config {
     /// The local API for the POS program on this till (off when absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integration: Option<IntegrationConfig>,
+    /// Sources and display managed centrally by the chain (off when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<FleetConfig>,
+}
+
+/// `[fleet]`: the chain sets up which sources appear, per store, in one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// Where the store's file is, `{store}` replaced: `https://…/stores/{store}.toml`.
+    pub config_url: String,
+    /// This till's store.
+    pub store: String,
+    /// How often the file is asked for again, in seconds (default 300).
+    #[serde(default = "default_fleet_poll")]
+    pub poll_seconds: u64,
+}
+
+fn default_fleet_poll() -> u64 {
+    300
+}
+
+impl FleetConfig {
+    /// The store's file URL.
+    pub fn url(&self) -> String {
+        self.config_url.replace("{store}", self.store.trim())
+    }
 }
 
 /// `[history]`: the record of what each source showed and sold.

@@ -96,6 +96,17 @@ impl Config {
         {
             add("[integration]", "listen", e);
         }
+        if let Some(fleet) = &self.fleet {
+            if let Err(e) = check_base_url(&fleet.url()) {
+                add("[fleet]", "config_url", e);
+            }
+            if fleet.store.trim().is_empty() {
+                add("[fleet]", "store", "must name this till's store".into());
+            }
+            if fleet.poll_seconds == 0 {
+                add("[fleet]", "poll_seconds", "must be at least 1".into());
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for (i, s) in self.sources.iter().enumerate() {
             let section = format!("[[sources]] #{} (id {})", i + 1, s.id);

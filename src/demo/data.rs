@@ -171,6 +171,7 @@ impl DemoFeed {
             network: Default::default(),
             integration: None,
             history: Default::default(),
+            fleet: None,
         }
     }
 }

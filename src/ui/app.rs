@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::config::{self, Config, ConfigError, ConfigOrigin, ThemeChoice};
 use crate::demo::DemoServer;
+use crate::fleet::Fleet;
 use crate::history::{Event, History};
 use crate::identify::Identifier;
 use crate::identify::Rules;
@@ -81,6 +82,9 @@ pub struct CashierApp {
     pictures: Pictures,
     /// The local API of the POS beside us, when configured.
     link: Option<PosLink>,
+    /// The chain's central sources, when configured; a new copy waits here
+    /// while a customer is on screen.
+    central: Option<(Fleet, Option<Config>)>,
     /// Which screen is up.
     screen: Screen,
     /// What is shown over the cards: details, customer view, messages.
@@ -202,6 +206,16 @@ impl CashierApp {
             },
         };
         let history_file = history_file(&ready.config, &ready.origin);
+        let central = ready.config.fleet.as_ref().map(|fleet| {
+            let poller = Fleet::start(
+                ready.config.clone(),
+                fleet,
+                crate::fleet::last_good_path(&fleet.store),
+                &runtime,
+                Some(wake.clone()),
+            );
+            (poller, None)
+        });
         let mut till = Till::new(ready.config, runtime, Some(wake))?;
         if let Some(file) = &history_file {
             till.set_history(History::start(
@@ -224,6 +238,7 @@ impl CashierApp {
                 textures: Textures::default(),
             },
             link,
+            central,
             screen: Screen::Cashier,
             shown: Shown {
                 notice: link_problem,
@@ -245,6 +260,7 @@ impl CashierApp {
     /// what changed to the POS. Called before drawing.
     pub fn poll(&mut self) {
         self.till.poll();
+        self.take_central_update();
         while let Some(command) = self.link.as_mut().and_then(PosLink::next_command) {
             match command {
                 PosCommand::Customer { customer, basket } => {
@@ -261,6 +277,30 @@ impl CashierApp {
         // Frames (and so polls) only come when something changed: the
         // document is rebuilt then, never at rest.
         self.publish();
+    }
+
+    /// A new configuration from the chain is used at once when no customer
+    /// is on screen, otherwise when the sale ends: the cards never change
+    /// under a cashier's hands.
+    fn take_central_update(&mut self) {
+        let Some((fleet, pending)) = &mut self.central else {
+            return;
+        };
+        if let Some(update) = fleet.next_update() {
+            *pending = Some(update);
+        }
+        if self.till.session().is_none()
+            && let Some(update) = pending.take()
+            && &update != self.till.config()
+            && let Err(e) = self.till.reconfigure(update)
+        {
+            self.shown.notice = Some(e.to_string());
+        }
+    }
+
+    /// How the chain's central configuration stands (`None`: not managed).
+    pub fn central_status(&self) -> Option<crate::fleet::FleetStatus> {
+        self.central.as_ref().map(|(fleet, _)| fleet.status())
     }
 
     /// Gives the POS the document of what the screen shows now.
@@ -415,8 +455,9 @@ impl CashierApp {
                         if self.place.origin == ConfigOrigin::Demo {
                             form = form.leaving_demo();
                         }
-                        form =
-                            form.with_history(history_file(self.till.config(), &self.place.origin));
+                        form = form
+                            .with_history(history_file(self.till.config(), &self.place.origin))
+                            .managed_by_chain(self.central.is_some());
                         if let Some(hash) = new_hash {
                             form.set_pin_hash(hash);
                         }
@@ -637,12 +678,15 @@ impl CashierApp {
         egui::Panel::bottom("status_line").show(ui, |ui| {
             status_bar::ui(
                 ui,
-                self.texts,
-                &self.place.origin,
-                self.till.config(),
-                self.till.connectivity(),
-                self.till.session(),
-                self.till.history().problem().as_deref(),
+                status_bar::StatusContext {
+                    texts: self.texts,
+                    origin: &self.place.origin,
+                    config: self.till.config(),
+                    net: self.till.connectivity(),
+                    session: self.till.session(),
+                    history_problem: self.till.history().problem(),
+                    central: self.central.as_ref().map(|(fleet, _)| fleet.status()),
+                },
             );
         });
         let mut first_card = None;

@@ -155,6 +155,12 @@ pub struct Texts {
     pub history_off: &'static str,
     /// Status line: requests go through the chain's gateway.
     pub via_gateway: &'static str,
+    /// Status line: the chain manages the sources.
+    pub central_managed: &'static str,
+    /// Status line: the chain's file could not be used; the last good copy stays.
+    pub central_stale: &'static str,
+    /// Status line: no copy from the chain yet.
+    pub central_waiting: &'static str,
     /// PINs differ.
     pub pins_differ: &'static str,
     /// Bad PIN shape.
@@ -375,6 +381,9 @@ pub const EN: Texts = Texts {
     no_pin_status: "No manager PIN: start once with --setup to set one",
     history_off: "Figures not recorded",
     via_gateway: "via gateway",
+    central_managed: "Sources managed by the chain",
+    central_stale: "Chain's sources not updated: the last good copy is in use",
+    central_waiting: "Waiting for the chain's sources",
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 4 to 12 digits",
     screen_reset: "The screen hit a problem and was reset.",
@@ -521,6 +530,9 @@ pub const UK: Texts = Texts {
     no_pin_status: "Немає PIN менеджера: запустіть один раз з --setup",
     history_off: "Статистика не записується",
     via_gateway: "через шлюз мережі",
+    central_managed: "Джерела задає мережа",
+    central_stale: "Джерела мережі не оновлено: діє остання справна копія",
+    central_waiting: "Очікуємо джерела від мережі",
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 4 до 12 цифр",
     screen_reset: "На екрані сталася помилка, його перезавантажено.",

@@ -72,6 +72,8 @@ pub struct SettingsForm {
     io_message: Option<String>,
     /// An export or import running on a blocking worker.
     file_job: Option<Promise<FileJob>>,
+    /// The sources come from the chain's file: shown, not edited.
+    managed: bool,
     /// The "What works" page, while it is shown instead of the settings.
     what_works: Option<super::what_works::WhatWorks>,
     /// The history file the page reads.
@@ -114,6 +116,7 @@ impl SettingsForm {
             file_job: None,
             what_works: None,
             history_file: None,
+            managed: false,
             demo_note: false,
             texts,
         }
@@ -124,6 +127,12 @@ impl SettingsForm {
     pub fn leaving_demo(mut self) -> Self {
         self.draft.yespo.base_url = crate::config::YespoConfig::default().base_url;
         self.demo_note = true;
+        self
+    }
+
+    /// The chain manages the sources: the form shows them read-only.
+    pub fn managed_by_chain(mut self, managed: bool) -> Self {
+        self.managed = managed;
         self
     }
 
@@ -364,6 +373,21 @@ impl SettingsForm {
     }
 
     fn sources_ui(&mut self, ui: &mut egui::Ui) {
+        if self.managed {
+            // The chain's file decides them; this till's own preferences stay editable.
+            ui.label(
+                RichText::new(self.texts.settings_screen.sources)
+                    .size(theme::GROUP_TITLE_SIZE)
+                    .strong(),
+            );
+            ui.label(RichText::new(MANAGED_LABEL).color(theme::demo(ui)));
+            ui.add_enabled_ui(false, |ui| self.sources_table_ui(ui));
+            return;
+        }
+        self.sources_table_ui(ui);
+    }
+
+    fn sources_table_ui(&mut self, ui: &mut egui::Ui) {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
         let texts: &'static Texts = self.texts;
         ui.label(
@@ -699,6 +723,10 @@ impl SettingsForm {
         Some(config)
     }
 }
+
+/// Shown over sources the chain manages.
+pub const MANAGED_LABEL: &str =
+    "Managed by the chain: these sources come from the store's file and cannot be changed here.";
 
 /// The "What works" page's tab (tests find it by this).
 pub const WHAT_WORKS_LABEL: &str = "What works";

@@ -10,16 +10,35 @@ use super::theme;
 use crate::session::Session;
 use crate::till::Connectivity;
 
+/// What the status line shows.
+pub struct StatusContext<'a> {
+    /// Texts in the screen's language.
+    pub texts: &'static Texts,
+    /// Where the configuration came from.
+    pub origin: &'a ConfigOrigin,
+    /// The configuration in use.
+    pub config: &'a Config,
+    /// Whether the account answers.
+    pub net: &'a Connectivity,
+    /// The current customer's lookup.
+    pub session: Option<&'a Session>,
+    /// Why the history is not being written, if it is not.
+    pub history_problem: Option<String>,
+    /// How the chain's central sources stand, when the chain manages them.
+    pub central: Option<crate::fleet::FleetStatus>,
+}
+
 /// Draws the status line.
-pub fn ui(
-    ui: &mut egui::Ui,
-    t: &Texts,
-    origin: &ConfigOrigin,
-    config: &Config,
-    net: &Connectivity,
-    session: Option<&Session>,
-    history_problem: Option<&str>,
-) {
+pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
+    let StatusContext {
+        texts: t,
+        origin,
+        config,
+        net,
+        session,
+        history_problem,
+        central,
+    } = cx;
     ui.horizontal(|ui| {
         match origin {
             ConfigOrigin::Demo => ui.label(RichText::new(t.status_demo).color(theme::demo(ui))),
@@ -56,7 +75,22 @@ pub fn ui(
             ui.separator();
             ui.label(RichText::new(t.no_pin_status).color(theme::error(ui)));
         }
-        if let Some(problem) = history_problem {
+        if let Some(central) = central {
+            ui.separator();
+            match (&central.problem, central.managed) {
+                (Some(problem), _) => {
+                    ui.label(RichText::new(t.central_stale).color(theme::error(ui)))
+                        .on_hover_text(problem);
+                }
+                (None, true) => {
+                    ui.label(t.central_managed);
+                }
+                (None, false) => {
+                    ui.label(RichText::new(t.central_waiting).weak());
+                }
+            }
+        }
+        if let Some(problem) = history_problem.as_deref() {
             ui.separator();
             ui.label(RichText::new(t.history_off).color(theme::error(ui)))
                 .on_hover_text(problem);

@@ -1,0 +1,168 @@
+//! Central sources per store: a loopback file server with ETags plays the
+//! chain; the till picks up a change within the poll interval, refuses a
+//! broken file and keeps the last good copy, also across a restart.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use pos_recs::config::{Config, FleetConfig};
+use pos_recs::fleet::Fleet;
+
+/// The store files the chain serves (store name → text), and a request count.
+type Files = Arc<Mutex<(std::collections::HashMap<String, String>, usize)>>;
+
+async fn chain() -> (String, Files) {
+    let files: Files = Arc::default();
+    async fn serve(
+        State(files): State<Files>,
+        Path(store): Path<String>,
+        headers: HeaderMap,
+    ) -> axum::response::Response {
+        let mut guard = files.lock().unwrap();
+        guard.1 += 1;
+        let Some(text) = guard.0.get(store.trim_end_matches(".toml")).cloned() else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let etag = format!(
+            "\"{:x}\"",
+            text.len() * 31 + text.bytes().map(usize::from).sum::<usize>()
+        );
+        if headers
+            .get("if-none-match")
+            .is_some_and(|v| v == etag.as_str())
+        {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
+        ([("etag", etag)], text).into_response()
+    }
+    let app = axum::Router::new()
+        .route("/stores/{store}", get(serve))
+        .with_state(files.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, files)
+}
+
+fn own(base: &str) -> (Config, FleetConfig) {
+    let mut config = Config::default();
+    config.yespo.api_key = Some(pos_recs::secret::ApiKey::new("k"));
+    config.sources = vec![pos_recs::config::SourceConfig {
+        id: 1,
+        title: "Till's own".into(),
+        ..Default::default()
+    }];
+    let fleet = FleetConfig {
+        config_url: format!("{base}/stores/{{store}}.toml"),
+        store: "kyiv-01".into(),
+        poll_seconds: 1,
+    };
+    config.fleet = Some(fleet.clone());
+    (config, fleet)
+}
+
+async fn next(fleet: &mut Fleet, what: &str) -> Config {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(config) = fleet.next_update() {
+            return config;
+        }
+        assert!(Instant::now() < deadline, "no update: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn ids(config: &Config) -> Vec<u64> {
+    config.sources.iter().map(|s| s.id).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_central_change_arrives_and_a_broken_file_never_replaces_the_last_good_one() {
+    let (base, files) = chain().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("fleet-kyiv-01.toml");
+    files.lock().unwrap().0.insert(
+        "kyiv-01".into(),
+        "[[sources]]\nid = 1246\ntitle = \"Chain personal\"\n[[sources]]\nid = 1245\n[display]\ncurrency = \"UAH\"\ntheme = \"dark\"\n".into(),
+    );
+    let (config, fleet_config) = own(&base);
+    let runtime = tokio::runtime::Handle::current();
+    let mut fleet = Fleet::start(
+        config.clone(),
+        &fleet_config,
+        Some(cache.clone()),
+        &runtime,
+        None,
+    );
+    let first = next(&mut fleet, "first fetch").await;
+    assert_eq!(ids(&first), [1246, 1245]);
+    assert_eq!(first.display.theme, pos_recs::config::ThemeChoice::Dark);
+    assert_eq!(
+        first.yespo.api_key, config.yespo.api_key,
+        "the till's own keys stay"
+    );
+    assert!(fleet.status().managed && fleet.status().problem.is_none());
+    // Unchanged: asked again with If-None-Match, no update.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert!(fleet.next_update().is_none());
+    assert!(files.lock().unwrap().1 >= 2, "polled again");
+    // The chain changes the store's sources: the till has them within the interval.
+    files
+        .lock()
+        .unwrap()
+        .0
+        .insert("kyiv-01".into(), "[[sources]]\nid = 1249\n".into());
+    let changed = next(&mut fleet, "the change").await;
+    assert_eq!(ids(&changed), [1249]);
+    // A broken file (duplicate ids) and an unreadable one: refused, said so.
+    for broken in [
+        "[[sources]]\nid = 7\n[[sources]]\nid = 7\n",
+        "this is not toml [",
+    ] {
+        files
+            .lock()
+            .unwrap()
+            .0
+            .insert("kyiv-01".into(), broken.into());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while fleet.status().problem.is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "no problem reported for {broken:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            fleet.next_update().is_none(),
+            "a broken file replaced the good one"
+        );
+        let kept = std::fs::read_to_string(&cache).unwrap();
+        assert!(kept.contains("1249"), "the last good copy on disk: {kept}");
+        files
+            .lock()
+            .unwrap()
+            .0
+            .insert("kyiv-01".into(), "[[sources]]\nid = 1249\n".into());
+        while fleet.status().problem.is_some() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    drop(fleet);
+    // The chain is unreachable at the next start: the kept copy serves.
+    files.lock().unwrap().0.clear();
+    let mut restarted = Fleet::start(config, &fleet_config, Some(cache), &runtime, None);
+    let kept = next(&mut restarted, "the kept copy").await;
+    assert_eq!(ids(&kept), [1249]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while restarted.status().problem.is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the failed fetch is not reported"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
