@@ -823,6 +823,121 @@ fn scanner_latency(rt: &tokio::runtime::Runtime) {
     }
 }
 
+/// A chain's peak hour, simulated: tills asking through the gateway's
+/// budget (token bucket), with and without the shared-source cache.
+fn chain_capacity() {
+    struct Outcome {
+        upstream_per_s: f64,
+        limited_share: f64,
+        p95_ms: f64,
+        failed_share: f64,
+    }
+    // xorshift: reproducible without a dependency.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut random = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut simulate = |tills: f64, per_till_per_min: f64, cached: bool| -> Outcome {
+        let seconds = 600.0;
+        let (budget, burst) = (150.0, 300.0);
+        let lambda = tills * per_till_per_min / 60.0;
+        // Requests: (time, lookup index), generated per lookup.
+        let mut requests: Vec<(f64, usize)> = Vec::new();
+        let mut t = 0.0;
+        let mut lookups = 0;
+        let mut next_shared_refresh = 0.0;
+        while t < seconds {
+            t += -(1.0 - random()).ln() / lambda;
+            for _ in 0..4 {
+                requests.push((t, lookups));
+            }
+            // Two shared sources: from the cache, refreshed once a minute.
+            if !cached || t >= next_shared_refresh {
+                for _ in 0..2 {
+                    requests.push((t, lookups));
+                }
+                next_shared_refresh = t + 60.0;
+            }
+            lookups += 1;
+        }
+        requests.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut tokens = burst;
+        let mut last = 0.0;
+        let mut slowest = vec![0.0f64; lookups];
+        let mut failed = vec![false; lookups];
+        let (mut upstream, mut limited) = (0usize, 0usize);
+        let mut retries: Vec<(f64, usize)> = Vec::new();
+        let take = |at: f64, tokens: &mut f64, last: &mut f64| {
+            *tokens = (*tokens + (at - *last) * budget).min(burst);
+            *last = at;
+            if *tokens >= 1.0 {
+                *tokens -= 1.0;
+                true
+            } else {
+                false
+            }
+        };
+        for &(at, lookup) in &requests {
+            let latency = 0.12 + 0.08 * random();
+            if take(at, &mut tokens, &mut last) {
+                upstream += 1;
+                slowest[lookup] = slowest[lookup].max(latency);
+            } else {
+                limited += 1;
+                retries.push((at + 1.0, lookup)); // Retry-After: 1
+            }
+        }
+        retries.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Retries share the same bucket (approximation: after the first pass).
+        for (at, lookup) in retries {
+            if take(at.max(last), &mut tokens, &mut last) {
+                upstream += 1;
+                slowest[lookup] = slowest[lookup].max(1.0 + 0.12 + 0.08 * random());
+            } else {
+                failed[lookup] = true;
+                slowest[lookup] = slowest[lookup].max(1.0);
+            }
+        }
+        slowest.sort_by(|a, b| a.total_cmp(b));
+        Outcome {
+            upstream_per_s: upstream as f64 / seconds,
+            limited_share: limited as f64 / requests.len().max(1) as f64,
+            p95_ms: slowest
+                .get(slowest.len() * 95 / 100)
+                .copied()
+                .unwrap_or(0.0)
+                * 1000.0,
+            failed_share: failed.iter().filter(|f| **f).count() as f64 / lookups.max(1) as f64,
+        }
+    };
+    println!(
+        "\n## A chain's peak hour through the gateway (simulated, 600 s, budget 150 r/s, burst 300)"
+    );
+    println!(
+        "2,000 tills, 6 sources (2 shared, cached 60 s when the cache is on), Yespo 120-200 ms."
+    );
+    println!(
+        "| lookups per till per minute | cache | upstream r/s | requests over budget | lookups with a failed source | p95 lookup |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for per_min in [0.5, 1.0, 1.5] {
+        for cached in [false, true] {
+            let o = simulate(2000.0, per_min, cached);
+            println!(
+                "| {per_min} | {} | {:.0} | {:.1} % | {:.1} % | {:.0} ms |",
+                if cached { "on" } else { "off" },
+                o.upstream_per_s,
+                o.limited_share * 100.0,
+                o.failed_share * 100.0,
+                o.p95_ms
+            );
+        }
+    }
+}
+
 /// The history: what recording costs the thread that records (the UI
 /// thread, in the till), beside doing nothing, and how many events a second
 /// the writer thread puts in the SQLite file.
@@ -893,15 +1008,44 @@ fn main() {
         "# pos-recs measurements ({} cores)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    fan_out(&rt);
-    token_mode(&rt);
-    parsing();
-    pictures();
-    picture_pipeline(&rt);
-    ui_frames(&rt);
-    history_recording();
-    cold_start();
-    renderers();
-    scanner_latency(&rt);
+    // BENCH_ONLY=name[,name…] runs only those measurements.
+    let only = std::env::var("BENCH_ONLY").ok();
+    let wanted = |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|n| n == name))
+    };
+    if wanted("fan_out") {
+        fan_out(&rt);
+    }
+    if wanted("token_mode") {
+        token_mode(&rt);
+    }
+    if wanted("parsing") {
+        parsing();
+    }
+    if wanted("pictures") {
+        pictures();
+    }
+    if wanted("picture_pipeline") {
+        picture_pipeline(&rt);
+    }
+    if wanted("ui_frames") {
+        ui_frames(&rt);
+    }
+    if wanted("history_recording") {
+        history_recording();
+    }
+    if wanted("chain_capacity") {
+        chain_capacity();
+    }
+    if wanted("cold_start") {
+        cold_start();
+    }
+    if wanted("renderers") {
+        renderers();
+    }
+    if wanted("scanner_latency") {
+        scanner_latency(&rt);
+    }
     slow_pictures_window();
 }
