@@ -923,9 +923,11 @@ fn chain_capacity() {
         "| lookups per till per minute | cache | upstream r/s | requests over budget | lookups with a failed source | p95 lookup |"
     );
     println!("|---|---|---|---|---|---|");
+    let mut rows = Vec::new();
     for per_min in [0.5, 1.0, 1.5] {
         for cached in [false, true] {
             let o = simulate(2000.0, per_min, cached);
+            rows.push((per_min, cached, o.upstream_per_s, o.p95_ms));
             println!(
                 "| {per_min} | {} | {:.0} | {:.1} % | {:.1} % | {:.0} ms |",
                 if cached { "on" } else { "off" },
@@ -935,6 +937,57 @@ fn chain_capacity() {
                 o.p95_ms
             );
         }
+    }
+    if let Ok(path) = std::env::var("CHAIN_CHART") {
+        chain_chart(&rows, std::path::Path::new(&path));
+    }
+}
+
+/// Draws the capacity table as a chart (egui_plot, rendered by kittest's
+/// wgpu renderer) into a PNG: upstream requests a second per scenario, with
+/// and without the cache, against the account budget.
+fn chain_chart(rows: &[(f64, bool, f64, f64)], path: &std::path::Path) {
+    use egui_plot::{Bar, BarChart, HLine, Legend, Plot};
+    let rows = rows.to_vec();
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(900.0, 460.0))
+        .with_theme(egui::Theme::Light)
+        .build_ui(move |ui| {
+            ui.heading("2,000 tills through one gateway: upstream requests a second");
+            let bars = |cached: bool, offset: f64| {
+                rows.iter()
+                    .filter(|r| r.1 == cached)
+                    .map(|r| Bar::new(r.0 * 2.0 + offset, r.2).width(0.35))
+                    .collect::<Vec<_>>()
+            };
+            Plot::new("capacity")
+                .legend(Legend::default())
+                .height(380.0)
+                .x_axis_label("lookups per till per minute")
+                .y_axis_label("requests / s to Yespo")
+                .x_axis_formatter(|mark, _| {
+                    let v = mark.value / 2.0;
+                    if (v * 2.0 - (v * 2.0).round()).abs() < 1e-6 && [0.5, 1.0, 1.5].contains(&v) {
+                        format!("{v}")
+                    } else {
+                        String::new()
+                    }
+                })
+                .show(ui, |plot| {
+                    plot.bar_chart(BarChart::new("cache off", bars(false, -0.2)));
+                    plot.bar_chart(BarChart::new("cache on", bars(true, 0.2)));
+                    plot.hline(HLine::new("budget 150 r/s", 150.0));
+                });
+        });
+    for _ in 0..4 {
+        h.step();
+    }
+    match h.render() {
+        Ok(image) => match image.save(path) {
+            Ok(()) => println!("chart: {}", path.display()),
+            Err(e) => println!("chart not written: {e}"),
+        },
+        Err(e) => println!("chart not rendered: {e}"),
     }
 }
 
