@@ -53,6 +53,12 @@ enum Command {
     /// What works: per source, lookups, answer times, cards shown, opened,
     /// shown to the customer and added to the sale.
     Stats(StatsArgs),
+    /// Start the till when the desktop session starts (XDG autostart), or stop doing so.
+    Autostart {
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
     /// Write the man page, shell completions and icons into a folder (for packaging).
     #[command(hide = true)]
     Assets {
@@ -218,6 +224,7 @@ fn main() -> ExitCode {
         Some(Command::Send(args)) => runtime.block_on(run_send(cli.config, args)),
         Some(Command::Stats(args)) => run_stats(cli.config, &args),
         Some(Command::Assets { out }) => write_assets(&out),
+        Some(Command::Autostart { state }) => autostart(state == "on"),
     };
     // Sources that hang must not keep the process alive after the answer is printed.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -355,6 +362,30 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
     } else {
         EXIT_NONE_ANSWERED
     })
+}
+
+/// Writes or removes `~/.config/autostart/pos-recs.desktop`.
+fn autostart(on: bool) -> anyhow::Result<u8> {
+    let dir = directories::BaseDirs::new()
+        .map(|d| d.config_dir().join("autostart"))
+        .ok_or_else(|| anyhow::anyhow!("no config directory for this user"))?;
+    let file = dir.join("pos-recs.desktop");
+    if on {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let entry = "[Desktop Entry]\nType=Application\nName=pos-recs\nComment=The till's recommendations, started with the session\nExec=pos-recs\nIcon=pos-recs\nTerminal=false\nX-GNOME-Autostart-enabled=true\n";
+        std::fs::write(&file, entry).with_context(|| format!("cannot write {}", file.display()))?;
+        println!("pos-recs starts with the session ({})", file.display());
+    } else {
+        match std::fs::remove_file(&file) {
+            Ok(()) => println!("pos-recs no longer starts with the session"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                println!("pos-recs was not starting with the session")
+            }
+            Err(e) => anyhow::bail!("cannot remove {}: {e}", file.display()),
+        }
+    }
+    Ok(0)
 }
 
 /// The man page and shell completions, generated from the same clap

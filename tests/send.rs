@@ -203,3 +203,22 @@ async fn the_link_listens_on_loopback_only_and_needs_a_token() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autostart_on_and_off_writes_and_removes_the_session_entry() {
+    let home = tempfile::tempdir().unwrap();
+    let env = [("XDG_CONFIG_HOME", home.path().to_str().unwrap())];
+    let entry = home.path().join("autostart/pos-recs.desktop");
+    let out = run_cli(&["autostart", "on"], &env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&entry).unwrap();
+    assert!(
+        text.contains("Exec=pos-recs") && text.contains("[Desktop Entry]"),
+        "{text}"
+    );
+    let out = run_cli(&["autostart", "off"], &env).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!entry.exists());
+    let out = run_cli(&["autostart", "maybe"], &env).await;
+    assert_eq!(out.status.code(), Some(2), "a bad word is bad input");
+}

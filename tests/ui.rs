@@ -691,6 +691,29 @@ fn the_basket_line_takes_scans_and_the_cross_sell_section_uses_them() {
 }
 
 #[test]
+fn a_touch_only_till_looks_up_a_phone_with_the_keypad() {
+    let w = world(DemoOptions::default());
+    let mut config = w.server.config();
+    config.display.touch = true;
+    let mut h = harness(&w, config);
+    h.step();
+    for key in ["0", "6", "7", "1", "2", "3", "4", "5", "6", "9", "Del", "7"] {
+        h.get_by_label(&format!("Keypad {key}")).click();
+        h.step();
+    }
+    let enter = h.get_by_label("Keypad Enter");
+    let size = enter.rect().size();
+    assert!(size.x >= 48.0 && size.y >= 48.0, "{size:?}");
+    enter.click();
+    h.step();
+    step_until(&mut h, "answered", settled);
+    assert_eq!(
+        h.state().session().unwrap().customer.value(),
+        "380671234567"
+    );
+}
+
+#[test]
 fn a_broken_config_opens_a_window_that_says_so() {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1000.0, 600.0))

@@ -257,6 +257,10 @@ pub struct DisplayConfig {
     /// How the window is drawn.
     #[serde(skip_serializing_if = "is_default")]
     pub renderer: RendererChoice,
+    /// A touch-only till: an on-screen keypad under the customer input
+    /// (it also appears by itself at the first touch).
+    #[serde(skip_serializing_if = "is_default")]
+    pub touch: bool,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -306,6 +310,7 @@ impl Default for DisplayConfig {
             text_scale: 1.0,
             language: None,
             renderer: RendererChoice::Auto,
+            touch: false,
             currency: "UAH".into(),
             image_field: FieldList(vec![
                 "tags_picture".into(),

@@ -666,6 +666,7 @@ impl CashierApp {
                     .confirmation
                     .as_ref()
                     .map(|(text, _)| text.as_str()),
+                touch: self.till.config().display.touch,
             };
             commands.extend(self.bar.ui(ui, &cx));
             // A standalone till keeps the basket here; with a POS link the POS sends it.

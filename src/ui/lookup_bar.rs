@@ -33,6 +33,8 @@ pub struct BarContext<'a> {
     pub notice: Option<&'a str>,
     /// A short confirmation shown beside the customer ("Added to the sale: …").
     pub confirmation: Option<&'a str>,
+    /// `[display] touch`: show the keypad from the start.
+    pub touch: bool,
 }
 
 /// State of the lookup bar.
@@ -50,6 +52,8 @@ pub struct LookupBar {
     pub input_id: Option<egui::Id>,
     /// After a rejected input: the next text typed replaces what is left.
     replace_on_type: bool,
+    /// A finger touched the screen: the keypad stays from then on.
+    touched: bool,
 }
 
 impl LookupBar {
@@ -147,6 +151,10 @@ impl LookupBar {
                 self.focus_requested = false;
             }
         });
+        self.touched |= ui.input(|i| i.any_touches());
+        if cx.touch || self.touched {
+            action = action.or(self.keypad_ui(ui));
+        }
         ui.horizontal(|ui| {
             if *cx.origin == ConfigOrigin::Demo {
                 ui.label(RichText::new(t.demo_data).strong().color(theme::demo(ui)))
@@ -175,6 +183,48 @@ impl LookupBar {
             }
         });
         ui.add_space(4.0);
+        action
+    }
+
+    /// The on-screen keypad of a touch-only till: digits, delete, clear and
+    /// Enter, each at least [`theme::KEYPAD_KEY`] square.
+    fn keypad_ui(&mut self, ui: &mut egui::Ui) -> Option<Command> {
+        let mut action = None;
+        let key = |ui: &mut egui::Ui, text: &str| {
+            let button = egui::Button::new(RichText::new(text).size(theme::INPUT_SIZE))
+                .min_size(egui::vec2(theme::KEYPAD_KEY, theme::KEYPAD_KEY));
+            let response = ui.add(button);
+            let label = format!("Keypad {text}");
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
+            response.clicked()
+        };
+        ui.add_space(4.0);
+        for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
+            ui.horizontal(|ui| {
+                for digit in row {
+                    if key(ui, digit) {
+                        self.input.push_str(digit);
+                        self.message = None;
+                    }
+                }
+            });
+        }
+        ui.horizontal(|ui| {
+            if key(ui, "Del") {
+                self.input.pop();
+            }
+            if key(ui, "0") {
+                self.input.push('0');
+                self.message = None;
+            }
+            if key(ui, "Clear") {
+                self.input.clear();
+                self.message = None;
+            }
+            if key(ui, "Enter") && !self.input.trim().is_empty() {
+                action = Some(Command::Submit);
+            }
+        });
         action
     }
 

@@ -32,6 +32,8 @@ pub const CARD_PADDING: f32 = 10.0;
 pub const CARD_GAP: f32 = 12.0;
 /// Smallest touch target.
 pub const TOUCH: f32 = 44.0;
+/// A keypad key's side (touch-only tills): at least 48 px.
+pub const KEYPAD_KEY: f32 = 56.0;
 /// Delay before a pending section shows a spinner (fast answers never flicker).
 pub const SPINNER_DELAY_MS: u128 = 300;
 
