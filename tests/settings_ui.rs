@@ -485,3 +485,44 @@ fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
             .is_some()
     );
 }
+
+#[test]
+fn closing_a_kiosk_till_asks_for_the_manager_pin() {
+    let w = world();
+    let mut config = w.config(Some("2468"));
+    config.display.kiosk = true;
+    let mut h = w.harness(config);
+    let close = |h: &mut Harness<'_, CashierApp>| {
+        h.input_mut()
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .events
+            .push(egui::ViewportEvent::Close);
+        h.step();
+        h.step();
+    };
+    close(&mut h);
+    assert!(h.state().asking_pin_to_close(), "Alt+F4 asks for the PIN");
+    assert!(!h.state().may_close());
+    let field = |h: &Harness<'_, CashierApp>| {
+        h.get_by_role_and_label(egui::Role::PasswordInput, PIN_LABEL)
+            .focus();
+    };
+    field(&h);
+    h.get_by_role_and_label(egui::Role::PasswordInput, PIN_LABEL)
+        .type_text("1111");
+    h.step();
+    h.get_by_label(UNLOCK_LABEL).click();
+    step_until(&mut h, "the PIN is checked", |h| {
+        h.query_by_label("Wrong PIN").is_some()
+    });
+    assert!(!h.state().may_close(), "a wrong PIN keeps the till open");
+    h.get_by_role_and_label(egui::Role::PasswordInput, PIN_LABEL)
+        .focus();
+    h.get_by_role_and_label(egui::Role::PasswordInput, PIN_LABEL)
+        .type_text("2468");
+    h.step();
+    h.get_by_label(UNLOCK_LABEL).click();
+    step_until(&mut h, "closing allowed", |h| h.state().may_close());
+}

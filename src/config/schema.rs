@@ -261,6 +261,10 @@ pub struct DisplayConfig {
     /// (it also appears by itself at the first touch).
     #[serde(skip_serializing_if = "is_default")]
     pub touch: bool,
+    /// Kiosk mode: full screen, no window decorations, closing asks for the
+    /// manager PIN, the pointer hides when unused.
+    #[serde(skip_serializing_if = "is_default")]
+    pub kiosk: bool,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -311,6 +315,7 @@ impl Default for DisplayConfig {
             language: None,
             renderer: RendererChoice::Auto,
             touch: false,
+            kiosk: false,
             currency: "UAH".into(),
             image_field: FieldList(vec![
                 "tags_picture".into(),

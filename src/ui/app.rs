@@ -50,6 +50,9 @@ fn history_file(config: &Config, origin: &ConfigOrigin) -> Option<PathBuf> {
     )
 }
 
+/// A kiosk till's pointer hides after this long without use.
+const POINTER_HIDES_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// How long "Added to the sale" stays on screen.
 const CONFIRMATION_TIME: std::time::Duration = std::time::Duration::from_secs(4);
 
@@ -57,8 +60,9 @@ const CONFIRMATION_TIME: std::time::Duration = std::time::Duration::from_secs(4)
 enum Screen {
     /// The till: lookup bar and cards.
     Cashier,
-    /// Asking for the manager PIN.
-    Pin(PinGate),
+    /// Asking for the manager PIN (to open the settings, or, in kiosk mode,
+    /// to let the till close).
+    Pin(PinGate, PinFor),
     /// The manager's settings.
     Settings(Box<SettingsForm>),
     /// The settings being written to the file (the form comes back if that fails).
@@ -66,6 +70,15 @@ enum Screen {
         Box<poll_promise::Promise<Result<(Config, PathBuf), String>>>,
         Box<SettingsForm>,
     ),
+}
+
+/// What the manager PIN unlocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PinFor {
+    /// The settings.
+    Settings,
+    /// Closing a kiosk till.
+    Closing,
 }
 
 /// The cashier screen.
@@ -149,6 +162,10 @@ struct Diagnostics {
     /// Test hook: panic while drawing the next frame.
     #[cfg(debug_assertions)]
     panic_next_frame: bool,
+    /// Kiosk: the PIN was given, the window may close.
+    may_close: bool,
+    /// Kiosk: when the pointer last moved (it hides after a few seconds).
+    pointer_moved: std::time::Instant,
 }
 
 impl CashierApp {
@@ -252,6 +269,8 @@ impl CashierApp {
                 debug_repaint: std::env::var_os("POS_RECS_DEBUG_REPAINT").is_some(),
                 #[cfg(debug_assertions)]
                 panic_next_frame: false,
+                may_close: false,
+                pointer_moved: std::time::Instant::now(),
             },
         })
     }
@@ -433,18 +452,26 @@ impl CashierApp {
         if std::mem::take(&mut self.diagnostics.panic_next_frame) {
             panic!("test hook: panic while drawing");
         }
+        self.guard_closing(ui.ctx());
         // Promises and tasks started while drawing run on our runtime.
         let _enter = self.till.runtime().enter();
         self.pictures.textures.begin_frame();
         match &mut self.screen {
             Screen::Cashier => self.cashier_ui(ui),
-            Screen::Pin(gate) => {
+            Screen::Pin(gate, purpose) => {
+                let purpose = *purpose;
                 let outcome = egui::CentralPanel::default()
                     .show(ui, |ui| gate.ui(ui))
                     .inner;
                 match outcome {
                     GateOutcome::Waiting => {}
                     GateOutcome::Cancel => self.screen = Screen::Cashier,
+                    GateOutcome::Open { .. } if purpose == PinFor::Closing => {
+                        tracing::warn!("the kiosk till was closed with the manager PIN");
+                        self.diagnostics.may_close = true;
+                        self.screen = Screen::Cashier;
+                        ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
                     GateOutcome::Open { new_hash } => {
                         let mut form = SettingsForm::new(
                             self.till.config(),
@@ -501,6 +528,48 @@ impl CashierApp {
         }
     }
 
+    /// Kiosk mode: a close request (Alt+F4, the window manager) asks for the
+    /// manager PIN first; the window closes once it is given.
+    fn guard_closing(&mut self, ctx: &egui::Context) {
+        if !self.till.config().display.kiosk || self.diagnostics.may_close {
+            return;
+        }
+        if ctx.input(|i| i.viewport().close_requested()) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            let guard = PinGuard::load(self.place.config_path.as_deref().map(PinGuard::path_for));
+            self.shown.details = None;
+            self.screen = Screen::Pin(
+                PinGate::new(
+                    self.config().manager.pin_hash.clone(),
+                    guard,
+                    false,
+                    self.texts,
+                ),
+                PinFor::Closing,
+            );
+        }
+        // The pointer hides after a few seconds without use.
+        if ctx.input(|i| i.pointer.delta() != egui::Vec2::ZERO || i.pointer.any_down()) {
+            self.diagnostics.pointer_moved = std::time::Instant::now();
+        }
+        let idle = self.diagnostics.pointer_moved.elapsed();
+        if idle >= POINTER_HIDES_AFTER {
+            ctx.set_cursor_icon(egui::CursorIcon::None);
+        } else {
+            ctx.request_repaint_after(POINTER_HIDES_AFTER - idle);
+        }
+    }
+
+    /// True once a kiosk till's manager gave the PIN to close it.
+    pub fn may_close(&self) -> bool {
+        self.diagnostics.may_close
+    }
+
+    /// True while a kiosk till asks for the PIN before closing.
+    pub fn asking_pin_to_close(&self) -> bool {
+        matches!(self.screen, Screen::Pin(_, PinFor::Closing))
+    }
+
     /// Opens the PIN prompt in front of the settings.
     pub fn open_settings(&mut self) {
         self.shown.details = None;
@@ -508,12 +577,15 @@ impl CashierApp {
         // A new install (the demo) has nothing to protect yet; a configured
         // till gets its first PIN only when started deliberately for setup.
         let first_pin_allowed = self.place.setup_mode || self.place.origin == ConfigOrigin::Demo;
-        self.screen = Screen::Pin(PinGate::new(
-            self.config().manager.pin_hash.clone(),
-            guard,
-            first_pin_allowed,
-            self.texts,
-        ));
+        self.screen = Screen::Pin(
+            PinGate::new(
+                self.config().manager.pin_hash.clone(),
+                guard,
+                first_pin_allowed,
+                self.texts,
+            ),
+            PinFor::Settings,
+        );
     }
 
     fn recover_from_panic(&mut self) {

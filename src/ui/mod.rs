@@ -58,9 +58,16 @@ fn initial_size() -> [f32; 2] {
         .unwrap_or([1360.0, 880.0])
 }
 
-fn native_options(choice: crate::config::RendererChoice) -> eframe::NativeOptions {
+fn native_options(choice: crate::config::RendererChoice, kiosk: bool) -> eframe::NativeOptions {
+    let viewport = egui::ViewportBuilder::default();
+    // Kiosk: the till is the whole screen, nothing to drag or close.
+    let viewport = if kiosk {
+        viewport.with_fullscreen(true).with_decorations(false)
+    } else {
+        viewport
+    };
     eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
+        viewport: viewport
             .with_title("pos-recs")
             .with_app_id("pos-recs")
             .with_inner_size(initial_size())
@@ -78,7 +85,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, ready: Ready) -> anyhow::Result<()
     let handle = runtime.handle().clone();
     eframe::run_native(
         "pos-recs",
-        native_options(ready.config.display.renderer),
+        native_options(ready.config.display.renderer, ready.config.display.kiosk),
         Box::new(move |cc| {
             let app = CashierApp::new(&cc.egui_ctx, handle, ready)?;
             Ok(Box::new(app))
@@ -92,7 +99,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, ready: Ready) -> anyhow::Result<()
 pub fn run_config_error(message: String) -> anyhow::Result<()> {
     eframe::run_native(
         "pos-recs",
-        native_options(crate::config::RendererChoice::Auto),
+        native_options(crate::config::RendererChoice::Auto, false),
         Box::new(move |cc| {
             theme::apply(&cc.egui_ctx, false, 1.0);
             Ok(Box::new(ConfigErrorApp { message }))
