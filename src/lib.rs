@@ -15,6 +15,7 @@ pub mod history;
 pub mod icon;
 pub mod identify;
 pub mod images;
+pub mod instance;
 pub mod logging;
 pub mod lookup;
 pub mod money;

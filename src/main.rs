@@ -35,6 +35,9 @@ struct Cli {
     /// manager PIN when the config has none.
     #[arg(long)]
     setup: bool,
+    /// Open the till on this customer (a running till takes it over instead).
+    #[command(flatten)]
+    customer: OptionalWho,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -217,7 +220,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => run_gui(&runtime, cli.config, cli.setup),
+        None => run_gui(&runtime, cli.config, cli.setup, &cli.customer),
         Some(Command::Lookup(args)) => runtime.block_on(run_lookup(cli.config, args)),
         Some(Command::Check) => runtime.block_on(run_check(cli.config)),
         Some(Command::DemoServer(args)) => runtime.block_on(run_demo_server(args)),
@@ -554,6 +557,7 @@ fn run_gui(
     _runtime: &tokio::runtime::Runtime,
     _config: Option<PathBuf>,
     _setup: bool,
+    _customer: &OptionalWho,
 ) -> anyhow::Result<u8> {
     anyhow::bail!(
         "this build has no window (feature \"gui\" off); use lookup, check or demo-server"
@@ -565,11 +569,29 @@ fn run_gui(
     runtime: &tokio::runtime::Runtime,
     config: Option<PathBuf>,
     setup: bool,
+    customer: &OptionalWho,
 ) -> anyhow::Result<u8> {
+    use pos_recs::instance::{self, Request, Start};
+    let request = match (&customer.card, &customer.phone, &customer.email) {
+        (Some(c), _, _) => Request::Customer(IdentifierKind::Card, c.clone()),
+        (_, Some(p), _) => Request::Customer(IdentifierKind::Phone, p.clone()),
+        (_, _, Some(e)) => Request::Customer(IdentifierKind::Email, e.clone()),
+        _ => Request::Front,
+    };
+    // One till window per user: a second launch hands its request over and exits.
+    let instance = match instance::socket_path().map(|p| instance::start(&p, &request)) {
+        Some(Ok(Start::Handed)) => return Ok(0),
+        Some(Ok(Start::First(instance))) => Some(instance),
+        Some(Err(e)) => {
+            tracing::warn!("another till window cannot be detected ({e})");
+            None
+        }
+        None => None,
+    };
     match runtime.block_on(ready(config)) {
         Ok(mut ready) => {
             ready.setup_mode = setup;
-            pos_recs::ui::run(runtime, ready)?
+            pos_recs::ui::run(runtime, ready, instance)?
         }
         Err(e) => {
             let message = describe(&e);

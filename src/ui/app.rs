@@ -95,6 +95,8 @@ pub struct CashierApp {
     pictures: Pictures,
     /// The local API of the POS beside us, when configured.
     link: Option<PosLink>,
+    /// Later launches of pos-recs by this user hand their requests here.
+    instance: Option<crate::instance::Instance>,
     /// The chain's central sources, when configured; a new copy waits here
     /// while a customer is on screen.
     central: Option<(Fleet, Option<Config>)>,
@@ -255,6 +257,7 @@ impl CashierApp {
                 textures: Textures::default(),
             },
             link,
+            instance: None,
             central,
             screen: Screen::Cashier,
             shown: Shown {
@@ -280,6 +283,7 @@ impl CashierApp {
     pub fn poll(&mut self) {
         self.till.poll();
         self.take_central_update();
+        self.take_launch_requests();
         while let Some(command) = self.link.as_mut().and_then(PosLink::next_command) {
             match command {
                 PosCommand::Customer { customer, basket } => {
@@ -314,6 +318,29 @@ impl CashierApp {
             && let Err(e) = self.till.reconfigure(update)
         {
             self.shown.notice = Some(e.to_string());
+        }
+    }
+
+    /// Takes the requests of later launches (`pos-recs --phone …` from a
+    /// POS button): the window comes to the front and, given a customer,
+    /// looks them up as if typed.
+    pub fn listen_for_launches(&mut self, instance: crate::instance::Instance) {
+        let ctx = self.ctx.clone();
+        instance.set_wake(Arc::new(move || ctx.request_repaint()));
+        self.instance = Some(instance);
+        self.ctx.request_repaint();
+    }
+
+    fn take_launch_requests(&mut self) {
+        use crate::instance::Request;
+        while let Some(request) = self.instance.as_mut().and_then(|i| i.next_request()) {
+            self.ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+            if let Request::Customer(kind, value) = request {
+                self.bar.input = value;
+                self.bar.forced = Some(kind);
+                self.submit();
+                self.bar.forced = None;
+            }
         }
     }
 

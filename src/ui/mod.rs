@@ -80,14 +80,21 @@ fn native_options(choice: crate::config::RendererChoice, kiosk: bool) -> eframe:
 
 /// Opens the window and runs until it is closed. `runtime` runs lookups and
 /// picture downloads; the UI thread never waits on them.
-pub fn run(runtime: &tokio::runtime::Runtime, ready: Ready) -> anyhow::Result<()> {
+pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    ready: Ready,
+    instance: Option<crate::instance::Instance>,
+) -> anyhow::Result<()> {
     let _guard = runtime.enter();
     let handle = runtime.handle().clone();
     eframe::run_native(
         "pos-recs",
         native_options(ready.config.display.renderer, ready.config.display.kiosk),
         Box::new(move |cc| {
-            let app = CashierApp::new(&cc.egui_ctx, handle, ready)?;
+            let mut app = CashierApp::new(&cc.egui_ctx, handle, ready)?;
+            if let Some(instance) = instance {
+                app.listen_for_launches(instance);
+            }
             Ok(Box::new(app))
         }),
     )
