@@ -141,17 +141,28 @@ impl Drop for Till {
 
 impl Till {
     fn start(display: &Display, base_url: &str, dir: &std::path::Path) -> Till {
+        Self::start_with(display, base_url, dir, "")
+    }
+
+    /// A till whose config has `display` as its `[display]` section.
+    fn start_with(
+        display_name: &Display,
+        base_url: &str,
+        dir: &std::path::Path,
+        display: &str,
+    ) -> Till {
         let config = dir.join("config.toml");
         std::fs::write(
             &config,
             format!(
-                "[yespo]\nbase_url = \"{base_url}\"\napi_key = \"k\"\n\
+                "[yespo]\nbase_url = \"{base_url}\"\napi_key = \"k\"\n[display]\n{display}\n\
                  [[sources]]\nid = 1\nmax_cards = 30\n[[sources]]\nid = 2\nmax_cards = 30\n\
                  [[sources]]\nid = 3\nmax_cards = 30\n[[sources]]\nid = 4\nmax_cards = 30\n\
                  [manager]\npin_hash = \"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\"\n"
             ),
         )
         .unwrap();
+        let display = display_name;
         let child = Command::new(env!("CARGO_BIN_EXE_pos-recs"))
             .args(["--config", config.to_str().unwrap()])
             .env("DISPLAY", &display.name)
@@ -305,5 +316,59 @@ fn the_real_window_takes_scans_whole_and_rests_quietly() {
         share < 0.10,
         "the till does not rest: {:.1} %",
         share * 100.0
+    );
+}
+
+/// Windows whose title matches `pattern`.
+fn windows(display: &Display, pattern: &str) -> usize {
+    let out = Command::new("xdotool")
+        .args(["search", "--name", pattern])
+        .env("DISPLAY", &display.name)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[test]
+fn the_customer_window_follows_show_to_customer() {
+    let Some(display) = start_display() else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (base, seen) = runtime.block_on(recording_server());
+    let dir = tempfile::tempdir().unwrap();
+    let till = Till::start_with(&display, &base, dir.path(), "customer_screen = \"window\"");
+    // Two windows from one process: the cashier's and the customer's (idle).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while windows(&display, "customer") == 0 {
+        assert!(Instant::now() < deadline, "no customer window");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        windows(&display, "customer: "),
+        0,
+        "idle: nothing shown yet"
+    );
+    till.xdotool(&["windowfocus", "--sync", &till.window.clone()]);
+    till.type_text("0671234567", 20);
+    till.key("Return");
+    wait_for("the lookup", &seen, |s| s.len() >= 4);
+    std::thread::sleep(Duration::from_millis(800));
+    // Down onto the first card, F5: "Show to customer".
+    till.key("Down");
+    std::thread::sleep(Duration::from_millis(300));
+    till.key("F5");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while windows(&display, "customer: Product 0") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the customer window did not follow"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        windows(&display, "^pos-recs$"),
+        1,
+        "the cashier's window stays"
     );
 }

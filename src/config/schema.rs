@@ -265,6 +265,9 @@ pub struct DisplayConfig {
     /// manager PIN, the pointer hides when unused.
     #[serde(skip_serializing_if = "is_default")]
     pub kiosk: bool,
+    /// A second window for the customer-facing monitor.
+    #[serde(skip_serializing_if = "is_default")]
+    pub customer_screen: CustomerScreen,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -284,6 +287,17 @@ pub enum RendererChoice {
     Wgpu,
     /// OpenGL through glow.
     Glow,
+}
+
+/// `[display] customer_screen`: where "Show to customer" shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CustomerScreen {
+    /// The cashier's own window turns full-screen.
+    #[default]
+    Off,
+    /// A second window, moved once to the customer-facing monitor.
+    Window,
 }
 
 /// Language of the screens.
@@ -316,6 +330,7 @@ impl Default for DisplayConfig {
             renderer: RendererChoice::Auto,
             touch: false,
             kiosk: false,
+            customer_screen: CustomerScreen::Off,
             currency: "UAH".into(),
             image_field: FieldList(vec![
                 "tags_picture".into(),

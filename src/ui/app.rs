@@ -137,6 +137,8 @@ struct Shown {
     details: Option<OpenProduct>,
     /// A product turned to the customer, full-screen.
     customer_view: Option<Product>,
+    /// The product on the customer's own window (`customer_screen = "window"`).
+    for_customer: Option<Product>,
     /// A confirmation shown for a few seconds, and since when.
     confirmation: Option<(String, std::time::Instant)>,
     /// Last message about saving settings and the like.
@@ -444,6 +446,7 @@ impl CashierApp {
     /// Clears the screen for the next customer.
     pub fn clear(&mut self) {
         self.till.clear();
+        self.shown.for_customer = None;
         self.basket_line.active = false;
         self.basket_line.entry.clear();
         if let Some(link) = &self.link {
@@ -701,8 +704,56 @@ impl CashierApp {
         self.screen = Screen::Cashier;
     }
 
+    fn customer_window(&self) -> bool {
+        self.till.config().display.customer_screen == crate::config::CustomerScreen::Window
+    }
+
+    /// The customer-facing window: what the cashier chose to show, large,
+    /// or a calm idle view. Its place and size are remembered.
+    fn customer_window_ui(&mut self, ctx: &egui::Context) {
+        if !self.customer_window() {
+            return;
+        }
+        let title = match &self.shown.for_customer {
+            Some(product) => format!("pos-recs — customer: {}", product.name),
+            None => "pos-recs — customer".to_string(),
+        };
+        let mut builder = egui::ViewportBuilder::default()
+            .with_title(title)
+            .with_app_id("pos-recs-customer")
+            .with_inner_size([900.0, 700.0]);
+        if let Some((position, size)) = super::customer_screen::remembered() {
+            builder = builder.with_position(position).with_inner_size(size);
+        }
+        let texts = self.texts;
+        let shown = self.shown.for_customer.clone();
+        let mut cards = card::CardContext::new(
+            &self.pictures.images,
+            &mut self.pictures.textures,
+            self.till.config(),
+            texts,
+        );
+        ctx.show_viewport_immediate(
+            super::customer_screen::viewport_id(),
+            builder,
+            |ctx, _class| {
+                egui::CentralPanel::default().show(ctx, |ui| match &shown {
+                    Some(product) => details::customer_product_ui(ui, product, &mut cards),
+                    None => super::customer_screen::idle_ui(ui, texts),
+                });
+                super::customer_screen::remember(ctx);
+            },
+        );
+    }
+
+    /// The product shown on the customer's window, if any.
+    pub fn shown_to_customer(&self) -> Option<&Product> {
+        self.shown.for_customer.as_ref()
+    }
+
     fn cashier_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        self.customer_window_ui(&ctx);
         if let Some(product) = &self.shown.customer_view {
             let mut cards = card::CardContext::new(
                 &self.pictures.images,
@@ -939,14 +990,24 @@ impl CashierApp {
                 self.bar.focus_requested = true;
             }
             Command::ShowCustomer => {
-                if let Some(open) = &self.shown.details {
-                    self.record(Event::ShownToCustomer {
-                        source_id: open.source_id,
-                        product_id: open.product.id.clone(),
-                    });
+                if let Some(open) = self.shown.details.take() {
+                    self.run(ctx, Command::ShowToCustomer(open));
                 }
-                self.shown.customer_view = self.shown.details.take().map(|open| open.product);
-                ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
+            }
+            Command::ShowToCustomer(open) => {
+                self.record(Event::ShownToCustomer {
+                    source_id: open.source_id,
+                    product_id: open.product.id.clone(),
+                });
+                self.shown.details = None;
+                if self.customer_window() {
+                    // The customer's own window shows it; the cashier's stays as it is.
+                    self.shown.for_customer = Some(open.product);
+                    self.bar.focus_requested = true;
+                } else {
+                    self.shown.customer_view = Some(open.product);
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
+                }
             }
             Command::AddToSale(chosen) => {
                 self.add_to_sale(&chosen);

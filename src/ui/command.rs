@@ -45,6 +45,8 @@ pub enum Command {
     CloseDetails,
     /// Turn the open product to the customer, full-screen.
     ShowCustomer,
+    /// F5 on a card: show that product to the customer.
+    ShowToCustomer(OpenProduct),
     /// Add a product to the sale (sent to the POS).
     AddToSale(OpenProduct),
 }

@@ -190,6 +190,15 @@ pub fn customer_view_ui(ui: &mut egui::Ui, product: &Product, cx: &mut CardConte
             back = true;
         }
     });
+    customer_product_ui(ui, product, cx);
+    back
+}
+
+/// The product as the customer sees it: large picture, name, price, old
+/// price, stock and a QR code of its page (the full-screen view and the
+/// customer's own window).
+pub fn customer_product_ui(ui: &mut egui::Ui, product: &Product, cx: &mut CardContext<'_>) {
+    let t = cx.texts;
     let width = ui.available_width();
     ui.add_space(20.0);
     ui.horizontal_top(|ui| {
@@ -232,7 +241,6 @@ pub fn customer_view_ui(ui: &mut egui::Ui, product: &Product, cx: &mut CardConte
             }
         });
     });
-    back
 }
 
 /// A QR code of `url`, drawn as squares (no image round-trip).

@@ -155,6 +155,8 @@ pub struct Texts {
     pub history_off: &'static str,
     /// Status line: requests go through the chain's gateway.
     pub via_gateway: &'static str,
+    /// The customer window when nothing is shown.
+    pub customer_idle: &'static str,
     /// Status line: the chain manages the sources.
     pub central_managed: &'static str,
     /// Status line: the chain's file could not be used; the last good copy stays.
@@ -382,6 +384,7 @@ pub const EN: Texts = Texts {
     history_off: "Figures not recorded",
     via_gateway: "via gateway",
     central_managed: "Sources managed by the chain",
+    customer_idle: "Welcome",
     central_stale: "Chain's sources not updated: the last good copy is in use",
     central_waiting: "Waiting for the chain's sources",
     pins_differ: "The two PINs differ",
@@ -531,6 +534,7 @@ pub const UK: Texts = Texts {
     history_off: "Статистика не записується",
     via_gateway: "через шлюз мережі",
     central_managed: "Джерела задає мережа",
+    customer_idle: "Ласкаво просимо",
     central_stale: "Джерела мережі не оновлено: діє остання справна копія",
     central_waiting: "Очікуємо джерела від мережі",
     pins_differ: "PIN-коди не збігаються",

@@ -5,6 +5,7 @@ pub mod app;
 pub mod basket_line;
 pub mod card;
 pub mod command;
+pub mod customer_screen;
 pub mod details;
 pub mod i18n;
 pub mod lookup_bar;

@@ -13,8 +13,8 @@ use super::card::{self, CardContext};
 use super::theme;
 use crate::session::{Section, SectionState};
 
-/// What a card's response asks for: a click opens it, F4 while it has the
-/// keyboard adds it to the sale.
+/// What a card's response asks for: a click opens it; while it has the
+/// keyboard, F4 adds it to the sale and F5 shows it to the customer.
 fn card_action(
     ui: &egui::Ui,
     response: &egui::Response,
@@ -28,8 +28,13 @@ fn card_action(
     if response.clicked() {
         return Some(Command::Open(chosen()));
     }
-    let add = response.has_focus()
-        && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F4));
+    if !response.has_focus() {
+        return None;
+    }
+    if ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F5)) {
+        return Some(Command::ShowToCustomer(chosen()));
+    }
+    let add = ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F4));
     add.then(|| Command::AddToSale(chosen()))
 }
 
