@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, params};
 use rusqlite_migration::{M, Migrations};
@@ -121,9 +121,7 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    crate::sync::unix_secs() as i64
 }
 
 /// Opens (or creates) the database: WAL, schema migrated, integrity checked.

@@ -27,6 +27,7 @@ pub mod report;
 pub mod secret;
 pub mod session;
 pub mod setup;
+pub mod sync;
 pub mod till;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -7,7 +7,9 @@
 //! this; with it, the 5 free tries per wait cap it at a few dozen an hour.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::sync::unix_secs;
 
 /// Wrong PINs allowed before the first wait.
 pub const FREE_TRIES: u32 = 5;
@@ -50,7 +52,7 @@ impl PinGuard {
 
     /// How long until a PIN may be tried again, if a wait is running.
     pub fn wait_left(&self) -> Option<Duration> {
-        let now = now_secs();
+        let now = unix_secs();
         (self.locked_until > now).then(|| Duration::from_secs(self.locked_until - now))
     }
 
@@ -63,7 +65,7 @@ impl PinGuard {
     pub fn record_failure(&mut self) {
         self.failures = self.failures.saturating_add(1);
         if let Some(wait) = wait_after(self.failures) {
-            self.locked_until = now_secs().saturating_add(wait.as_secs());
+            self.locked_until = unix_secs().saturating_add(wait.as_secs());
         }
         tracing::warn!(
             failures = self.failures,
@@ -98,12 +100,6 @@ pub fn wait_after(failures: u32) -> Option<Duration> {
     let factor = 1u64 << over.min(10);
     let secs = FIRST_WAIT.as_secs().saturating_mul(factor);
     Some(Duration::from_secs(secs).min(MAX_WAIT))
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]

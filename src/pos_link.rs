@@ -16,7 +16,7 @@
 //! - `GET /v1/events`: Server-Sent Events `product_chosen`, `customer_cleared`
 
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -34,6 +34,7 @@ use crate::config::IntegrationConfig;
 use crate::identify::{Identifier, IdentifierKind, Rules};
 use crate::lookup::Wake;
 use crate::secret::ApiKey;
+use crate::sync::lock;
 
 /// Largest request body accepted: a basket (500 ids at most), not an upload.
 pub const MAX_BODY: usize = 256 * 1024;
@@ -92,10 +93,6 @@ struct Shared {
     /// The screen's document, as last published (`None`: no customer).
     snapshot: Mutex<Option<serde_json::Value>>,
     wake: Option<Wake>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The running link: the commands that came in, and where to publish.

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -25,6 +25,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::config::Config;
+use crate::sync::lock;
 pub use data::DemoFeed;
 
 /// A misbehaviour the demo server can be told to show for one data source.
@@ -128,12 +129,6 @@ struct AppState {
     tokens: Mutex<HashMap<String, std::time::Instant>>,
     rate_limited: Mutex<HashSet<u64>>,
     pictures: Mutex<HashMap<String, Arc<Vec<u8>>>>,
-}
-
-/// Locks a mutex even if a handler panicked while holding it: the data
-/// (options, token sets) stays consistent enough for a demo.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A running demo server; stops when dropped.

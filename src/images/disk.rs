@@ -8,10 +8,12 @@
 //! grows past its budget the least recently written files go.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use blake2::{Blake2s256, Digest};
+
+use crate::sync::{lock, unix_secs};
 
 use super::MAX_IMAGE_BYTES;
 
@@ -98,7 +100,7 @@ impl DiskCache {
         let etag = lines.next().map(str::to_string).filter(|e| !e.is_empty());
         Some(Entry {
             bytes,
-            fresh: now_secs() < expires,
+            fresh: unix_secs() < expires,
             etag,
         })
     }
@@ -182,10 +184,6 @@ impl DiskCache {
 /// Rough size of a `.meta` file, for the running count.
 const META_BYTES: u64 = 64;
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// Reads a regular file of at most `limit` bytes. Symlinks, folders,
 /// devices and oversized files give `None`: the cache folder may be shared,
 /// and nobody gets to point our reads elsewhere.
@@ -213,7 +211,7 @@ fn meta_text(max_age: Option<Duration>, etag: Option<&str>) -> String {
         .unwrap_or(DEFAULT_MAX_AGE)
         .min(MAX_AGE_CAP)
         .as_secs();
-    let expires = now_secs().saturating_add(age);
+    let expires = unix_secs().saturating_add(age);
     // An ETag is a quoted token; drop anything that could break the two-line format.
     let etag: String = etag
         .unwrap_or_default()
@@ -222,12 +220,6 @@ fn meta_text(max_age: Option<Duration>, etag: Option<&str>) -> String {
         .take(256)
         .collect();
     format!("{expires}\n{etag}\n")
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// Temp file in the same folder + rename: readers never see half a file.
@@ -313,7 +305,7 @@ mod tests {
         assert_eq!(max_age(Some(&huge)), Some(MAX_AGE_CAP));
         let text = meta_text(Some(Duration::MAX), None);
         let expires: u64 = text.lines().next().unwrap().parse().unwrap();
-        assert!(expires > now_secs() && expires <= now_secs() + MAX_AGE_CAP.as_secs() + 1);
+        assert!(expires > unix_secs() && expires <= unix_secs() + MAX_AGE_CAP.as_secs() + 1);
     }
 
     #[test]

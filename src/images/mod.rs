@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Cursor;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use image::{ImageReader, Limits};
@@ -17,6 +17,7 @@ use tokio::task::AbortHandle;
 
 use crate::lookup::Wake;
 use crate::net::NetworkConfig;
+use crate::sync::lock;
 
 pub mod disk;
 pub use disk::DiskCache;
@@ -161,10 +162,6 @@ pub struct ImageLoader {
     /// Bounds decodes running at once (each may take up to 128 MiB).
     decoders: Arc<Semaphore>,
     wake: Option<Wake>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The HTTP client for pictures: the project's proxy policy, a few redirect
