@@ -93,7 +93,11 @@ struct Display {
 
 impl Drop for Display {
     fn drop(&mut self) {
-        let _ = self.server.kill();
+        // SIGTERM, not SIGKILL: Xvfb then removes its lock and socket files,
+        // which a later server would otherwise trip over.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.server.id().to_string()])
+            .status();
         let _ = self.server.wait();
     }
 }
@@ -107,22 +111,43 @@ fn start_display() -> Option<Display> {
         eprintln!("SKIPPED: Xvfb or xdotool missing; these window tests did not run");
         return None;
     }
-    // A display number per test process, away from a developer's own.
-    let number = 140 + std::process::id() % 500;
-    let name = format!(":{number}");
-    let _ = std::fs::remove_file(format!("/tmp/.X{number}-lock"));
-    let server = Command::new("Xvfb")
-        .args([&name, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
+    // `-displayfd 1`: Xvfb picks a display number nobody uses and prints it
+    // on stdout once it accepts connections, so there is no guessing, no
+    // collision with a stale socket, and no race with start-up.
+    let mut server = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1024x768x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::path::Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
-        assert!(Instant::now() < deadline, "Xvfb did not come up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Display { name, server })
+    let stdout = server.stdout.take().expect("Xvfb's stdout");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = sender.send(line);
+    });
+    let number = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("Xvfb did not come up");
+    let number = number.trim();
+    assert!(
+        !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()),
+        "Xvfb printed no display number: {number:?}"
+    );
+    Some(Display {
+        name: format!(":{number}"),
+        server,
+    })
 }
 
 /// The till's process and window.
@@ -170,11 +195,14 @@ impl Till {
             .env("XDG_RUNTIME_DIR", dir)
             .env("XDG_CACHE_HOME", dir.join("cache"))
             .env("XDG_DATA_HOME", dir.join("data"))
+            .env("RUST_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("till.log")).unwrap())
             .spawn()
             .expect("the till starts");
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let log = dir.join("till.log");
+        let mut child = child;
+        let deadline = Instant::now() + Duration::from_secs(90);
         let window = loop {
             let out = Command::new("xdotool")
                 .args(["search", "--name", "^pos-recs$"])
@@ -188,7 +216,18 @@ impl Till {
             if let Some(id) = id {
                 break id;
             }
-            assert!(Instant::now() < deadline, "the window never appeared");
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "the till exited ({status}) before its window appeared; its log:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the window never appeared on {}; the till's log:\n{}",
+                display.name,
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(200));
         };
         let till = Till {
@@ -371,4 +410,50 @@ fn the_customer_window_follows_show_to_customer() {
         1,
         "the cashier's window stays"
     );
+}
+
+/// A POS button runs `pos-recs --phone …` while the till is open: no second
+/// window opens, the launch exits 0 at once, and the running till looks the
+/// customer up.
+#[test]
+fn a_second_launch_hands_the_customer_to_the_running_till() {
+    let Some(display) = start_display() else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (base, seen) = runtime.block_on(recording_server());
+    let dir = tempfile::tempdir().unwrap();
+    let till = Till::start(&display, &base, dir.path());
+    let mut second = Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+        .args(["--config", dir.path().join("config.toml").to_str().unwrap()])
+        .args(["--phone", "050 111 2233"])
+        .env("DISPLAY", &display.name)
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the second launch runs");
+    // A second launch that opened its own window would still be running.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            let _ = second.wait();
+            panic!("the second launch kept running (a second window?)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "the second launch: {status}");
+    wait_for("the handed-over lookup", &seen, |s| s.len() >= 4);
+    assert!(
+        seen.lock().unwrap().iter().all(|w| w == "380501112233"),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    assert_eq!(windows(&display, "^pos-recs$"), 1, "one till window");
+    drop(till);
 }
