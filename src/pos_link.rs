@@ -87,7 +87,8 @@ impl PosEvent {
 /// State shared with the request handlers.
 struct Shared {
     token: ApiKey,
-    rules: Rules,
+    /// The till's current rules: settings or the chain may change them.
+    rules: Mutex<Rules>,
     commands: mpsc::UnboundedSender<PosCommand>,
     events: broadcast::Sender<PosEvent>,
     /// The screen's document, as last published (`None`: no customer).
@@ -147,7 +148,7 @@ impl PosLink {
         let (events, _) = broadcast::channel(64);
         let shared = Arc::new(Shared {
             token,
-            rules,
+            rules: Mutex::new(rules),
             commands: commands_tx,
             events,
             snapshot: Mutex::new(None),
@@ -181,6 +182,12 @@ impl PosLink {
     /// The next command that arrived, if any.
     pub fn next_command(&mut self) -> Option<PosCommand> {
         self.commands.try_recv().ok()
+    }
+
+    /// Reads customers by the till's new rules from now on (a changed
+    /// country code or card field), exactly as the window does.
+    pub fn set_rules(&self, rules: Rules) {
+        *lock(&self.shared.rules) = rules;
     }
 
     /// Publishes what the screen shows now (`None`: no customer).
@@ -336,7 +343,8 @@ async fn post_customer(
             "give exactly one of \"card\", \"phone\" or \"email\"",
         );
     };
-    let customer = match shared.rules.identify(raw, Some(*kind)) {
+    let identified = lock(&shared.rules).identify(raw, Some(*kind));
+    let customer = match identified {
         Ok(customer) => customer,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use pos_recs::config::{Config, ConfigOrigin, IntegrationConfig};
+use pos_recs::config::{CardField, Config, ConfigOrigin, IntegrationConfig};
 use pos_recs::demo::DemoOptions;
 use pos_recs::secret::ApiKey;
 use pos_recs::ui::CashierApp;
@@ -242,6 +242,33 @@ fn bad_requests_get_a_clear_error_and_take_nothing_down() {
             .json(&json!({"card": "2000123456789"})),
     );
     assert_eq!(status, 200);
+}
+
+/// The manager changes how cards are read (settings, or the chain's file):
+/// the POS link reads customers by the new rules at once, as the window
+/// does, with no restart.
+#[test]
+fn a_new_configuration_changes_what_the_link_accepts() {
+    let w = world();
+    let mut config = linked_config(&w);
+    config.yespo.card_identifies_as = CardField::ContactId;
+    let (mut h, base) = till(&w, config.clone());
+    let post_card = || {
+        w.http
+            .post(format!("{base}/customer"))
+            .bearer_auth(TOKEN)
+            .json(&json!({"card": "LOYAL-77"}))
+    };
+    let (status, body) = call(&w, post_card());
+    assert_eq!(status, 400, "contactId takes numbers only: {body}");
+
+    config.yespo.card_identifies_as = CardField::ExternalCustomerId;
+    h.state_mut().apply_config(config).unwrap();
+    let (status, body) = call(&w, post_card());
+    assert_eq!(status, 200, "{body}");
+    step_until(&mut h, "the card is looked up", |app| {
+        app.session().is_some()
+    });
 }
 
 #[test]

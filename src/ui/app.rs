@@ -317,10 +317,21 @@ impl CashierApp {
         if self.till.session().is_none()
             && let Some(update) = pending.take()
             && &update != self.till.config()
-            && let Err(e) = self.till.reconfigure(update)
+            && let Err(e) = self.apply_config(update)
         {
             self.shown.notice = Some(e.to_string());
         }
+    }
+
+    /// Switches the till, and the POS link with it, to a new configuration
+    /// (settings saved, or the chain's sources arrived). The screen starts
+    /// empty for the next customer.
+    pub fn apply_config(&mut self, new: Config) -> Result<(), crate::config::ConfigError> {
+        self.till.reconfigure(new)?;
+        if let Some(link) = &self.link {
+            link.set_rules(self.till.rules().clone());
+        }
+        Ok(())
     }
 
     /// Takes the requests of later launches (`pos-recs --phone …` from a
@@ -694,7 +705,7 @@ impl CashierApp {
             new.display.theme == ThemeChoice::Dark,
             new.display.text_scale,
         );
-        if let Err(e) = self.till.reconfigure(new) {
+        if let Err(e) = self.apply_config(new) {
             self.shown.notice = Some(e.to_string());
             return;
         }
