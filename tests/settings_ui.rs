@@ -434,6 +434,47 @@ fn what_works_shows_each_sources_figures_from_the_history() {
     assert!(h.query_by_label("Last 90 days").is_some());
 }
 
+/// A Ukrainian store's manager reads "What works" in Ukrainian.
+#[test]
+fn what_works_speaks_the_tills_language() {
+    let uk = &pos_recs::ui::i18n::UK;
+    let w = world();
+    let mut config = w.config(Some("2468"));
+    config.display.language = Some(pos_recs::config::Language::Uk);
+    let mut h = w.harness(config);
+    h.get_by_label(uk.input_label).type_text("0671234567");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    step_until(&mut h, "answers", |h| {
+        h.state().session().is_some_and(|s| s.is_settled())
+    });
+    let file = w.shop.history_file();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pos_recs::history::stats(&file, 7).map_or(true, |s| s.is_empty()) {
+        assert!(Instant::now() < deadline, "nothing recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    h.get_by_label(uk.settings).click();
+    h.step();
+    h.step();
+    let pin = h.get_by_role_and_label(egui::Role::PasswordInput, uk.pin_label);
+    pin.focus();
+    pin.type_text("2468");
+    h.step();
+    h.get_by_label(uk.unlock).click();
+    h.step();
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(uk.settings_screen.save).is_some()
+    });
+    h.get_by_label(uk.settings_screen.what_works_tab).click();
+    step_until(&mut h, "figures", |h| {
+        h.query_by_label("Додано на 100 показів").is_some()
+    });
+    assert!(h.query_by_label("Останні 90 днів").is_some());
+    assert!(h.query_by_label(uk.what_works.chart_title).is_some());
+    assert!(h.query_by_label("Added per 100 shown").is_none());
+}
+
 #[test]
 fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
     let w = world();
@@ -481,7 +522,7 @@ fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
         h.query_by_label(labels::SAVE).is_some()
     });
     assert!(
-        h.query_by_label(pos_recs::ui::settings::MANAGED_LABEL)
+        h.query_by_label(pos_recs::ui::i18n::EN.settings_screen.managed)
             .is_some()
     );
 }

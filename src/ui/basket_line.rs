@@ -43,7 +43,7 @@ impl BasketLine {
             ui.label(RichText::new(t.basket_label).strong());
             for id in &basket.products {
                 let chip = egui::Button::new(format!("{id}  ×")).small();
-                let label = format!("Remove {id}");
+                let label = format!("{} {id}", t.remove_item);
                 let response = ui.add(chip);
                 response
                     .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));

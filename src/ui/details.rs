@@ -110,7 +110,7 @@ pub fn ui(
         if !linked {
             ui.add_space(theme::GAP_SMALL);
             ui.label(RichText::new(t.scan_into_pos).weak());
-            barcode_ui(ui, &product.id);
+            barcode_ui(ui, &product.id, t.barcode);
         }
         ui.add_space(theme::GAP);
         ui.horizontal(|ui| {
@@ -148,7 +148,7 @@ const BARCODE_HEIGHT: f32 = 90.0;
 /// The SKU as a Code 128 barcode (character set B), drawn large enough for
 /// a hand scanner, with quiet zones. SKUs Code 128 cannot carry are shown
 /// as text only.
-pub fn barcode_ui(ui: &mut egui::Ui, sku: &str) {
+pub fn barcode_ui(ui: &mut egui::Ui, sku: &str, name: &str) {
     let Ok(code) = barcoders::sym::code128::Code128::new(format!("\u{0181}{sku}")) else {
         return;
     };
@@ -159,7 +159,7 @@ pub fn barcode_ui(ui: &mut egui::Ui, sku: &str) {
         BARCODE_HEIGHT + 2.0 * 8.0,
     );
     let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
-    let label = format!("Barcode {sku}");
+    let label = format!("{name} {sku}");
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
     let painter = ui.painter_at(rect);
     // Always black on white, whatever the theme: scanners need the contrast.

@@ -177,6 +177,50 @@ pub struct Texts {
     pub no_place_to_save: &'static str,
     /// The settings screen.
     pub settings_screen: SettingsTexts,
+    /// The manager's "What works" page.
+    pub what_works: WhatWorksTexts,
+    /// Accessible name of a keypad key, before the key ("Keypad 1").
+    pub keypad: &'static str,
+    /// Keypad key: delete the last character.
+    pub keypad_delete: &'static str,
+    /// Keypad key: clear the input.
+    pub keypad_clear: &'static str,
+    /// Keypad key: look the customer up.
+    pub keypad_enter: &'static str,
+    /// Accessible name of a basket chip, before the SKU ("Remove SKU-1").
+    pub remove_item: &'static str,
+    /// Accessible name of the drawn barcode, before the SKU.
+    pub barcode: &'static str,
+}
+
+/// Texts of the manager's "What works" page.
+pub struct WhatWorksTexts {
+    /// Page title.
+    pub title: &'static str,
+    /// Before the number of days of a period ("Last" 30 "days").
+    pub last: &'static str,
+    /// After the number of days.
+    pub days: &'static str,
+    /// Recording is switched off in the config.
+    pub recording_off: &'static str,
+    /// Nothing recorded in the chosen period.
+    pub nothing_yet: &'static str,
+    /// A source no longer configured, before its id.
+    pub data_source: &'static str,
+    /// The table's column headers.
+    pub columns: [&'static str; 10],
+    /// The chart's title.
+    pub chart_title: &'static str,
+    /// Heading of the top products.
+    pub top_products: &'static str,
+    /// Label of the CSV path.
+    pub csv_file: &'static str,
+    /// Export button.
+    pub export_csv: &'static str,
+    /// Before the path written.
+    pub csv_written: &'static str,
+    /// Before the reason.
+    pub csv_failed: &'static str,
 }
 
 /// Texts of the manager's settings screen.
@@ -307,6 +351,10 @@ pub struct SettingsTexts {
     pub currency_error: &'static str,
     /// New tag for source
     pub new_tag: &'static str,
+    /// Shown over sources the chain manages.
+    pub managed: &'static str,
+    /// The "What works" page's tab.
+    pub what_works_tab: &'static str,
     /// tag
     pub tag_hint: &'static str,
 }
@@ -458,7 +506,41 @@ pub const EN: Texts = Texts {
         currency_error: "a 3-letter code such as UAH, EUR, USD",
         new_tag: "New tag for source",
         tag_hint: "tag",
+        managed: "Managed by the chain: these sources come from the store's file and cannot be changed here.",
+        what_works_tab: "What works",
     },
+    what_works: WhatWorksTexts {
+        title: "What works",
+        last: "Last",
+        days: "days",
+        recording_off: "Recording is off ([history] enabled = false).",
+        nothing_yet: "Nothing recorded in this period yet: the figures appear as the till is used.",
+        data_source: "Data source",
+        columns: [
+            "Source",
+            "Lookups",
+            "Answered",
+            "Median",
+            "p95",
+            "Shown",
+            "Opened",
+            "To customer",
+            "Added to sale",
+            "Added per 100 shown",
+        ],
+        chart_title: "Added to sale per 100 cards shown",
+        top_products: "Top products per source (added to sale)",
+        csv_file: "CSV file",
+        export_csv: "Export CSV",
+        csv_written: "CSV written to",
+        csv_failed: "Could not write the CSV:",
+    },
+    keypad: "Keypad",
+    keypad_delete: "Del",
+    keypad_clear: "Clear",
+    keypad_enter: "Enter",
+    remove_item: "Remove",
+    barcode: "Barcode",
 };
 
 /// Ukrainian.
@@ -608,7 +690,41 @@ pub const UK: Texts = Texts {
         currency_error: "код з 3 літер, напр. UAH, EUR, USD",
         new_tag: "Новий атрибут для джерела",
         tag_hint: "атрибут",
+        managed: "Керує мережа: ці джерела задає файл магазину, тут їх змінити не можна.",
+        what_works_tab: "Що працює",
     },
+    what_works: WhatWorksTexts {
+        title: "Що працює",
+        last: "Останні",
+        days: "днів",
+        recording_off: "Запис вимкнено ([history] enabled = false).",
+        nothing_yet: "За цей період ще нічого не записано: цифри з’являться, щойно касою почнуть користуватися.",
+        data_source: "Джерело даних",
+        columns: [
+            "Джерело",
+            "Запити",
+            "Відповіли",
+            "Медіана",
+            "p95",
+            "Показано",
+            "Відкрито",
+            "Покупцеві",
+            "Додано до продажу",
+            "Додано на 100 показів",
+        ],
+        chart_title: "Додано до продажу на 100 показаних карток",
+        top_products: "Найкращі товари за джерелом (додано до продажу)",
+        csv_file: "Файл CSV",
+        export_csv: "Експорт CSV",
+        csv_written: "CSV записано в",
+        csv_failed: "Не вдалося записати CSV:",
+    },
+    keypad: "Клавіша",
+    keypad_delete: "Стерти",
+    keypad_clear: "Очистити",
+    keypad_enter: "Enter",
+    remove_item: "Прибрати",
+    barcode: "Штрихкод",
 };
 
 impl Texts {

@@ -153,7 +153,7 @@ impl LookupBar {
         });
         self.touched |= ui.input(|i| i.any_touches());
         if cx.touch || self.touched {
-            action = action.or(self.keypad_ui(ui));
+            action = action.or(self.keypad_ui(ui, cx.texts));
         }
         ui.horizontal(|ui| {
             if *cx.origin == ConfigOrigin::Demo {
@@ -188,13 +188,13 @@ impl LookupBar {
 
     /// The on-screen keypad of a touch-only till: digits, delete, clear and
     /// Enter, each at least [`theme::KEYPAD_KEY`] square.
-    fn keypad_ui(&mut self, ui: &mut egui::Ui) -> Option<Command> {
+    fn keypad_ui(&mut self, ui: &mut egui::Ui, t: &Texts) -> Option<Command> {
         let mut action = None;
         let key = |ui: &mut egui::Ui, text: &str| {
             let button = egui::Button::new(RichText::new(text).size(theme::INPUT_SIZE))
                 .min_size(egui::vec2(theme::KEYPAD_KEY, theme::KEYPAD_KEY));
             let response = ui.add(button);
-            let label = format!("Keypad {text}");
+            let label = format!("{} {text}", t.keypad);
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
             response.clicked()
         };
@@ -210,18 +210,18 @@ impl LookupBar {
             });
         }
         ui.horizontal(|ui| {
-            if key(ui, "Del") {
+            if key(ui, t.keypad_delete) {
                 self.input.pop();
             }
             if key(ui, "0") {
                 self.input.push('0');
                 self.message = None;
             }
-            if key(ui, "Clear") {
+            if key(ui, t.keypad_clear) {
                 self.input.clear();
                 self.message = None;
             }
-            if key(ui, "Enter") && !self.input.trim().is_empty() {
+            if key(ui, t.keypad_enter) && !self.input.trim().is_empty() {
                 action = Some(Command::Submit);
             }
         });

@@ -170,7 +170,7 @@ impl SettingsForm {
             if ui.selectable_label(!on_page, st.title).clicked() {
                 self.what_works = None;
             }
-            if ui.selectable_label(on_page, WHAT_WORKS_LABEL).clicked() && !on_page {
+            if ui.selectable_label(on_page, st.what_works_tab).clicked() && !on_page {
                 let csv_dir = self
                     .target
                     .as_ref()
@@ -178,6 +178,7 @@ impl SettingsForm {
                 self.what_works = Some(super::what_works::WhatWorks::new(
                     self.history_file.clone(),
                     csv_dir,
+                    &self.texts.what_works,
                 ));
             }
         });
@@ -380,7 +381,7 @@ impl SettingsForm {
                     .size(theme::GROUP_TITLE_SIZE)
                     .strong(),
             );
-            ui.label(RichText::new(MANAGED_LABEL).color(theme::demo(ui)));
+            ui.label(RichText::new(self.texts.settings_screen.managed).color(theme::demo(ui)));
             ui.add_enabled_ui(false, |ui| self.sources_table_ui(ui));
             return;
         }
@@ -724,12 +725,8 @@ impl SettingsForm {
     }
 }
 
-/// Shown over sources the chain manages.
-pub const MANAGED_LABEL: &str =
-    "Managed by the chain: these sources come from the store's file and cannot be changed here.";
-
-/// The "What works" page's tab (tests find it by this).
-pub const WHAT_WORKS_LABEL: &str = "What works";
+/// The "What works" page's tab in English (tests find it by this).
+pub const WHAT_WORKS_LABEL: &str = EN.settings_screen.what_works_tab;
 
 /// The result of a file job of the settings screen.
 #[derive(Debug, Clone)]

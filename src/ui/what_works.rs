@@ -13,6 +13,7 @@ use poll_promise::Promise;
 use crate::config::SourceConfig;
 use crate::history::{self, SourceStats};
 
+use super::i18n::WhatWorksTexts;
 use super::theme;
 
 /// The periods offered.
@@ -27,11 +28,16 @@ pub struct WhatWorks {
     csv_path: String,
     csv_message: Option<String>,
     csv_job: Option<Promise<Result<(), String>>>,
+    texts: &'static WhatWorksTexts,
 }
 
 impl WhatWorks {
     /// The page for the history in `file` (none: recording is off).
-    pub fn new(file: Option<PathBuf>, csv_dir: Option<PathBuf>) -> Self {
+    pub fn new(
+        file: Option<PathBuf>,
+        csv_dir: Option<PathBuf>,
+        texts: &'static WhatWorksTexts,
+    ) -> Self {
         let csv_path = csv_dir
             .unwrap_or_else(std::env::temp_dir)
             .join("pos-recs-what-works.csv")
@@ -45,6 +51,7 @@ impl WhatWorks {
             csv_path,
             csv_message: None,
             csv_job: None,
+            texts,
         };
         page.reload();
         page
@@ -52,7 +59,7 @@ impl WhatWorks {
 
     fn reload(&mut self) {
         let Some(file) = self.file.clone() else {
-            self.stats = Err("recording is off ([history] enabled = false)".into());
+            self.stats = Err(self.texts.recording_off.into());
             return;
         };
         let days = self.days;
@@ -66,18 +73,19 @@ impl WhatWorks {
 
     /// Draws the page; `sources` give the titles.
     pub fn ui(&mut self, ui: &mut egui::Ui, sources: &[SourceConfig]) {
+        let t = self.texts;
         if let Some(done) = self.loading.as_ref().and_then(|p| p.ready()).cloned() {
             self.loading = None;
             self.stats = done;
         }
         ui.horizontal(|ui| {
             ui.label(
-                RichText::new("What works")
+                RichText::new(t.title)
                     .size(theme::GROUP_TITLE_SIZE)
                     .strong(),
             );
             for days in PERIODS {
-                let label = format!("Last {days} days");
+                let label = format!("{} {days} {}", t.last, t.days);
                 if ui.selectable_label(self.days == days, label).clicked() && self.days != days {
                     self.days = days;
                     self.reload();
@@ -97,9 +105,7 @@ impl WhatWorks {
             }
         };
         if stats.is_empty() {
-            ui.label(
-                "Nothing recorded in this period yet: the figures appear as the till is used.",
-            );
+            ui.label(t.nothing_yet);
             return;
         }
         // In the order the cashier sees the sections; sources no longer configured last.
@@ -110,27 +116,16 @@ impl WhatWorks {
                 .unwrap_or(usize::MAX)
         });
         let title = |id: u64| {
-            sources
-                .iter()
-                .find(|s| s.id == id)
-                .map_or_else(|| format!("Data source {id}"), SourceConfig::display_title)
+            sources.iter().find(|s| s.id == id).map_or_else(
+                || format!("{} {id}", t.data_source),
+                SourceConfig::display_title,
+            )
         };
         egui::Grid::new("what_works")
             .striped(true)
             .spacing(egui::vec2(14.0, 6.0))
             .show(ui, |ui| {
-                for header in [
-                    "Source",
-                    "Lookups",
-                    "Answered",
-                    "Median",
-                    "p95",
-                    "Shown",
-                    "Opened",
-                    "To customer",
-                    "Added to sale",
-                    "Added per 100 shown",
-                ] {
+                for header in t.columns {
                     ui.label(RichText::new(header).strong());
                 }
                 ui.end_row();
@@ -149,7 +144,7 @@ impl WhatWorks {
                 }
             });
         ui.add_space(theme::GAP);
-        ui.label(RichText::new("Added to sale per 100 cards shown").strong());
+        ui.label(RichText::new(t.chart_title).strong());
         let bars: Vec<Bar> = stats
             .iter()
             .enumerate()
@@ -173,7 +168,7 @@ impl WhatWorks {
                 plot.bar_chart(BarChart::new("added per 100 shown", bars))
             });
         ui.add_space(theme::GAP);
-        ui.label(RichText::new("Top products per source (added to sale)").strong());
+        ui.label(RichText::new(t.top_products).strong());
         for s in &stats {
             if s.top_products.is_empty() {
                 continue;
@@ -187,10 +182,10 @@ impl WhatWorks {
         }
         ui.add_space(theme::GAP);
         ui.horizontal(|ui| {
-            ui.label("CSV file");
+            ui.label(t.csv_file);
             ui.add(egui::TextEdit::singleline(&mut self.csv_path).desired_width(360.0));
             if ui
-                .add_enabled(self.csv_job.is_none(), egui::Button::new("Export CSV"))
+                .add_enabled(self.csv_job.is_none(), egui::Button::new(t.export_csv))
                 .clicked()
             {
                 let (path, text) = (PathBuf::from(&self.csv_path), history::csv(&stats));
@@ -204,8 +199,8 @@ impl WhatWorks {
         if let Some(done) = self.csv_job.as_ref().and_then(|p| p.ready()).cloned() {
             self.csv_job = None;
             self.csv_message = Some(match done {
-                Ok(()) => format!("CSV written to {}", self.csv_path),
-                Err(e) => format!("Could not write the CSV: {e}"),
+                Ok(()) => format!("{} {}", t.csv_written, self.csv_path),
+                Err(e) => format!("{} {e}", t.csv_failed),
             });
         } else if self.csv_job.is_some() {
             ui.ctx()
