@@ -330,6 +330,11 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
         println!(
             "warning: no manager PIN is set; the settings stay closed until one is set with: pos-recs --setup"
         );
+        if ready.config.display.kiosk {
+            println!(
+                "warning: kiosk mode without a manager PIN: nobody can close the till from its screen"
+            );
+        }
     }
     if ready.config.yespo.auth == pos_recs::config::AuthMode::Gateway {
         println!("account: via gateway {}", ready.config.yespo.base_url);

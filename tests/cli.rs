@@ -348,6 +348,34 @@ async fn check_prints_a_row_per_source() {
     assert!(row("1245").contains("not found"), "{table}");
 }
 
+/// An IT admin who turns kiosk mode on but forgets the PIN is told by
+/// `check` before the till is locked in front of a cashier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_warns_about_a_kiosk_without_a_pin() {
+    let (_server, mut config) = demo(DemoOptions::default()).await;
+    only_sources(&mut config, &[1244]);
+    let dir = tempfile::tempdir().unwrap();
+    let warnings = |config: &pos_recs::config::Config| {
+        let path = write_config(dir.path(), config);
+        let path = path.to_str().unwrap().to_string();
+        async move {
+            let out = run(&["check", "--config", &path], &[]).await;
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            String::from_utf8_lossy(&out.stdout).to_string()
+        }
+    };
+    config.manager.pin_hash = None;
+    let out = warnings(&config).await;
+    assert!(out.contains("no manager PIN"), "{out}");
+    assert!(!out.contains("kiosk"), "{out}");
+    config.display.kiosk = true;
+    let out = warnings(&config).await;
+    assert!(out.contains("kiosk mode without a manager PIN"), "{out}");
+    config.manager.pin_hash = Some(pos_recs::pin::hash("2468").unwrap());
+    let out = warnings(&config).await;
+    assert!(!out.contains("PIN"), "{out}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_mode_works_from_the_cli_too() {
     let (server, mut config) = demo(DemoOptions::default()).await;
