@@ -37,7 +37,7 @@ struct Cli {
     setup: bool,
     /// Open the till on this customer (a running till takes it over instead).
     #[command(flatten)]
-    customer: OptionalWho,
+    customer: Who,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -111,7 +111,7 @@ impl BasketArgs {
 #[derive(Args)]
 struct SendArgs {
     #[command(flatten)]
-    who: OptionalWho,
+    who: Who,
     #[command(flatten)]
     basket: BasketArgs,
     /// Clear the till for the next customer.
@@ -120,20 +120,8 @@ struct SendArgs {
 }
 
 #[derive(Args)]
-#[group(required = false, multiple = false)]
-struct OptionalWho {
-    /// Discount card number.
-    #[arg(long, value_name = "N")]
-    card: Option<String>,
-    /// Phone number, any common format.
-    #[arg(long, value_name = "P")]
-    phone: Option<String>,
-    /// Email address.
-    #[arg(long, value_name = "E")]
-    email: Option<String>,
-}
-
-#[derive(Args)]
+// `lookup` needs a customer; the till and `send` may go without one.
+#[command(group = clap::ArgGroup::new("customer").args(["card", "phone", "email"]).required(true))]
 struct LookupArgs {
     #[command(flatten)]
     who: Who,
@@ -144,8 +132,9 @@ struct LookupArgs {
     json: bool,
 }
 
+/// The customer: at most one of card, phone or email.
 #[derive(Args)]
-#[group(required = true, multiple = false)]
+#[group(required = false, multiple = false)]
 struct Who {
     /// Discount card number.
     #[arg(long, value_name = "N")]
@@ -156,6 +145,19 @@ struct Who {
     /// Email address.
     #[arg(long, value_name = "E")]
     email: Option<String>,
+}
+
+impl Who {
+    /// The identifier given, with the kind the flag forces.
+    fn given(&self) -> Option<(IdentifierKind, &str)> {
+        [
+            (IdentifierKind::Card, &self.card),
+            (IdentifierKind::Phone, &self.phone),
+            (IdentifierKind::Email, &self.email),
+        ]
+        .into_iter()
+        .find_map(|(kind, value)| value.as_deref().map(|v| (kind, v)))
+    }
 }
 
 #[derive(Args)]
@@ -272,11 +274,8 @@ async fn ready(config: Option<PathBuf>) -> anyhow::Result<Ready> {
 
 async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result<u8> {
     let ready = ready(config).await?;
-    let (kind, raw) = match (&args.who.card, &args.who.phone, &args.who.email) {
-        (Some(c), _, _) => (IdentifierKind::Card, c),
-        (_, Some(p), _) => (IdentifierKind::Phone, p),
-        (_, _, Some(e)) => (IdentifierKind::Email, e),
-        _ => anyhow::bail!("give --card, --phone or --email"),
+    let Some((kind, raw)) = args.who.given() else {
+        anyhow::bail!("give --card, --phone or --email");
     };
     let ident = identify::Rules::from_config(&ready.config).identify(raw, Some(kind))?;
     let basket = args.basket.basket()?.unwrap_or_default();
@@ -482,17 +481,11 @@ async fn run_send(config: Option<PathBuf>, args: SendArgs) -> anyhow::Result<u8>
         .timeout(Duration::from_secs(5))
         .build()
         .context("cannot start the HTTP client")?;
-    let who = [
-        ("card", &args.who.card),
-        ("phone", &args.who.phone),
-        ("email", &args.who.email),
-    ]
-    .into_iter()
-    .find_map(|(k, v)| v.as_ref().map(|v| (k, v.clone())));
+    let who = args.who.given();
     let request = if args.clear {
         http.delete(format!("{base}/customer"))
     } else if let Some((kind, value)) = who {
-        let mut body = serde_json::json!({ kind: value });
+        let mut body = serde_json::json!({ kind.as_str(): value });
         if let Some(basket) = &basket {
             body["products"] = serde_json::json!(basket.products);
             if let Some(category) = &basket.category {
@@ -562,7 +555,7 @@ fn run_gui(
     _runtime: &tokio::runtime::Runtime,
     _config: Option<PathBuf>,
     _setup: bool,
-    _customer: &OptionalWho,
+    _customer: &Who,
 ) -> anyhow::Result<u8> {
     anyhow::bail!(
         "this build has no window (feature \"gui\" off); use lookup, check or demo-server"
@@ -574,14 +567,12 @@ fn run_gui(
     runtime: &tokio::runtime::Runtime,
     config: Option<PathBuf>,
     setup: bool,
-    customer: &OptionalWho,
+    customer: &Who,
 ) -> anyhow::Result<u8> {
     use pos_recs::instance::{self, Request, Start};
-    let request = match (&customer.card, &customer.phone, &customer.email) {
-        (Some(c), _, _) => Request::Customer(IdentifierKind::Card, c.clone()),
-        (_, Some(p), _) => Request::Customer(IdentifierKind::Phone, p.clone()),
-        (_, _, Some(e)) => Request::Customer(IdentifierKind::Email, e.clone()),
-        _ => Request::Front,
+    let request = match customer.given() {
+        Some((kind, value)) => Request::Customer(kind, value.to_string()),
+        None => Request::Front,
     };
     // One till window per user: a second launch hands its request over and exits.
     let instance = match instance::socket_path().map(|p| instance::start(&p, &request)) {
@@ -606,4 +597,16 @@ fn run_gui(
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (groups, conflicts, names) over every
+    /// subcommand: a mistake there would only show when a cashier hits it.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }
