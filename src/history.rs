@@ -425,7 +425,18 @@ pub struct SourceStats {
     /// Products added to the sale.
     pub added: u64,
     /// The products most often added to the sale (then opened), best first.
-    pub top_products: Vec<(String, u64)>,
+    pub top_products: Vec<TopProduct>,
+}
+
+/// One of a source's best products over the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopProduct {
+    /// Product id (SKU).
+    pub id: String,
+    /// Times added to the sale.
+    pub added: u64,
+    /// Times its card was opened.
+    pub opened: u64,
 }
 
 impl SourceStats {
@@ -508,7 +519,11 @@ pub fn stats(path: &Path, days: u32) -> Result<Vec<SourceStats>, HistoryError> {
         s.p95_ms = percentile(&elapsed, 95);
         s.top_products = top
             .query_map(params![since, s.source_id as i64], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                Ok(TopProduct {
+                    id: r.get(0)?,
+                    added: r.get::<_, i64>(1)? as u64,
+                    opened: r.get::<_, i64>(2)? as u64,
+                })
             })?
             .collect::<Result<_, _>>()?;
     }

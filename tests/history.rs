@@ -72,7 +72,14 @@ async fn real_lookups_are_recorded_and_the_figures_match_what_was_shown_and_chos
     }
     let first = stats.iter().find(|s| s.source_id == source).unwrap();
     assert_eq!((first.opened, first.added), (1, 1));
-    assert_eq!(first.top_products[0], (opened, 1));
+    assert_eq!(
+        first.top_products[0],
+        pos_recs::history::TopProduct {
+            id: opened,
+            added: 1,
+            opened: 1
+        }
+    );
     assert!(first.added_per_100_shown() > 0.0);
     // Nothing about the customers is in the file.
     let bytes = std::fs::read(&file).unwrap();

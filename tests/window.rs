@@ -165,10 +165,6 @@ impl Drop for Till {
 }
 
 impl Till {
-    fn start(display: &Display, base_url: &str, dir: &std::path::Path) -> Till {
-        Self::start_with(display, base_url, dir, "")
-    }
-
     /// A till whose config has `display` as its `[display]` section.
     fn start_with(
         display_name: &Display,
@@ -290,28 +286,54 @@ fn wait_for(what: &str, seen: &Seen, done: impl Fn(&[String]) -> bool) {
     }
 }
 
+/// One test's world: an X server, the recording shop, and the till's
+/// window on it. Fields drop in order: the till before its display.
+struct Scene {
+    till: Till,
+    seen: Seen,
+    dir: tempfile::TempDir,
+    _runtime: tokio::runtime::Runtime,
+    display: Display,
+}
+
+impl Scene {
+    /// A till whose config has `display_section` under `[display]`; `None`
+    /// where Xvfb or xdotool is missing outside CI.
+    fn start(display_section: &str) -> Option<Scene> {
+        let display = start_display()?;
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (base, seen) = runtime.block_on(recording_server());
+        let dir = tempfile::tempdir().unwrap();
+        let till = Till::start_with(&display, &base, dir.path(), display_section);
+        Some(Scene {
+            till,
+            seen,
+            dir,
+            _runtime: runtime,
+            display,
+        })
+    }
+}
+
 /// One Xvfb for all the checks: starting a display and a debug build's
 /// window is the slow part.
 #[test]
 fn the_real_window_takes_scans_whole_and_rests_quietly() {
-    let Some(display) = start_display() else {
+    let Some(scene) = Scene::start("") else {
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (base, seen) = runtime.block_on(recording_server());
-    let dir = tempfile::tempdir().unwrap();
-    let till = Till::start(&display, &base, dir.path());
+    let Scene { till, seen, .. } = &scene;
 
     // A first customer fills the screen (120 cards, pictures still arriving).
     till.type_text("0671234567", 25);
     till.key("Return");
-    wait_for("the first lookup", &seen, |s| s.len() >= 4);
+    wait_for("the first lookup", seen, |s| s.len() >= 4);
     std::thread::sleep(Duration::from_millis(300));
 
     // Esc, then a 13-digit card at 2 ms a key while the screen is busy.
     till.xdotool(&["key", "Escape", "type", "--delay", "2", "2000123456789"]);
     till.key("Return");
-    wait_for("the card's lookup", &seen, |s| s.len() >= 8);
+    wait_for("the card's lookup", seen, |s| s.len() >= 8);
     std::thread::sleep(Duration::from_millis(500));
     {
         let seen = seen.lock().unwrap();
@@ -328,7 +350,7 @@ fn the_real_window_takes_scans_whole_and_rests_quietly() {
     std::thread::sleep(Duration::from_millis(300));
     till.type_text("0501112233", 25);
     till.key("Return");
-    wait_for("the phone's lookup", &seen, |s| s.len() >= 12);
+    wait_for("the phone's lookup", seen, |s| s.len() >= 12);
     std::thread::sleep(Duration::from_millis(500));
     {
         let seen = seen.lock().unwrap();
@@ -370,35 +392,33 @@ fn windows(display: &Display, pattern: &str) -> usize {
 
 #[test]
 fn the_customer_window_follows_show_to_customer() {
-    let Some(display) = start_display() else {
+    let Some(scene) = Scene::start("customer_screen = \"window\"") else {
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (base, seen) = runtime.block_on(recording_server());
-    let dir = tempfile::tempdir().unwrap();
-    let till = Till::start_with(&display, &base, dir.path(), "customer_screen = \"window\"");
+    let Scene {
+        till,
+        seen,
+        display,
+        ..
+    } = &scene;
     // Two windows from one process: the cashier's and the customer's (idle).
     let deadline = Instant::now() + Duration::from_secs(30);
-    while windows(&display, "customer") == 0 {
+    while windows(display, "customer") == 0 {
         assert!(Instant::now() < deadline, "no customer window");
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert_eq!(
-        windows(&display, "customer: "),
-        0,
-        "idle: nothing shown yet"
-    );
+    assert_eq!(windows(display, "customer: "), 0, "idle: nothing shown yet");
     till.xdotool(&["windowfocus", "--sync", &till.window.clone()]);
     till.type_text("0671234567", 20);
     till.key("Return");
-    wait_for("the lookup", &seen, |s| s.len() >= 4);
+    wait_for("the lookup", seen, |s| s.len() >= 4);
     std::thread::sleep(Duration::from_millis(800));
     // Down onto the first card, F5: "Show to customer".
     till.key("Down");
     std::thread::sleep(Duration::from_millis(300));
     till.key("F5");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while windows(&display, "customer: Product 0") == 0 {
+    while windows(display, "customer: Product 0") == 0 {
         assert!(
             Instant::now() < deadline,
             "the customer window did not follow"
@@ -406,7 +426,7 @@ fn the_customer_window_follows_show_to_customer() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(
-        windows(&display, "^pos-recs$"),
+        windows(display, "^pos-recs$"),
         1,
         "the cashier's window stays"
     );
@@ -417,13 +437,12 @@ fn the_customer_window_follows_show_to_customer() {
 /// customer up.
 #[test]
 fn a_second_launch_hands_the_customer_to_the_running_till() {
-    let Some(display) = start_display() else {
+    let Some(scene) = Scene::start("") else {
         return;
     };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (base, seen) = runtime.block_on(recording_server());
-    let dir = tempfile::tempdir().unwrap();
-    let till = Till::start(&display, &base, dir.path());
+    let Scene {
+        seen, dir, display, ..
+    } = &scene;
     let mut second = Command::new(env!("CARGO_BIN_EXE_pos-recs"))
         .args(["--config", dir.path().join("config.toml").to_str().unwrap()])
         .args(["--phone", "050 111 2233"])
@@ -448,12 +467,11 @@ fn a_second_launch_hands_the_customer_to_the_running_till() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "the second launch: {status}");
-    wait_for("the handed-over lookup", &seen, |s| s.len() >= 4);
+    wait_for("the handed-over lookup", seen, |s| s.len() >= 4);
     assert!(
         seen.lock().unwrap().iter().all(|w| w == "380501112233"),
         "{:?}",
         seen.lock().unwrap()
     );
-    assert_eq!(windows(&display, "^pos-recs$"), 1, "one till window");
-    drop(till);
+    assert_eq!(windows(display, "^pos-recs$"), 1, "one till window");
 }

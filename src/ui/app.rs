@@ -435,7 +435,6 @@ impl CashierApp {
     /// A new customer: the old one's pictures and open details go.
     fn new_customer_on_screen(&mut self) {
         self.pictures.images.new_customer();
-        self.pictures.textures.forget_loading();
         self.shown.details = None;
     }
 

@@ -99,7 +99,8 @@ pub fn card_ui(
     y += 2.0 * (NAME_SIZE + 4.0) + 4.0;
 
     y += price_ui(&painter, Pos2::new(x, y), product, cx) + 6.0;
-    y += stock_badge_ui(&painter, Pos2::new(x, y), product.in_stock, cx.texts) + 8.0;
+    let badge = stock_badge(&painter, product.in_stock, cx.texts, BadgeSize::Regular);
+    y += badge.draw(&painter, Pos2::new(x, y)) + 8.0;
 
     for (label, value) in shown_tags(product, show_tags, cx.texts).into_iter().take(3) {
         let line = clamped_galley(
@@ -165,9 +166,13 @@ pub fn compact_card_ui(
     let name_height = name.size().y;
     painter.galley(Pos2::new(x, y), name, TEXT);
     y += name_height + 4.0;
-    y += price_ui(&painter, Pos2::new(x, y), product, cx) + 2.0;
-    if y + 16.0 <= rect.bottom() {
-        stock_badge_ui(&painter, Pos2::new(x, y), product.in_stock, cx.texts);
+    y += price_ui(&painter, Pos2::new(x, y), product, cx) + 1.0;
+    // The smallest strips are tight: the badge sits inside the card's lower
+    // edge, or is left out rather than cut by it.
+    let badge = stock_badge(&painter, product.in_stock, cx.texts, BadgeSize::Compact);
+    let badge_y = y.min(rect.bottom() - 3.0 - badge.height());
+    if badge_y >= y - 3.0 {
+        badge.draw(&painter, Pos2::new(x, badge_y));
     }
     response
 }
@@ -329,20 +334,55 @@ pub fn stock_label(in_stock: Option<bool>, t: &super::i18n::Texts) -> (&'static 
     }
 }
 
-/// The stock badge; returns the height used.
-fn stock_badge_ui(
+/// How large a stock badge is drawn.
+#[derive(Clone, Copy)]
+enum BadgeSize {
+    /// On a full card.
+    Regular,
+    /// On a compact card of the strip layout.
+    Compact,
+}
+
+/// A stock badge laid out, ready to draw.
+struct StockBadge {
+    galley: std::sync::Arc<egui::Galley>,
+    color: Color32,
+    padding: Vec2,
+}
+
+impl StockBadge {
+    fn height(&self) -> f32 {
+        self.galley.size().y + 2.0 * self.padding.y
+    }
+
+    /// Draws the badge at `at`; returns the height used.
+    fn draw(self, painter: &egui::Painter, at: Pos2) -> f32 {
+        let rect = Rect::from_min_size(at, self.galley.size() + 2.0 * self.padding);
+        painter.rect_filled(rect, rect.height() / 2.0, self.color);
+        painter.galley(at + self.padding, self.galley, Color32::WHITE);
+        rect.height()
+    }
+}
+
+/// The stock badge for `in_stock`, laid out at `size`.
+fn stock_badge(
     painter: &egui::Painter,
-    at: Pos2,
     in_stock: Option<bool>,
     t: &super::i18n::Texts,
-) -> f32 {
+    size: BadgeSize,
+) -> StockBadge {
     let (text, color) = stock_label(in_stock, t);
+    let (font, padding) = match size {
+        BadgeSize::Regular => (13.5, vec2(8.0, 4.0)),
+        BadgeSize::Compact => (12.0, vec2(6.0, 1.5)),
+    };
     let galley =
-        painter.layout_no_wrap(text.to_string(), FontId::proportional(13.5), Color32::WHITE);
-    let rect = Rect::from_min_size(at, galley.size() + vec2(16.0, 8.0));
-    painter.rect_filled(rect, 12.0, color);
-    painter.galley(at + vec2(8.0, 4.0), galley, Color32::WHITE);
-    rect.height()
+        painter.layout_no_wrap(text.to_string(), FontId::proportional(font), Color32::WHITE);
+    StockBadge {
+        galley,
+        color,
+        padding,
+    }
 }
 
 /// The selected tags present on the product, as (label, value) pairs.

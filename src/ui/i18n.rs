@@ -213,6 +213,10 @@ pub struct WhatWorksTexts {
     pub chart_title: &'static str,
     /// Heading of the top products.
     pub top_products: &'static str,
+    /// After a product's sales count ("2 added").
+    pub added: &'static str,
+    /// After a product's opened count ("3 opened").
+    pub opened: &'static str,
     /// Label of the CSV path.
     pub csv_file: &'static str,
     /// Export button.
@@ -529,7 +533,9 @@ pub const EN: Texts = Texts {
             "Added per 100 shown",
         ],
         chart_title: "Added to sale per 100 cards shown",
-        top_products: "Top products per source (added to sale)",
+        top_products: "Top products per source",
+        added: "added to sale",
+        opened: "opened",
         csv_file: "CSV file",
         export_csv: "Export CSV",
         csv_written: "CSV written to",
@@ -713,7 +719,9 @@ pub const UK: Texts = Texts {
             "Додано на 100 показів",
         ],
         chart_title: "Додано до продажу на 100 показаних карток",
-        top_products: "Найкращі товари за джерелом (додано до продажу)",
+        top_products: "Найкращі товари за джерелом",
+        added: "додано до продажу",
+        opened: "відкрито",
         csv_file: "Файл CSV",
         export_csv: "Експорт CSV",
         csv_written: "CSV записано в",

@@ -28,7 +28,9 @@ pub enum PictureState {
 pub struct Textures {
     by_url: HashMap<String, egui::TextureHandle>,
     order: VecDeque<String>,
-    /// URLs asked for that are still downloading or decoding.
+    /// URLs asked for in this frame that are still downloading or decoding.
+    /// Kept per frame: a card that scrolled away or was pushed below the
+    /// fold is not asked again, and must not count as loading for ever.
     loading: HashSet<String>,
     /// Textures made in the current frame.
     uploads_this_frame: usize,
@@ -76,18 +78,14 @@ impl Textures {
         self.by_url.len()
     }
 
-    /// Starts a frame's upload budget afresh.
+    /// Starts a frame: a fresh upload budget, and no picture loading until
+    /// a card asks for it.
     pub fn begin_frame(&mut self) {
         self.uploads_this_frame = 0;
-    }
-
-    /// Forgets which pictures were loading (their downloads were cancelled
-    /// for a new customer; those still on screen are asked again).
-    pub fn forget_loading(&mut self) {
         self.loading.clear();
     }
 
-    /// Pictures shown as loading when last asked for.
+    /// Pictures drawn as loading in the frame drawn last.
     pub fn loading(&self) -> usize {
         self.loading.len()
     }
@@ -95,5 +93,33 @@ impl Textures {
     /// True when no texture is held.
     pub fn is_empty(&self) -> bool {
         self.by_url.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A picture asked for by a card that is then no longer drawn (pushed
+    /// below the fold by a section above it) does not count as loading.
+    #[test]
+    fn only_pictures_drawn_this_frame_count_as_loading() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        // A server that accepts and never answers: the picture stays loading.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/p.png", listener.local_addr().unwrap());
+        let images = ImageLoader::new(runtime.handle().clone(), None, 1 << 20, None);
+        let ctx = egui::Context::default();
+        let mut textures = Textures::default();
+        textures.begin_frame();
+        assert!(matches!(
+            textures.get(&ctx, &images, &url),
+            PictureState::Loading
+        ));
+        assert_eq!(textures.loading(), 1);
+        // The next frame does not draw that card.
+        textures.begin_frame();
+        assert_eq!(textures.loading(), 0);
+        drop(listener);
     }
 }

@@ -176,7 +176,12 @@ impl WhatWorks {
             let top: Vec<String> = s
                 .top_products
                 .iter()
-                .map(|(id, added)| format!("{id} ({added})"))
+                .map(|p| {
+                    format!(
+                        "{} ({} {}, {} {})",
+                        p.id, p.added, t.added, p.opened, t.opened
+                    )
+                })
                 .collect();
             ui.label(format!("{}: {}", title(s.source_id), top.join(", ")));
         }
