@@ -40,7 +40,7 @@ pub enum Event {
         /// Time to the answer.
         elapsed_ms: u64,
     },
-    /// A card was put on screen.
+    /// A card came into the cashier's view (once per customer).
     Shown {
         /// The data source.
         source_id: u64,

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::basket::Basket;
+use std::collections::HashSet;
+
 use crate::config::{BasketUse, Config, ConfigError};
 use crate::history::{Event, History};
 use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
@@ -106,27 +108,13 @@ impl Connectivity {
 
 /// What one accepted answer adds to the history: the answer, and each card
 /// it put on screen. Nothing about the customer.
-fn answer_events(event: &LookupEvent) -> Vec<Event> {
+fn answer_event(event: &LookupEvent) -> Event {
     let result = &event.result;
-    let source_id = result.source.id;
-    let mut events = vec![Event::Answer {
-        source_id,
+    Event::Answer {
+        source_id: result.source.id,
         status: result.status(),
         elapsed_ms: result.elapsed.as_millis() as u64,
-    }];
-    if let Ok(products) = &result.outcome {
-        events.extend(
-            products
-                .iter()
-                .enumerate()
-                .map(|(position, p)| Event::Shown {
-                    source_id,
-                    product_id: p.id.clone(),
-                    position,
-                }),
-        );
     }
-    events
 }
 
 /// The till controller (see the module docs).
@@ -145,6 +133,8 @@ pub struct Till {
     basket: Basket,
     /// Where lookups and answers are recorded for the manager.
     history: History,
+    /// Cards of this customer already recorded as seen (source, product).
+    seen_cards: HashSet<(u64, String)>,
     connectivity: Connectivity,
 }
 
@@ -180,6 +170,7 @@ impl Till {
             session: None,
             basket: Basket::default(),
             history: History::off(),
+            seen_cards: HashSet::new(),
             connectivity: Connectivity::default(),
         })
     }
@@ -239,6 +230,7 @@ impl Till {
         let generation = self.next_generation();
         tracing::info!(%customer, generation, basket = self.basket.products.len(), "lookup");
         self.history.record(Event::Lookup);
+        self.seen_cards.clear();
         let all = self.engine.all();
         self.spawn(generation, &customer, &all);
         self.session
@@ -269,6 +261,26 @@ impl Till {
             .next_generation
             .max(newest.unwrap_or(session.generation) + 1);
         self.session = Some(session);
+    }
+
+    /// A front end reports a card the cashier can actually see (most of it
+    /// on screen), at `position` in its section. It is recorded as shown
+    /// once per customer: cards scrolled past or below the fold, and the
+    /// same card drawn again, do not inflate the manager's figures.
+    pub fn card_seen(&mut self, source_id: u64, product_id: &str, position: usize) {
+        if self.session.is_none()
+            || self
+                .seen_cards
+                .contains(&(source_id, product_id.to_string()))
+        {
+            return;
+        }
+        self.seen_cards.insert((source_id, product_id.to_string()));
+        self.history.record(Event::Shown {
+            source_id,
+            product_id: product_id.to_string(),
+            position,
+        });
     }
 
     /// Asks one section's source again for the current customer.
@@ -330,6 +342,7 @@ impl Till {
     /// empties the basket.
     pub fn clear(&mut self) {
         self.lookups.clear();
+        self.seen_cards.clear();
         self.session = None;
         self.basket = Basket::default();
     }
@@ -353,10 +366,10 @@ impl Till {
             self.connectivity.record(&event.result.outcome);
             changed |= was_offline != self.connectivity.is_offline();
             if let Some(session) = &mut self.session {
-                let recorded = answer_events(&event);
+                let recorded = answer_event(&event);
                 if session.apply(event) {
                     changed = true;
-                    self.history.record_all(recorded);
+                    self.history.record(recorded);
                 }
             }
         }

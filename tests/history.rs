@@ -39,10 +39,32 @@ async fn real_lookups_are_recorded_and_the_figures_match_what_was_shown_and_chos
         till.set_basket(common::basket());
         till.submit(who, None).unwrap();
         poll_until(&mut till, "answers", |t| t.session().unwrap().is_settled()).await;
-        for section in &till.session().unwrap().sections {
-            if let pos_recs::session::SectionState::Loaded { products, .. } = &section.state {
-                *shown_per_source.entry(section.source.id).or_default() += products.len() as u64;
+        // The window reports the cards the cashier can see; here, all of
+        // them, each twice (drawn again in a later frame): counted once.
+        let seen: Vec<(u64, String, usize)> = till
+            .session()
+            .unwrap()
+            .sections
+            .iter()
+            .filter_map(|section| match &section.state {
+                pos_recs::session::SectionState::Loaded { products, .. } => Some(
+                    products
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (section.source.id, p.id.clone(), i))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for _frame in 0..2 {
+            for (source, product, position) in &seen {
+                till.card_seen(*source, product, *position);
             }
+        }
+        for (source, _, _) in &seen {
+            *shown_per_source.entry(*source).or_default() += 1;
         }
     }
     // What the window adds: the cashier opened one card and sold another.

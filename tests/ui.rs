@@ -767,3 +767,75 @@ fn a_till_with_every_source_switched_off_says_so() {
     );
     h.step();
 }
+
+/// "Shown" in the manager's figures means seen: on a 1024×768 till each
+/// source is a strip with room for about three and a half cards, so only
+/// the cards mostly in view count, each once however often it is drawn.
+#[test]
+fn only_cards_in_view_count_as_shown() {
+    let w = world(DemoOptions::default());
+    let mut h = harness_sized(&w, w.server.config(), egui::vec2(1024.0, 768.0));
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    for _ in 0..5 {
+        h.step();
+    }
+    let answered: HashMap<u64, usize> = h
+        .state()
+        .session()
+        .unwrap()
+        .sections
+        .iter()
+        .filter_map(|s| match &s.state {
+            SectionState::Loaded { products, .. } if !products.is_empty() => {
+                Some((s.source.id, products.len()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!answered.is_empty());
+    // A second customer: once their lookup is in the file, everything the
+    // writer had before it (the first customer's cards) is too.
+    h.key_press(egui::Key::Escape);
+    h.step();
+    look_up(&mut h, "olena@example.com", egui::Key::Enter);
+    let file = w.history_file();
+    let boundary = {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let second_lookup = rusqlite::Connection::open(&file).ok().and_then(|c| {
+                c.query_row(
+                    "SELECT rowid FROM events WHERE kind = 'lookup' ORDER BY rowid LIMIT 1 OFFSET 1",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .ok()
+            });
+            if let Some(rowid) = second_lookup {
+                break rowid;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "second lookup not recorded"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    for (source, products) in answered {
+        let (rows, distinct): (usize, usize) = conn
+            .query_row(
+                "SELECT COUNT(*), COUNT(DISTINCT product_id) FROM events
+                 WHERE kind = 'shown' AND source_id = ?1 AND rowid < ?2",
+                rusqlite::params![source as i64, boundary],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(rows, distinct, "source {source}: a card counted twice");
+        assert!(
+            (1..products).contains(&rows),
+            "source {source}: {rows} of {products} cards counted as seen in a strip"
+        );
+    }
+}

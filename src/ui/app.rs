@@ -851,6 +851,7 @@ impl CashierApp {
             );
         });
         let mut first_card = None;
+        let mut seen = Vec::new();
         egui::CentralPanel::default().show(ui, |ui| {
             let Some(session) = self.till.session() else {
                 source_view::welcome_ui(ui, self.texts, self.place.origin == ConfigOrigin::Demo);
@@ -885,8 +886,12 @@ impl CashierApp {
                     }
                 });
             first_card = cards.first_card;
+            seen = cards.seen;
         });
         self.keyboard.first_card = first_card;
+        for (source_id, product_id, position) in seen {
+            self.till.card_seen(source_id, &product_id, position);
+        }
         // The screen's commands first, so a card opened this frame is drawn
         // this frame; then the details' own.
         for command in commands {

@@ -25,6 +25,8 @@ pub struct CardContext<'a> {
     pub texts: &'static super::i18n::Texts,
     /// The first product card drawn this frame (Down from the input goes there).
     pub first_card: Option<egui::Id>,
+    /// Cards mostly in view this frame: (source id, product id, position).
+    pub seen: Vec<(u64, String, usize)>,
 }
 
 impl<'a> CardContext<'a> {
@@ -41,6 +43,24 @@ impl<'a> CardContext<'a> {
             currency: &config.display.currency,
             texts,
             first_card: None,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Notes a card drawn at `rect` as seen when at least half of it is in
+    /// view (inside the clip rect of its scroll areas).
+    pub fn note_seen(
+        &mut self,
+        ui: &egui::Ui,
+        rect: egui::Rect,
+        source_id: u64,
+        product_id: &str,
+        position: usize,
+    ) {
+        let visible = ui.clip_rect().intersect(rect);
+        if visible.is_positive() && visible.area() * 2.0 >= rect.area() {
+            self.seen
+                .push((source_id, product_id.to_string(), position));
         }
     }
 

@@ -164,6 +164,7 @@ fn grid_body_ui(
         SectionState::Loaded { products, .. } if !products.is_empty() => {
             grid_ui(ui, products.len(), columns, |ui, i| {
                 let response = card::card_ui(ui, &products[i], &section.source.show_tags, cx);
+                cx.note_seen(ui, response.rect, section.source.id, &products[i].id, i);
                 if let Some(chosen) = card_action(ui, &response, &products[i], section.source.id) {
                     action = Some(chosen);
                 }
@@ -236,8 +237,15 @@ fn strip_ui(
                 .show(ui, |ui| {
                     ui.horizontal(|ui| {
                         ui.spacing_mut().item_spacing.x = theme::CARD_GAP;
-                        for product in products {
+                        for (position, product) in products.iter().enumerate() {
                             let response = card::compact_card_ui(ui, product, card_height, cx);
+                            cx.note_seen(
+                                ui,
+                                response.rect,
+                                section.source.id,
+                                &product.id,
+                                position,
+                            );
                             if let Some(chosen) =
                                 card_action(ui, &response, product, section.source.id)
                             {
