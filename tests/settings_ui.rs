@@ -525,6 +525,14 @@ fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
         h.query_by_label(pos_recs::ui::i18n::EN.settings_screen.managed)
             .is_some()
     );
+    // Saving keeps the store's own sources in its file: the chain's list
+    // stays the chain's.
+    h.get_by_label(labels::SAVE).click();
+    step_until(&mut h, "saved", |h| !h.state().in_settings());
+    let own: Vec<u64> = saved(&w.path()).sources.iter().map(|s| s.id).collect();
+    assert_eq!(own, [1246, 1244, 1245]);
+    let ids: Vec<u64> = h.state().config().sources.iter().map(|s| s.id).collect();
+    assert_eq!(ids, [1249], "the till goes on with the chain's");
 }
 
 #[test]

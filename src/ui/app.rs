@@ -422,7 +422,7 @@ impl CashierApp {
     }
 
     /// The configuration in use.
-    fn config(&self) -> &Config {
+    pub fn config(&self) -> &Config {
         self.till.config()
     }
 
@@ -685,10 +685,18 @@ impl CashierApp {
         let Screen::Settings(form) = std::mem::replace(&mut self.screen, Screen::Cashier) else {
             return;
         };
+        let managed_by_chain = self.central.is_some();
         let writing = poll_promise::Promise::spawn_blocking(move || {
             // Checked before writing: a configuration the till cannot use is not saved.
             crate::lookup::LookupEngine::new(&new).map_err(|e| e.to_string())?;
-            new.save_preserving(&path).map_err(|e| e.to_string())?;
+            // The chain's sources live in the chain's file: the store's own
+            // list stays as it was, for when the chain cannot be reached.
+            let to_write = if managed_by_chain {
+                with_sources_on_disk(&new, &path)
+            } else {
+                new.clone()
+            };
+            to_write.save_preserving(&path).map_err(|e| e.to_string())?;
             Ok((new, path))
         });
         self.screen = Screen::Saving(Box::new(writing), form);
@@ -1046,6 +1054,21 @@ impl CashierApp {
     /// The latest network failure, if the app is offline.
     pub fn offline_reason(&self) -> Option<&str> {
         self.till.connectivity().offline_reason()
+    }
+}
+
+/// `config` with the `[[sources]]` the file at `path` has now (all of
+/// `config` when the file cannot be read).
+fn with_sources_on_disk(config: &Config, path: &std::path::Path) -> Config {
+    let own = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| Config::parse(&text, path).ok());
+    match own {
+        Some(own) => Config {
+            sources: own.sources,
+            ..config.clone()
+        },
+        None => config.clone(),
     }
 }
 
