@@ -45,9 +45,16 @@ impl PinGuard {
     }
 
     /// The guard file for a config file: beside it, so each till's config
-    /// has its own.
+    /// has its own; in the user's data folder when the config's folder
+    /// cannot be written (the machine-wide `/etc/pos-recs/config.toml`), so
+    /// a restart never resets the count there either.
     pub fn path_for(config: &Path) -> PathBuf {
-        config.with_file_name("pin-guard.state")
+        let beside = config.with_file_name("pin-guard.state");
+        if crate::config::can_write(&beside) {
+            return beside;
+        }
+        directories::ProjectDirs::from("", "", "pos-recs")
+            .map_or(beside, |dirs| dirs.data_dir().join("pin-guard.state"))
     }
 
     /// How long until a PIN may be tried again, if a wait is running.
@@ -104,6 +111,20 @@ pub fn wait_after(failures: u32) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_guard_lives_beside_a_writable_config_and_elsewhere_for_a_machine_wide_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        assert_eq!(
+            PinGuard::path_for(&config),
+            dir.path().join("pin-guard.state")
+        );
+        let system = PinGuard::path_for(Path::new("/proc/pos-recs/config.toml"));
+        assert!(!system.starts_with("/proc"), "{}", system.display());
+        assert!(system.ends_with("pin-guard.state"));
+    }
+
     use super::*;
 
     #[test]

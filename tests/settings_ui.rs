@@ -434,6 +434,34 @@ fn what_works_shows_each_sources_figures_from_the_history() {
     assert!(h.query_by_label("Last 90 days").is_some());
 }
 
+/// A till on the machine-wide file (root's, under `/etc`): the manager can
+/// open and read the settings, is told that only IT can change them, and
+/// Save is off. (The file here is under `/proc`, which nobody can write,
+/// not even the root of a CI machine.)
+#[test]
+fn a_machine_wide_configuration_is_shown_but_not_saved() {
+    let w = world();
+    // The PIN guard then lives in the user's data folder: this test's own.
+    // SAFETY: nextest runs each test in its own process; set before any thread reads it.
+    unsafe { std::env::set_var("XDG_DATA_HOME", w.dir.path()) };
+    let config = w.config(Some("2468"));
+    let origin = ConfigOrigin::File(PathBuf::from("/proc/pos-recs/config.toml"));
+    let mut h = w
+        .shop
+        .till(config, origin, false, egui::vec2(1400.0, 1100.0));
+    h.step();
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    let note = pos_recs::ui::i18n::EN.settings_screen.read_only;
+    assert!(h.query_by_label(note).is_some());
+    h.get_by_label(labels::SAVE).click();
+    h.step();
+    h.step();
+    assert!(h.state().in_settings(), "Save is off");
+}
+
 /// A Ukrainian store's manager reads "What works" in Ukrainian.
 #[test]
 fn what_works_speaks_the_tills_language() {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::secret::ApiKey;
 
 pub use export::SourcesExport;
-pub use save::write_atomically;
+pub use save::{can_write, write_atomically};
 pub use schema::*;
 pub use validate::{ConfigProblem, check_base_url, is_country_code, is_currency_code, is_loopback};
 

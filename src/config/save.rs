@@ -143,6 +143,27 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     sync_dir(&dir)
 }
 
+/// True when [`write_atomically`] could write `path` as this user: its
+/// folder (or the nearest one that exists, which would hold the new
+/// folders) takes a new file. Tried for real rather than judged from
+/// permission bits, so root, ACLs and read-only mounts all answer truly.
+pub fn can_write(path: &Path) -> bool {
+    let Ok(path) = resolve_symlinks(path) else {
+        return false;
+    };
+    let mut dir = path.parent().map(Path::to_path_buf);
+    while let Some(candidate) = dir {
+        if candidate.as_os_str().is_empty() {
+            return tempfile::tempfile_in(".").is_ok();
+        }
+        if candidate.is_dir() {
+            return tempfile::NamedTempFile::new_in(&candidate).is_ok();
+        }
+        dir = candidate.parent().map(Path::to_path_buf);
+    }
+    false
+}
+
 /// Follows a chain of symlinks (at most 16) to the file they name; the
 /// file itself need not exist yet.
 fn resolve_symlinks(path: &Path) -> std::io::Result<PathBuf> {
@@ -192,5 +213,20 @@ impl SaveLock {
             .open(&path)?;
         file.lock()?;
         Ok(Self(file))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn can_write_answers_by_trying() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(can_write(&dir.path().join("config.toml")));
+        // Folders still to be made: the nearest existing one decides.
+        assert!(can_write(&dir.path().join("a/b/config.toml")));
+        // Nobody, root included, makes files under /proc.
+        assert!(!can_write(Path::new("/proc/pos-recs/config.toml")));
     }
 }

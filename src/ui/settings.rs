@@ -55,6 +55,9 @@ pub struct SettingsForm {
     draft: Config,
     /// Where Save will write, shown to the manager.
     target: Option<PathBuf>,
+    /// False when this user cannot write `target` (the machine-wide file
+    /// under `/etc`): Save is off and the manager is told whom to ask.
+    writable: bool,
     new_key: String,
     /// The base URL the stored key belongs to.
     key_base_url: String,
@@ -96,7 +99,9 @@ impl SettingsForm {
             .and_then(|p| p.parent())
             .map(|d| d.join("sources.toml").display().to_string())
             .unwrap_or_else(|| "sources.toml".into());
+        let writable = target.as_deref().is_none_or(crate::config::can_write);
         Self {
+            writable,
             image_fields: config.display.image_field.0.join(", "),
             old_price_fields: config.display.old_price_field.0.join(", "),
             draft: config.clone(),
@@ -165,6 +170,9 @@ impl SettingsForm {
         if self.demo_note {
             ui.label(RichText::new(st.demo_note).color(theme::demo(ui)));
         }
+        if !self.writable {
+            ui.label(RichText::new(st.read_only).color(theme::demo(ui)));
+        }
         ui.horizontal(|ui| {
             let on_page = self.what_works.is_some();
             if ui.selectable_label(!on_page, st.title).clicked() {
@@ -208,7 +216,7 @@ impl SettingsForm {
         ui.horizontal(|ui| {
             let save = egui::Button::new(RichText::new(st.save).strong())
                 .min_size(vec2(160.0, theme::TOUCH));
-            if ui.add(save).clicked()
+            if ui.add_enabled(self.writable, save).clicked()
                 && let Some(config) = self.validated()
             {
                 outcome = SettingsOutcome::Save(Box::new(config));
