@@ -8,7 +8,7 @@ use egui_kittest::kittest::Queryable;
 use pos_recs::config::{Config, ConfigOrigin};
 use pos_recs::demo::DemoOptions;
 use pos_recs::ui::CashierApp;
-use pos_recs::ui::lookup_bar::{INPUT_LABEL, SETTINGS_LABEL};
+use pos_recs::ui::lookup_bar::INPUT_LABEL;
 use pos_recs::ui::pin_gate::{PIN_LABEL, PIN_REPEAT_LABEL, UNLOCK_LABEL};
 use pos_recs::ui::settings::labels;
 
@@ -62,19 +62,46 @@ impl World {
 }
 
 fn unlock(h: &mut Harness<'_, CashierApp>, pin: &str, repeat: Option<&str>) {
-    h.get_by_label(SETTINGS_LABEL).click();
+    unlock_in(h, &pos_recs::ui::i18n::EN, pin, repeat);
+}
+
+/// Opens the settings and gives the PIN on a till speaking `t`.
+fn unlock_in(
+    h: &mut Harness<'_, CashierApp>,
+    t: &pos_recs::ui::i18n::Texts,
+    pin: &str,
+    repeat: Option<&str>,
+) {
+    h.get_by_label(t.settings).click();
     h.step();
     h.step();
     let field = |label| h.get_by_role_and_label(egui::Role::PasswordInput, label);
-    field(PIN_LABEL).focus();
-    field(PIN_LABEL).type_text(pin);
+    field(t.pin_label).focus();
+    field(t.pin_label).type_text(pin);
     if let Some(r) = repeat {
-        field(PIN_REPEAT_LABEL).focus();
-        field(PIN_REPEAT_LABEL).type_text(r);
+        field(t.pin_repeat).focus();
+        field(t.pin_repeat).type_text(r);
     }
     h.step();
-    h.get_by_label(UNLOCK_LABEL).click();
+    h.get_by_label(t.unlock).click();
     h.step();
+}
+
+/// Looks the demo customer up through the input labelled `input` and waits
+/// until the till's history file has the figures.
+fn look_up_and_record(w: &World, h: &mut Harness<'_, CashierApp>, input: &str) {
+    h.get_by_label(input).type_text("0671234567");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    step_until(h, "answers", |h| {
+        h.state().session().is_some_and(|s| s.is_settled())
+    });
+    let file = w.shop.history_file();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pos_recs::history::stats(&file, 7).map_or(true, |s| s.is_empty()) {
+        assert!(Instant::now() < deadline, "nothing recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn saved(path: &Path) -> Config {
@@ -402,19 +429,8 @@ fn sources_export_and_import_off_the_frame() {
 fn what_works_shows_each_sources_figures_from_the_history() {
     let w = world();
     let mut h = w.harness(w.config(Some("2468")));
-    // A lookup and a sale, recorded by the till itself.
-    h.get_by_label(INPUT_LABEL).type_text("0671234567");
-    h.step();
-    h.key_press(egui::Key::Enter);
-    step_until(&mut h, "answers", |h| {
-        h.state().session().is_some_and(|s| s.is_settled())
-    });
-    let file = w.shop.history_file();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while pos_recs::history::stats(&file, 7).map_or(true, |s| s.is_empty()) {
-        assert!(Instant::now() < deadline, "nothing recorded");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // A lookup, recorded by the till itself.
+    look_up_and_record(&w, &mut h, INPUT_LABEL);
     unlock(&mut h, "2468", None);
     step_until(&mut h, "settings open", |h| {
         h.query_by_label(labels::SAVE).is_some()
@@ -470,27 +486,8 @@ fn what_works_speaks_the_tills_language() {
     let mut config = w.config(Some("2468"));
     config.display.language = Some(pos_recs::config::Language::Uk);
     let mut h = w.harness(config);
-    h.get_by_label(uk.input_label).type_text("0671234567");
-    h.step();
-    h.key_press(egui::Key::Enter);
-    step_until(&mut h, "answers", |h| {
-        h.state().session().is_some_and(|s| s.is_settled())
-    });
-    let file = w.shop.history_file();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while pos_recs::history::stats(&file, 7).map_or(true, |s| s.is_empty()) {
-        assert!(Instant::now() < deadline, "nothing recorded");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    h.get_by_label(uk.settings).click();
-    h.step();
-    h.step();
-    let pin = h.get_by_role_and_label(egui::Role::PasswordInput, uk.pin_label);
-    pin.focus();
-    pin.type_text("2468");
-    h.step();
-    h.get_by_label(uk.unlock).click();
-    h.step();
+    look_up_and_record(&w, &mut h, uk.input_label);
+    unlock_in(&mut h, uk, "2468", None);
     step_until(&mut h, "settings open", |h| {
         h.query_by_label(uk.settings_screen.save).is_some()
     });
