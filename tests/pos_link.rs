@@ -364,3 +364,52 @@ fn without_a_pos_link_the_details_show_the_sku_as_a_barcode() {
     assert!(h.query_by_label(&format!("Barcode {id}")).is_some());
     assert!(h.query_by_label("Add to sale (F4)").is_none());
 }
+
+/// The POS sends a customer, or ends the sale, while a card is being
+/// scanned into the till: the scan is not cut in two. What had arrived
+/// stays in the input, the rest follows, and the whole card is looked up,
+/// never its tail.
+#[test]
+fn the_pos_never_cuts_a_scan_in_progress() {
+    let w = world();
+    let (mut h, base) = till(&w, linked_config(&w));
+    let input = pos_recs::ui::lookup_bar::INPUT_LABEL;
+    let customer = |h: &Harness<'_, CashierApp>| {
+        h.state()
+            .session()
+            .map(|s| (s.customer.kind(), s.customer.value().to_string()))
+    };
+    use pos_recs::identify::IdentifierKind::{Card, Phone};
+
+    h.get_by_label(input).type_text("20001");
+    h.step();
+    let (status, _) = call(
+        &w,
+        w.http
+            .post(format!("{base}/customer"))
+            .bearer_auth(TOKEN)
+            .json(&json!({"phone": "067 123 4567"})),
+    );
+    assert_eq!(status, 200);
+    step_until(&mut h, "the POS's customer", |app| app.session().is_some());
+    assert_eq!(customer(&h), Some((Phone, "380671234567".into())));
+    h.get_by_label(input).type_text("23456789");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    assert_eq!(customer(&h), Some((Card, "2000123456789".into())));
+
+    h.get_by_label(input).type_text("20009");
+    h.step();
+    let (status, _) = call(
+        &w,
+        w.http.delete(format!("{base}/customer")).bearer_auth(TOKEN),
+    );
+    assert_eq!(status, 200);
+    step_until(&mut h, "cleared", |app| app.session().is_none());
+    h.get_by_label(input).type_text("87654321");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    assert_eq!(customer(&h), Some((Card, "2000987654321".into())));
+}

@@ -839,3 +839,42 @@ fn only_cards_in_view_count_as_shown() {
         );
     }
 }
+
+/// A POS button launches `pos-recs --phone …` while a card is being
+/// scanned into the running till: the customer is handed over and looked
+/// up, and the scan is not cut in two.
+#[cfg(unix)]
+#[test]
+fn a_handed_over_customer_never_cuts_a_scan_in_progress() {
+    use pos_recs::identify::IdentifierKind::{Card, Phone};
+    use pos_recs::instance::{self, Request, Start};
+    let w = world(DemoOptions::default());
+    let mut h = harness(&w, w.server.config());
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("pos-recs.sock");
+    let Start::First(listening) = instance::start(&socket, &Request::Front).unwrap() else {
+        panic!("no till was running");
+    };
+    h.state_mut().listen_for_launches(listening);
+    let customer = |h: &Harness<'_, CashierApp>| {
+        h.state()
+            .session()
+            .map(|s| (s.customer.kind(), s.customer.value().to_string()))
+    };
+    h.get_by_label(INPUT_LABEL).type_text("20001");
+    h.step();
+    let second = Request::Customer(Phone, "067 123 4567".into());
+    assert!(matches!(
+        instance::start(&socket, &second).unwrap(),
+        Start::Handed
+    ));
+    step_until(&mut h, "the handed-over customer", |app| {
+        app.session().is_some()
+    });
+    assert_eq!(customer(&h), Some((Phone, "380671234567".into())));
+    h.get_by_label(INPUT_LABEL).type_text("23456789");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+    assert_eq!(customer(&h), Some((Card, "2000123456789".into())));
+}

@@ -290,13 +290,18 @@ impl CashierApp {
             match command {
                 PosCommand::Customer { customer, basket } => {
                     self.till.look_up_with(customer, basket);
-                    self.bar.clear();
+                    // What is in the input stays: it may be a scan still
+                    // arriving, and cutting it would leave a partial number.
+                    self.bar.message = None;
                     self.new_customer_on_screen();
                     // The cashier sees the customer at once, as if typed.
                     self.ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
                 }
                 PosCommand::Basket(basket) => self.till.set_basket(basket),
-                PosCommand::Clear => self.clear(),
+                PosCommand::Clear => {
+                    self.end_sale();
+                    self.bar.message = None;
+                }
             }
         }
         // Frames (and so polls) only come when something changed: the
@@ -348,11 +353,19 @@ impl CashierApp {
         use crate::instance::Request;
         while let Some(request) = self.instance.as_mut().and_then(|i| i.next_request()) {
             self.ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+            // Looked up as if typed, without touching the input: a scan
+            // may be arriving there, and must not be cut.
             if let Request::Customer(kind, value) = request {
-                self.bar.input = value;
-                self.bar.forced = Some(kind);
-                self.submit();
-                self.bar.forced = None;
+                match self.till.submit(&value, Some(kind)) {
+                    Ok(_) => {
+                        self.bar.message = None;
+                        self.new_customer_on_screen();
+                    }
+                    Err(e) => {
+                        self.shown.details = None;
+                        self.bar.message = Some(self.texts.input_problem(&e));
+                    }
+                }
             }
         }
     }
@@ -453,9 +466,17 @@ impl CashierApp {
         self.till.basket()
     }
 
-    /// Clears the screen for the next customer.
+    /// Clears the screen and the input for the next customer (Esc).
     pub fn clear(&mut self) {
+        self.end_sale();
+        self.bar.clear();
+    }
+
+    /// Ends the sale: customer, cards, basket and details go; the input is
+    /// left alone (the POS ended the sale, and a scan may be arriving).
+    fn end_sale(&mut self) {
         self.till.clear();
+        self.bar.focus_requested = true;
         self.shown.for_customer = None;
         self.basket_line.active = false;
         self.basket_line.entry.clear();
@@ -464,8 +485,6 @@ impl CashierApp {
             link.publish(None);
         }
         self.shown.details = None;
-        self.bar.clear();
-        self.bar.focus_requested = true;
     }
 
     fn submit(&mut self) {
