@@ -199,30 +199,22 @@ pub fn compact_card_ui(
 
 /// A compact placeholder while the strip's answer is on its way.
 pub fn compact_placeholder_ui(ui: &mut egui::Ui, height: f32) {
-    let (rect, _) = ui.allocate_exact_size(vec2(COMPACT_CARD_WIDTH, height), Sense::hover());
-    if !ui.is_rect_visible(rect) {
+    let Some((painter, rect)) = placeholder_frame(ui, vec2(COMPACT_CARD_WIDTH, height)) else {
         return;
-    }
-    let painter = ui.painter();
-    painter.rect(
-        rect,
-        CARD_RADIUS,
-        CARD_FILL,
-        Stroke::new(CARD_BORDER.0, CARD_STROKE),
-        StrokeKind::Inside,
-    );
+    };
     let side = height - 2.0 * COMPACT_PADDING;
     let image = Rect::from_min_size(rect.min + Vec2::splat(COMPACT_PADDING), Vec2::splat(side));
     painter.rect_filled(image, PICTURE_RADIUS, PLACEHOLDER);
 }
 
-/// A card-sized placeholder while the section's answer is on its way.
-pub fn placeholder_card_ui(ui: &mut egui::Ui) {
-    let (rect, _) = ui.allocate_exact_size(vec2(CARD_WIDTH, CARD_HEIGHT), Sense::hover());
+/// Allocates a placeholder of `size` and draws its empty card; `None` when
+/// it is out of view (nothing to draw).
+fn placeholder_frame(ui: &mut egui::Ui, size: Vec2) -> Option<(egui::Painter, Rect)> {
+    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
     if !ui.is_rect_visible(rect) {
-        return;
+        return None;
     }
-    let painter = ui.painter();
+    let painter = ui.painter().clone();
     painter.rect(
         rect,
         CARD_RADIUS,
@@ -230,6 +222,14 @@ pub fn placeholder_card_ui(ui: &mut egui::Ui) {
         Stroke::new(CARD_BORDER.0, CARD_STROKE),
         StrokeKind::Inside,
     );
+    Some((painter, rect))
+}
+
+/// A card-sized placeholder while the section's answer is on its way.
+pub fn placeholder_card_ui(ui: &mut egui::Ui) {
+    let Some((painter, rect)) = placeholder_frame(ui, vec2(CARD_WIDTH, CARD_HEIGHT)) else {
+        return;
+    };
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
     painter.rect_filled(image_rect, PICTURE_RADIUS, PLACEHOLDER);
     let x = rect.left() + CARD_PADDING;
