@@ -191,11 +191,11 @@ pub struct Rules {
 impl Rules {
     /// The rules a configuration implies.
     pub fn from_config(config: &crate::config::Config) -> Self {
-        use crate::config::{AuthMode, CardField};
+        use crate::config::CardField;
         Self {
             default_country_code: config.yespo.default_country_code.clone(),
             numeric_cards_only: config.yespo.card_identifies_as == CardField::ContactId
-                && matches!(config.yespo.auth, AuthMode::ApiKey | AuthMode::Gateway),
+                && !config.yespo.auth.token_flow(),
         }
     }
 

@@ -335,7 +335,7 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
             );
         }
     }
-    if ready.config.yespo.auth == pos_recs::config::AuthMode::Gateway {
+    if ready.config.yespo.auth.via_gateway() {
         println!("account: via gateway {}", ready.config.yespo.base_url);
         let token = ready
             .config

@@ -51,13 +51,76 @@ async fn yespo() -> (String, Seen) {
         };
         axum::Json(serde_json::json!([{ "id": id_text, "name": "Product" }]))
     }
+    // The v1 flow: tokens for the key's holder only, each token good once
+    // and naming its customer.
+    async fn token(
+        State(seen): State<Seen>,
+        headers: HeaderMap,
+        axum::Json(body): axum::Json<serde_json::Value>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let auth = header(&headers, "authorization");
+        let who = body["phone"].as_str().unwrap_or_default().to_string();
+        seen.lock().unwrap().push((0, who.clone(), auth.clone()));
+        if auth != basic() {
+            return axum::http::StatusCode::UNAUTHORIZED.into_response();
+        }
+        let n = seen.lock().unwrap().len();
+        axum::Json(serde_json::json!({ "token": format!("tok-{n}-{who}") })).into_response()
+    }
+    async fn recoms_v1(
+        State(seen): State<Seen>,
+        UrlPath(id): UrlPath<u64>,
+        headers: HeaderMap,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let token = header(&headers, "es-token");
+        let spent = seen.lock().unwrap().iter().any(|(_, t, _)| *t == token);
+        let Some(who) = token
+            .rsplit('-')
+            .next()
+            .filter(|_| !spent && !token.is_empty())
+        else {
+            return axum::http::StatusCode::UNAUTHORIZED.into_response();
+        };
+        let who = who.to_string();
+        // The spent token is remembered in the customer column of source u64::MAX.
+        seen.lock()
+            .unwrap()
+            .push((u64::MAX, token.clone(), String::new()));
+        seen.lock()
+            .unwrap()
+            .push((id, who.clone(), header(&headers, "authorization")));
+        (
+            [("es-token", format!("{token}-next"))],
+            axum::Json(serde_json::json!([{ "id": format!("for-{who}"), "name": "Product" }])),
+        )
+            .into_response()
+    }
     let app = axum::Router::new()
         .route("/api/v2/contacts/recoms/{id}", get(recoms))
+        .route("/api/v1/auth/contact/token", axum::routing::post(token))
+        .route("/api/v1/recoms/{id}", get(recoms_v1))
         .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move { axum::serve(listener, app).await });
     (addr, seen)
+}
+
+fn header(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The account's credential as Yespo expects it.
+fn basic() -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("pos-recs:{KEY}"));
+    format!("Basic {encoded}")
 }
 
 fn free_port() -> u16 {
@@ -314,4 +377,52 @@ async fn a_revoked_till_gets_401_and_an_over_budget_till_429_with_one_retry() {
         }
     }
     assert!(saw_retry_after, "over budget: 429 with Retry-After");
+}
+
+/// A chain on the v1 token flow: the gateway is the server the tills ask
+/// tokens from ("from your server", says the seed). Token requests reach
+/// Yespo with the key, the till never has it, each lookup uses its own
+/// single-use tokens, and a till not on the list is told so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tills_on_the_token_flow_get_their_tokens_through_the_gateway() {
+    if !have_nginx() {
+        return;
+    }
+    let (upstream, seen) = yespo().await;
+    let gateway = start_gateway(&upstream, &["v1-till".to_string()], 100, 100);
+    let config = |token: &str| {
+        let mut config = till_config(&gateway.base, token);
+        config.yespo.auth = AuthMode::GatewayToken;
+        config
+    };
+    let till = LookupEngine::new(&config("v1-till")).unwrap();
+    for phone in ["0671234567", "0501112233"] {
+        let who = pos_recs::identify::identify(phone, None, "380").unwrap();
+        let results = till.run(&who).await;
+        for r in &results {
+            let products = r.outcome.as_ref().expect("answered");
+            assert_eq!(products[0].id, format!("for-{}", who.value()), "{r:?}");
+        }
+    }
+    let seen = seen.lock().unwrap().clone();
+    let tokens: Vec<_> = seen.iter().filter(|(id, _, _)| *id == 0).collect();
+    assert_eq!(tokens.len(), 4, "one token per source per lookup: {seen:?}");
+    assert!(
+        tokens.iter().all(|(_, _, auth)| *auth == basic()),
+        "the gateway added the key"
+    );
+    let revoked = LookupEngine::new(&config("revoked-till")).unwrap();
+    let who = pos_recs::identify::identify("0671234567", None, "380").unwrap();
+    let results = revoked.run(&who).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.outcome == Err(SourceError::NotRegistered)),
+        "{results:?}"
+    );
+    let log = std::fs::read_to_string(gateway.dir.path().join("access.log")).unwrap();
+    assert!(log.contains("/api/v1/auth/contact/token"), "{log}");
+    for personal in ["380671234567", "380501112233", "tok-"] {
+        assert!(!log.contains(personal), "{personal} in the log:\n{log}");
+    }
 }

@@ -135,4 +135,14 @@ async fn a_gateway_till_without_a_token_or_with_a_key_is_misconfigured() {
     let out = run_cli(&["check", "--config", with_key.to_str().unwrap()], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("api_key"));
+    // The token flow through the gateway is held to the same rules.
+    let v1 = dir.path().join("v1.toml");
+    std::fs::write(
+        &v1,
+        "[yespo]\nauth = \"gateway_token\"\n[[sources]]\nid = 1\n",
+    )
+    .unwrap();
+    let out = run_cli(&["check", "--config", v1.to_str().unwrap()], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("till_token"));
 }

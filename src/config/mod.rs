@@ -127,7 +127,7 @@ impl Config {
     /// Refuses a configuration that would send every request without a
     /// key: each source would fail with 401 and the cause stay hidden.
     pub fn check_credentials(&self) -> Result<(), String> {
-        if self.yespo.auth == AuthMode::Gateway {
+        if self.yespo.auth.via_gateway() {
             if self.yespo.api_key.is_some() {
                 return Err(
                     "[yespo] api_key: a till behind the gateway holds no key (the gateway adds it); remove api_key"
@@ -136,7 +136,7 @@ impl Config {
             }
             if self.till_token().is_none() {
                 return Err(format!(
-                    "[yespo] till_token: missing; auth = \"gateway\" needs this till's token (till_token or {TILL_TOKEN_ENV})"
+                    "[yespo] till_token: missing; a till behind the gateway needs its token (till_token or {TILL_TOKEN_ENV})"
                 ));
             }
             return self.check_integration_token();

@@ -214,6 +214,24 @@ pub enum AuthMode {
     /// carrying `Authorization: Bearer <till_token>`; the gateway adds the
     /// account's key, which never reaches the till.
     Gateway,
+    /// Through a chain's gateway with the v1 contact-token flow: the gateway
+    /// is the "server" the v1 seed asks tokens from. Token and
+    /// recommendation requests carry the till's bearer token; the gateway
+    /// adds the key to the token request.
+    GatewayToken,
+}
+
+impl AuthMode {
+    /// True when requests go through a chain's gateway with a till token
+    /// (and the till holds no key).
+    pub fn via_gateway(self) -> bool {
+        matches!(self, Self::Gateway | Self::GatewayToken)
+    }
+
+    /// True for the v1 contact-token flow (single-use `ES-TOKEN`s).
+    pub fn token_flow(self) -> bool {
+        matches!(self, Self::ContactToken | Self::GatewayToken)
+    }
 }
 
 /// The contact field a discount card number is sent as.

@@ -49,7 +49,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        if config.yespo.auth == crate::config::AuthMode::Gateway {
+        if config.yespo.auth.via_gateway() {
             ui.label(format!("{} {host} ({})", t.status_account, t.via_gateway));
         } else {
             ui.label(format!("{} {host}", t.status_account));

@@ -94,15 +94,12 @@ impl Client {
         deadline: Instant,
     ) -> Result<Parsed, SourceError> {
         let basket = basket.map(Basket::query).unwrap_or_default();
-        match self.auth {
-            AuthMode::ApiKey | AuthMode::Gateway => {
-                self.recommendations(source_id, ident, &basket, deadline)
-                    .await
-            }
-            AuthMode::ContactToken => {
-                self.recommendations_v1(source_id, ident, &basket, deadline)
-                    .await
-            }
+        if self.auth.token_flow() {
+            self.recommendations_v1(source_id, ident, &basket, deadline)
+                .await
+        } else {
+            self.recommendations(source_id, ident, &basket, deadline)
+                .await
         }
     }
 
@@ -128,15 +125,9 @@ impl Client {
         let url = format!("{}/v2/contacts/recoms/{source_id}", self.base);
         let (param, value) = self.identity_param(ident);
         let send = || {
-            let mut req = self.http.get(&url).query(&[(param, value)]).query(basket);
-            match (&self.auth, &self.till_token, &self.api_key) {
-                // Behind a gateway the till sends its own token and nothing else secret.
-                (AuthMode::Gateway, Some(token), _) => req = req.bearer_auth(token.expose()),
-                (AuthMode::Gateway, None, _) => {}
-                (_, _, Some(key)) => req = req.basic_auth("pos-recs", Some(key.expose())),
-                (_, _, None) => {}
-            }
-            req.header(reqwest::header::ACCEPT, "application/json")
+            let req = self.http.get(&url).query(&[(param, value)]).query(basket);
+            self.with_credential(req)
+                .header(reqwest::header::ACCEPT, "application/json")
         };
         let mut retried = false;
         loop {
@@ -153,6 +144,29 @@ impl Client {
                 }
                 None => return self.read_items(source_id, response).await,
             }
+        }
+    }
+
+    /// Adds this till's credential: behind a gateway its own bearer token
+    /// and nothing else secret; otherwise the account's key (HTTP Basic).
+    pub(crate) fn with_credential(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        if self.auth.via_gateway() {
+            return match &self.till_token {
+                Some(token) => req.bearer_auth(token.expose()),
+                None => req,
+            };
+        }
+        match &self.api_key {
+            Some(key) => req.basic_auth("pos-recs", Some(key.expose())),
+            None => req,
+        }
+    }
+
+    /// A 401 from a gateway means this till's token is not on its list.
+    pub(crate) fn gateway_refusal(&self, error: SourceError) -> SourceError {
+        match error {
+            SourceError::Unauthorized if self.auth.via_gateway() => SourceError::NotRegistered,
+            other => other,
         }
     }
 
@@ -183,17 +197,14 @@ impl Client {
         source_id: u64,
         response: reqwest::Response,
     ) -> Result<Parsed, SourceError> {
-        status_error(response.status(), source_id).map_err(|e| match (e, self.auth) {
-            (SourceError::Unauthorized, AuthMode::Gateway) => SourceError::NotRegistered,
-            (e, _) => e,
-        })?;
+        status_error(response.status(), source_id).map_err(|e| self.gateway_refusal(e))?;
         let body = read_capped(response, self.max_body, self.timeout_ms).await?;
         model::parse_items(&body, &self.fields)
     }
 
-    /// The shared HTTP client, base URL and key, for the token flow.
-    pub(crate) fn parts(&self) -> (&reqwest::Client, &str, Option<&ApiKey>) {
-        (&self.http, &self.base, self.api_key.as_ref())
+    /// The shared HTTP client and base URL, for the token flow.
+    pub(crate) fn parts(&self) -> (&reqwest::Client, &str) {
+        (&self.http, &self.base)
     }
 }
 

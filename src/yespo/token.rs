@@ -1,4 +1,5 @@
-//! v1 contact-token flow (`auth = "contact_token"`).
+//! v1 contact-token flow (`auth = "contact_token"`, or `"gateway_token"`
+//! through a chain's gateway, which then is the server tokens come from).
 //!
 //! A token is single-use: every answer carries the next one in its
 //! `ES-TOKEN` header. A concurrent fan-out therefore cannot share one token,
@@ -37,19 +38,17 @@ impl Client {
     /// Requests a fresh single-use contact token. An empty token means the
     /// contact is unknown: [`SourceError::CustomerNotFound`].
     pub async fn contact_token(&self, ident: &Identifier) -> Result<String, SourceError> {
-        let (http, base, key) = self.parts();
-        let mut req = http
+        let (http, base) = self.parts();
+        let req = http
             .post(format!("{base}/v1/auth/contact/token"))
             .json(&token_body(ident));
-        if let Some(key) = key {
-            req = req.basic_auth("pos-recs", Some(key.expose()));
-        }
-        let response = req
+        let response = self
+            .with_credential(req)
             .send()
             .await
             .map_err(|e| SourceError::from_reqwest(e, self.timeout_ms))?;
         // A failing token endpoint is reported like any source failure (id 0 = the token endpoint).
-        status_error(response.status(), 0).map_err(|e| match e {
+        status_error(response.status(), 0).map_err(|e| match self.gateway_refusal(e) {
             SourceError::Http { status, .. } => {
                 SourceError::Network(format!("token request failed (HTTP {status})"))
             }
@@ -75,15 +74,19 @@ impl Client {
         basket: &[(&str, &str)],
         deadline: Instant,
     ) -> Result<Parsed, SourceError> {
-        let (http, base, _) = self.parts();
+        let (http, base) = self.parts();
         let url = format!("{base}/v1/recoms/{source_id}");
         let mut token = self.contact_token(ident).await?;
         let mut refreshed = false;
         let mut retried = false;
         loop {
-            let response = http
-                .get(&url)
-                .query(basket)
+            let mut request = http.get(&url).query(basket);
+            // Behind a gateway the till's bearer token lets it through; the
+            // account's key is never sent with a contact token.
+            if self.auth.via_gateway() {
+                request = self.with_credential(request);
+            }
+            let response = request
                 .header(TOKEN_HEADER, &token)
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()
