@@ -478,6 +478,31 @@ fn a_machine_wide_configuration_is_shown_but_not_saved() {
     assert!(h.state().in_settings(), "Save is off");
 }
 
+/// A chain's till set up for its gateway: the settings say so and show the
+/// till token masked, with no key field and no flow to pick (picking v2
+/// there would only break the till).
+#[test]
+fn a_gateway_till_shows_its_gateway_not_a_key_field() {
+    let w = world();
+    let mut config = w.config(Some("2468"));
+    config.yespo.auth = pos_recs::config::AuthMode::Gateway;
+    config.yespo.api_key = None;
+    config.yespo.till_token = Some(pos_recs::secret::ApiKey::new("till-secret-7781"));
+    let mut h = w.harness(config);
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    let st = &pos_recs::ui::i18n::EN.settings_screen;
+    assert!(
+        h.query_by_label_contains("via gateway · till token")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("till-secret").is_none(), "masked");
+    assert!(h.query_by_label(st.api_key).is_none());
+    assert!(h.query_by_label(st.v2).is_none());
+}
+
 /// A Ukrainian store's manager reads "What works" in Ukrainian.
 #[test]
 fn what_works_speaks_the_tills_language() {

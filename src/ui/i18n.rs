@@ -359,6 +359,8 @@ pub struct SettingsTexts {
     pub managed: &'static str,
     /// The configuration file cannot be written by this user.
     pub read_only: &'static str,
+    /// Before the masked till token of a gateway till.
+    pub till_token: &'static str,
     /// The "What works" page's tab.
     pub what_works_tab: &'static str,
     /// tag
@@ -514,6 +516,7 @@ pub const EN: Texts = Texts {
         tag_hint: "tag",
         managed: "Managed by the chain: these sources come from the store's file and cannot be changed here.",
         what_works_tab: "What works",
+        till_token: "till token",
         read_only: "This till uses a machine-wide configuration that only the IT administrator can change (sudoedit, or the chain's deployment): the settings can be looked at and tested here, not saved.",
     },
     what_works: WhatWorksTexts {
@@ -701,6 +704,7 @@ pub const UK: Texts = Texts {
         tag_hint: "атрибут",
         managed: "Керує мережа: ці джерела задає файл магазину, тут їх змінити не можна.",
         what_works_tab: "Що працює",
+        till_token: "токен каси",
         read_only: "Ця каса використовує спільну конфігурацію комп’ютера, яку може змінити лише ІТ-адміністратор (sudoedit або розгортання мережі): тут налаштування можна переглянути й перевірити, але не зберегти.",
     },
     what_works: WhatWorksTexts {

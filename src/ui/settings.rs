@@ -240,6 +240,37 @@ impl SettingsForm {
         }
     }
 
+    /// The API key field and the flow choice (v2 or v1), for a till that
+    /// talks to Yespo itself.
+    fn key_and_flow_ui(&mut self, ui: &mut egui::Ui) {
+        let st: &'static SettingsTexts = &self.texts.settings_screen;
+        ui.label(st.api_key);
+        let current = self
+            .draft
+            .yespo
+            .api_key
+            .as_ref()
+            .map_or(st.not_set.to_string(), ApiKey::masked);
+        ui.horizontal(|ui| {
+            labelled_text(ui, &mut self.new_key, st.api_key, 300.0, true);
+            ui.label(RichText::new(format!("{} {current}", st.current)).weak());
+        });
+        ui.label(RichText::new(st.keep_key).weak());
+        ui.end_row();
+        if self.errors.contains_key("api_key") {
+            ui.label("");
+            self.field_error_ui(ui, "api_key");
+            ui.end_row();
+        }
+
+        ui.label(st.api_flow);
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut self.draft.yespo.auth, AuthMode::ApiKey, st.v2);
+            ui.radio_value(&mut self.draft.yespo.auth, AuthMode::ContactToken, st.v1);
+        });
+        ui.end_row();
+    }
+
     fn account_ui(&mut self, ui: &mut egui::Ui) {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
         ui.label(
@@ -262,32 +293,22 @@ impl SettingsForm {
                 self.field_error_ui(ui, "base_url");
                 ui.end_row();
 
-                ui.label(st.api_key);
-                let current = self
-                    .draft
-                    .yespo
-                    .api_key
-                    .as_ref()
-                    .map_or(st.not_set.to_string(), ApiKey::masked);
-                ui.horizontal(|ui| {
-                    labelled_text(ui, &mut self.new_key, st.api_key, 300.0, true);
-                    ui.label(RichText::new(format!("{} {current}", st.current)).weak());
-                });
-                ui.label(RichText::new(st.keep_key).weak());
-                ui.end_row();
-                if self.errors.contains_key("api_key") {
-                    ui.label("");
-                    self.field_error_ui(ui, "api_key");
+                if self.draft.yespo.auth.via_gateway() {
+                    // The chain's IT set this till up for its gateway in the
+                    // file: no key here, and no flow to pick.
+                    ui.label(st.api_flow);
+                    let token = self
+                        .draft
+                        .till_token()
+                        .map_or(st.not_set.to_string(), |t| t.masked());
+                    ui.label(format!(
+                        "{} · {} {token}",
+                        self.texts.via_gateway, st.till_token
+                    ));
                     ui.end_row();
+                } else {
+                    self.key_and_flow_ui(ui);
                 }
-
-                ui.label(st.api_flow);
-                ui.horizontal(|ui| {
-                    ui.radio_value(&mut self.draft.yespo.auth, AuthMode::ApiKey, st.v2);
-                    ui.radio_value(&mut self.draft.yespo.auth, AuthMode::ContactToken, st.v1);
-                });
-                ui.end_row();
-
                 ui.label(st.card_is);
                 ui.horizontal(|ui| {
                     ui.radio_value(
