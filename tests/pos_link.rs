@@ -374,11 +374,7 @@ fn the_pos_never_cuts_a_scan_in_progress() {
     let w = world();
     let (mut h, base) = till(&w, linked_config(&w));
     let input = pos_recs::ui::lookup_bar::INPUT_LABEL;
-    let customer = |h: &Harness<'_, CashierApp>| {
-        h.state()
-            .session()
-            .map(|s| (s.customer.kind(), s.customer.value().to_string()))
-    };
+    let customer = window::customer_on_screen;
     use pos_recs::identify::IdentifierKind::{Card, Phone};
 
     h.get_by_label(input).type_text("20001");

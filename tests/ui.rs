@@ -856,11 +856,7 @@ fn a_handed_over_customer_never_cuts_a_scan_in_progress() {
         panic!("no till was running");
     };
     h.state_mut().listen_for_launches(listening);
-    let customer = |h: &Harness<'_, CashierApp>| {
-        h.state()
-            .session()
-            .map(|s| (s.customer.kind(), s.customer.value().to_string()))
-    };
+    let customer = window::customer_on_screen;
     h.get_by_label(INPUT_LABEL).type_text("20001");
     h.step();
     let second = Request::Customer(Phone, "067 123 4567".into());

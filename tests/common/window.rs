@@ -96,3 +96,12 @@ pub fn step_until(h: &mut Harness<'_, CashierApp>, what: &str, done: impl Fn(&Ca
 pub fn settled(app: &CashierApp) -> bool {
     app.session().is_some_and(|s| s.is_settled())
 }
+
+/// The customer on screen, as (kind, normalized value).
+pub fn customer_on_screen(
+    h: &Harness<'_, CashierApp>,
+) -> Option<(pos_recs::identify::IdentifierKind, String)> {
+    h.state()
+        .session()
+        .map(|s| (s.customer.kind(), s.customer.value().to_string()))
+}
