@@ -113,3 +113,42 @@ shoot 1440 900 docs/settings.png "$dir" --setup -- \
   "$phone" "key Return" "sleep 2" "key F2" "sleep 1" \
   "type --delay 60 1234" "sleep 0.5" "key Tab" "sleep 0.5" "type --delay 60 1234" "sleep 0.5" \
   "key Return" "sleep 2"
+
+# Kiosk mode with the customer window: the till on the cashier's monitor
+# (left), the customer window moved to the customer-facing one (right); a
+# card chosen with the keyboard and F5 ("Show to customer").
+kiosk=$(mktemp -d)
+mkdir -p "$kiosk/pos-recs"
+cat > "$kiosk/pos-recs/config.toml" <<TOML
+[yespo]
+base_url = "http://127.0.0.1:$port/api"
+api_key = "demo-key"
+
+[display]
+currency = "UAH"
+image_field = "tags_picture"
+kiosk = true
+customer_screen = "window"
+
+[manager]
+pin_hash = "\$argon2id\$v=19\$m=19456,t=2,p=1\$c2FsdHNhbHQ\$aGFzaGhhc2hoYXNoaGFzaA"
+
+[[sources]]
+id = 1246
+title = "Picked for this customer"
+kind = "personal"
+show_tags = ["clear_size", "gender"]
+max_cards = 6
+
+[[sources]]
+id = 1244
+title = "You may also like"
+kind = "upsell"
+show_tags = ["clear_size", "color"]
+max_cards = 6
+TOML
+shoot 2340 900 docs/customer-screen.png "$kiosk" -- \
+  "windowsize \$wid 1440 900" "sleep 1" \
+  "search --name 'pos-recs — customer' windowmove %1 1440 0 windowsize %1 900 900" "sleep 1" \
+  "windowfocus --sync \$wid" "$phone" "key Return" "sleep 2" "key Down" "sleep 0.3" "key Right" \
+  "sleep 0.3" "key F5" "sleep 2"
