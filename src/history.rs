@@ -116,6 +116,26 @@ fn migrations() -> Migrations<'static> {
 }
 
 /// The platform data dir's `pos-recs/history.sqlite3`.
+/// The history file a till with `config`, loaded from `origin`, records
+/// into (`None`: recording is off). The built-in demo keeps its own file,
+/// so trying the demo never mixes with a real shop's figures.
+pub fn file_for(
+    config: &crate::config::Config,
+    origin: &crate::config::ConfigOrigin,
+) -> Option<PathBuf> {
+    if !config.history.enabled {
+        return None;
+    }
+    let file = config.history.file()?;
+    Some(
+        if *origin == crate::config::ConfigOrigin::Demo && config.history.path.is_none() {
+            file.with_file_name("history-demo.sqlite3")
+        } else {
+            file
+        },
+    )
+}
+
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "pos-recs").map(|d| d.data_dir().join("history.sqlite3"))
 }

@@ -424,14 +424,23 @@ fn write_assets(out: &std::path::Path) -> anyhow::Result<u8> {
 
 /// `pos-recs stats`: the manager's figures from this till's history.
 fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
-    let config = match setup::locate(config) {
-        Located::File(path) => pos_recs::config::Config::load(&path)?,
-        Located::Demo(_) => pos_recs::config::Config::default(),
+    // The same file the till records into: the demo's own when there is
+    // no configuration, with the demo's source titles.
+    let (config, origin) = match setup::locate(config) {
+        Located::File(path) => (
+            pos_recs::config::Config::load(&path)?,
+            ConfigOrigin::File(path),
+        ),
+        Located::Demo(_) => (
+            pos_recs::demo::DemoFeed::embedded()
+                .map(|feed| feed.config("http://127.0.0.1"))
+                .unwrap_or_default(),
+            ConfigOrigin::Demo,
+        ),
     };
-    let file = config
-        .history
-        .file()
-        .ok_or_else(|| anyhow::anyhow!("no data directory for the history"))?;
+    let file = pos_recs::history::file_for(&config, &origin).ok_or_else(|| {
+        anyhow::anyhow!("recording is off ([history] enabled = false), or there is no data folder")
+    })?;
     if !file.exists() {
         anyhow::bail!("no history yet at {}", file.display());
     }

@@ -252,3 +252,43 @@ fn killed_mid_burst_the_file_reopens_with_whole_batches() {
     let stats = history::stats(&file, 1).unwrap();
     assert!(stats.iter().all(|s| s.lookups as i64 == lookups));
 }
+
+/// `pos-recs stats` with no configuration reads the file the demo till
+/// records into (its own, beside the platform default), with the demo's
+/// source titles: a newcomer who tried the demo sees their figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_without_a_config_reads_the_demos_own_history() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("pos-recs").join("history-demo.sqlite3");
+    let mut conn = history::open(&file).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    history::write_batch(
+        &mut conn,
+        &[
+            (now, Event::Lookup),
+            (
+                now,
+                Event::Answer {
+                    source_id: 1246,
+                    status: "ok",
+                    elapsed_ms: 7,
+                },
+            ),
+        ],
+    )
+    .unwrap();
+    drop(conn);
+    let data_home = data.path().to_str().unwrap();
+    let out = common::run_cli(&["stats"], &[("XDG_DATA_HOME", data_home)]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Picked for this customer"), "{stdout}");
+}

@@ -33,23 +33,6 @@ use super::textures::Textures;
 use super::{card, details, source_view, status_bar, theme};
 use crate::session::{SectionState, Session};
 
-/// The history file for this till: the configured one, or the platform
-/// default (a separate file for the demo shop, so trying the demo never
-/// mixes with a store's figures). `None` when recording is off.
-fn history_file(config: &Config, origin: &ConfigOrigin) -> Option<PathBuf> {
-    if !config.history.enabled {
-        return None;
-    }
-    let file = config.history.file()?;
-    Some(
-        if *origin == ConfigOrigin::Demo && config.history.path.is_none() {
-            file.with_file_name("history-demo.sqlite3")
-        } else {
-            file
-        },
-    )
-}
-
 /// A kiosk till's pointer hides after this long without use.
 const POINTER_HIDES_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -226,7 +209,7 @@ impl CashierApp {
                 }
             },
         };
-        let history_file = history_file(&ready.config, &ready.origin);
+        let history_file = crate::history::file_for(&ready.config, &ready.origin);
         let central = ready.config.fleet.as_ref().map(|fleet| {
             let poller = Fleet::start(
                 ready.config.clone(),
@@ -542,7 +525,10 @@ impl CashierApp {
                             form = form.leaving_demo();
                         }
                         form = form
-                            .with_history(history_file(self.till.config(), &self.place.origin))
+                            .with_history(crate::history::file_for(
+                                self.till.config(),
+                                &self.place.origin,
+                            ))
                             .managed_by_chain(self.central.is_some());
                         if let Some(hash) = new_hash {
                             form.set_pin_hash(hash);
