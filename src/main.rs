@@ -335,18 +335,23 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
             );
         }
     }
+    let flow = if ready.config.yespo.auth.token_flow() {
+        "v1 contact tokens"
+    } else {
+        "v2"
+    };
     if ready.config.yespo.auth.via_gateway() {
-        println!("account: via gateway {}", ready.config.yespo.base_url);
+        println!(
+            "account: via gateway {} ({flow})",
+            ready.config.yespo.base_url
+        );
         let token = ready
             .config
             .till_token()
             .map_or("none".to_string(), |t| t.masked());
         println!("till token: {token}");
     } else {
-        println!(
-            "account: {} ({:?})",
-            ready.config.yespo.base_url, ready.config.yespo.auth
-        );
+        println!("account: {} ({flow})", ready.config.yespo.base_url);
         let key = ready
             .config
             .yespo
