@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/pos-recs
+# Whatever this script started stops with it, even when a step fails: a
+# till or an Xvfb left behind would take the next run's display.
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 cargo build --release --quiet
 
 # shoot WIDTH HEIGHT OUT CONFIG_HOME [ARGS…] -- STEPS…
@@ -17,8 +21,10 @@ shoot() {
   export DISPLAY=:95 XDG_RUNTIME_DIR=$(mktemp -d)
   rm -f /tmp/.X95-lock
   Xvfb :95 -screen 0 "${w}x${h}x24" >/dev/null 2>&1 & local xvfb=$!
+  pids+=("$xvfb")
   sleep 1
   XDG_CONFIG_HOME="$home" XDG_CACHE_HOME=$(mktemp -d) XDG_DATA_HOME="${DATA_HOME:-$(mktemp -d)}" "$bin" "${args[@]}" >/dev/null 2>&1 & local app=$!
+  pids+=("$app")
   local wid=""
   for _ in $(seq 100); do
     wid=$(xdotool search --name '^pos-recs$' 2>/dev/null | head -1) && [ -n "$wid" ] && break
@@ -70,7 +76,7 @@ shoot 1440 900 docs/what-works.png "$demo_home" -- \
 
 port=18473
 "$bin" demo-server --port $port >/dev/null & server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+pids+=("$server")
 sleep 1
 dir=$(mktemp -d)
 mkdir -p "$dir/pos-recs"
@@ -149,6 +155,6 @@ max_cards = 6
 TOML
 shoot 2340 900 docs/customer-screen.png "$kiosk" -- \
   "windowsize \$wid 1440 900" "sleep 1" \
-  "search --name 'pos-recs — customer' windowmove %1 1440 0 windowsize %1 900 900" "sleep 1" \
+  "search --name customer windowmove %1 1440 0 windowsize %1 900 900" "sleep 1" \
   "windowfocus --sync \$wid" "$phone" "key Return" "sleep 2" "key Down" "sleep 0.3" "key Right" \
-  "sleep 0.3" "key F5" "sleep 2"
+  "sleep 0.3" "key Right" "sleep 0.3" "key F5" "sleep 2"
