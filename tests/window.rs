@@ -430,6 +430,29 @@ fn the_customer_window_follows_show_to_customer() {
         1,
         "the cashier's window stays"
     );
+    // The keyboard stays with the cashier: Esc and the next customer's
+    // email, typed at once, arrive whole, and the customer's window goes
+    // back to its idle view.
+    till.xdotool(&["key", "Escape", "type", "--delay", "5", "olena@example.com"]);
+    till.key("Return");
+    wait_for("the next customer", seen, |s| {
+        s.iter().any(|w| w == "olena@example.com")
+    });
+    assert!(
+        seen.lock().unwrap()[4..]
+            .iter()
+            .all(|w| w == "olena@example.com"),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while windows(display, "customer: ") > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the customer window stayed on the old product"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// A POS button runs `pos-recs --phone …` while the till is open: no second
