@@ -242,6 +242,16 @@ mod tests {
     use super::save::SaveLock;
     use super::*;
 
+    /// The example the package installs as /etc/pos-recs/config.toml.example
+    /// is a configuration the till takes as it is.
+    #[test]
+    fn the_packaged_example_is_a_valid_configuration() {
+        let text = include_str!("../../assets/config.example.toml");
+        let config = Config::parse(text, Path::new("config.toml.example")).unwrap();
+        assert!(config.validate().is_ok());
+        assert!(!config.sources.is_empty());
+    }
+
     const SPEC_EXAMPLE: &str = r#"
 [yespo]
 base_url = "https://yespo.io/api"
