@@ -87,15 +87,29 @@ fn unlock_in(
     h.step();
 }
 
-/// Looks the demo customer up through the input labelled `input` and waits
-/// until the till's history file has the figures.
-fn look_up_and_record(w: &World, h: &mut Harness<'_, CashierApp>, input: &str) {
+/// Looks the demo customer up through the input labelled `input` and
+/// waits for every answer.
+fn look_up(h: &mut Harness<'_, CashierApp>, input: &str) {
     h.get_by_label(input).type_text("0671234567");
     h.step();
     h.key_press(egui::Key::Enter);
     step_until(h, "answers", |h| {
         h.state().session().is_some_and(|s| s.is_settled())
     });
+}
+
+/// The sources on screen, in the order the cashier sees them.
+fn section_ids(h: &Harness<'_, CashierApp>) -> Vec<u64> {
+    h.state()
+        .session()
+        .map(|s| s.sections.iter().map(|s| s.source.id).collect())
+        .unwrap_or_default()
+}
+
+/// Looks the demo customer up through the input labelled `input` and waits
+/// until the till's history file has the figures.
+fn look_up_and_record(w: &World, h: &mut Harness<'_, CashierApp>, input: &str) {
+    look_up(h, input);
     let file = w.shop.history_file();
     let deadline = Instant::now() + Duration::from_secs(10);
     while pos_recs::history::stats(&file, 7).map_or(true, |s| s.is_empty()) {
@@ -242,21 +256,8 @@ fn add_reorder_and_disable_sources_then_save() {
 
     // The till uses the new order at once.
     h.step();
-    h.get_by_label(INPUT_LABEL).type_text("0671234567");
-    h.step();
-    h.key_press(egui::Key::Enter);
-    step_until(&mut h, "lookup", |h| {
-        h.state().session().is_some_and(|s| s.is_settled())
-    });
-    let ids: Vec<u64> = h
-        .state()
-        .session()
-        .unwrap()
-        .sections
-        .iter()
-        .map(|s| s.source.id)
-        .collect();
-    assert_eq!(ids, [1247, 1246, 1244]);
+    look_up(&mut h, INPUT_LABEL);
+    assert_eq!(section_ids(&h), [1247, 1246, 1244]);
 }
 
 #[test]
@@ -552,21 +553,12 @@ fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
     step_until(&mut h, "the chain's sources", |h| {
         h.query_by_label("Sources managed by the chain").is_some()
     });
-    h.get_by_label(INPUT_LABEL).type_text("0671234567");
-    h.step();
-    h.key_press(egui::Key::Enter);
-    step_until(&mut h, "answers", |h| {
-        h.state().session().is_some_and(|s| s.is_settled())
-    });
-    let ids: Vec<u64> = h
-        .state()
-        .session()
-        .unwrap()
-        .sections
-        .iter()
-        .map(|s| s.source.id)
-        .collect();
-    assert_eq!(ids, [1249], "the chain's sources, not the till's own");
+    look_up(&mut h, INPUT_LABEL);
+    assert_eq!(
+        section_ids(&h),
+        [1249],
+        "the chain's sources, not the till's own"
+    );
     unlock(&mut h, "2468", None);
     step_until(&mut h, "settings open", |h| {
         h.query_by_label(labels::SAVE).is_some()
