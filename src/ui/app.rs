@@ -339,16 +339,7 @@ impl CashierApp {
             // Looked up as if typed, without touching the input: a scan
             // may be arriving there, and must not be cut.
             if let Request::Customer(kind, value) = request {
-                match self.till.submit(&value, Some(kind)) {
-                    Ok(_) => {
-                        self.bar.message = None;
-                        self.new_customer_on_screen();
-                    }
-                    Err(e) => {
-                        self.shown.details = None;
-                        self.bar.message = Some(self.texts.input_problem(&e));
-                    }
-                }
+                self.look_up_raw(&value, Some(kind));
             }
         }
     }
@@ -470,20 +461,32 @@ impl CashierApp {
         self.shown.details = None;
     }
 
+    /// Looks up what the cashier typed in the input.
     fn submit(&mut self) {
         let raw = self.bar.input.clone();
-        match self.till.submit(&raw, self.bar.forced) {
+        if self.look_up_raw(&raw, self.bar.forced) {
+            self.bar.input.clear();
+        } else {
+            // The next scan replaces what is left instead of extending it;
+            // the cashier can still fix a typo with the arrow keys.
+            self.bar.select_leftover(&self.ctx);
+        }
+    }
+
+    /// Reads `raw` as a customer and looks them up, or says under the input
+    /// why not (the previous customer's cards go either way). True when a
+    /// lookup started.
+    fn look_up_raw(&mut self, raw: &str, forced: Option<crate::identify::IdentifierKind>) -> bool {
+        match self.till.submit(raw, forced) {
             Ok(_) => {
                 self.bar.message = None;
-                self.bar.input.clear();
                 self.new_customer_on_screen();
+                true
             }
             Err(e) => {
                 self.shown.details = None;
                 self.bar.message = Some(self.texts.input_problem(&e));
-                // The next scan replaces what is left instead of extending it;
-                // the cashier can still fix a typo with the arrow keys.
-                self.bar.select_leftover(&self.ctx);
+                false
             }
         }
     }
