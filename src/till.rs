@@ -11,13 +11,12 @@
 //! (the window's `request_repaint`) says that something arrived. Answers
 //! of an older generation never reach the current session.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
 use crate::basket::Basket;
-use std::collections::HashSet;
-
 use crate::config::{BasketUse, Config, ConfigError};
 use crate::history::{Event, History};
 use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
@@ -106,8 +105,9 @@ impl Connectivity {
     }
 }
 
-/// What one accepted answer adds to the history: the answer, and each card
-/// it put on screen. Nothing about the customer.
+/// What one accepted answer adds to the history: which source answered,
+/// how, and how fast. Nothing about the customer; the cards count as shown
+/// only once the cashier can see them ([`Till::card_seen`]).
 fn answer_event(event: &LookupEvent) -> Event {
     let result = &event.result;
     Event::Answer {
@@ -268,14 +268,9 @@ impl Till {
     /// once per customer: cards scrolled past or below the fold, and the
     /// same card drawn again, do not inflate the manager's figures.
     pub fn card_seen(&mut self, source_id: u64, product_id: &str, position: usize) {
-        if self.session.is_none()
-            || self
-                .seen_cards
-                .contains(&(source_id, product_id.to_string()))
-        {
+        if self.session.is_none() || !self.seen_cards.insert((source_id, product_id.to_string())) {
             return;
         }
-        self.seen_cards.insert((source_id, product_id.to_string()));
         self.history.record(Event::Shown {
             source_id,
             product_id: product_id.to_string(),
