@@ -393,8 +393,8 @@ fn stock_badge(
 ) -> StockBadge {
     let (text, color) = stock_label(in_stock, t);
     let (font, padding) = match size {
-        BadgeSize::Regular => (13.5, vec2(8.0, 4.0)),
-        BadgeSize::Compact => (12.0, vec2(6.0, 1.5)),
+        BadgeSize::Regular => BADGE,
+        BadgeSize::Compact => COMPACT_BADGE,
     };
     let galley =
         painter.layout_no_wrap(text.to_string(), FontId::proportional(font), Color32::WHITE);

@@ -15,6 +15,10 @@ pub const IMAGE_BOX: Vec2 = Vec2::new(
 pub const COMPACT_CARD_WIDTH: f32 = 250.0;
 /// Inner padding of a compact card.
 pub const COMPACT_PADDING: f32 = 6.0;
+/// Stock badge on a full card: text size and inner padding.
+pub const BADGE: (f32, Vec2) = (13.5, Vec2::new(8.0, 4.0));
+/// Stock badge on a compact card, small enough for the shortest strips.
+pub const COMPACT_BADGE: (f32, Vec2) = (12.0, Vec2::new(6.0, 1.5));
 /// Compact cards are never lower than this…
 pub const COMPACT_MIN_HEIGHT: f32 = 72.0;
 /// …nor higher than this.
