@@ -11,7 +11,7 @@
 //! (the window's `request_repaint`) says that something arrived. Answers
 //! of an older generation never reach the current session.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -133,8 +133,8 @@ pub struct Till {
     basket: Basket,
     /// Where lookups and answers are recorded for the manager.
     history: History,
-    /// Cards of this customer already recorded as seen (source, product).
-    seen_cards: HashSet<(u64, String)>,
+    /// Cards of this customer already recorded as seen: products per source.
+    seen_cards: HashMap<u64, HashSet<String>>,
     connectivity: Connectivity,
 }
 
@@ -170,7 +170,7 @@ impl Till {
             session: None,
             basket: Basket::default(),
             history: History::off(),
-            seen_cards: HashSet::new(),
+            seen_cards: HashMap::new(),
             connectivity: Connectivity::default(),
         })
     }
@@ -268,9 +268,16 @@ impl Till {
     /// once per customer: cards scrolled past or below the fold, and the
     /// same card drawn again, do not inflate the manager's figures.
     pub fn card_seen(&mut self, source_id: u64, product_id: &str, position: usize) {
-        if self.session.is_none() || !self.seen_cards.insert((source_id, product_id.to_string())) {
+        if self.session.is_none() {
             return;
         }
+        // Called for every visible card of every drawn frame: a set lookup
+        // by reference, and an allocation only for a card seen first.
+        let seen = self.seen_cards.entry(source_id).or_default();
+        if seen.contains(product_id) {
+            return;
+        }
+        seen.insert(product_id.to_string());
         self.history.record(Event::Shown {
             source_id,
             product_id: product_id.to_string(),
