@@ -1,7 +1,7 @@
 //! The TOML configuration file: loading, and where each part lives:
-//! [`schema`] (keys and defaults), [`validate`] (values that parse but cannot
-//! work), [`save`] (atomic, comment-preserving, locked) and [`export`]
-//! (copying sources between tills).
+//! `schema` (keys and defaults), `validate` (values that parse but cannot
+//! work), `save` (atomic, comment-preserving, locked) and `export` (copying
+//! sources between tills).
 //!
 //! Unknown keys are errors naming the key and its line; missing keys take
 //! defaults. The API key may come from `POS_RECS_API_KEY`, which wins over
