@@ -4,13 +4,21 @@
 //! front (and looks the customer up). A socket left by a crash is found
 //! dead (nobody accepts) and replaced, so it never blocks start-up.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use crate::identify::IdentifierKind;
 use crate::lookup::Wake;
+
+/// Longest request line, line break included.
+pub const MAX_LINE: usize = 512;
+
+/// How long either end waits for the other to write or read its line: a
+/// peer that stalls must not hold the listener or the second launch.
+const IO_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What a second launch asks the running till.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +82,18 @@ pub enum Start {
     First(Instance),
     /// Another till runs and took the request.
     Handed,
+    /// Another till runs and answered, but did not take the request (too
+    /// long, not understood) or did not answer in time. It is alive, so
+    /// its socket is left alone and no second window opens.
+    Refused(String),
+}
+
+/// Reads one line of at most [`MAX_LINE`] bytes: `Ok(None)` when it is longer.
+/// Never reads more than one byte past the limit.
+fn read_bounded_line(stream: impl Read) -> std::io::Result<Option<String>> {
+    let mut line = String::new();
+    BufReader::new(stream.take(MAX_LINE as u64 + 1)).read_line(&mut line)?;
+    Ok((line.len() <= MAX_LINE).then_some(line))
 }
 
 /// Hands `request` to a running till at `path`, or becomes the running
@@ -82,12 +102,21 @@ pub enum Start {
 pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
     use std::os::unix::net::{UnixListener, UnixStream};
     if let Ok(mut stream) = UnixStream::connect(path) {
-        stream.write_all(request.line().as_bytes())?;
-        let mut answer = String::new();
-        BufReader::new(stream).read_line(&mut answer)?;
-        if answer.trim() == "ok" {
-            return Ok(Start::Handed);
-        }
+        // Someone listens: a till runs. Whatever it answers, it is alive.
+        stream.set_read_timeout(Some(IO_TIMEOUT))?;
+        stream.set_write_timeout(Some(IO_TIMEOUT))?;
+        let answer = stream
+            .write_all(request.line().as_bytes())
+            .and_then(|()| read_bounded_line(&stream));
+        return Ok(match answer {
+            Ok(Some(answer)) if answer.trim() == "ok" => Start::Handed,
+            Ok(Some(answer)) if !answer.trim().is_empty() => Start::Refused(format!(
+                "the running till refused the request: {}",
+                answer.trim()
+            )),
+            Ok(_) => Start::Refused("the running till refused the request".into()),
+            Err(e) => Start::Refused(format!("the running till does not answer ({e})")),
+        });
     }
     // Nobody answers: a socket left by a crash, or none at all.
     let _ = std::fs::remove_file(path);
@@ -108,11 +137,17 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
         .name("instance".into())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
-                let mut reader = BufReader::new(&stream);
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() || line.len() > 512 {
-                    continue;
-                }
+                // One client at a time, each given a few seconds at most.
+                let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+                let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+                let line = match read_bounded_line(&stream) {
+                    Ok(Some(line)) => line,
+                    Ok(None) => {
+                        let _ = (&stream).write_all(b"too long\n");
+                        continue;
+                    }
+                    Err(_) => continue,
+                };
                 let Some(request) = Request::parse(&line) else {
                     let _ = (&stream).write_all(b"bad request\n");
                     continue;
@@ -183,6 +218,60 @@ mod tests {
         assert_eq!(
             got,
             Request::Customer(IdentifierKind::Phone, "067 1234567".into())
+        );
+    }
+
+    /// A request over the limit is answered, not taken for a dead till: the
+    /// socket stays and no second till starts.
+    #[test]
+    fn an_oversized_request_is_refused_and_the_running_till_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pos-recs.sock");
+        let Ok(Start::First(_first)) = start(&path, &Request::Front) else {
+            panic!("no first till");
+        };
+        let huge = Request::Customer(IdentifierKind::Card, "9".repeat(4000));
+        match start(&path, &huge) {
+            Ok(Start::Refused(why)) => assert!(why.contains("too long"), "{why}"),
+            _ => panic!("an oversized request started a second till"),
+        }
+        assert!(path.exists(), "the running till's socket was deleted");
+        assert!(matches!(start(&path, &Request::Front), Ok(Start::Handed)));
+    }
+
+    /// A client that connects and never writes is dropped after the
+    /// timeout, and the next launch is served.
+    #[test]
+    fn a_stalled_client_does_not_hold_the_listener() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pos-recs.sock");
+        let Ok(Start::First(_first)) = start(&path, &Request::Front) else {
+            panic!("no first till");
+        };
+        let mut stalled = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        stalled.set_read_timeout(Some(IO_TIMEOUT * 4)).unwrap();
+        let mut answer = Vec::new();
+        // The till gives up on it and closes: end of file, not our timeout.
+        let read = stalled.read_to_end(&mut answer);
+        assert!(read.is_ok(), "the till kept a silent client: {read:?}");
+        assert!(matches!(start(&path, &Request::Front), Ok(Start::Handed)));
+    }
+
+    /// Lines are read up to the limit plus one byte, never further.
+    #[test]
+    fn a_line_is_read_to_the_limit_plus_one_byte() {
+        let exact = format!("{}\n", "a".repeat(MAX_LINE - 1));
+        assert_eq!(
+            read_bounded_line(exact.as_bytes()).unwrap(),
+            Some(exact.clone())
+        );
+        let over = "a".repeat(10 * MAX_LINE);
+        let mut source = over.as_bytes();
+        assert_eq!(read_bounded_line(&mut source).unwrap(), None);
+        assert_eq!(
+            source.len(),
+            10 * MAX_LINE - MAX_LINE - 1,
+            "read past the limit"
         );
     }
 }

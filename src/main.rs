@@ -591,6 +591,8 @@ fn run_gui(
     // One till window per user: a second launch hands its request over and exits.
     let instance = match instance::socket_path().map(|p| instance::start(&p, &request)) {
         Some(Ok(Start::Handed)) => return Ok(0),
+        // The till runs but would not take this: say why, open no second window.
+        Some(Ok(Start::Refused(why))) => anyhow::bail!("{why}"),
         Some(Ok(Start::First(instance))) => Some(instance),
         Some(Err(e)) => {
             tracing::warn!("another till window cannot be detected ({e})");

@@ -7,23 +7,27 @@
 //! under CI (`CI` set) and is skipped with a loud note elsewhere.
 
 mod common;
+#[path = "common/nginx.rs"]
+mod nginx;
 
-use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
+use nginx::{GatewayOptions, basic, have_nginx, raw_status, start_gateway, till_token};
 use pos_recs::config::{AuthMode, Config, SourceConfig, SourceKind};
 use pos_recs::lookup::LookupEngine;
 use pos_recs::secret::ApiKey;
 use pos_recs::yespo::SourceError;
 
-const KEY: &str = "the-chains-master-key";
 const PERSONAL: u64 = 1246;
 const SHARED: u64 = 1245;
+/// A shared source that answers from the basket ("also bought").
+const SHARED_BASKET: u64 = 1249;
+/// The source id under which a request to any other path is recorded.
+const OTHER_PATH: u64 = u64::MAX - 1;
 
 /// What reached the stand-in Yespo: source, customer, Authorization header.
 type Seen = Arc<Mutex<Vec<(u64, String, String)>>>;
@@ -33,21 +37,30 @@ async fn yespo() -> (String, Seen) {
     async fn recoms(
         State(seen): State<Seen>,
         UrlPath(id): UrlPath<u64>,
-        Query(query): Query<HashMap<String, String>>,
+        RawQuery(query): RawQuery,
         headers: HeaderMap,
     ) -> axum::Json<serde_json::Value> {
-        let who = query.get("phone").cloned().unwrap_or_default();
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        seen.lock().unwrap().push((id, who.clone(), auth));
-        // A personal answer names its customer; a shared one is the same for all.
-        let id_text = if id == PERSONAL {
-            format!("for-{who}")
-        } else {
-            "BEST-1".into()
+        let query: Vec<(String, String)> =
+            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        let param = |name: &str| -> Vec<String> {
+            query
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        let who = param("phone").concat();
+        seen.lock()
+            .unwrap()
+            .push((id, who.clone(), header(&headers, "authorization")));
+        // A personal answer names its customer; a shared one is the same
+        // for all, or names the basket it was asked with.
+        let id_text = match id {
+            PERSONAL => format!("for-{who}"),
+            SHARED_BASKET => format!("with-{}", param("products").join("+")),
+            _ => "BEST-1".into(),
         };
         axum::Json(serde_json::json!([{ "id": id_text, "name": "Product" }]))
     }
@@ -97,10 +110,19 @@ async fn yespo() -> (String, Seen) {
         )
             .into_response()
     }
+    // Anything else that got through: a leak of the account.
+    async fn other(State(seen): State<Seen>, uri: axum::http::Uri, headers: HeaderMap) {
+        seen.lock().unwrap().push((
+            OTHER_PATH,
+            uri.to_string(),
+            header(&headers, "authorization"),
+        ));
+    }
     let app = axum::Router::new()
         .route("/api/v2/contacts/recoms/{id}", get(recoms))
         .route("/api/v1/auth/contact/token", axum::routing::post(token))
         .route("/api/v1/recoms/{id}", get(recoms_v1))
+        .fallback(other)
         .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -114,108 +136,6 @@ fn header(headers: &HeaderMap, name: &str) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string()
-}
-
-/// The account's credential as Yespo expects it.
-fn basic() -> String {
-    use base64::Engine;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("pos-recs:{KEY}"));
-    format!("Basic {encoded}")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// nginx running the rendered gateway, stopped when dropped.
-struct Gateway {
-    child: Child,
-    base: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        // SIGTERM, not SIGKILL: the master then stops its workers and the
-        // cache processes; a killed master would leave them running.
-        // SAFETY: kill only sends a signal to the child we started.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let _ = self.child.wait();
-    }
-}
-
-fn start_gateway(upstream: &str, tills: &[String], till_rps: u32, till_burst: u32) -> Gateway {
-    let dir = tempfile::tempdir().unwrap();
-    let run = dir.path();
-    for sub in ["tmp", "cache"] {
-        std::fs::create_dir_all(run.join(sub)).unwrap();
-    }
-    let tokens: String = tills
-        .iter()
-        .enumerate()
-        .map(|(i, t)| format!("\"Bearer {t}\" till-{i};\n"))
-        .collect();
-    std::fs::write(run.join("tokens.map"), tokens).unwrap();
-    let port = free_port();
-    use base64::Engine;
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("pos-recs:{KEY}"));
-    let root = env!("CARGO_MANIFEST_DIR");
-    let rendered = Command::new("bash")
-        .arg(format!("{root}/deploy/gateway/render.sh"))
-        .env("RUN_DIR", run)
-        .env("LISTEN", format!("127.0.0.1:{port}"))
-        .env("TOKENS_MAP", run.join("tokens.map"))
-        .env("UPSTREAM", upstream)
-        .env("UPSTREAM_SCHEME", "http")
-        .env("UPSTREAM_NAME", "yespo.test")
-        .env("BASIC_AUTH", basic)
-        .env("ACCOUNT_RPS", "150")
-        .env("ACCOUNT_BURST", "2000")
-        .env("TILL_RPS", till_rps.to_string())
-        .env("TILL_BURST", till_burst.to_string())
-        .env("SHARED_SOURCES", SHARED.to_string())
-        .env("SHARED_TTL", "60s")
-        .env("PICTURES_TTL", "7d")
-        .output()
-        .unwrap();
-    assert!(
-        rendered.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rendered.stderr)
-    );
-    std::fs::write(run.join("nginx.conf"), &rendered.stdout).unwrap();
-    let child = Command::new("nginx")
-        .arg("-p")
-        .arg(run)
-        .arg("-c")
-        .arg(run.join("nginx.conf"))
-        .arg("-e")
-        .arg(run.join("error.log"))
-        .args(["-g", "daemon off;"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nginx starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "nginx did not start: {}",
-            std::fs::read_to_string(run.join("error.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Gateway {
-        child,
-        base: format!("http://127.0.0.1:{port}/api"),
-        dir,
-    }
 }
 
 fn till_config(base: &str, token: &str) -> Config {
@@ -239,32 +159,22 @@ fn till_config(base: &str, token: &str) -> Config {
     config
 }
 
-fn have_nginx() -> bool {
-    let found = Command::new("sh")
-        .args(["-c", "command -v nginx"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs nginx for the gateway tests (apt-get install nginx)"
-        );
-        eprintln!("SKIPPED: nginx missing; the gateway tests did not run");
-    }
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_hundred_tills_through_nginx_keep_the_key_off_the_tills_and_never_cross_customers() {
     if !have_nginx() {
         return;
     }
     let (upstream, seen) = yespo().await;
-    let tills: Vec<String> = (0..300).map(|i| format!("till-token-{i:03}")).collect();
-    let gateway = start_gateway(&upstream, &tills, 50, 50);
+    // Tokens as the runbook makes them: 256 bits, which nginx's default map
+    // buckets could not hold.
+    let tills: Vec<String> = (0..300).map(|i| till_token(&format!("till-{i}"))).collect();
+    let mut options = GatewayOptions::new(&upstream, &tills);
+    options.till_rps = 50;
+    options.till_burst = 50;
+    let gateway = start_gateway(&options);
     let mut lookups = Vec::new();
     for (i, token) in tills.iter().enumerate() {
-        let config = till_config(&gateway.base, token);
+        let config = till_config(&gateway.base(), token);
         assert!(config.yespo.api_key.is_none(), "no till holds the key");
         let engine = LookupEngine::new(&config).unwrap();
         let phone = format!("06710{i:05}");
@@ -285,10 +195,7 @@ async fn three_hundred_tills_through_nginx_keep_the_key_off_the_tills_and_never_
         assert!(results[1].outcome.is_ok());
     }
     let seen = seen.lock().unwrap().clone();
-    let expected = format!("Basic {}", {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(format!("pos-recs:{KEY}"))
-    });
+    let expected = basic();
     assert!(
         seen.iter().all(|(_, _, auth)| *auth == expected),
         "every upstream request had the key"
@@ -321,9 +228,14 @@ async fn a_revoked_till_gets_401_and_an_over_budget_till_429_with_one_retry() {
         return;
     }
     let (upstream, seen) = yespo().await;
-    let gateway = start_gateway(&upstream, &["known-till".to_string()], 1, 1);
+    let known_token = till_token("known");
+    let tokens = [known_token.clone()];
+    let mut options = GatewayOptions::new(&upstream, &tokens);
+    options.till_rps = 1;
+    options.till_burst = 1;
+    let gateway = start_gateway(&options);
     // Not in the token list (revoked: its line deleted).
-    let revoked = LookupEngine::new(&till_config(&gateway.base, "revoked-till")).unwrap();
+    let revoked = LookupEngine::new(&till_config(&gateway.base(), &till_token("revoked"))).unwrap();
     let who = pos_recs::identify::identify("0671234567", None, "380").unwrap();
     let results = revoked.run(&who).await;
     assert!(
@@ -334,7 +246,7 @@ async fn a_revoked_till_gets_401_and_an_over_budget_till_429_with_one_retry() {
     assert!(seen.lock().unwrap().is_empty(), "nothing reached Yespo");
     // One request a second for this till (one more may queue): two lookups
     // of two sources at once go over it.
-    let known = LookupEngine::new(&till_config(&gateway.base, "known-till")).unwrap();
+    let known = LookupEngine::new(&till_config(&gateway.base(), &known_token)).unwrap();
     let started = Instant::now();
     let (first, second) = tokio::join!(known.run(&who), known.run(&who));
     let results: Vec<_> = first.into_iter().chain(second).collect();
@@ -363,9 +275,9 @@ async fn a_revoked_till_gets_401_and_an_over_budget_till_429_with_one_retry() {
         let response = direct
             .get(format!(
                 "{}/v2/contacts/recoms/{SHARED}?phone=380671234567",
-                gateway.base
+                gateway.base()
             ))
-            .bearer_auth("known-till")
+            .bearer_auth(&known_token)
             .send()
             .await
             .unwrap();
@@ -389,13 +301,15 @@ async fn tills_on_the_token_flow_get_their_tokens_through_the_gateway() {
         return;
     }
     let (upstream, seen) = yespo().await;
-    let gateway = start_gateway(&upstream, &["v1-till".to_string()], 100, 100);
+    let v1_token = till_token("v1");
+    let tokens = [v1_token.clone()];
+    let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
     let config = |token: &str| {
-        let mut config = till_config(&gateway.base, token);
+        let mut config = till_config(&gateway.base(), token);
         config.yespo.auth = AuthMode::GatewayToken;
         config
     };
-    let till = LookupEngine::new(&config("v1-till")).unwrap();
+    let till = LookupEngine::new(&config(&v1_token)).unwrap();
     for phone in ["0671234567", "0501112233"] {
         let who = pos_recs::identify::identify(phone, None, "380").unwrap();
         let results = till.run(&who).await;
@@ -411,7 +325,7 @@ async fn tills_on_the_token_flow_get_their_tokens_through_the_gateway() {
         tokens.iter().all(|(_, _, auth)| *auth == basic()),
         "the gateway added the key"
     );
-    let revoked = LookupEngine::new(&config("revoked-till")).unwrap();
+    let revoked = LookupEngine::new(&config(&till_token("revoked"))).unwrap();
     let who = pos_recs::identify::identify("0671234567", None, "380").unwrap();
     let results = revoked.run(&who).await;
     assert!(
@@ -425,4 +339,467 @@ async fn tills_on_the_token_flow_get_their_tokens_through_the_gateway() {
     for personal in ["380671234567", "380501112233", "tok-"] {
         assert!(!log.contains(personal), "{personal} in the log:\n{log}");
     }
+}
+
+/// What reached the stand-in Yespo by way of a path other than the till's three.
+fn leaks(seen: &Seen) -> Vec<(u64, String, String)> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter(|(id, _, _)| *id == OTHER_PATH)
+        .cloned()
+        .collect()
+}
+
+/// A thief with one till's token tries the account's other endpoints: only
+/// the three till requests, with their own methods, reach Yespo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stolen_till_token_reaches_the_three_till_requests_and_nothing_else() {
+    if !have_nginx() {
+        return;
+    }
+    let (upstream, seen) = yespo().await;
+    let token = till_token("stolen");
+    let tokens = [token.clone()];
+    let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
+    let port = gateway.port;
+    let refused = [
+        (
+            "GET",
+            "/api/v1/contacts?email=a%40b.example&maxrows=500",
+            404,
+        ),
+        ("DELETE", "/api/v1/contact/42", 404),
+        ("POST", "/api/v1/message/sms", 404),
+        (
+            "GET",
+            "/api/v2/contacts/recoms/1244/../../../v1/contacts",
+            404,
+        ),
+        (
+            "GET",
+            "/api/v2/contacts/recoms/1244/%2e%2e/%2e%2e/%2e%2e/v1/contacts",
+            404,
+        ),
+        ("GET", "/api//v1/contacts", 404),
+        ("GET", "/api/v2/contacts/recoms/1244x", 404),
+        ("GET", "/api/v2/contacts/recoms/", 404),
+        ("GET", "/api/v2/contacts", 404),
+        ("GET", "/api/v1/recoms/12/extra", 404),
+        ("DELETE", "/api/v2/contacts/recoms/1244", 405),
+        ("POST", "/api/v2/contacts/recoms/1244", 405),
+        ("PUT", "/api/v1/recoms/1244", 405),
+        ("GET", "/api/v1/auth/contact/token", 405),
+        ("DELETE", "/api/v1/auth/contact/token", 405),
+        ("HEAD", "/api/v2/contacts/recoms/1244", 405),
+    ];
+    for (method, target, status) in refused {
+        let token = token.clone();
+        let got =
+            tokio::task::spawn_blocking(move || raw_status(port, method, target, Some(&token)))
+                .await
+                .unwrap();
+        assert_eq!(got, status, "{method} {target}");
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "reached Yespo: {:?}",
+        seen.lock().unwrap()
+    );
+
+    // The three a till needs do get through, with the key.
+    for (method, target) in [
+        ("GET", "/api/v2/contacts/recoms/1246?phone=380671234567"),
+        ("GET", "/api/v1/recoms/1246"),
+        ("POST", "/api/v1/auth/contact/token"),
+    ] {
+        let token = token.clone();
+        let got =
+            tokio::task::spawn_blocking(move || raw_status(port, method, target, Some(&token)))
+                .await
+                .unwrap();
+        assert_ne!(got, 404, "{method} {target}");
+        assert_ne!(got, 405, "{method} {target}");
+    }
+    // Dot segments that land on a till path reach Yespo as that path only.
+    let sneaky = "/api/v1/contacts/../../v2/contacts/recoms/1246?phone=380671234567";
+    let token_for_sneaky = token.clone();
+    let got = tokio::task::spawn_blocking(move || {
+        raw_status(port, "GET", sneaky, Some(&token_for_sneaky))
+    })
+    .await
+    .unwrap();
+    assert_eq!(got, 200);
+    assert!(leaks(&seen).is_empty(), "{:?}", leaks(&seen));
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.iter().all(|(_, _, auth)| *auth == basic()), "{seen:?}");
+    assert_eq!(seen.iter().filter(|(id, _, _)| *id == PERSONAL).count(), 2);
+}
+
+/// Tokens match exactly and guessing meets a limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessed_and_recased_tokens_are_refused_and_guessing_meets_429() {
+    if !have_nginx() {
+        return;
+    }
+    let (upstream, seen) = yespo().await;
+    let token = till_token("exact");
+    let tokens = [token.clone()];
+    let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
+    let port = gateway.port;
+    let target = "/api/v2/contacts/recoms/1246?phone=380671234567";
+    let upper = token.to_uppercase();
+    let status = tokio::task::spawn_blocking(move || raw_status(port, "GET", target, Some(&upper)))
+        .await
+        .unwrap();
+    assert_eq!(status, 401, "the token in capitals was accepted");
+    // 50 guesses in a row from one address.
+    let statuses = tokio::task::spawn_blocking(move || {
+        (0..50)
+            .map(|i| {
+                raw_status(
+                    port,
+                    "GET",
+                    target,
+                    Some(&till_token(&format!("guess-{i}"))),
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let unauthorised = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(unauthorised + limited, 50, "{statuses:?}");
+    assert!(
+        limited >= 30,
+        "only {limited} of 50 guesses met 429: {statuses:?}"
+    );
+    assert!(seen.lock().unwrap().is_empty(), "a guess reached Yespo");
+    // The registered till, from the same address, is not held back.
+    let status = tokio::task::spawn_blocking(move || raw_status(port, "GET", target, Some(&token)))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+}
+
+/// `render.sh OUT` writes the file itself, readable by its owner only.
+#[test]
+fn the_rendered_configuration_is_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gateway.conf");
+    let tokens = [till_token("mode")];
+    let rendered = nginx::render(
+        &GatewayOptions::new("127.0.0.1:9", &tokens),
+        dir.path(),
+        9,
+        &out,
+    );
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains(&basic()["Basic ".len()..]),
+        "the key is in the file"
+    );
+    assert!(
+        text.contains("proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;"),
+        "UPSTREAM_CA defaults to the system bundle"
+    );
+    // A variable left unset is refused, and no half-written file is left.
+    let missing = std::process::Command::new("bash")
+        .arg(format!(
+            "{}/deploy/gateway/render.sh",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg(dir.path().join("second.conf"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("is not set"));
+    assert!(!dir.path().join("second.conf").exists());
+}
+
+fn upstream_tls_case(
+    ca: Option<&std::path::Path>,
+    upstream: &str,
+    tokens: &[String],
+) -> nginx::Nginx {
+    let mut options = GatewayOptions::new(upstream, tokens);
+    options.scheme = "https";
+    options.ca = ca;
+    start_gateway(&options)
+}
+
+/// Yespo's certificate is checked against `UPSTREAM_CA`: an upstream the
+/// bundle does not trust, or one whose certificate names another host,
+/// never sees a request, so never the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_with_an_untrusted_certificate_never_receives_the_key() {
+    if !have_nginx() {
+        return;
+    }
+    let (standin, seen) = yespo().await;
+    let token = till_token("tls");
+    let tokens = [token.clone()];
+    let ask = |port: u16| {
+        let token = token.clone();
+        tokio::task::spawn_blocking(move || {
+            raw_status(
+                port,
+                "GET",
+                "/api/v2/contacts/recoms/1246?phone=380671234567",
+                Some(&token),
+            )
+        })
+    };
+    // Self-signed for the right name, checked against the system bundle.
+    let (front, cert) = nginx::start_tls_front(&standin, "yespo.test");
+    let front_addr = format!("127.0.0.1:{}", front.port);
+    let gateway = upstream_tls_case(None, &front_addr, &tokens);
+    assert_eq!(ask(gateway.port).await.unwrap(), 502);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "an untrusted upstream got the key"
+    );
+    drop(gateway);
+    // Trusted, but issued to another name.
+    let (other, other_cert) = nginx::start_tls_front(&standin, "not-yespo.test");
+    let other_addr = format!("127.0.0.1:{}", other.port);
+    let gateway = upstream_tls_case(Some(&other_cert), &other_addr, &tokens);
+    assert_eq!(ask(gateway.port).await.unwrap(), 502);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "a misnamed upstream got the key"
+    );
+    drop(gateway);
+    // Trusted and rightly named: the request goes through with the key.
+    let gateway = upstream_tls_case(Some(&cert), &front_addr, &tokens);
+    assert_eq!(ask(gateway.port).await.unwrap(), 200);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].2, basic());
+}
+
+/// A burst over budget, then Yespo down: no log file of the gateway holds
+/// a customer (phone, email, card), nor the paths' queries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_log_file_holds_a_customer_after_a_burst_over_budget_and_an_outage() {
+    if !have_nginx() {
+        return;
+    }
+    let (upstream, _seen) = yespo().await;
+    let token = till_token("logs");
+    let tokens = [token.clone()];
+    let mut options = GatewayOptions::new(&upstream, &tokens);
+    options.till_rps = 1;
+    options.till_burst = 1;
+    let queries = [
+        "phone=380671234567",
+        "email=olena%40example.com",
+        "externalCustomerId=CARD-99887766",
+    ];
+    let burst = |gateway_port: u16| {
+        let token = token.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut statuses = Vec::new();
+            for round in 0..6 {
+                for query in queries {
+                    let target =
+                        format!("/api/v2/contacts/recoms/{PERSONAL}?{query}&round={round}");
+                    statuses.push(raw_status(gateway_port, "GET", &target, Some(&token)));
+                }
+            }
+            statuses
+        })
+    };
+    let gateway = start_gateway(&options);
+    let statuses = burst(gateway.port).await.unwrap();
+    assert!(
+        statuses.contains(&429),
+        "no request went over budget: {statuses:?}"
+    );
+    let mut logs = gateway.logs();
+    drop(gateway);
+    // Yespo down: nothing listens upstream.
+    let dead = format!("127.0.0.1:{}", nginx::free_port());
+    let mut options = GatewayOptions::new(&dead, &tokens);
+    options.till_rps = 100;
+    let gateway = start_gateway(&options);
+    let statuses = burst(gateway.port).await.unwrap();
+    assert!(statuses.contains(&502), "Yespo was not down: {statuses:?}");
+    logs.extend(gateway.logs());
+    drop(gateway);
+    assert!(
+        logs.len() >= 4,
+        "access and error logs of both runs: {logs:?}"
+    );
+    for (path, text) in &logs {
+        for personal in ["380671234567", "olena", "99887766", "phone", "email", "?"] {
+            assert!(
+                !text.contains(personal),
+                "{personal} in {}:\n{text}",
+                path.display()
+            );
+        }
+    }
+    let access: String = logs
+        .iter()
+        .filter(|(p, _)| p.ends_with("access.log"))
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert!(
+        access.contains(" 429 ") && access.contains(" 502 "),
+        "{access}"
+    );
+}
+
+/// A shared source that answers from the basket is cached per basket:
+/// basket B never gets basket A's answer, and the cache holds no customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_baskets_on_a_shared_basket_source_get_their_own_answers() {
+    if !have_nginx() {
+        return;
+    }
+    let (upstream, seen) = yespo().await;
+    let token = till_token("baskets");
+    let tokens = [token.clone()];
+    let mut options = GatewayOptions::new(&upstream, &tokens);
+    let shared = format!("{SHARED}|{SHARED_BASKET}");
+    options.shared_sources = &shared;
+    let gateway = start_gateway(&options);
+    let mut config = till_config(&gateway.base(), &token);
+    config.sources = vec![SourceConfig {
+        id: SHARED_BASKET,
+        kind: SourceKind::CrossSell,
+        ..SourceConfig::default()
+    }];
+    let engine = LookupEngine::new(&config).unwrap();
+    let basket_a = pos_recs::basket::Basket::new(&["SKU-A1", "SKU-A2"], None).unwrap();
+    let basket_b = pos_recs::basket::Basket::new(&["SKU-A1", "SKU-B2"], None).unwrap();
+    let cases = [
+        ("0671110001", &basket_a, "with-SKU-A1+SKU-A2"),
+        ("0671110002", &basket_b, "with-SKU-A1+SKU-B2"),
+        ("0671110003", &basket_a, "with-SKU-A1+SKU-A2"),
+        ("0671110004", &basket_b, "with-SKU-A1+SKU-B2"),
+    ];
+    for (phone, basket, expected) in cases {
+        let who = pos_recs::identify::identify(phone, None, "380").unwrap();
+        let results = engine.run_with(&who, basket).await;
+        let products = results[0].outcome.as_ref().expect("answered");
+        assert_eq!(products[0].id, expected, "basket {basket:?}");
+    }
+    let upstream_hits = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(id, _, _)| *id == SHARED_BASKET)
+        .count();
+    assert_eq!(
+        upstream_hits, 2,
+        "one request per basket, the rest from the cache"
+    );
+    // The cache's files hold the key (path and basket), never the customer.
+    let mut cached = String::new();
+    let mut dirs = vec![gateway.dir.path().join("cache")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                dirs.push(entry.path());
+            } else {
+                cached.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(entry.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    assert!(cached.contains("SKU-B2"), "nothing was cached");
+    assert!(!cached.contains("067111"), "a customer in the cache");
+}
+
+/// Pictures carry no credential upstream and are rate-limited per address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_are_rate_limited_and_carry_no_token_upstream() {
+    if !have_nginx() {
+        return;
+    }
+    let (upstream, seen) = yespo().await;
+    let token = till_token("pictures");
+    let tokens = [token.clone()];
+    let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
+    let port = gateway.port;
+    let statuses = tokio::task::spawn_blocking(move || {
+        (0..200)
+            .map(|i| raw_status(port, "GET", &format!("/pictures/p{i}.jpg"), Some(&token)))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert!(
+        statuses.contains(&429),
+        "no limit on pictures: {statuses:?}"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "no picture reached the upstream");
+    assert!(
+        seen.iter().all(|(_, _, auth)| auth.is_empty()),
+        "a credential went upstream with a picture: {seen:?}"
+    );
+    let post =
+        tokio::task::spawn_blocking(move || raw_status(port, "POST", "/pictures/p1.jpg", None))
+            .await
+            .unwrap();
+    assert_eq!(post, 405);
+}
+
+/// The token helper makes only the form the gateway accepts, and a line
+/// that the gateway's map takes as it is.
+#[test]
+fn new_till_token_makes_256_bit_lowercase_hex_and_a_map_line() {
+    let script = format!(
+        "{}/deploy/gateway/new-till-token.sh",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let made = std::process::Command::new("bash")
+        .args([&script, "kyiv-01-till-3"])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let line = String::from_utf8_lossy(&made.stdout).trim().to_string();
+    let token = line
+        .strip_prefix("\"Bearer ")
+        .and_then(|rest| rest.strip_suffix("\" kyiv-01-till-3;"))
+        .unwrap_or_else(|| panic!("not a map line: {line}"));
+    assert_eq!(token.len(), 64);
+    assert!(
+        token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{token}"
+    );
+    assert!(
+        String::from_utf8_lossy(&made.stderr).contains(token),
+        "the till's copy"
+    );
+    let bad = std::process::Command::new("bash")
+        .args([&script, "till; include /etc/shadow"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a name that would break the map"
+    );
 }

@@ -51,9 +51,17 @@ async fn the_package_installs_runs_and_removes_cleanly() {
         return;
     }
     let root = env!("CARGO_MANIFEST_DIR");
+    let out = tempfile::tempdir().unwrap();
+    let out_path = out.path().to_path_buf();
+    // The binary these tests already built (cargo builds it for every
+    // integration test), packaged as the release one would be: the suite
+    // never compiles the whole app a second time.
+    assert!(Path::new(env!("CARGO_BIN_EXE_pos-recs")).exists());
     let built = tokio::task::spawn_blocking(move || {
         Command::new("bash")
             .arg(format!("{root}/scripts/package.sh"))
+            .env("PACKAGE_PROFILE", "dev")
+            .env("PACKAGE_OUT", &out_path)
             .output()
             .expect("package.sh runs")
     })
