@@ -39,6 +39,17 @@ use crate::sync::lock;
 /// Largest request body accepted: a basket (500 ids at most), not an upload.
 pub const MAX_BODY: usize = 256 * 1024;
 
+/// Most connections served at once; more wait in the kernel's queue until
+/// one closes, so idle clients cannot use up the till's file handles.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// How long a client has to send a request's headers, and how long an idle
+/// kept-alive connection stays open.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long a client has to send a request's body.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What the POS asked the till to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PosCommand {
@@ -157,11 +168,7 @@ impl PosLink {
         let app = router(shared.clone());
         let server = runtime.spawn(async move {
             match tokio::net::TcpListener::from_std(listener) {
-                Ok(listener) => {
-                    if let Err(e) = axum::serve(listener, app).await {
-                        tracing::warn!("the POS link stopped: {e}");
-                    }
-                }
+                Ok(listener) => serve(listener, app).await,
                 Err(e) => tracing::warn!("the POS link could not start: {e}"),
             }
         });
@@ -202,6 +209,70 @@ impl PosLink {
     }
 }
 
+/// Accepts connections up to [`MAX_CONNECTIONS`] at once, each with the
+/// header and idle timeout (hyper's, which needs a timer to apply at all).
+async fn serve(listener: tokio::net::TcpListener, app: Router) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file handles, most likely: wait rather than spin.
+                tracing::warn!("the POS link cannot accept a connection: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            // A client that goes away is no error of the till's.
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+}
+
+/// The token is checked before any body is read; then the body is read
+/// whole, within [`MAX_BODY`] and [`BODY_TIMEOUT`], for the handlers.
+async fn guard(
+    State(shared): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !authorised(&shared, request.headers()) {
+        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    }
+    let (parts, body) = request.into_parts();
+    let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await;
+    let body = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body too large (at most {MAX_BODY} bytes)"),
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body came too slowly",
+            );
+        }
+    };
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(body),
+    ))
+    .await
+}
+
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
@@ -212,6 +283,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/recommendations", get(get_recommendations))
         .route("/v1/events", get(get_events))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .route_layer(axum::middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
 }
 
@@ -245,18 +317,10 @@ fn authorised(shared: &Shared, headers: &HeaderMap) -> bool {
     difference == 0
 }
 
-/// Auth, then the body as JSON of type `T` (size-capped by the layer).
+/// The body as JSON of type `T` (the token checked and the size capped by [`guard`]).
 fn read_json<T: for<'de> Deserialize<'de>>(
-    shared: &Shared,
-    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, ApiError> {
-    if !authorised(shared, headers) {
-        return Err(ApiError(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong bearer token".into(),
-        ));
-    }
     let body = body.map_err(|e| {
         let status = e.status();
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -322,10 +386,9 @@ fn basket_error(e: &BasketError) -> Response {
 
 async fn post_customer(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let request: CustomerRequest = match read_json(&shared, &headers, body) {
+    let request: CustomerRequest = match read_json(body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
@@ -371,10 +434,9 @@ async fn post_customer(
 
 async fn put_basket(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let request: BasketRequest = match read_json(&shared, &headers, body) {
+    let request: BasketRequest = match read_json(body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
@@ -390,10 +452,7 @@ async fn put_basket(
     axum::Json(serde_json::json!({ "status": "ok", "products": items })).into_response()
 }
 
-async fn delete_customer(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if !authorised(&shared, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
-    }
+async fn delete_customer(State(shared): State<Arc<Shared>>) -> Response {
     if shared.commands.send(PosCommand::Clear).is_err() {
         return error(StatusCode::CONFLICT, "the till is closing");
     }
@@ -401,20 +460,14 @@ async fn delete_customer(State(shared): State<Arc<Shared>>, headers: HeaderMap) 
     axum::Json(serde_json::json!({ "status": "ok" })).into_response()
 }
 
-async fn get_recommendations(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if !authorised(&shared, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
-    }
+async fn get_recommendations(State(shared): State<Arc<Shared>>) -> Response {
     match lock(&shared.snapshot).clone() {
         Some(document) => axum::Json(document).into_response(),
         None => error(StatusCode::NOT_FOUND, "no customer on the till"),
     }
 }
 
-async fn get_events(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if !authorised(&shared, &headers) {
-        return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
-    }
+async fn get_events(State(shared): State<Arc<Shared>>) -> Response {
     let receiver = shared.events.subscribe();
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         loop {

@@ -1,0 +1,140 @@
+//! The POS link's edges, without the window: what an idle, slow or
+//! token-less local client can do to the till's local API.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use pos_recs::config::{Config, IntegrationConfig};
+use pos_recs::identify::Rules;
+use pos_recs::pos_link::{HEADER_TIMEOUT, MAX_CONNECTIONS, PosLink};
+use pos_recs::secret::ApiKey;
+
+const TOKEN: &str = "pos-token-for-edge-tests";
+
+fn link(runtime: &tokio::runtime::Runtime) -> PosLink {
+    let config = Config::default();
+    let integration = IntegrationConfig {
+        listen: "127.0.0.1:0".into(),
+        token: Some(ApiKey::new(TOKEN)),
+    };
+    PosLink::start(
+        &integration,
+        Rules::from_config(&config),
+        runtime.handle(),
+        None,
+    )
+    .expect("the link starts")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Reads what the server sends until it closes or `wait` passes.
+fn read_answer(stream: &mut TcpStream, wait: Duration) -> std::io::Result<String> {
+    stream.set_read_timeout(Some(wait))?;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&chunk[..n]);
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[test]
+fn a_wrong_token_is_refused_before_any_body_is_read() {
+    let runtime = runtime();
+    let link = link(&runtime);
+    let mut stream = TcpStream::connect(link.address()).unwrap();
+    // Headers announcing a large body, and then nothing: the answer must
+    // not wait for a body it will never use.
+    write!(
+        stream,
+        "POST /v1/customer HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer wrong\r\n\
+         Content-Type: application/json\r\nContent-Length: 250000\r\n\r\n"
+    )
+    .unwrap();
+    let answer = read_answer(&mut stream, Duration::from_secs(4)).expect("answered at once");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+}
+
+#[test]
+fn an_idle_connection_is_closed_after_the_header_timeout() {
+    let runtime = runtime();
+    let link = link(&runtime);
+    let mut stream = TcpStream::connect(link.address()).unwrap();
+    let started = Instant::now();
+    // Nothing sent. The till closes it (end of file) well before our own
+    // read timeout, which would be an error.
+    let answer = read_answer(&mut stream, HEADER_TIMEOUT * 3);
+    assert!(
+        answer.is_ok(),
+        "the idle connection stayed open: {answer:?}"
+    );
+    assert!(started.elapsed() >= HEADER_TIMEOUT / 2);
+}
+
+#[test]
+fn a_body_sent_too_slowly_gets_408() {
+    let runtime = runtime();
+    let link = link(&runtime);
+    let mut stream = TcpStream::connect(link.address()).unwrap();
+    write!(
+        stream,
+        "PUT /v1/basket HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"prod"
+    )
+    .unwrap();
+    let answer = read_answer(&mut stream, Duration::from_secs(20)).expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+fn status_of_get(address: SocketAddr) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET /v1/recommendations HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    read_answer(&mut stream, HEADER_TIMEOUT * 4).unwrap_or_default()
+}
+
+#[test]
+fn idle_connections_cannot_use_up_the_tills_file_handles() {
+    let runtime = runtime();
+    let link = link(&runtime);
+    let before = open_descriptors();
+    let clients = 200;
+    let idle: Vec<TcpStream> = (0..clients)
+        .map(|_| TcpStream::connect(link.address()).unwrap())
+        .collect();
+    // Give the server every chance to accept them all, as it used to.
+    std::thread::sleep(Duration::from_millis(500));
+    let grown = open_descriptors() - before;
+    assert!(
+        grown <= clients + MAX_CONNECTIONS + 16,
+        "{grown} descriptors for {clients} idle clients: the till accepted them all"
+    );
+    // The POS still gets its answer once the idle ones time out.
+    let answer = status_of_get(link.address());
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer:?}");
+    drop(idle);
+}
