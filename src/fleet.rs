@@ -141,11 +141,22 @@ struct Poller {
 
 impl Poller {
     async fn run(self) {
-        let http = crate::net::client_builder(&self.own.network)
+        // A default client would follow redirects and ignore [network]:
+        // without the configured one the poller stops and says why.
+        let http = match crate::net::client_builder(&self.own.network)
             .timeout(Duration::from_secs(15))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap_or_default();
+        {
+            Ok(http) => http,
+            Err(e) => {
+                let problem =
+                    format!("the chain's configuration is not fetched: no HTTP client ({e})");
+                tracing::warn!("{problem}");
+                self.set_problem(Some(problem));
+                return;
+            }
+        };
         let mut etag = None;
         if let Some(text) = self.cache.as_deref().and_then(read_small) {
             match StoreFile::apply(&text, &self.own) {

@@ -317,13 +317,20 @@ async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result
 async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
     let ready = ready(config).await?;
     println!("config: {} — OK", ready.origin);
-    if let ConfigOrigin::File(path) = &ready.origin
-        && pos_recs::config::readable_by_others(path)
-    {
-        println!(
-            "warning: the file is readable by other users and holds the API key; run: chmod 600 {}",
-            path.display()
-        );
+    // A secret every local user can read is a problem, not a note: the key
+    // opens the customer base, and a PIN hash falls to an offline search.
+    let mut problems = 0;
+    if let ConfigOrigin::File(path) = &ready.origin {
+        let secrets = pos_recs::config::secrets_readable_by_others(path);
+        if !secrets.is_empty() {
+            problems += 1;
+            println!(
+                "problem: every user of this machine can read {} ({}); run: chmod 640 {}",
+                path.display(),
+                secrets.join(", "),
+                path.display()
+            );
+        }
     }
     if ready.config.manager.pin_hash.is_none() && ready.origin != ConfigOrigin::Demo {
         println!(
@@ -369,7 +376,9 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
     }
     let results = engine.test_account().await;
     print!("{}", report::check_table(&results));
-    Ok(if results.iter().any(|r| r.account_answered()) {
+    Ok(if problems > 0 {
+        EXIT_BAD_INPUT
+    } else if results.iter().any(|r| r.account_answered()) {
         0
     } else {
         EXIT_NONE_ANSWERED
@@ -447,7 +456,14 @@ fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
         anyhow::anyhow!("recording is off ([history] enabled = false), or there is no data folder")
     })?;
     if !file.exists() {
-        anyhow::bail!("no history yet at {}", file.display());
+        // A new till: nothing recorded is no error. The CSV keeps its header
+        // so a chain's merge script reads an empty till like any other.
+        if args.csv {
+            print!("{}", pos_recs::history::csv(&[]));
+        } else {
+            println!("no history yet ({})", file.display());
+        }
+        return Ok(0);
     }
     let stats = pos_recs::history::stats(&file, args.days)?;
     let titles = |id: u64| {

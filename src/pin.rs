@@ -3,32 +3,43 @@
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-/// Shortest and longest PIN accepted.
-const PIN_LEN: std::ops::RangeInclusive<usize> = 4..=12;
+/// Shortest and longest new PIN. Six digits at least: the hash sits in a
+/// file that a local user might read, and an offline search through four
+/// digits takes minutes, bypassing the wrong-PIN waits.
+const PIN_LEN: std::ops::RangeInclusive<usize> = 6..=12;
+
+/// What [`hash`] takes: PINs set before the six-digit rule (four digits)
+/// still verify, and tests may hash them.
+const HASHABLE_LEN: std::ops::RangeInclusive<usize> = 4..=12;
 
 /// Why a PIN cannot be set.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PinError {
-    /// Not 4-12 digits.
-    #[error("the PIN must be 4 to 12 digits")]
+    /// Not 6-12 digits.
+    #[error("the PIN must be 6 to 12 digits")]
     Shape,
     /// The hashing library failed (e.g. no randomness for the salt).
     #[error("the PIN could not be stored: {0}")]
     Hash(String),
 }
 
-/// Checks a new PIN's shape: digits only, 4-12 of them.
+/// Checks a new PIN's shape: digits only, 6-12 of them.
 pub fn check_shape(pin: &str) -> Result<(), PinError> {
-    if PIN_LEN.contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit()) {
+    digits_within(pin, &PIN_LEN)
+}
+
+fn digits_within(pin: &str, lengths: &std::ops::RangeInclusive<usize>) -> Result<(), PinError> {
+    if lengths.contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit()) {
         Ok(())
     } else {
         Err(PinError::Shape)
     }
 }
 
-/// Hashes a PIN with a fresh random salt.
+/// Hashes a PIN with a fresh random salt. New PINs pass [`check_shape`]
+/// first; this takes 4 to 12 digits.
 pub fn hash(pin: &str) -> Result<String, PinError> {
-    check_shape(pin)?;
+    digits_within(pin, &HASHABLE_LEN)?;
     argon2::Argon2::default()
         .hash_password(pin.as_bytes())
         .map(|h| h.to_string())
@@ -63,7 +74,17 @@ mod tests {
     }
 
     #[test]
-    fn pins_must_be_4_to_12_digits() {
+    fn new_pins_need_6_to_12_digits() {
+        assert_eq!(check_shape("2468"), Err(PinError::Shape));
+        assert_eq!(check_shape("24680"), Err(PinError::Shape));
+        assert_eq!(check_shape("246801"), Ok(()));
+        assert_eq!(check_shape("246801246801"), Ok(()));
+        assert_eq!(check_shape("2468012468013"), Err(PinError::Shape));
+        assert_eq!(check_shape("24680a"), Err(PinError::Shape));
+    }
+
+    #[test]
+    fn hashable_pins_are_4_to_12_digits() {
         assert_eq!(hash("12"), Err(PinError::Shape));
         assert_eq!(hash("12ab"), Err(PinError::Shape));
         assert_eq!(hash("1234567890123"), Err(PinError::Shape));

@@ -436,3 +436,33 @@ async fn token_mode_works_from_the_cli_too() {
         "{doc}"
     );
 }
+
+/// A config that every local user can read, holding a secret, is a problem
+/// `check` fails on; group-readable (the package's 0640 and group) is not.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_fails_on_a_secret_every_user_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_server, mut config) = demo(DemoOptions::default()).await;
+    only_sources(&mut config, &[1244]);
+    config.manager.pin_hash = Some(pos_recs::pin::hash("246813").unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), &config);
+    let arg = path.to_str().unwrap().to_string();
+    let check = |mode: u32| {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let arg = arg.clone();
+        async move { run(&["check", "--config", &arg], &[]).await }
+    };
+    let out = check(0o644).await;
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("problem:") && stdout.contains("pin_hash"),
+        "{stdout}"
+    );
+    let out = check(0o640).await;
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", stderr(&out));
+    assert!(!stdout.contains("problem"), "{stdout}");
+}

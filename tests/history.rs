@@ -292,3 +292,24 @@ async fn stats_without_a_config_reads_the_demos_own_history() {
     );
     assert!(stdout.contains("Picked for this customer"), "{stdout}");
 }
+
+/// A new till has no history yet: that is no bad input. The CSV is its
+/// header alone and the table says so, both exiting 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_on_a_new_till_prints_the_header_or_no_history_yet() {
+    let data = tempfile::tempdir().unwrap();
+    let data_home = data.path().to_str().unwrap();
+    let out = common::run_cli(&["stats", "--csv"], &[("XDG_DATA_HOME", data_home)]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(csv.lines().count(), 1, "{csv}");
+    assert!(csv.starts_with("source_id,lookups,"), "{csv}");
+    let out = common::run_cli(&["stats"], &[("XDG_DATA_HOME", data_home)]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no history yet"));
+}

@@ -97,6 +97,9 @@ async fn the_package_installs_runs_and_removes_cleanly() {
     ] {
         assert!(Path::new(file).exists(), "{file} missing");
     }
+    // The group that may read the machine-wide config (README: install -m 0640 -g pos-recs).
+    let group = run("getent", &["group", "pos-recs"]);
+    assert!(group.status.success(), "the package made no pos-recs group");
     let man = run("sh", &["-c", "ls /usr/share/man/man1/pos-recs.1*"]);
     assert!(man.status.success(), "no man page");
     let valid = run(

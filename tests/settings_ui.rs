@@ -146,7 +146,7 @@ fn a_wrong_pin_keeps_the_settings_closed() {
 fn first_use_sets_a_pin_that_is_stored_hashed() {
     let w = world();
     let mut h = w.harness_with(w.config(None), true);
-    unlock(&mut h, "8642", Some("8642"));
+    unlock(&mut h, "864213", Some("864213"));
     step_until(&mut h, "settings open", |h| {
         h.query_by_label(labels::SAVE).is_some()
     });
@@ -154,10 +154,23 @@ fn first_use_sets_a_pin_that_is_stored_hashed() {
     step_until(&mut h, "saved", |h| !h.state().in_settings());
     let stored = saved(&w.path()).manager.pin_hash.unwrap();
     assert!(
-        stored.starts_with("$argon2") && !stored.contains("8642"),
+        stored.starts_with("$argon2") && !stored.contains("864213"),
         "{stored}"
     );
-    assert!(pos_recs::pin::verify("8642", &stored));
+    assert!(pos_recs::pin::verify("864213", &stored));
+}
+
+#[test]
+fn a_new_pin_of_four_digits_is_refused() {
+    let w = world();
+    let mut h = w.harness_with(w.config(None), true);
+    unlock(&mut h, "8642", Some("8642"));
+    h.step();
+    assert!(
+        h.query_by_label("The PIN must be 6 to 12 digits").is_some(),
+        "no message about the PIN's length"
+    );
+    assert!(h.query_by_label(labels::SAVE).is_none(), "settings opened");
 }
 
 #[test]

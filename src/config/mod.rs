@@ -212,12 +212,14 @@ fn describe_toml_error(err: &toml::de::Error, text: &str) -> String {
     }
 }
 
-/// True when users other than the owner may read the file (Unix).
+/// True when every user of the machine may read the file (Unix: the
+/// "others" bits). Group read is allowed: the package's install step gives
+/// the machine-wide file to the `pos-recs` group, mode 0640.
 pub fn readable_by_others(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o007 != 0)
     }
     #[cfg(not(unix))]
     {
@@ -226,12 +228,38 @@ pub fn readable_by_others(path: &Path) -> bool {
     }
 }
 
+/// The secrets written in the file at `path` (`api_key`, `till_token`, the
+/// POS link's `token`, `pin_hash`) when every user may read it; empty when
+/// the file is private or holds none.
+pub fn secrets_readable_by_others(path: &Path) -> Vec<&'static str> {
+    if !readable_by_others(path) {
+        return Vec::new();
+    }
+    let Some(table) = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+    else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for section in table.values().filter_map(toml::Value::as_table) {
+        for key in SECRET_KEYS {
+            if section.contains_key(key) && !found.contains(&key) {
+                found.push(key);
+            }
+        }
+    }
+    found
+}
+
 /// The API key opens the whole customer base: say so when others can read it.
 fn warn_if_readable_by_others(path: &Path) {
-    if readable_by_others(path) {
+    let secrets = secrets_readable_by_others(path);
+    if !secrets.is_empty() {
         tracing::warn!(
-            "config {} is readable by other users; run: chmod 600 {}",
+            "config {} is readable by every user and holds {}; run: chmod 640 {}",
             path.display(),
+            secrets.join(", "),
             path.display()
         );
     }
@@ -434,6 +462,32 @@ max_cards = 12
             .filter(|e| !e.file_name().to_string_lossy().ends_with(".lock"))
             .collect();
         assert_eq!(leftovers.len(), 1, "temp file left behind");
+    }
+
+    /// The machine-wide config is 0640 for the pos-recs group: a save
+    /// (`sudo pos-recs --setup`) keeps it readable by that group, and never
+    /// by everyone.
+    #[cfg(unix)]
+    #[test]
+    fn save_keeps_a_group_readable_file_for_its_group_and_drops_world_read() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let c = parse(SPEC_EXAMPLE).unwrap();
+        c.save(&path).unwrap();
+        let gid = std::fs::metadata(&path).unwrap().gid();
+        for (before, after) in [
+            (0o640, 0o640),
+            (0o644, 0o640),
+            (0o600, 0o600),
+            (0o604, 0o600),
+        ] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(before)).unwrap();
+            c.save(&path).unwrap();
+            let meta = std::fs::metadata(&path).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, after, "{before:o}");
+            assert_eq!(meta.gid(), gid);
+        }
     }
 
     #[cfg(unix)]

@@ -118,7 +118,8 @@ fn merge_toml(old: &str, fresh: &str) -> Option<String> {
 }
 
 /// Writes `bytes` to `path` via a temp file in the same folder, fsync and
-/// rename, so a crash never leaves a half-written file. 0600 on Unix.
+/// rename, so a crash never leaves a half-written file. 0600 on Unix, or
+/// 0640 where the old file was group-readable (its group kept).
 ///
 /// A symlinked file stays a symlink: its target is written. The folder is
 /// synced after the rename so the new name survives a power cut.
@@ -134,13 +135,32 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        let mode = keep_group_read(&path, tmp.as_file());
         tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(&path).map_err(|e| e.error)?;
     sync_dir(&dir)
+}
+
+/// The mode for the new copy of `path`: 0600, or 0640 when the old file
+/// was group-readable and the new one could be given the same group (the
+/// machine-wide config belongs to the `pos-recs` group, so that the till's
+/// users can read what `sudo pos-recs --setup` wrote). Never readable by all.
+#[cfg(unix)]
+fn keep_group_read(path: &Path, new: &std::fs::File) -> u32 {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(old) = std::fs::metadata(path) else {
+        return 0o600;
+    };
+    if old.permissions().mode() & 0o040 == 0 {
+        return 0o600;
+    }
+    let same_group = new.metadata().is_ok_and(|m| m.gid() == old.gid())
+        || std::os::unix::fs::fchown(new, None, Some(old.gid())).is_ok();
+    if same_group { 0o640 } else { 0o600 }
 }
 
 /// True when [`write_atomically`] could write `path` as this user: its

@@ -10,6 +10,10 @@ pub const TIMEOUT_MS_RANGE: std::ops::RangeInclusive<u64> = 1..=600_000;
 /// Allowed `max_cards` of a source, in the file and the form alike.
 pub const MAX_CARDS_RANGE: std::ops::RangeInclusive<usize> = 1..=10_000;
 
+/// Most data sources one till asks: every lookup asks them all at once, and
+/// a screen shows about this many strips at most.
+pub const MAX_SOURCES: usize = 50;
+
 /// Environment variable that overrides `[yespo] till_token`.
 pub const TILL_TOKEN_ENV: &str = "POS_RECS_TILL_TOKEN";
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::schema::{Config, MAX_CARDS_RANGE, TIMEOUT_MS_RANGE};
+use super::schema::{Config, MAX_CARDS_RANGE, MAX_SOURCES, TIMEOUT_MS_RANGE};
 
 /// One problem with a configuration: which key, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +107,18 @@ impl Config {
                 add("[fleet]", "poll_seconds", "must be at least 1".into());
             }
         }
+        if self.sources.len() > MAX_SOURCES {
+            // Every lookup asks all of them at once: a store file of
+            // thousands would flood the account and the till.
+            add(
+                "[[sources]]",
+                "id",
+                format!(
+                    "{} sources; at most {MAX_SOURCES} fit a till's screen",
+                    self.sources.len()
+                ),
+            );
+        }
         let mut seen = std::collections::HashSet::new();
         for (i, s) in self.sources.iter().enumerate() {
             let section = format!("[[sources]] #{} (id {})", i + 1, s.id);
@@ -180,6 +192,29 @@ pub fn is_loopback(url: &url::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_sources_than_a_screen_shows_are_refused() {
+        let mut config = Config::default();
+        config.sources = (1..=MAX_SOURCES as u64)
+            .map(|id| crate::config::SourceConfig {
+                id,
+                ..Default::default()
+            })
+            .collect();
+        assert!(config.problems().is_empty(), "{:?}", config.problems());
+        config.sources.push(crate::config::SourceConfig {
+            id: 9999,
+            ..Default::default()
+        });
+        let problems = config.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].to_string().contains("at most 50"),
+            "{}",
+            problems[0]
+        );
+    }
 
     #[test]
     fn every_problem_names_its_key() {
