@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use crate::config::{Config, DisplayConfig, FleetConfig, SourceConfig};
+use crate::config::{Config, FieldList, FleetConfig, SourceConfig};
 use crate::lookup::Wake;
 
 /// Largest store file accepted.
@@ -25,25 +25,110 @@ pub struct StoreFile {
     /// The sources, in order.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
-    /// How cards look, when the chain decides it.
-    pub display: Option<DisplayConfig>,
+    /// How cards look, where the chain decides it.
+    #[serde(default)]
+    pub display: ChainDisplay,
+}
+
+/// The `[display]` keys a chain decides: what the cards say. A key left out
+/// keeps the till's own value. The till's hardware and the cashier's
+/// preferences (kiosk, touch, renderer, the customer screen, theme, text
+/// size, language) are the till's own: a store file that names them is
+/// used, and those keys are ignored.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChainDisplay {
+    /// ISO 4217 currency code for prices.
+    pub currency: Option<String>,
+    /// Where the picture's address is found in the feed.
+    pub image_field: Option<FieldList>,
+    /// Where the old price is found in the feed.
+    pub old_price_field: Option<FieldList>,
+    #[serde(flatten)]
+    till_own: TillOwnDisplay,
+}
+
+/// `[display]` keys that belong to the till, accepted in a store file and
+/// never applied.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct TillOwnDisplay {
+    theme: Option<toml::Value>,
+    text_scale: Option<toml::Value>,
+    language: Option<toml::Value>,
+    renderer: Option<toml::Value>,
+    touch: Option<toml::Value>,
+    kiosk: Option<toml::Value>,
+    customer_screen: Option<toml::Value>,
+}
+
+impl TillOwnDisplay {
+    fn named(&self) -> Vec<&'static str> {
+        [
+            ("theme", self.theme.is_some()),
+            ("text_scale", self.text_scale.is_some()),
+            ("language", self.language.is_some()),
+            ("renderer", self.renderer.is_some()),
+            ("touch", self.touch.is_some()),
+            ("kiosk", self.kiosk.is_some()),
+            ("customer_screen", self.customer_screen.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect()
+    }
+}
+
+/// Why a store file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreFileError {
+    /// Not TOML of the expected shape.
+    #[error("the store file is not valid: {0}")]
+    Invalid(String),
+    /// Valid, but the till could not run with it.
+    #[error("the store file is not usable: {0}")]
+    Unusable(String),
 }
 
 impl StoreFile {
-    /// Parses and checks a store file against the till's own configuration:
-    /// the result is the configuration the till would run with.
-    pub fn apply(text: &str, own: &Config) -> Result<Config, String> {
+    /// Parses a store file.
+    pub fn parse(text: &str) -> Result<Self, StoreFileError> {
         let file: StoreFile = toml::from_str(text)
-            .map_err(|e| format!("the store file is not valid: {}", e.message().trim()))?;
-        let mut merged = own.clone();
-        merged.sources = file.sources;
-        if let Some(display) = file.display {
-            merged.display = display;
+            .map_err(|e| StoreFileError::Invalid(e.message().trim().to_string()))?;
+        let ignored = file.display.till_own.named();
+        if !ignored.is_empty() {
+            tracing::warn!(
+                "the store file sets [display] {}: the till's own, ignored",
+                ignored.join(", ")
+            );
+        }
+        Ok(file)
+    }
+
+    /// The configuration the till runs with: `current` (the one in force
+    /// now, after any Save) with the chain's sources and card keys.
+    pub fn merged_into(&self, current: &Config) -> Result<Config, StoreFileError> {
+        let mut merged = current.clone();
+        merged.sources = self.sources.clone();
+        let display = &self.display;
+        if let Some(currency) = &display.currency {
+            merged.display.currency = currency.clone();
+        }
+        if let Some(field) = &display.image_field {
+            merged.display.image_field = field.clone();
+        }
+        if let Some(field) = &display.old_price_field {
+            merged.display.old_price_field = field.clone();
         }
         match merged.problems().into_iter().next() {
-            Some(problem) => Err(format!("the store file is not usable: {problem}")),
+            Some(problem) => Err(StoreFileError::Unusable(problem.to_string())),
             None => Ok(merged),
         }
+    }
+
+    /// Parses a store file and merges it into `current` (see [`StoreFile::merged_into`]).
+    pub fn apply(text: &str, current: &Config) -> Result<Config, StoreFileError> {
+        Self::parse(text)?.merged_into(current)
     }
 }
 
@@ -74,7 +159,7 @@ pub struct FleetStatus {
 
 /// The central configuration's poller. Dropping it stops the polling.
 pub struct Fleet {
-    updates: mpsc::UnboundedReceiver<Config>,
+    updates: mpsc::UnboundedReceiver<StoreFile>,
     status: Arc<Mutex<FleetStatus>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -114,8 +199,9 @@ impl Fleet {
         }
     }
 
-    /// The newest configuration from the chain, if one arrived.
-    pub fn next_update(&mut self) -> Option<Config> {
+    /// The newest store file from the chain, if one arrived: checked, to be
+    /// merged into the configuration in force when it is used.
+    pub fn next_update(&mut self) -> Option<StoreFile> {
         let mut newest = None;
         while let Ok(config) = self.updates.try_recv() {
             newest = Some(config);
@@ -135,7 +221,7 @@ struct Poller {
     every: Duration,
     cache: Option<PathBuf>,
     status: Arc<Mutex<FleetStatus>>,
-    tx: mpsc::UnboundedSender<Config>,
+    tx: mpsc::UnboundedSender<StoreFile>,
     wake: Option<Wake>,
 }
 
@@ -159,25 +245,25 @@ impl Poller {
         };
         let mut etag = None;
         if let Some(text) = self.cache.as_deref().and_then(read_small) {
-            match StoreFile::apply(&text, &self.own) {
-                Ok(config) => self.publish(config, None),
+            match self.check(&text) {
+                Ok(file) => self.publish(file, None),
                 Err(e) => tracing::warn!("the kept store file is not usable: {e}"),
             }
         }
         loop {
             match self.fetch(&http, etag.as_deref()).await {
                 Ok(None) => self.set_problem(None),
-                Ok(Some((text, new_etag))) => match StoreFile::apply(&text, &self.own) {
-                    Ok(config) => {
+                Ok(Some((text, new_etag))) => match self.check(&text) {
+                    Ok(file) => {
                         if let Some(cache) = &self.cache
                             && let Err(e) = crate::config::write_atomically(cache, text.as_bytes())
                         {
                             tracing::warn!("cannot keep the store file: {e}");
                         }
                         etag = new_etag;
-                        self.publish(config, None);
+                        self.publish(file, None);
                     }
-                    Err(e) => self.set_problem(Some(e)),
+                    Err(e) => self.set_problem(Some(e.to_string())),
                 },
                 Err(e) => self.set_problem(Some(e)),
             }
@@ -222,12 +308,20 @@ impl Poller {
         Ok(Some((text, new_etag)))
     }
 
-    fn publish(&self, config: Config, problem: Option<String>) {
+    /// A store file the till could run with (checked against the
+    /// configuration it started with; merged later into the one in force).
+    fn check(&self, text: &str) -> Result<StoreFile, StoreFileError> {
+        let file = StoreFile::parse(text)?;
+        file.merged_into(&self.own)?;
+        Ok(file)
+    }
+
+    fn publish(&self, file: StoreFile, problem: Option<String>) {
         if let Ok(mut status) = self.status.lock() {
             status.managed = true;
             status.problem = problem;
         }
-        let _ = self.tx.send(config);
+        let _ = self.tx.send(file);
         if let Some(wake) = &self.wake {
             wake();
         }

@@ -295,16 +295,35 @@ pub fn apply_retention(conn: &Connection, path: &Path, days: u32) -> Result<(), 
 type Message = Vec<(i64, Event)>;
 
 /// Records events without ever making the till wait. Cheap to clone.
+/// When the last clone goes, what was recorded is written before the
+/// writer stops (a till stopped with SIGTERM loses nothing).
 #[derive(Clone)]
 pub struct History {
-    sender: Option<mpsc::Sender<Message>>,
+    writer: Option<Arc<Writer>>,
     problem: Arc<Mutex<Option<String>>>,
+}
+
+/// The writer thread and the way to it; dropped last, it lets the thread
+/// drain its queue and waits for it.
+struct Writer {
+    sender: Option<mpsc::Sender<Message>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread once the queue is written.
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for History {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("History")
-            .field("recording", &self.sender.is_some())
+            .field("recording", &self.writer.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -313,7 +332,7 @@ impl History {
     /// A history that records nothing (tests, the CLI).
     pub fn off() -> Self {
         Self {
-            sender: None,
+            writer: None,
             problem: Arc::default(),
         }
     }
@@ -329,8 +348,11 @@ impl History {
             .name("history".into())
             .spawn(move || writer(&path, retention_days, &receiver, &note));
         match spawned {
-            Ok(_) => Self {
-                sender: Some(sender),
+            Ok(thread) => Self {
+                writer: Some(Arc::new(Writer {
+                    sender: Some(sender),
+                    thread: Some(thread),
+                })),
                 problem,
             },
             Err(e) => {
@@ -347,7 +369,7 @@ impl History {
 
     /// Records events that belong together, written in one transaction.
     pub fn record_all(&self, events: Vec<Event>) {
-        if let Some(sender) = &self.sender {
+        if let Some(sender) = self.writer.as_ref().and_then(|w| w.sender.as_ref()) {
             let at = now_secs();
             // A stopped writer means the history is off; the till goes on.
             let _ = sender.send(events.into_iter().map(|e| (at, e)).collect());

@@ -25,6 +25,7 @@ pub mod pin_guard;
 pub mod pos_link;
 pub mod report;
 pub mod secret;
+pub mod service;
 pub mod session;
 pub mod setup;
 pub mod sync;

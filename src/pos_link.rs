@@ -3,10 +3,11 @@
 //!
 //! The POS says who the customer is and what is in the basket; pos-recs says
 //! what it recommends and which product the cashier added to the sale. The
-//! server runs on the tokio runtime and never touches the till itself: it
-//! checks each request, hands a [`PosCommand`] to whoever drives the
-//! [`crate::till::Till`] (the window, in process), and serves the last
-//! published snapshot and the event stream.
+//! server runs on the tokio runtime and is an adapter only: it checks each
+//! request and calls the [`TillPort`] (the till service), which applies it
+//! before the answer goes. So the link is linearizable: once a `POST`,
+//! `PUT` or `DELETE` has answered, every later `GET /v1/recommendations`
+//! reflects it. Answers and documents carry the lookup number.
 //!
 //! Endpoints (JSON; errors as `{"error": "…"}`):
 //! - `POST /v1/customer` `{"card"|"phone"|"email": "…", "products": […], "category": "…"}`
@@ -16,7 +17,7 @@
 //! - `GET /v1/events`: Server-Sent Events `product_chosen`, `customer_cleared`
 
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -27,14 +28,12 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 use crate::basket::{Basket, BasketError};
 use crate::config::IntegrationConfig;
-use crate::identify::{Identifier, IdentifierKind, Rules};
-use crate::lookup::Wake;
+use crate::identify::{IdentifierKind, IdentifyError};
 use crate::secret::ApiKey;
-use crate::sync::lock;
 
 /// Largest request body accepted: a basket (500 ids at most), not an upload.
 pub const MAX_BODY: usize = 256 * 1024;
@@ -50,21 +49,27 @@ pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5
 /// How long a client has to send a request's body.
 pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// What the POS asked the till to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PosCommand {
-    /// Show this customer, as if the cashier had typed them; a basket given
-    /// along replaces the sale's basket.
-    Customer {
-        /// The customer, already checked.
-        customer: Identifier,
-        /// The basket sent along, if any.
+/// What the POS link asks of the running till. The till service implements
+/// it; each call is applied before it returns.
+pub trait TillPort: Send + Sync + 'static {
+    /// Shows this customer, read by the till's current rules, with the
+    /// basket sent along (replacing the sale's) if any. The lookup number.
+    fn customer(
+        &self,
+        kind: IdentifierKind,
+        raw: &str,
         basket: Option<Basket>,
-    },
-    /// Replace the sale's basket.
-    Basket(Basket),
-    /// End the sale: clear for the next customer.
-    Clear,
+    ) -> Result<u64, IdentifyError>;
+    /// Replaces the sale's basket; the lookup number of the customer on
+    /// screen, if any.
+    fn basket(&self, basket: Basket) -> Option<u64>;
+    /// Ends the sale: clear for the next customer.
+    fn clear(&self);
+    /// What the till shows now, as the `lookup --json` document (`None`:
+    /// no customer). Replaced whole with each change of state.
+    fn document(&self) -> Option<Arc<serde_json::Value>>;
+    /// What the till tells the POS from now on.
+    fn events(&self) -> broadcast::Receiver<PosEvent>;
 }
 
 /// What the till tells the POS.
@@ -81,6 +86,8 @@ pub enum PosEvent {
         price: Option<f64>,
         /// The data source that recommended it.
         source_id: u64,
+        /// The lookup (customer) the pick belongs to.
+        lookup: u64,
     },
     /// The sale ended; the till is ready for the next customer.
     CustomerCleared,
@@ -98,19 +105,11 @@ impl PosEvent {
 /// State shared with the request handlers.
 struct Shared {
     token: ApiKey,
-    /// The till's current rules: settings or the chain may change them.
-    rules: Mutex<Rules>,
-    commands: mpsc::UnboundedSender<PosCommand>,
-    events: broadcast::Sender<PosEvent>,
-    /// The screen's document, as last published (`None`: no customer).
-    snapshot: Mutex<Option<serde_json::Value>>,
-    wake: Option<Wake>,
+    till: Arc<dyn TillPort>,
 }
 
-/// The running link: the commands that came in, and where to publish.
+/// The running link; dropping it stops the server.
 pub struct PosLink {
-    shared: Arc<Shared>,
-    commands: mpsc::UnboundedReceiver<PosCommand>,
     server: tokio::task::JoinHandle<()>,
     address: std::net::SocketAddr,
 }
@@ -141,13 +140,11 @@ pub enum LinkError {
 }
 
 impl PosLink {
-    /// Opens the port and starts serving on `runtime`. `wake` is called when
-    /// a command arrives.
+    /// Opens the port and starts serving `till` on `runtime`.
     pub fn start(
         config: &IntegrationConfig,
-        rules: Rules,
+        till: Arc<dyn TillPort>,
         runtime: &tokio::runtime::Handle,
-        wake: Option<Wake>,
     ) -> Result<Self, LinkError> {
         let address = config.address().map_err(LinkError::Address)?;
         let token = config.token().ok_or(LinkError::NoToken)?;
@@ -155,17 +152,8 @@ impl PosLink {
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|source| LinkError::Bind { address, source })?;
         let address = listener.local_addr().unwrap_or(address);
-        let (commands_tx, commands) = mpsc::unbounded_channel();
-        let (events, _) = broadcast::channel(64);
-        let shared = Arc::new(Shared {
-            token,
-            rules: Mutex::new(rules),
-            commands: commands_tx,
-            events,
-            snapshot: Mutex::new(None),
-            wake,
-        });
-        let app = router(shared.clone());
+        let app = router(Arc::new(Shared { token, till }));
+        let _enter = runtime.enter();
         let server = runtime.spawn(async move {
             match tokio::net::TcpListener::from_std(listener) {
                 Ok(listener) => serve(listener, app).await,
@@ -173,39 +161,12 @@ impl PosLink {
             }
         });
         tracing::info!(%address, "POS link listening");
-        Ok(Self {
-            shared,
-            commands,
-            server,
-            address,
-        })
+        Ok(Self { server, address })
     }
 
     /// Where the link listens (the port is known even when 0 was asked).
     pub fn address(&self) -> std::net::SocketAddr {
         self.address
-    }
-
-    /// The next command that arrived, if any.
-    pub fn next_command(&mut self) -> Option<PosCommand> {
-        self.commands.try_recv().ok()
-    }
-
-    /// Reads customers by the till's new rules from now on (a changed
-    /// country code or card field), exactly as the window does.
-    pub fn set_rules(&self, rules: Rules) {
-        *lock(&self.shared.rules) = rules;
-    }
-
-    /// Publishes what the screen shows now (`None`: no customer).
-    pub fn publish(&self, document: Option<serde_json::Value>) {
-        *lock(&self.shared.snapshot) = document;
-    }
-
-    /// Tells the POS listeners something happened.
-    pub fn notify(&self, event: PosEvent) {
-        // No listener is fine: the POS may not be subscribed.
-        let _ = self.shared.events.send(event);
     }
 }
 
@@ -355,10 +316,21 @@ impl ClassifyMessage for serde_json::Error {
     }
 }
 
-fn wake(shared: &Shared) {
-    if let Some(wake) = &shared.wake {
-        wake();
-    }
+/// Runs a call on the till off the async workers: it may wait for the
+/// window to finish drawing a frame.
+async fn on_till<T: Send + 'static>(
+    shared: &Arc<Shared>,
+    call: impl FnOnce(&dyn TillPort) -> T + Send + 'static,
+) -> Result<T, Response> {
+    let till = shared.till.clone();
+    tokio::task::spawn_blocking(move || call(till.as_ref()))
+        .await
+        .map_err(|_| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the till could not take it",
+            )
+        })
 }
 
 /// `POST /v1/customer`.
@@ -406,11 +378,6 @@ async fn post_customer(
             "give exactly one of \"card\", \"phone\" or \"email\"",
         );
     };
-    let identified = lock(&shared.rules).identify(raw, Some(*kind));
-    let customer = match identified {
-        Ok(customer) => customer,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
-    };
     let basket = match (&request.products, &request.category) {
         (None, None) => None,
         (products, category) => {
@@ -420,16 +387,24 @@ async fn post_customer(
             }
         }
     };
-    let masked = customer.masked();
-    if shared
-        .commands
-        .send(PosCommand::Customer { customer, basket })
-        .is_err()
-    {
-        return error(StatusCode::CONFLICT, "the till is closing");
+    let (kind, raw) = (*kind, (*raw).clone());
+    // Applied before the answer: a GET after this answer shows this customer.
+    let shown = on_till(&shared, move |till| {
+        till.customer(kind, &raw, basket)
+            .map(|lookup| (lookup, till.document()))
+    })
+    .await;
+    match shown {
+        Err(response) => response,
+        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Ok(Ok((lookup, document))) => {
+            let masked = document
+                .as_ref()
+                .and_then(|d| d["identifier"]["value"].as_str().map(str::to_string));
+            axum::Json(serde_json::json!({ "status": "ok", "customer": masked, "lookup": lookup }))
+                .into_response()
+        }
     }
-    wake(&shared);
-    axum::Json(serde_json::json!({ "status": "ok", "customer": masked })).into_response()
 }
 
 async fn put_basket(
@@ -445,30 +420,31 @@ async fn put_basket(
         Err(e) => return basket_error(&e),
     };
     let items = basket.products.len();
-    if shared.commands.send(PosCommand::Basket(basket)).is_err() {
-        return error(StatusCode::CONFLICT, "the till is closing");
+    match on_till(&shared, move |till| till.basket(basket)).await {
+        Err(response) => response,
+        Ok(lookup) => {
+            axum::Json(serde_json::json!({ "status": "ok", "products": items, "lookup": lookup }))
+                .into_response()
+        }
     }
-    wake(&shared);
-    axum::Json(serde_json::json!({ "status": "ok", "products": items })).into_response()
 }
 
 async fn delete_customer(State(shared): State<Arc<Shared>>) -> Response {
-    if shared.commands.send(PosCommand::Clear).is_err() {
-        return error(StatusCode::CONFLICT, "the till is closing");
+    match on_till(&shared, |till| till.clear()).await {
+        Err(response) => response,
+        Ok(()) => axum::Json(serde_json::json!({ "status": "ok" })).into_response(),
     }
-    wake(&shared);
-    axum::Json(serde_json::json!({ "status": "ok" })).into_response()
 }
 
 async fn get_recommendations(State(shared): State<Arc<Shared>>) -> Response {
-    match lock(&shared.snapshot).clone() {
-        Some(document) => axum::Json(document).into_response(),
+    match shared.till.document() {
+        Some(document) => axum::Json(document.as_ref()).into_response(),
         None => error(StatusCode::NOT_FOUND, "no customer on the till"),
     }
 }
 
 async fn get_events(State(shared): State<Arc<Shared>>) -> Response {
-    let receiver = shared.events.subscribe();
+    let receiver = shared.till.events();
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         loop {
             match receiver.recv().await {

@@ -12,6 +12,10 @@ use crate::yespo::{Product, SourceError, tag_text};
 /// The `lookup --json` document.
 #[derive(Debug, Serialize)]
 pub struct LookupReport<'a> {
+    /// The lookup's number on the till (the screen's document only): a POS
+    /// tells by it which customer a document or a pick belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<u64>,
     /// The customer, unmasked: this is the lookup's own output, not a log.
     pub identifier: IdentifierJson<'a>,
     /// Every enabled source, in configured order.
@@ -49,6 +53,7 @@ impl<'a> LookupReport<'a> {
     /// Builds the document from a finished lookup.
     pub fn new(ident: &'a Identifier, results: &'a [SourceResult]) -> Self {
         Self {
+            lookup: None,
             identifier: IdentifierJson {
                 kind: ident.kind().as_str(),
                 value: ident.value(),
@@ -74,6 +79,7 @@ impl<'a> LookupReport<'a> {
     /// customer masked (it leaves the till's process).
     pub fn from_session(session: &'a Session, masked: &'a str) -> Self {
         Self {
+            lookup: Some(session.generation),
             identifier: IdentifierJson {
                 kind: session.customer.kind().as_str(),
                 value: masked,

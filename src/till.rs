@@ -12,6 +12,7 @@
 //! of an older generation never reach the current session.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -121,14 +122,17 @@ fn answer_event(event: &LookupEvent) -> Event {
 pub struct Till {
     runtime: tokio::runtime::Handle,
     engine: LookupEngine,
-    config: Config,
+    /// Shared with front ends as a snapshot; replaced, never changed in place.
+    config: Arc<Config>,
     rules: Rules,
     wake: Option<Wake>,
     events_tx: mpsc::UnboundedSender<LookupEvent>,
     events_rx: mpsc::UnboundedReceiver<LookupEvent>,
     next_generation: u64,
     lookups: Vec<LookupHandle>,
-    session: Option<Session>,
+    /// Shared with front ends as a snapshot: changed copy-on-write, so a
+    /// front end drawing from an older snapshot never sees it change.
+    session: Option<Arc<Session>>,
     /// The sale's basket; kept when it arrives before the customer.
     basket: Basket,
     /// Where lookups and answers are recorded for the manager.
@@ -161,7 +165,7 @@ impl Till {
             runtime,
             rules: Rules::from_config(&config),
             engine,
-            config,
+            config: Arc::new(config),
             wake,
             events_tx,
             events_rx,
@@ -233,8 +237,11 @@ impl Till {
         self.seen_cards.clear();
         let all = self.engine.all();
         self.spawn(generation, &customer, &all);
-        self.session
-            .insert(Session::new(generation, customer, self.engine.sources()))
+        self.session.insert(Arc::new(Session::new(
+            generation,
+            customer,
+            self.engine.sources(),
+        )))
     }
 
     /// Starts the requests of `generation` for these sources.
@@ -260,7 +267,7 @@ impl Till {
         self.next_generation = self
             .next_generation
             .max(newest.unwrap_or(session.generation) + 1);
-        self.session = Some(session);
+        self.session = Some(Arc::new(session));
     }
 
     /// A front end reports a card the cashier can actually see (most of it
@@ -296,7 +303,7 @@ impl Till {
         let Some(session) = &mut self.session else {
             return;
         };
-        session.reask(indices, generation);
+        Arc::make_mut(session).reask(indices, generation);
         let customer = session.customer.clone();
         self.spawn(generation, &customer, indices);
     }
@@ -354,7 +361,7 @@ impl Till {
     pub fn reconfigure(&mut self, config: Config) -> Result<(), ConfigError> {
         self.engine = LookupEngine::new(&config)?;
         self.rules = Rules::from_config(&config);
-        self.config = config;
+        self.config = Arc::new(config);
         self.clear();
         Ok(())
     }
@@ -369,7 +376,7 @@ impl Till {
             changed |= was_offline != self.connectivity.is_offline();
             if let Some(session) = &mut self.session {
                 let recorded = answer_event(&event);
-                if session.apply(event) {
+                if Arc::make_mut(session).apply(event) {
                     changed = true;
                     self.history.record(recorded);
                 }
@@ -425,7 +432,17 @@ impl Till {
 
     /// The current customer's lookup, if any.
     pub fn session(&self) -> Option<&Session> {
-        self.session.as_ref()
+        self.session.as_deref()
+    }
+
+    /// The current customer's lookup as a snapshot a front end may keep.
+    pub fn session_snapshot(&self) -> Option<Arc<Session>> {
+        self.session.clone()
+    }
+
+    /// The configuration in use, as a snapshot a front end may keep.
+    pub fn config_snapshot(&self) -> Arc<Config> {
+        self.config.clone()
     }
 
     /// Whether the account answers.

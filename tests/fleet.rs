@@ -65,11 +65,12 @@ fn own(base: &str) -> (Config, FleetConfig) {
     (config, fleet)
 }
 
-async fn next(fleet: &mut Fleet, what: &str) -> Config {
+/// The next store file, merged into `own` as the till would.
+async fn next(fleet: &mut Fleet, own: &Config, what: &str) -> Config {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Some(config) = fleet.next_update() {
-            return config;
+        if let Some(file) = fleet.next_update() {
+            return file.merged_into(own).expect("a checked file merges");
         }
         assert!(Instant::now() < deadline, "no update: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -98,9 +99,13 @@ async fn a_central_change_arrives_and_a_broken_file_never_replaces_the_last_good
         &runtime,
         None,
     );
-    let first = next(&mut fleet, "first fetch").await;
+    let first = next(&mut fleet, &config, "first fetch").await;
     assert_eq!(ids(&first), [1246, 1245]);
-    assert_eq!(first.display.theme, pos_recs::config::ThemeChoice::Dark);
+    assert_eq!(first.display.currency, "UAH", "the chain's card keys apply");
+    assert_eq!(
+        first.display.theme, config.display.theme,
+        "the theme is the till's own"
+    );
     assert_eq!(
         first.yespo.api_key, config.yespo.api_key,
         "the till's own keys stay"
@@ -116,7 +121,7 @@ async fn a_central_change_arrives_and_a_broken_file_never_replaces_the_last_good
         .unwrap()
         .0
         .insert("kyiv-01".into(), "[[sources]]\nid = 1249\n".into());
-    let changed = next(&mut fleet, "the change").await;
+    let changed = next(&mut fleet, &config, "the change").await;
     assert_eq!(ids(&changed), [1249]);
     // A broken file (duplicate ids) and an unreadable one: refused, said so.
     for broken in [
@@ -154,8 +159,8 @@ async fn a_central_change_arrives_and_a_broken_file_never_replaces_the_last_good
     drop(fleet);
     // The chain is unreachable at the next start: the kept copy serves.
     files.lock().unwrap().0.clear();
-    let mut restarted = Fleet::start(config, &fleet_config, Some(cache), &runtime, None);
-    let kept = next(&mut restarted, "the kept copy").await;
+    let mut restarted = Fleet::start(config.clone(), &fleet_config, Some(cache), &runtime, None);
+    let kept = next(&mut restarted, &config, "the kept copy").await;
     assert_eq!(ids(&kept), [1249]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while restarted.status().problem.is_none() {

@@ -5,26 +5,37 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use pos_recs::config::{Config, IntegrationConfig};
-use pos_recs::identify::Rules;
-use pos_recs::pos_link::{HEADER_TIMEOUT, MAX_CONNECTIONS, PosLink};
+use pos_recs::config::{Config, ConfigOrigin, IntegrationConfig};
+use pos_recs::pos_link::{HEADER_TIMEOUT, MAX_CONNECTIONS};
 use pos_recs::secret::ApiKey;
+use pos_recs::service::TillService;
+use pos_recs::setup::Ready;
 
 const TOKEN: &str = "pos-token-for-edge-tests";
 
-fn link(runtime: &tokio::runtime::Runtime) -> PosLink {
-    let config = Config::default();
-    let integration = IntegrationConfig {
+/// A headless till whose POS link is on; `address()` says where.
+struct Link(TillService);
+
+impl Link {
+    fn address(&self) -> SocketAddr {
+        self.0.pos_link_address().expect("the link is on")
+    }
+}
+
+fn link(runtime: &tokio::runtime::Runtime) -> Link {
+    let mut config = Config::default();
+    config.history.enabled = false;
+    config.integration = Some(IntegrationConfig {
         listen: "127.0.0.1:0".into(),
         token: Some(ApiKey::new(TOKEN)),
+    });
+    let ready = Ready {
+        config,
+        origin: ConfigOrigin::Demo,
+        demo: None,
+        setup_mode: false,
     };
-    PosLink::start(
-        &integration,
-        Rules::from_config(&config),
-        runtime.handle(),
-        None,
-    )
-    .expect("the link starts")
+    Link(TillService::start(ready, runtime.handle().clone()).expect("the till starts"))
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -3,13 +3,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::{demo, run_cli};
+use pos_recs::basket::Basket;
 use pos_recs::config::IntegrationConfig;
 use pos_recs::demo::DemoOptions;
 use pos_recs::identify::Rules;
-use pos_recs::pos_link::{PosCommand, PosLink};
+use pos_recs::identify::{IdentifierKind, IdentifyError};
+use pos_recs::pos_link::{PosLink, TillPort};
 use pos_recs::secret::ApiKey;
 
 fn stderr(out: &std::process::Output) -> String {
@@ -109,6 +109,50 @@ fn link_config(dir: &std::path::Path, listen: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// What reached the till through the link: the POS link's other end.
+#[derive(Default)]
+struct RecordingTill {
+    calls: std::sync::Mutex<Vec<String>>,
+    events: Option<tokio::sync::broadcast::Sender<pos_recs::pos_link::PosEvent>>,
+}
+
+impl TillPort for RecordingTill {
+    fn customer(
+        &self,
+        kind: IdentifierKind,
+        raw: &str,
+        basket: Option<Basket>,
+    ) -> Result<u64, IdentifyError> {
+        let customer =
+            Rules::from_config(&pos_recs::config::Config::default()).identify(raw, Some(kind))?;
+        let products = basket.map(|b| b.products.join("+")).unwrap_or_default();
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("customer {} {products}", customer.value()));
+        Ok(1)
+    }
+    fn basket(&self, basket: Basket) -> Option<u64> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("basket {}", basket.products.join("+")));
+        None
+    }
+    fn clear(&self) {
+        self.calls.lock().unwrap().push("clear".into());
+    }
+    fn document(&self) -> Option<std::sync::Arc<serde_json::Value>> {
+        None
+    }
+    fn events(&self) -> tokio::sync::broadcast::Receiver<pos_recs::pos_link::PosEvent> {
+        match &self.events {
+            Some(sender) => sender.subscribe(),
+            None => tokio::sync::broadcast::channel(1).1,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_reaches_a_listening_till_and_says_when_none_listens() {
     let dir = tempfile::tempdir().unwrap();
@@ -116,13 +160,11 @@ async fn send_reaches_a_listening_till_and_says_when_none_listens() {
         listen: "127.0.0.1:0".into(),
         token: Some(ApiKey::new("t0ken")),
     };
-    let mut config = pos_recs::config::Config::default();
-    config.yespo.api_key = Some(ApiKey::new("k"));
-    let mut link = PosLink::start(
+    let till = std::sync::Arc::new(RecordingTill::default());
+    let link = PosLink::start(
         &integration,
-        Rules::from_config(&config),
+        till.clone(),
         &tokio::runtime::Handle::current(),
-        None,
     )
     .unwrap();
     let path = link_config(dir.path(), &link.address().to_string());
@@ -140,23 +182,14 @@ async fn send_reaches_a_listening_till_and_says_when_none_listens() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let command = loop {
-        if let Some(c) = link.next_command() {
-            break c;
-        }
-        assert!(Instant::now() < deadline, "no command arrived");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    match command {
-        PosCommand::Customer { customer, basket } => {
-            assert_eq!(customer.value(), "380671234567");
-            assert_eq!(basket.unwrap().products, ["SKU-1", "SKU-2"]);
-        }
-        other => panic!("{other:?}"),
-    }
+    // Applied before send's request was answered: no waiting here.
+    assert_eq!(
+        *till.calls.lock().unwrap(),
+        ["customer 380671234567 SKU-1+SKU-2"]
+    );
     let out = run_cli(&["send", "--config", &path, "--clear"], &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(till.calls.lock().unwrap().last().unwrap(), "clear");
     // A bad phone: the till refuses it, and send says so in one line.
     let out = run_cli(&["send", "--config", &path, "--phone", "067-ABC"], &[]).await;
     assert_eq!(out.status.code(), Some(2));

@@ -342,7 +342,7 @@ fn rendered_screen_matches_the_snapshot() {
     });
     // Timing text ("took 3 ms") differs run to run: hide the status line from the comparison
     // by clearing the session's timing before rendering.
-    let mut s = h.state().session().unwrap().clone();
+    let mut s = (*h.state().session().unwrap()).clone();
     s.finished_after = Some(Duration::from_millis(100));
     for section in &mut s.sections {
         if let SectionState::Loaded { elapsed, .. } = &mut section.state {

@@ -1,25 +1,22 @@
-//! The cashier window: owns the state, drains the lookup channel each frame,
-//! and lays out the lookup bar, the source sections and the status line.
-//! It never awaits: lookups run on the tokio runtime and come back through
-//! a channel, with `request_repaint` as the doorbell.
+//! The cashier window: one front end of the [`TillService`]. It draws from
+//! the service's snapshots, sends it what the cashier does, and keeps only
+//! what the screen needs: the input, the basket line, pictures, which
+//! screen is up and what is shown over the cards. It knows no socket, no
+//! poller and no HTTP server, and it never awaits.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::config::{self, Config, ConfigError, ConfigOrigin, ThemeChoice};
-use crate::demo::DemoServer;
-use crate::fleet::Fleet;
-use crate::history::{Event, History};
+use crate::config::{Config, ConfigError, ConfigOrigin, ThemeChoice};
+use crate::history::Event;
 use crate::identify::Identifier;
-use crate::identify::Rules;
 use crate::images::disk::DEFAULT_DISK_BYTES;
 use crate::images::{DEFAULT_CACHE_BYTES, DiskCache, ImageLoader};
 use crate::lookup::Wake;
 use crate::pin_guard::PinGuard;
-use crate::pos_link::{PosCommand, PosEvent, PosLink};
+use crate::service::{News, TillService};
 use crate::setup::Ready;
-use crate::till::Till;
 use crate::yespo::Product;
 
 use super::basket_line::BasketLine;
@@ -66,23 +63,14 @@ enum PinFor {
 
 /// The cashier screen.
 pub struct CashierApp {
-    /// The till controller: lookups, session, basket, connectivity.
-    till: Till,
-    /// Where this till's configuration lives.
-    place: Place,
+    /// The running till: lookups, session, basket, the POS link, the chain.
+    service: TillService,
     /// The customer input.
     bar: LookupBar,
     /// The basket line of a till without a POS link.
     basket_line: BasketLine,
     /// Product pictures: downloads and textures.
     pictures: Pictures,
-    /// The local API of the POS beside us, when configured.
-    link: Option<PosLink>,
-    /// Later launches of pos-recs by this user hand their requests here.
-    instance: Option<crate::instance::Instance>,
-    /// The chain's central sources, when configured; a new copy waits here
-    /// while a customer is on screen.
-    central: Option<(Fleet, Option<Config>)>,
     /// Which screen is up.
     screen: Screen,
     /// What is shown over the cards: details, customer view, messages.
@@ -94,17 +82,6 @@ pub struct CashierApp {
     ctx: egui::Context,
     /// Measurement and test hooks.
     diagnostics: Diagnostics,
-}
-
-/// Where the configuration came from and where settings are saved.
-struct Place {
-    origin: ConfigOrigin,
-    /// Where settings are saved.
-    config_path: Option<PathBuf>,
-    /// Started with `--setup`: a first manager PIN may be set.
-    setup_mode: bool,
-    /// The demo shop, while it is in use (stops when dropped).
-    _demo: Option<DemoServer>,
 }
 
 /// Pictures: the loader (downloads, caches) and the textures on the GPU.
@@ -168,10 +145,6 @@ impl CashierApp {
             ready.config.display.theme == ThemeChoice::Dark,
             ready.config.display.text_scale,
         );
-        let config_path = match &ready.origin {
-            ConfigOrigin::File(path) => Some(path.clone()),
-            ConfigOrigin::Demo => config::default_path(),
-        };
         let texts = Texts::of(
             ready
                 .config
@@ -193,62 +166,18 @@ impl CashierApp {
             disk,
         )
         .with_network(&ready.config.network);
-        let (link, link_problem) = match &ready.config.integration {
-            None => (None, None),
-            Some(integration) => match PosLink::start(
-                integration,
-                Rules::from_config(&ready.config),
-                &runtime,
-                Some(wake.clone()),
-            ) {
-                Ok(link) => (Some(link), None),
-                Err(e) => {
-                    // The till works without the link; the manager is told why it is off.
-                    tracing::warn!("the POS link is off: {e}");
-                    (None, Some(format!("{} {e}", texts.link_failed)))
-                }
-            },
-        };
-        let history_file = crate::history::file_for(&ready.config, &ready.origin);
-        let central = ready.config.fleet.as_ref().map(|fleet| {
-            let poller = Fleet::start(
-                ready.config.clone(),
-                fleet,
-                crate::fleet::last_good_path(&fleet.store),
-                &runtime,
-                Some(wake.clone()),
-            );
-            (poller, None)
-        });
-        let mut till = Till::new(ready.config, runtime, Some(wake))?;
-        if let Some(file) = &history_file {
-            till.set_history(History::start(
-                file.clone(),
-                till.config().history.retention_days,
-            ));
-        }
+        let service = TillService::start(ready, runtime)?;
+        service.set_front_wake(wake);
         Ok(Self {
-            till,
-            place: Place {
-                origin: ready.origin,
-                config_path,
-                setup_mode: ready.setup_mode,
-                _demo: ready.demo,
-            },
+            service,
             bar: LookupBar::default(),
             basket_line: BasketLine::default(),
             pictures: Pictures {
                 images,
                 textures: Textures::default(),
             },
-            link,
-            instance: None,
-            central,
             screen: Screen::Cashier,
-            shown: Shown {
-                notice: link_problem,
-                ..Shown::default()
-            },
+            shown: Shown::default(),
             keyboard: Keyboard::default(),
             texts,
             ctx: ctx.clone(),
@@ -263,16 +192,12 @@ impl CashierApp {
         })
     }
 
-    /// Takes in the till's news and the POS's commands, and publishes
-    /// what changed to the POS. Called before drawing.
+    /// Takes in what the service says happened elsewhere (the POS, a second
+    /// launch, the chain). Called before drawing.
     pub fn poll(&mut self) {
-        self.till.poll();
-        self.take_central_update();
-        self.take_launch_requests();
-        while let Some(command) = self.link.as_mut().and_then(PosLink::next_command) {
-            match command {
-                PosCommand::Customer { customer, basket } => {
-                    self.till.look_up_with(customer, basket);
+        for news in self.service.take_news() {
+            match news {
+                News::NewCustomer => {
                     // What is in the input stays: it may be a scan still
                     // arriving, and cutting it would leave a partial number.
                     self.bar.message = None;
@@ -280,34 +205,21 @@ impl CashierApp {
                     // The cashier sees the customer at once, as if typed.
                     self.ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
                 }
-                PosCommand::Basket(basket) => self.till.set_basket(basket),
-                PosCommand::Clear => {
-                    self.end_sale();
+                News::SaleEnded => {
+                    self.sale_ended_here();
                     self.bar.message = None;
                 }
+                News::BringForward => self.ctx.send_viewport_cmd(egui::ViewportCommand::Focus),
+                News::InputProblem(e) => {
+                    self.shown.details = None;
+                    self.bar.message = Some(self.texts.input_problem(&e));
+                }
+                News::Reconfigured => self.shown.details = None,
+                News::Notice(notice) => self.shown.notice = Some(notice),
+                News::LinkFailed(why) => {
+                    self.shown.notice = Some(format!("{} {why}", self.texts.link_failed));
+                }
             }
-        }
-        // Frames (and so polls) only come when something changed: the
-        // document is rebuilt then, never at rest.
-        self.publish();
-    }
-
-    /// A new configuration from the chain is used at once when no customer
-    /// is on screen, otherwise when the sale ends: the cards never change
-    /// under a cashier's hands.
-    fn take_central_update(&mut self) {
-        let Some((fleet, pending)) = &mut self.central else {
-            return;
-        };
-        if let Some(update) = fleet.next_update() {
-            *pending = Some(update);
-        }
-        if self.till.session().is_none()
-            && let Some(update) = pending.take()
-            && &update != self.till.config()
-            && let Err(e) = self.apply_config(update)
-        {
-            self.shown.notice = Some(e.to_string());
         }
     }
 
@@ -315,62 +227,36 @@ impl CashierApp {
     /// (settings saved, or the chain's sources arrived). The screen starts
     /// empty for the next customer.
     pub fn apply_config(&mut self, new: Config) -> Result<(), crate::config::ConfigError> {
-        self.till.reconfigure(new)?;
-        if let Some(link) = &self.link {
-            link.set_rules(self.till.rules().clone());
-        }
-        Ok(())
+        self.service.reconfigure(new)
     }
 
     /// Takes the requests of later launches (`pos-recs --phone …` from a
     /// POS button): the window comes to the front and, given a customer,
     /// looks them up as if typed.
     pub fn listen_for_launches(&mut self, instance: crate::instance::Instance) {
-        let ctx = self.ctx.clone();
-        instance.set_wake(Arc::new(move || ctx.request_repaint()));
-        self.instance = Some(instance);
-        self.ctx.request_repaint();
-    }
-
-    fn take_launch_requests(&mut self) {
-        use crate::instance::Request;
-        while let Some(request) = self.instance.as_mut().and_then(|i| i.next_request()) {
-            self.ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
-            // Looked up as if typed, without touching the input: a scan
-            // may be arriving there, and must not be cut.
-            if let Request::Customer(kind, value) = request {
-                self.look_up_raw(&value, Some(kind));
-            }
-        }
+        self.service.listen_for_launches(instance);
     }
 
     /// How the chain's central configuration stands (`None`: not managed).
     pub fn central_status(&self) -> Option<crate::fleet::FleetStatus> {
-        self.central.as_ref().map(|(fleet, _)| fleet.status())
+        self.service.central_status()
     }
 
-    /// Gives the POS the document of what the screen shows now.
-    fn publish(&self) {
-        let Some(link) = &self.link else {
-            return;
-        };
-        let document = self.till.session().and_then(|session| {
-            let masked = session.customer.masked();
-            serde_json::to_value(crate::report::LookupReport::from_session(session, &masked)).ok()
-        });
-        link.publish(document);
+    /// The running till behind this window.
+    pub fn service(&self) -> &TillService {
+        &self.service
     }
 
     /// Adds what the cashier did to the manager's history.
     fn record(&self, event: Event) {
-        self.till.history().record(event);
+        self.service.record(event);
     }
 
     /// A product scanned on the basket line goes into the sale's basket.
     fn add_to_basket(&mut self, id: &str) {
-        let mut basket = self.till.basket().clone();
+        let mut basket = self.service.basket();
         match basket.add(id) {
-            Ok(()) => self.till.set_basket(basket),
+            Ok(()) => self.service.set_basket(basket),
             Err(e) => self.shown.notice = Some(e.to_string()),
         }
     }
@@ -378,19 +264,8 @@ impl CashierApp {
     /// "Add to sale": the POS hears of the product; the cashier sees it went.
     fn add_to_sale(&mut self, chosen: &OpenProduct) {
         let product = &chosen.product;
-        self.record(Event::AddedToSale {
-            source_id: chosen.source_id,
-            product_id: product.id.clone(),
-        });
+        self.service.product_chosen(chosen.source_id, product);
         tracing::info!(source = chosen.source_id, product = %product.id, "added to sale");
-        if let Some(link) = &self.link {
-            link.notify(PosEvent::ProductChosen {
-                id: product.id.clone(),
-                name: product.name.clone(),
-                price: product.price,
-                source_id: chosen.source_id,
-            });
-        }
         self.shown.confirmation = Some((
             format!("{} {}", self.texts.added_to_sale, product.name),
             std::time::Instant::now(),
@@ -398,24 +273,24 @@ impl CashierApp {
     }
 
     /// The current customer's lookup, if any.
-    pub fn session(&self) -> Option<&Session> {
-        self.till.session()
+    pub fn session(&self) -> Option<Arc<Session>> {
+        self.service.session()
     }
 
     /// Shows a prepared session (benchmarks): see [`Till::show_prepared`].
     #[doc(hidden)]
     pub fn show_prepared(&mut self, session: Session) {
-        self.till.show_prepared(session);
+        self.service.show_prepared(session);
     }
 
     /// The configuration in use.
-    pub fn config(&self) -> &Config {
-        self.till.config()
+    pub fn config(&self) -> Arc<Config> {
+        self.service.config()
     }
 
     /// Starts a lookup for `customer`, superseding any running one.
     pub fn start_lookup(&mut self, customer: Identifier) {
-        self.till.look_up(customer);
+        self.service.look_up(customer);
         self.new_customer_on_screen();
     }
 
@@ -427,17 +302,22 @@ impl CashierApp {
 
     /// Replaces the sale's basket (the POS link, the basket line).
     pub fn set_basket(&mut self, basket: crate::basket::Basket) {
-        self.till.set_basket(basket);
+        self.service.set_basket(basket);
     }
 
     /// Where the POS link listens, when it is on.
     pub fn pos_link_address(&self) -> Option<std::net::SocketAddr> {
-        self.link.as_ref().map(PosLink::address)
+        self.service.pos_link_address()
+    }
+
+    /// True when a POS program sends the customer and the basket.
+    fn linked(&self) -> bool {
+        self.service.pos_link_address().is_some()
     }
 
     /// The sale's basket.
-    pub fn basket(&self) -> &crate::basket::Basket {
-        self.till.basket()
+    pub fn basket(&self) -> crate::basket::Basket {
+        self.service.basket()
     }
 
     /// Clears the screen and the input for the next customer (Esc).
@@ -449,15 +329,16 @@ impl CashierApp {
     /// Ends the sale: customer, cards, basket and details go; the input is
     /// left alone (the POS ended the sale, and a scan may be arriving).
     fn end_sale(&mut self) {
-        self.till.clear();
+        self.service.clear();
+        self.sale_ended_here();
+    }
+
+    /// What the window itself resets when a sale ends, here or at the POS.
+    fn sale_ended_here(&mut self) {
         self.bar.focus_requested = true;
         self.shown.for_customer = None;
         self.basket_line.active = false;
         self.basket_line.entry.clear();
-        if let Some(link) = &self.link {
-            link.notify(PosEvent::CustomerCleared);
-            link.publish(None);
-        }
         self.shown.details = None;
     }
 
@@ -477,7 +358,7 @@ impl CashierApp {
     /// why not (the previous customer's cards go either way). True when a
     /// lookup started.
     fn look_up_raw(&mut self, raw: &str, forced: Option<crate::identify::IdentifierKind>) -> bool {
-        match self.till.submit(raw, forced) {
+        match self.service.submit(raw, forced) {
             Ok(_) => {
                 self.bar.message = None;
                 self.new_customer_on_screen();
@@ -499,7 +380,8 @@ impl CashierApp {
         }
         self.guard_closing(ui.ctx());
         // Promises and tasks started while drawing run on our runtime.
-        let _enter = self.till.runtime().enter();
+        let runtime = self.service.runtime().clone();
+        let _enter = runtime.enter();
         self.pictures.textures.begin_frame();
         match &mut self.screen {
             Screen::Cashier => self.cashier_ui(ui),
@@ -518,21 +400,19 @@ impl CashierApp {
                         ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                     }
                     GateOutcome::Open { new_hash } => {
-                        let mut form = SettingsForm::new(
-                            self.till.config(),
-                            self.place.config_path.clone(),
-                            self.seen_tags(),
-                            self.texts,
-                        );
-                        if self.place.origin == ConfigOrigin::Demo {
+                        let config = self.service.config();
+                        let (config_path, origin) = {
+                            let place = self.service.place();
+                            (place.config_path.clone(), place.origin.clone())
+                        };
+                        let mut form =
+                            SettingsForm::new(&config, config_path, self.seen_tags(), self.texts);
+                        if origin == ConfigOrigin::Demo {
                             form = form.leaving_demo();
                         }
                         form = form
-                            .with_history(crate::history::file_for(
-                                self.till.config(),
-                                &self.place.origin,
-                            ))
-                            .managed_by_chain(self.central.is_some());
+                            .with_history(crate::history::file_for(&config, &origin))
+                            .managed_by_chain(self.service.central_status().is_some());
                         if let Some(hash) = new_hash {
                             form.set_pin_hash(hash);
                         }
@@ -579,12 +459,12 @@ impl CashierApp {
     /// Kiosk mode: a close request (Alt+F4, the window manager) asks for the
     /// manager PIN first; the window closes once it is given.
     fn guard_closing(&mut self, ctx: &egui::Context) {
-        if !self.till.config().display.kiosk || self.diagnostics.may_close {
+        if !self.service.config().display.kiosk || self.diagnostics.may_close {
             return;
         }
         if ctx.input(|i| i.viewport().close_requested()) {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            let guard = PinGuard::load(self.place.config_path.as_deref().map(PinGuard::path_for));
+            let guard = self.pin_guard();
             self.shown.details = None;
             self.screen = Screen::Pin(
                 PinGate::new(
@@ -621,10 +501,13 @@ impl CashierApp {
     /// Opens the PIN prompt in front of the settings.
     pub fn open_settings(&mut self) {
         self.shown.details = None;
-        let guard = PinGuard::load(self.place.config_path.as_deref().map(PinGuard::path_for));
+        let guard = self.pin_guard();
         // A new install (the demo) has nothing to protect yet; a configured
         // till gets its first PIN only when started deliberately for setup.
-        let first_pin_allowed = self.place.setup_mode || self.place.origin == ConfigOrigin::Demo;
+        let first_pin_allowed = {
+            let place = self.service.place();
+            place.setup_mode || place.origin == ConfigOrigin::Demo
+        };
         self.screen = Screen::Pin(
             PinGate::new(
                 self.config().manager.pin_hash.clone(),
@@ -634,6 +517,12 @@ impl CashierApp {
             ),
             PinFor::Settings,
         );
+    }
+
+    /// The wrong-PIN waits kept beside the configuration.
+    fn pin_guard(&self) -> PinGuard {
+        let path = self.service.place().config_path.clone();
+        PinGuard::load(path.as_deref().map(PinGuard::path_for))
     }
 
     fn recover_from_panic(&mut self) {
@@ -673,7 +562,8 @@ impl CashierApp {
     /// Tag names seen per source in the current customer's answers.
     fn seen_tags(&self) -> HashMap<u64, BTreeSet<String>> {
         let mut seen: HashMap<u64, BTreeSet<String>> = HashMap::new();
-        for section in self.till.session().iter().flat_map(|s| &s.sections) {
+        let session = self.service.session();
+        for section in session.iter().flat_map(|s| &s.sections) {
             if let SectionState::Loaded { products, .. } = &section.state {
                 let tags = seen.entry(section.source.id).or_default();
                 tags.extend(products.iter().flat_map(|p| p.tags.keys().cloned()));
@@ -686,14 +576,14 @@ impl CashierApp {
     /// Writes the new configuration on a blocking worker (never in the
     /// frame); the till switches to it when the file is written.
     fn start_saving(&mut self, new: Config) {
-        let Some(path) = self.place.config_path.clone() else {
+        let Some(path) = self.service.place().config_path.clone() else {
             self.shown.notice = Some(self.texts.no_place_to_save.into());
             return;
         };
         let Screen::Settings(form) = std::mem::replace(&mut self.screen, Screen::Cashier) else {
             return;
         };
-        let managed_by_chain = self.central.is_some();
+        let managed_by_chain = self.service.central_status().is_some();
         let writing = poll_promise::Promise::spawn_blocking(move || {
             // Checked before writing: a configuration the till cannot use is not saved.
             crate::lookup::LookupEngine::new(&new).map_err(|e| e.to_string())?;
@@ -724,14 +614,14 @@ impl CashierApp {
             self.shown.notice = Some(e.to_string());
             return;
         }
-        self.place.origin = ConfigOrigin::File(path.clone());
+        self.service.place().origin = ConfigOrigin::File(path.clone());
         self.clear();
         self.shown.notice = Some(format!("{} {}", self.texts.settings_saved, path.display()));
         self.screen = Screen::Cashier;
     }
 
     fn customer_window(&self) -> bool {
-        self.till.config().display.customer_screen == crate::config::CustomerScreen::Window
+        self.service.config().display.customer_screen == crate::config::CustomerScreen::Window
     }
 
     /// The customer-facing window: what the cashier chose to show, large,
@@ -753,10 +643,11 @@ impl CashierApp {
         }
         let texts = self.texts;
         let shown = self.shown.for_customer.clone();
+        let config = self.service.config();
         let mut cards = card::CardContext::new(
             &self.pictures.images,
             &mut self.pictures.textures,
-            self.till.config(),
+            &config,
             texts,
         );
         ctx.show_viewport_immediate(
@@ -781,10 +672,11 @@ impl CashierApp {
         let ctx = ui.ctx().clone();
         self.customer_window_ui(&ctx);
         if let Some(product) = &self.shown.customer_view {
+            let config = self.service.config();
             let mut cards = card::CardContext::new(
                 &self.pictures.images,
                 &mut self.pictures.textures,
-                self.till.config(),
+                &config,
                 self.texts,
             );
             let back = egui::CentralPanel::default()
@@ -828,13 +720,18 @@ impl CashierApp {
             self.shown.details = None;
             self.bar.focus_requested = true;
         }
+        // What the till shows now: snapshots, drawn from for this frame.
+        let config = self.service.config();
+        let session = self.service.session();
+        let origin = self.service.place().origin.clone();
+        let linked = self.linked();
         let mut commands: Vec<Command> = Vec::new();
         egui::Panel::top("lookup_bar").show(ui, |ui| {
             let cx = BarContext {
                 texts: self.texts,
-                config: self.till.config(),
-                origin: &self.place.origin,
-                session: self.till.session(),
+                config: &config,
+                origin: &origin,
+                session: session.as_deref(),
                 may_focus: self.shown.details.is_none() && !self.basket_line.active,
                 notice: self.shown.notice.as_deref(),
                 confirmation: self
@@ -842,12 +739,12 @@ impl CashierApp {
                     .confirmation
                     .as_ref()
                     .map(|(text, _)| text.as_str()),
-                touch: self.till.config().display.touch,
+                touch: config.display.touch,
             };
             commands.extend(self.bar.ui(ui, &cx));
             // A standalone till keeps the basket here; with a POS link the POS sends it.
-            if self.link.is_none() {
-                let basket = self.till.basket().clone();
+            if !linked {
+                let basket = self.service.basket();
                 commands.extend(self.basket_line.ui(ui, &basket, self.texts));
                 ui.add_space(4.0);
             }
@@ -857,26 +754,26 @@ impl CashierApp {
                 ui,
                 status_bar::StatusContext {
                     texts: self.texts,
-                    origin: &self.place.origin,
-                    config: self.till.config(),
-                    net: self.till.connectivity(),
-                    session: self.till.session(),
-                    history_problem: self.till.history().problem(),
-                    central: self.central.as_ref().map(|(fleet, _)| fleet.status()),
+                    origin: &origin,
+                    config: &config,
+                    net: &self.service.connectivity(),
+                    session: session.as_deref(),
+                    history_problem: self.service.history_problem(),
+                    central: self.service.central_status(),
                 },
             );
         });
         let mut first_card = None;
         let mut seen = Vec::new();
         egui::CentralPanel::default().show(ui, |ui| {
-            let Some(session) = self.till.session() else {
-                source_view::welcome_ui(ui, self.texts, self.place.origin == ConfigOrigin::Demo);
+            let Some(session) = session.as_deref() else {
+                source_view::welcome_ui(ui, self.texts, origin == ConfigOrigin::Demo);
                 return;
             };
             let mut cards = card::CardContext::new(
                 &self.pictures.images,
                 &mut self.pictures.textures,
-                self.till.config(),
+                &config,
                 self.texts,
             );
             let layout = source_view::layout_for(
@@ -906,7 +803,7 @@ impl CashierApp {
         });
         self.keyboard.first_card = first_card;
         for (source_id, product_id, position) in seen {
-            self.till.card_seen(source_id, &product_id, position);
+            self.service.card_seen(source_id, &product_id, position);
         }
         // The screen's commands first, so a card opened this frame is drawn
         // this frame; then the details' own.
@@ -917,10 +814,10 @@ impl CashierApp {
             let mut cards = card::CardContext::new(
                 &self.pictures.images,
                 &mut self.pictures.textures,
-                self.till.config(),
+                &config,
                 self.texts,
             );
-            if let Some(command) = details::ui(&ctx, open, self.link.is_some(), &mut cards) {
+            if let Some(command) = details::ui(&ctx, open, linked, &mut cards) {
                 self.run(&ctx, command);
             }
         }
@@ -936,7 +833,7 @@ impl CashierApp {
         }
         // A slow tick while answers are pending (spinners), and the health
         // probe while offline; otherwise the till rests until woken.
-        if let Some(after) = self.till.next_poll() {
+        if let Some(after) = self.service.next_poll() {
             ctx.request_repaint_after(after);
         }
     }
@@ -954,7 +851,7 @@ impl CashierApp {
             focused: input_focused,
             has_text: !self.bar.input.trim().is_empty(),
             other_focused: (focused.is_some() && !input_focused) || was_on_other,
-            basket_mode: self.basket_line.active && self.link.is_none(),
+            basket_mode: self.basket_line.active && !self.linked(),
         };
         let held = std::mem::take(&mut self.keyboard.deferred_events);
         let events = ctx.input_mut(|i| {
@@ -991,7 +888,7 @@ impl CashierApp {
                 }
             }
             Command::FocusBasket => {
-                if self.link.is_none() {
+                if !self.linked() {
                     self.basket_line.active = true;
                     self.basket_line.focus_requested = true;
                 }
@@ -1003,11 +900,11 @@ impl CashierApp {
                 }
             }
             Command::BasketRemove(id) => {
-                let mut basket = self.till.basket().clone();
+                let mut basket = self.service.basket();
                 basket.remove(&id);
-                self.till.set_basket(basket);
+                self.service.set_basket(basket);
             }
-            Command::Retry(index) => self.till.retry(index),
+            Command::Retry(index) => self.service.retry(index),
             Command::Open(open) => {
                 self.record(Event::Opened {
                     source_id: open.source_id,
@@ -1060,8 +957,11 @@ impl CashierApp {
     }
 
     /// The latest network failure, if the app is offline.
-    pub fn offline_reason(&self) -> Option<&str> {
-        self.till.connectivity().offline_reason()
+    pub fn offline_reason(&self) -> Option<String> {
+        self.service
+            .connectivity()
+            .offline_reason()
+            .map(str::to_string)
     }
 }
 
@@ -1104,8 +1004,9 @@ impl eframe::App for CashierApp {
             tracing::error!("drawing a frame panicked; the screen was reset");
             self.recover_from_panic();
         }
-        let settled = self.till.session().is_some_and(Session::is_settled);
-        let cards = self.till.session().map_or(0, Session::product_count);
+        let session = self.service.session();
+        let settled = session.as_deref().is_some_and(Session::is_settled);
+        let cards = session.as_deref().map_or(0, Session::product_count);
         let (loading, textures) = (
             self.pictures.textures.loading(),
             self.pictures.textures.len(),

@@ -1,0 +1,43 @@
+//! The till service as the POS link sees it.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use super::Inner;
+use crate::basket::Basket;
+use crate::identify::{IdentifierKind, IdentifyError};
+use crate::pos_link::{PosEvent, TillPort};
+use crate::sync::lock;
+
+/// The service's side of the POS link: every call is applied, and the
+/// document republished, before it returns.
+pub(super) struct Port(pub(super) Arc<Inner>);
+
+impl TillPort for Port {
+    fn customer(
+        &self,
+        kind: IdentifierKind,
+        raw: &str,
+        basket: Option<Basket>,
+    ) -> Result<u64, IdentifyError> {
+        self.0.pos_customer(kind, raw, basket)
+    }
+
+    fn basket(&self, basket: Basket) -> Option<u64> {
+        self.0.set_basket(basket)
+    }
+
+    fn clear(&self) {
+        self.0.clear();
+        self.0.tell(super::News::SaleEnded);
+    }
+
+    fn document(&self) -> Option<Arc<serde_json::Value>> {
+        lock(&self.0.document).clone()
+    }
+
+    fn events(&self) -> broadcast::Receiver<PosEvent> {
+        self.0.pos_events.subscribe()
+    }
+}
