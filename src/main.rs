@@ -53,6 +53,11 @@ enum Command {
     /// Tell the running till about a customer or the basket, or clear it
     /// (for POS programs that can only start a program).
     Send(SendArgs),
+    /// The till without a window: the POS link, the chain's poller and the
+    /// history, for POS programs that draw the cards themselves (a web
+    /// POS, a call centre's order screen). Needs `[integration] listen`;
+    /// runs without DISPLAY, logs to stderr, stops cleanly on SIGTERM.
+    Serve,
     /// What works: per source, lookups, answer times, cards shown, opened,
     /// shown to the customer and added to the sale.
     Stats(StatsArgs),
@@ -206,10 +211,11 @@ fn main() -> ExitCode {
     // The CLI's stderr is part of its contract (one line on bad input), so it
     // logs errors only unless RUST_LOG asks; the GUI also shows warnings
     // (e.g. a config file readable by other users).
-    pos_recs::logging::init(if cli.command.is_none() {
-        "warn"
-    } else {
-        "error"
+    pos_recs::logging::init(match cli.command {
+        None => "warn",
+        // A service's log is its stderr (the journal under systemd).
+        Some(Command::Serve) => "info",
+        Some(_) => "error",
     });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -227,6 +233,7 @@ fn main() -> ExitCode {
         Some(Command::Check) => runtime.block_on(run_check(cli.config)),
         Some(Command::DemoServer(args)) => runtime.block_on(run_demo_server(args)),
         Some(Command::Send(args)) => runtime.block_on(run_send(cli.config, args)),
+        Some(Command::Serve) => runtime.block_on(run_serve(cli.config)),
         Some(Command::Stats(args)) => run_stats(cli.config, &args),
         Some(Command::Assets { out }) => write_assets(&out),
         Some(Command::Autostart { state }) => autostart(state == "on"),
@@ -367,6 +374,13 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
             .map_or("none".to_string(), |k| k.masked());
         println!("API key: {key}");
     }
+    match &ready.config.integration {
+        Some(integration) => println!(
+            "POS link: http://{}/v1 (the window serves it; a till without one: pos-recs serve)",
+            integration.listen
+        ),
+        None => println!("POS link: off (pos-recs serve needs [integration] listen)"),
+    }
     let engine = LookupEngine::new(&ready.config)?;
     if engine.sources().is_empty() {
         anyhow::bail!(
@@ -480,6 +494,52 @@ fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
     };
     print!("{out}");
     Ok(0)
+}
+
+/// `pos-recs serve`: the till service with no window, until SIGTERM or Ctrl+C.
+async fn run_serve(config: Option<PathBuf>) -> anyhow::Result<u8> {
+    let ready = ready(config).await?;
+    if ready.config.integration.is_none() {
+        anyhow::bail!(
+            "serve needs [integration] listen and token: without the POS link a till with no window serves nobody"
+        );
+    }
+    let service = pos_recs::service::TillService::start(ready, tokio::runtime::Handle::current())?;
+    let Some(address) = service.pos_link_address() else {
+        anyhow::bail!(
+            "the POS link could not start: {}",
+            service.link_problem().unwrap_or("unknown reason")
+        );
+    };
+    tracing::info!("serving the POS link on http://{address}/v1");
+    stopped().await;
+    tracing::info!("stopping: the history is being written");
+    // Dropping the service stops the link and the poller, and waits for
+    // the history's writer to write what is queued.
+    tokio::task::spawn_blocking(move || drop(service))
+        .await
+        .context("the till did not stop cleanly")?;
+    tracing::info!("stopped");
+    Ok(0)
+}
+
+/// Returns on SIGTERM (systemd's stop) or Ctrl+C.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                return;
+            }
+            Err(e) => tracing::warn!("cannot listen for SIGTERM ({e}); Ctrl+C stops the till"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// `pos-recs send`: one request to the till's local API.

@@ -94,8 +94,30 @@ async fn the_package_installs_runs_and_removes_cleanly() {
         "/usr/share/icons/hicolor/256x256/apps/pos-recs.png",
         "/usr/share/bash-completion/completions/pos-recs",
         "/etc/pos-recs/config.toml.example",
+        "/usr/lib/systemd/user/pos-recs-serve.service",
     ] {
         assert!(Path::new(file).exists(), "{file} missing");
+    }
+    // The headless till's unit passes systemd's own check where systemd is there.
+    if have("systemd-analyze") {
+        // A user manager's check needs a runtime folder of its own.
+        let runtime_dir = tempfile::tempdir().unwrap();
+        let verify = Command::new("systemd-analyze")
+            .args([
+                "verify",
+                "--user",
+                "/usr/lib/systemd/user/pos-recs-serve.service",
+            ])
+            .env("XDG_RUNTIME_DIR", runtime_dir.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&verify.stderr).to_string();
+        assert!(
+            verify.status.success() && !said.contains("pos-recs-serve.service:"),
+            "{said}"
+        );
+    } else {
+        eprintln!("note: systemd-analyze missing; the unit file was not verified");
     }
     // The group that may read the machine-wide config (README: install -m 0640 -g pos-recs).
     let group = run("getent", &["group", "pos-recs"]);

@@ -28,7 +28,7 @@ use crate::history::{Event, History};
 use crate::identify::{Identifier, IdentifierKind, IdentifyError};
 use crate::instance::{Instance, Request};
 use crate::lookup::Wake;
-use crate::pos_link::{LinkError, PosEvent, PosLink};
+use crate::pos_link::{PosEvent, PosLink};
 use crate::session::Session;
 use crate::setup::Ready;
 use crate::sync::lock;
@@ -52,9 +52,10 @@ pub enum News {
     Reconfigured,
     /// Something for the manager to read (the chain's file not usable, …).
     Notice(String),
-    /// The POS link is off, and why.
-    LinkFailed(String),
 }
+
+/// News kept for a front end that has not looked for a while; older goes.
+const NEWS_KEPT: usize = 64;
 
 /// Where the till's configuration came from and where it is saved.
 pub struct Place {
@@ -91,6 +92,8 @@ pub struct TillService {
     link: Option<PosLink>,
     driver: tokio::task::JoinHandle<()>,
     runtime: tokio::runtime::Handle,
+    /// Why the POS link is off although configured.
+    link_problem: Option<String>,
     place: Mutex<Place>,
     /// The demo shop, while it is in use (stops when dropped).
     _demo: Option<DemoServer>,
@@ -138,17 +141,16 @@ impl TillService {
             fleet: Mutex::new(fleet),
             instance: Mutex::default(),
         });
-        let link = match &integration {
-            None => None,
+        let (link, link_problem) = match &integration {
+            None => (None, None),
             Some(integration) => {
                 let port = Arc::new(port::Port(inner.clone()));
                 match PosLink::start(integration, port, &runtime) {
-                    Ok(link) => Some(link),
+                    Ok(link) => (Some(link), None),
                     Err(e) => {
                         // The till works without the link; the manager is told why.
                         tracing::warn!("the POS link is off: {e}");
-                        inner.tell(News::LinkFailed(link_problem(&e)));
-                        None
+                        (None, Some(e.to_string()))
                     }
                 }
             }
@@ -163,6 +165,7 @@ impl TillService {
             link,
             driver,
             runtime,
+            link_problem,
             place: Mutex::new(Place {
                 origin: ready.origin,
                 config_path,
@@ -311,6 +314,11 @@ impl TillService {
         self.link.as_ref().map(PosLink::address)
     }
 
+    /// Why the POS link is off although `[integration]` asks for it.
+    pub fn link_problem(&self) -> Option<&str> {
+        self.link_problem.as_deref()
+    }
+
     /// The runtime the till's work runs on.
     pub fn runtime(&self) -> &tokio::runtime::Handle {
         &self.runtime
@@ -384,8 +392,18 @@ impl Inner {
         *lock(&self.document) = document;
     }
 
+    /// Tells the front end, if one listens (a headless till has none).
     fn tell(&self, news: News) {
-        lock(&self.news).push(news);
+        if lock(&self.front_wake).is_none() {
+            return;
+        }
+        {
+            let mut queue = lock(&self.news);
+            if queue.len() >= NEWS_KEPT {
+                queue.remove(0);
+            }
+            queue.push(news);
+        }
         self.wake_front();
     }
 
@@ -479,8 +497,4 @@ async fn drive(inner: Arc<Inner>) {
         let inner = inner.clone();
         let _ = tokio::task::spawn_blocking(move || inner.tick()).await;
     }
-}
-
-fn link_problem(e: &LinkError) -> String {
-    e.to_string()
 }

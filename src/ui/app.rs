@@ -168,6 +168,10 @@ impl CashierApp {
         .with_network(&ready.config.network);
         let service = TillService::start(ready, runtime)?;
         service.set_front_wake(wake);
+        // The till works without the link; the manager is told why it is off.
+        let notice = service
+            .link_problem()
+            .map(|why| format!("{} {why}", texts.link_failed));
         Ok(Self {
             service,
             bar: LookupBar::default(),
@@ -177,7 +181,10 @@ impl CashierApp {
                 textures: Textures::default(),
             },
             screen: Screen::Cashier,
-            shown: Shown::default(),
+            shown: Shown {
+                notice,
+                ..Shown::default()
+            },
             keyboard: Keyboard::default(),
             texts,
             ctx: ctx.clone(),
@@ -216,9 +223,6 @@ impl CashierApp {
                 }
                 News::Reconfigured => self.shown.details = None,
                 News::Notice(notice) => self.shown.notice = Some(notice),
-                News::LinkFailed(why) => {
-                    self.shown.notice = Some(format!("{} {why}", self.texts.link_failed));
-                }
             }
         }
     }

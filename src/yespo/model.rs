@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::error::SourceError;
 
 /// One recommended product, as the cashier screen and the CLI need it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Product {
     /// Product id / SKU.
     pub id: String,
