@@ -171,3 +171,102 @@ async fn a_central_change_arrives_and_a_broken_file_never_replaces_the_last_good
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A till service managed by the chain, its store file named uniquely.
+fn managed(base: &str, store: &str, own: Config) -> pos_recs::service::TillService {
+    let mut config = own;
+    config.history.enabled = false;
+    config.fleet = Some(FleetConfig {
+        config_url: format!("{base}/stores/{{store}}.toml"),
+        store: store.into(),
+        poll_seconds: 1,
+    });
+    let ready = pos_recs::setup::Ready {
+        config,
+        origin: pos_recs::config::ConfigOrigin::Demo,
+        demo: None,
+        setup_mode: false,
+    };
+    pos_recs::service::TillService::start(ready, tokio::runtime::Handle::current()).unwrap()
+}
+
+async fn until(
+    service: &pos_recs::service::TillService,
+    what: &str,
+    done: impl Fn(&Config) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(&service.config()) {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// After a manager's Save changed the key, the next change of the store
+/// file merges into the configuration in force: the new key stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_change_after_a_save_keeps_the_managers_new_key() {
+    let (base, files) = chain().await;
+    let store = format!("svc-save-{}", std::process::id());
+    files
+        .lock()
+        .unwrap()
+        .0
+        .insert(store.clone(), "[[sources]]\nid = 1246\n".into());
+    let (config, _) = own(&base);
+    let service = managed(&base, &store, config);
+    until(&service, "the chain's sources", |c| ids(c) == [1246]).await;
+    // The manager saves a new key (and a PIN) in the settings.
+    let mut saved = (*service.config()).clone();
+    saved.yespo.api_key = Some(pos_recs::secret::ApiKey::new("the-new-key"));
+    saved.manager.pin_hash = Some("$argon2id$saved".into());
+    service.reconfigure(saved).unwrap();
+    files
+        .lock()
+        .unwrap()
+        .0
+        .insert(store.clone(), "[[sources]]\nid = 1249\n".into());
+    until(&service, "the chain's change", |c| ids(c) == [1249]).await;
+    let now = service.config();
+    assert_eq!(
+        now.yespo.api_key.as_ref().map(|k| k.expose().to_string()),
+        Some("the-new-key".to_string()),
+        "the chain's file rolled the key back"
+    );
+    assert_eq!(now.manager.pin_hash.as_deref(), Some("$argon2id$saved"));
+}
+
+/// A store file with only `currency` changes the currency and nothing of
+/// the till's own: kiosk, touch and the customer screen stay as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_file_with_only_currency_leaves_the_tills_own_display_alone() {
+    let (base, files) = chain().await;
+    let store = format!("svc-display-{}", std::process::id());
+    files.lock().unwrap().0.insert(
+        store.clone(),
+        "[[sources]]\nid = 1246\n[display]\ncurrency = \"UAH\"\n".into(),
+    );
+    let (mut config, _) = own(&base);
+    config.display.kiosk = true;
+    config.display.touch = true;
+    config.display.customer_screen = pos_recs::config::CustomerScreen::Window;
+    config.display.theme = pos_recs::config::ThemeChoice::Dark;
+    let service = managed(&base, &store, config.clone());
+    until(&service, "the chain's currency", |c| {
+        c.display.currency == "UAH"
+    })
+    .await;
+    let now = service.config();
+    assert!(now.display.kiosk, "kiosk turned off by the chain");
+    assert!(now.display.touch);
+    assert_eq!(now.display.customer_screen, config.display.customer_screen);
+    assert_eq!(now.display.theme, config.display.theme);
+    assert_eq!(now.display.image_field, config.display.image_field);
+    // A store file naming the till's own keys: used, and those ignored.
+    files.lock().unwrap().0.insert(
+        store.clone(),
+        "[[sources]]\nid = 1249\n[display]\nkiosk = false\ntouch = false\n".into(),
+    );
+    until(&service, "the second file", |c| ids(c) == [1249]).await;
+    assert!(service.config().display.kiosk && service.config().display.touch);
+}
