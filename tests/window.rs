@@ -498,3 +498,55 @@ fn a_second_launch_hands_the_customer_to_the_running_till() {
     );
     assert_eq!(windows(display, "^pos-recs$"), 1, "one till window");
 }
+
+/// The POS link of the real window under Xvfb, driven the way a POS drives
+/// it: customer A, customer B, then at once the recommendations, 100 times.
+/// Every answer is B's, and after DELETE the next GET is 404: the window's
+/// frames never stand between a command and the answer.
+#[test]
+fn the_windows_pos_link_answers_every_change_at_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let token = "window-pos-token";
+    let section = format!("\n[integration]\nlisten = \"127.0.0.1:{port}\"\ntoken = \"{token}\"\n");
+    let Some(scene) = Scene::start(&section) else {
+        return;
+    };
+    let base = format!("http://127.0.0.1:{port}/v1");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    scene._runtime.block_on(async {
+        let send = |request: reqwest::RequestBuilder| async move {
+            let response = request.bearer_auth(token).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap_or_default())
+        };
+        for round in 0..100 {
+            let a = format!("0671001{round:03}");
+            let b = format!("0502002{round:03}");
+            for phone in [&a, &b] {
+                let (status, body) = send(
+                    http.post(format!("{base}/customer"))
+                        .json(&serde_json::json!({ "phone": phone })),
+                )
+                .await;
+                assert_eq!(status, 200, "{body}");
+            }
+            let (status, document) = send(http.get(format!("{base}/recommendations"))).await;
+            assert_eq!(status, 200, "round {round}: {document}");
+            let shown = document["identifier"]["value"].as_str().unwrap_or_default();
+            assert!(
+                shown.ends_with(&b[b.len() - 4..]),
+                "round {round}: not B's document: {shown}"
+            );
+            let (status, _) = send(http.delete(format!("{base}/customer"))).await;
+            assert_eq!(status, 200);
+            let (status, after) = send(http.get(format!("{base}/recommendations"))).await;
+            assert_eq!(status, 404, "round {round}: {after}");
+        }
+    });
+    // The window drew the last state: no customer.
+    drop(scene);
+}
