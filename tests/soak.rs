@@ -182,3 +182,114 @@ async fn a_long_shift_leaks_nothing_and_never_mixes_customers() {
         "memory grew from {rss_after_warmup} to {rss_end} KiB"
     );
 }
+
+/// A POS polls `GET /v1/recommendations` 50 times a second while another
+/// part of it sends a new customer every 200 ms (lookups running all the
+/// time). No document is ever older than the last customer whose `POST`
+/// had answered before the `GET` went, and memory stays flat.
+///
+/// Ignored by default: 5 minutes (`SOAK_SECONDS` to change). Run:
+/// `cargo test --release --test soak -- --ignored --nocapture pos_link`
+#[test]
+#[ignore = "soak test: run on purpose, see its docs"]
+fn pos_link_polled_at_50_per_second_never_serves_a_stale_document() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let seconds: u64 = std::env::var("SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let options = DemoOptions {
+            latency: Duration::from_millis(80),
+            ..DemoOptions::default()
+        };
+        let (_shop, mut config) = common::demo(options).await;
+        config.history.enabled = false;
+        config.integration = Some(pos_recs::config::IntegrationConfig {
+            listen: "127.0.0.1:0".into(),
+            token: Some(pos_recs::secret::ApiKey::new("soak")),
+        });
+        let ready = pos_recs::setup::Ready {
+            config,
+            origin: pos_recs::config::ConfigOrigin::Demo,
+            demo: None,
+            setup_mode: false,
+        };
+        let service = pos_recs::service::TillService::start(ready, tokio::runtime::Handle::current())
+            .unwrap();
+        let base = format!("http://{}/v1", service.pos_link_address().unwrap());
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        // The lookup number of the last POST that answered, and whose it was.
+        let answered = Arc::new(AtomicU64::new(0));
+        let customers: Arc<std::sync::Mutex<std::collections::HashMap<u64, String>>> =
+            Arc::default();
+        let end = Instant::now() + Duration::from_secs(seconds);
+        let poster = {
+            let (http, base, answered, customers) =
+                (http.clone(), base.clone(), answered.clone(), customers.clone());
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < end {
+                    let phone = format!("067{:07}", n % 10_000_000);
+                    let body: serde_json::Value = http
+                        .post(format!("{base}/customer"))
+                        .bearer_auth("soak")
+                        .json(&serde_json::json!({ "phone": phone }))
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    let lookup = body["lookup"].as_u64().unwrap();
+                    let masked = body["customer"].as_str().unwrap().to_string();
+                    customers.lock().unwrap().insert(lookup, masked);
+                    answered.store(lookup, Ordering::SeqCst);
+                    n += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                n
+            })
+        };
+        let mut polls = 0u64;
+        let mut interval = tokio::time::interval(Duration::from_millis(20));
+        let mut baseline = None;
+        let started = Instant::now();
+        while Instant::now() < end {
+            interval.tick().await;
+            let before = answered.load(Ordering::SeqCst);
+            let response = http
+                .get(format!("{base}/recommendations"))
+                .bearer_auth("soak")
+                .send()
+                .await
+                .unwrap();
+            if response.status() == 404 {
+                assert_eq!(before, 0, "404 after a customer was posted");
+                continue;
+            }
+            let document: serde_json::Value = response.json().await.unwrap();
+            let lookup = document["lookup"].as_u64().unwrap();
+            assert!(
+                lookup >= before,
+                "a stale document: lookup {lookup} after {before} had answered"
+            );
+            if let Some(masked) = customers.lock().unwrap().get(&lookup) {
+                assert_eq!(document["identifier"]["value"].as_str(), Some(masked.as_str()));
+            }
+            polls += 1;
+            if baseline.is_none() && started.elapsed() > Duration::from_secs(seconds / 5) {
+                baseline = Some(rss_kib());
+            }
+        }
+        let posted = poster.await.unwrap();
+        let grown = rss_kib().saturating_sub(baseline.unwrap_or(0));
+        println!(
+            "pos link soak: {polls} polls, {posted} customers in {seconds} s; memory grew {grown} KiB after warm-up"
+        );
+        assert!(polls >= seconds * 40, "only {polls} polls");
+        assert!(grown < 30 * 1024, "memory grew {grown} KiB");
+    });
+}

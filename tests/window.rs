@@ -521,7 +521,13 @@ fn the_windows_pos_link_answers_every_change_at_once() {
         let send = |request: reqwest::RequestBuilder| async move {
             let response = request.bearer_auth(token).send().await.unwrap();
             let status = response.status().as_u16();
-            (status, response.json::<serde_json::Value>().await.unwrap_or_default())
+            (
+                status,
+                response
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap_or_default(),
+            )
         };
         for round in 0..100 {
             let a = format!("0671001{round:03}");
