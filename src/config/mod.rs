@@ -7,6 +7,7 @@
 //! defaults. The API key may come from `POS_RECS_API_KEY`, which wins over
 //! the file. See `shared/spec/product.md`, "Configuration file".
 
+pub mod edit;
 mod export;
 mod save;
 mod schema;

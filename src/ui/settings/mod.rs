@@ -10,14 +10,19 @@ use egui::{RichText, vec2};
 use poll_promise::Promise;
 
 use crate::config::{
-    AuthMode, BasketUse, CardField, Config, FieldList, Language, SourceConfig, SourceKind,
-    SourcesExport, ThemeChoice,
+    AuthMode, BasketUse, CardField, Config, Language, SourceConfig, SourceKind, SourcesExport,
+    ThemeChoice,
 };
 use crate::lookup::{LookupEngine, SourceResult};
 use crate::secret::ApiKey;
 
 use super::i18n::{EN, SettingsTexts, Texts, UK};
 use super::theme;
+
+mod sources;
+mod tools;
+
+use tools::FileJob;
 
 /// Labels tests and screen readers find the controls by.
 pub mod labels {
@@ -402,327 +407,19 @@ impl SettingsForm {
             });
     }
 
-    fn sources_ui(&mut self, ui: &mut egui::Ui) {
-        if self.managed {
-            // The chain's file decides them; this till's own preferences stay editable.
-            ui.label(
-                RichText::new(self.texts.settings_screen.sources)
-                    .size(theme::GROUP_TITLE_SIZE)
-                    .strong(),
-            );
-            ui.label(RichText::new(self.texts.settings_screen.managed).color(theme::demo(ui)));
-            ui.add_enabled_ui(false, |ui| self.sources_table_ui(ui));
-            return;
-        }
-        self.sources_table_ui(ui);
-    }
-
-    fn sources_table_ui(&mut self, ui: &mut egui::Ui) {
-        let st: &'static SettingsTexts = &self.texts.settings_screen;
-        let texts: &'static Texts = self.texts;
-        ui.label(
-            RichText::new(st.sources)
-                .size(theme::GROUP_TITLE_SIZE)
-                .strong(),
-        );
-        let mut remove = None;
-        let mut swap = None;
-        let count = self.draft.sources.len();
-        egui::Grid::new("sources")
-            .num_columns(8)
-            .striped(true)
-            .spacing(vec2(10.0, 6.0))
-            .show(ui, |ui| {
-                for header in [
-                    st.col_shown,
-                    st.col_id,
-                    st.col_title,
-                    st.col_kind,
-                    st.col_basket,
-                    st.cards,
-                    st.col_tags,
-                    "",
-                ] {
-                    ui.label(RichText::new(header).strong());
-                }
-                ui.end_row();
-                for (i, source) in self.draft.sources.iter_mut().enumerate() {
-                    let title = source.display_title();
-                    let enabled = ui.checkbox(&mut source.enabled, "");
-                    enabled.widget_info(|| {
-                        egui::WidgetInfo::selected(
-                            egui::Role::CheckBox,
-                            true,
-                            source.enabled,
-                            format!("{} {title}", st.show),
-                        )
-                    });
-                    ui.label(source.id.to_string());
-                    labelled_text(
-                        ui,
-                        &mut source.title,
-                        &format!("{} {}", st.title_of, source.id),
-                        220.0,
-                        false,
-                    );
-                    egui::ComboBox::from_id_salt(("kind", source.id))
-                        .selected_text(texts.source_kind(source.kind))
-                        .show_ui(ui, |ui| {
-                            for kind in SourceKind::ALL {
-                                ui.selectable_value(
-                                    &mut source.kind,
-                                    kind,
-                                    texts.source_kind(kind),
-                                );
-                            }
-                        });
-                    // The basket key: shown resolved, stored only when it differs from the kind's default.
-                    let mut basket_use = source.basket_use();
-                    egui::ComboBox::from_id_salt(("basket", source.id))
-                        .selected_text(texts.basket_use(basket_use))
-                        .show_ui(ui, |ui| {
-                            for choice in BasketUse::ALL {
-                                ui.selectable_value(
-                                    &mut basket_use,
-                                    choice,
-                                    texts.basket_use(choice),
-                                );
-                            }
-                        });
-                    source.basket =
-                        (basket_use != BasketUse::default_for(source.kind)).then_some(basket_use);
-                    ui.add(
-                        egui::DragValue::new(&mut source.max_cards)
-                            .range(crate::config::MAX_CARDS_RANGE),
-                    );
-                    let seen = self.seen_tags.get(&source.id).cloned().unwrap_or_default();
-                    let entry = self.tag_entry.entry(source.id).or_default();
-                    tags_ui(st, ui, source, &seen, entry);
-                    ui.horizontal(|ui| {
-                        if labelled_button(
-                            ui,
-                            i > 0,
-                            st.up,
-                            &format!("{} {title} {}", st.move_word, st.up.to_lowercase()),
-                        )
-                        .clicked()
-                        {
-                            swap = Some((i, i - 1));
-                        }
-                        if labelled_button(
-                            ui,
-                            i + 1 < count,
-                            st.down,
-                            &format!("{} {title} {}", st.move_word, st.down.to_lowercase()),
-                        )
-                        .clicked()
-                        {
-                            swap = Some((i, i + 1));
-                        }
-                        if labelled_button(ui, true, st.remove, &format!("{} {title}", st.remove))
-                            .clicked()
-                        {
-                            remove = Some(i);
-                        }
-                    });
-                    ui.end_row();
-                }
-            });
-        if let Some((a, b)) = swap {
-            self.draft.sources.swap(a, b);
-        }
-        if let Some(i) = remove {
-            self.draft.sources.remove(i);
-        }
-        ui.horizontal(|ui| {
-            ui.label(st.add_colon);
-            labelled_text(ui, &mut self.new_id, st.new_id, 90.0, false);
-            labelled_text(ui, &mut self.new_title, st.new_title, 220.0, false);
-            egui::ComboBox::from_id_salt("new_kind")
-                .selected_text(texts.source_kind(self.new_kind))
-                .show_ui(ui, |ui| {
-                    for kind in SourceKind::ALL {
-                        ui.selectable_value(&mut self.new_kind, kind, texts.source_kind(kind));
-                    }
-                });
-            if ui
-                .add(egui::Button::new(st.add).min_size(vec2(0.0, theme::TOUCH)))
-                .clicked()
-            {
-                self.add_source();
-            }
-            self.field_error_ui(ui, "new_source");
-        });
-    }
-
-    fn add_source(&mut self) {
-        let id = match self.new_id.trim().parse::<u64>() {
-            Ok(id) if id > 0 => id,
-            _ => {
-                self.errors
-                    .insert("new_source", self.texts.settings_screen.bad_id.into());
-                return;
-            }
-        };
-        if self.draft.sources.iter().any(|s| s.id == id) {
-            self.errors.insert(
-                "new_source",
-                format!("{id} {}", self.texts.settings_screen.already),
-            );
-            return;
-        }
-        self.errors.remove("new_source");
-        self.draft.sources.push(SourceConfig {
-            id,
-            title: self.new_title.trim().to_string(),
-            kind: self.new_kind,
-            ..SourceConfig::default()
-        });
-        self.new_id.clear();
-        self.new_title.clear();
-    }
-
-    fn test_ui(&mut self, ui: &mut egui::Ui) {
-        let st: &'static SettingsTexts = &self.texts.settings_screen;
-        ui.horizontal(|ui| {
-            let running = self.test.as_ref().is_some_and(|p| p.ready().is_none());
-            let button = egui::Button::new(st.test).min_size(vec2(0.0, theme::TOUCH));
-            if ui.add_enabled(!running, button).clicked() {
-                self.start_test();
-            }
-            if running {
-                ui.spinner();
-                ui.ctx()
-                    .request_repaint_after(std::time::Duration::from_millis(50));
-            }
-            ui.label(RichText::new(st.test_hint).weak());
-        });
-        match self.test.as_ref().and_then(|p| p.ready()) {
-            Some(Ok(results)) => {
-                egui::Grid::new("test_results")
-                    .striped(true)
-                    .show(ui, |ui| {
-                        for r in results {
-                            let (text, color) = match &r.outcome {
-                                Ok(p) => (
-                                    format!("OK · {}", self.texts.products(p.len())),
-                                    theme::IN_STOCK,
-                                ),
-                                Err(e) => (e.to_string(), theme::error(ui)),
-                            };
-                            ui.label(format!("{} ({})", r.source.display_title(), r.source.id));
-                            ui.label(RichText::new(text).color(color).strong());
-                            ui.label(format!("{} ms", r.elapsed.as_millis()));
-                            ui.end_row();
-                        }
-                    });
-            }
-            Some(Err(e)) => {
-                ui.label(RichText::new(e).color(theme::error(ui)).strong());
-            }
-            None => {}
-        }
-    }
-
-    fn start_test(&mut self) {
-        let config = match self.validated() {
-            Some(c) => c,
-            None => return,
-        };
-        self.test = Some(Promise::spawn_async(async move {
-            let engine = LookupEngine::new(&config).map_err(|e| e.to_string())?;
-            Ok(engine.test_account().await)
-        }));
-    }
-
-    fn import_export_ui(&mut self, ui: &mut egui::Ui) {
-        let st: &'static SettingsTexts = &self.texts.settings_screen;
-        ui.label(
-            RichText::new(st.copy_title)
-                .size(theme::GROUP_TITLE_SIZE)
-                .strong(),
-        );
-        // A finished file job: its result goes into the form.
-        if let Some(done) = self.file_job.as_ref().and_then(|p| p.ready()).cloned() {
-            self.file_job = None;
-            self.io_message = Some(match done {
-                FileJob::Exported(Ok(n)) => format!("{n} {}", st.exported),
-                FileJob::Exported(Err(e)) => format!("{} {e}", st.cannot_write),
-                FileJob::Imported(Ok(sources)) => {
-                    let n = sources.len();
-                    self.draft.sources = sources;
-                    format!("{n} {}", st.imported)
-                }
-                FileJob::Imported(Err(e)) => e,
-            });
-        }
-        let busy = self.file_job.is_some();
-        ui.horizontal(|ui| {
-            labelled_text(ui, &mut self.io_path, st.sources_file, 380.0, false);
-            // Files are read and written on a blocking worker, never in the frame.
-            if ui
-                .add_enabled(!busy, egui::Button::new(st.export))
-                .clicked()
-            {
-                let export = SourcesExport {
-                    sources: self.draft.sources.clone(),
-                };
-                let path = PathBuf::from(&self.io_path);
-                self.file_job = Some(Promise::spawn_blocking(move || {
-                    let n = export.sources.len();
-                    FileJob::Exported(export.to_toml().and_then(|text| {
-                        crate::config::write_atomically(&path, text.as_bytes())
-                            .map(|()| n)
-                            .map_err(|e| e.to_string())
-                    }))
-                }));
-            }
-            if ui
-                .add_enabled(!busy, egui::Button::new(st.import))
-                .clicked()
-            {
-                let path = PathBuf::from(&self.io_path);
-                let cannot_read = st.cannot_read;
-                self.file_job = Some(Promise::spawn_blocking(move || {
-                    FileJob::Imported(match std::fs::read_to_string(&path) {
-                        Ok(text) => SourcesExport::parse(&text, &path)
-                            .map(|export| export.sources)
-                            .map_err(|e| e.to_string()),
-                        Err(e) => Err(format!("{cannot_read} {e}")),
-                    })
-                }));
-            }
-            if busy {
-                ui.spinner();
-                ui.ctx()
-                    .request_repaint_after(std::time::Duration::from_millis(50));
-            }
-        });
-        if let Some(m) = &self.io_message {
-            ui.label(m);
-        }
-    }
-
     /// Checks the draft; on success returns the config to save, otherwise
     /// puts messages next to the fields.
     fn validated(&mut self) -> Option<Config> {
         self.errors.clear();
         self.general_error = None;
-        let mut config = self.draft.clone();
-        config.yespo.base_url = config.yespo.base_url.trim().to_string();
-        config.yespo.default_country_code = config.yespo.default_country_code.trim().to_string();
-        config.display.currency = config.display.currency.trim().to_ascii_uppercase();
-        config.display.image_field = FieldList(split_list(&self.image_fields));
-        config.display.old_price_field = FieldList(split_list(&self.old_price_fields));
-        if !self.new_key.trim().is_empty() {
-            config.yespo.api_key = Some(ApiKey::new(self.new_key.trim()));
-            // A key typed by the manager is meant for the file.
-            config.yespo.key_in_file = None;
-        } else if !same_origin(&config.yespo.base_url, &self.key_base_url) {
-            // Whoever knows the PIN must not send the stored key to a host of
-            // their choosing (Test connection included): a new host needs the key typed.
-            config.yespo.api_key = None;
-            config.yespo.key_in_file = None;
+        let (config, key) = crate::config::edit::tidied(
+            &self.draft,
+            &self.image_fields,
+            &self.old_price_fields,
+            &self.new_key,
+            &self.key_base_url,
+        );
+        if key == crate::config::edit::KeyOutcome::NeedsKeyForNewHost {
             self.errors.insert(
                 "api_key",
                 self.texts.settings_screen.key_for_new_host.into(),
@@ -757,33 +454,6 @@ impl SettingsForm {
 /// The "What works" page's tab in English (tests find it by this).
 pub const WHAT_WORKS_LABEL: &str = EN.settings_screen.what_works_tab;
 
-/// The result of a file job of the settings screen.
-#[derive(Debug, Clone)]
-enum FileJob {
-    /// Sources written: how many, or why not.
-    Exported(Result<usize, String>),
-    /// Sources read, or why not.
-    Imported(Result<Vec<SourceConfig>, String>),
-}
-
-/// True when two base URLs reach the same scheme, host and port (the key
-/// stored for one may go to the other).
-fn same_origin(a: &str, b: &str) -> bool {
-    match (url::Url::parse(a.trim()), url::Url::parse(b.trim())) {
-        (Ok(a), Ok(b)) => a.origin() == b.origin(),
-        _ => false,
-    }
-}
-
-/// Comma-separated field names → list.
-fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// A button whose accessible label says which row it acts on.
 fn labelled_button(ui: &mut egui::Ui, enabled: bool, text: &str, label: &str) -> egui::Response {
     let response = ui.add_enabled(enabled, egui::Button::new(text));
@@ -812,47 +482,4 @@ fn labelled_text(
     };
     response.widget_info(move || egui::WidgetInfo::labeled(role, true, &label));
     response
-}
-
-/// Tag chips for one source: tags seen in its last answer plus the chosen
-/// ones, each a toggle, and a field for a tag not seen yet.
-fn tags_ui(
-    st: &SettingsTexts,
-    ui: &mut egui::Ui,
-    source: &mut SourceConfig,
-    seen: &BTreeSet<String>,
-    entry: &mut String,
-) {
-    ui.horizontal_wrapped(|ui| {
-        ui.set_max_width(360.0);
-        let mut all: BTreeSet<String> = seen.clone();
-        all.extend(source.show_tags.iter().cloned());
-        for tag in all {
-            let mut on = source.show_tags.contains(&tag);
-            if ui.toggle_value(&mut on, &tag).changed() {
-                if on {
-                    source.show_tags.push(tag.clone());
-                } else {
-                    source.show_tags.retain(|t| t != &tag);
-                }
-            }
-        }
-        let field = ui.add(
-            egui::TextEdit::singleline(entry)
-                .hint_text(st.tag_hint)
-                .desired_width(70.0),
-        );
-        let id = source.id;
-        let new_tag = st.new_tag;
-        field.widget_info(move || {
-            egui::WidgetInfo::labeled(egui::Role::TextInput, true, format!("{new_tag} {id}"))
-        });
-        let add = ui.small_button("+").clicked()
-            || (field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)));
-        let tag = entry.trim().trim_start_matches("tags_").to_string();
-        if add && !tag.is_empty() && !source.show_tags.contains(&tag) {
-            source.show_tags.push(tag);
-            entry.clear();
-        }
-    });
 }
