@@ -1,0 +1,342 @@
+//! What works: every source's lookups, cards shown, opened, shown to the
+//! customer and added to the sale, kept in SQLite for the store manager.
+//!
+//! Nothing about the customer is stored: no phone, card, email or hash of
+//! them. Events go over a channel to one writer thread, which writes them in
+//! batches (one transaction each) in WAL mode, and deletes rows older than the
+//! retention in the background. The till never waits for the database, and
+//! keeps working when it cannot be written: one warning, a note in the status
+//! line, and on it goes. A corrupt file is moved aside and a new one started.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+mod format;
+mod stats;
+mod writer;
+
+use rusqlite::{Connection, params};
+use rusqlite_migration::{M, Migrations};
+
+/// Rows are kept this many days unless configured otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+/// The file is kept under this size: past it, the oldest rows go first.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// At most this many events are written in one transaction.
+const BATCH: usize = 1000;
+/// Events wait at most this long before being written.
+const BATCH_WAIT: Duration = Duration::from_millis(250);
+
+/// One thing that happened at the till. No customer identifier of any kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A customer was looked up.
+    Lookup,
+    /// A source answered (or failed) in a lookup.
+    Answer {
+        /// The data source.
+        source_id: u64,
+        /// `ok`, `error`, `timeout` or `skipped`.
+        status: &'static str,
+        /// Time to the answer.
+        elapsed_ms: u64,
+    },
+    /// A card came into the cashier's view (once per customer).
+    Shown {
+        /// The data source.
+        source_id: u64,
+        /// The product.
+        product_id: String,
+        /// Its place in the section, from 0.
+        position: usize,
+    },
+    /// The cashier opened a card's details.
+    Opened {
+        /// The data source.
+        source_id: u64,
+        /// The product.
+        product_id: String,
+    },
+    /// A product was turned to the customer.
+    ShownToCustomer {
+        /// The data source.
+        source_id: u64,
+        /// The product.
+        product_id: String,
+    },
+    /// A product was added to the sale.
+    AddedToSale {
+        /// The data source.
+        source_id: u64,
+        /// The product.
+        product_id: String,
+    },
+}
+
+impl Event {
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Lookup => "lookup",
+            Self::Answer { .. } => "answer",
+            Self::Shown { .. } => "shown",
+            Self::Opened { .. } => "opened",
+            Self::ShownToCustomer { .. } => "to_customer",
+            Self::AddedToSale { .. } => "added",
+        }
+    }
+}
+
+/// Why the history cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// SQLite refused.
+    #[error("history database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("history database schema: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The folder or file could not be used.
+    #[error("history file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE events (
+            at INTEGER NOT NULL,          -- unix seconds
+            kind TEXT NOT NULL,           -- lookup | answer | shown | opened | to_customer | added
+            source_id INTEGER,
+            product_id TEXT,
+            position INTEGER,
+            status TEXT,
+            elapsed_ms INTEGER
+        );
+        CREATE INDEX events_at ON events(at);
+        CREATE INDEX events_kind_source ON events(kind, source_id);",
+    )])
+}
+
+/// The platform data dir's `pos-recs/history.sqlite3`.
+/// The history file a till with `config`, loaded from `origin`, records
+/// into (`None`: recording is off). The built-in demo keeps its own file,
+/// so trying the demo never mixes with a real shop's figures.
+pub fn file_for(
+    config: &crate::config::Config,
+    origin: &crate::config::ConfigOrigin,
+) -> Option<PathBuf> {
+    if !config.history.enabled {
+        return None;
+    }
+    let file = config.history.file()?;
+    Some(
+        if *origin == crate::config::ConfigOrigin::Demo && config.history.path.is_none() {
+            file.with_file_name("history-demo.sqlite3")
+        } else {
+            file
+        },
+    )
+}
+
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "pos-recs").map(|d| d.data_dir().join("history.sqlite3"))
+}
+
+fn now_secs() -> i64 {
+    crate::sync::unix_secs() as i64
+}
+
+/// Opens (or creates) the database: WAL, schema migrated, integrity checked.
+/// A file that is not a usable database is moved aside and a new one started.
+pub fn open(path: &Path) -> Result<Connection, HistoryError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    match open_checked(path) {
+        Ok(conn) => Ok(conn),
+        Err(HistoryError::Sql(e)) if is_corrupt(&e) => {
+            let aside = path.with_extension(format!("corrupt-{}", now_secs()));
+            tracing::warn!(
+                "the history database {} is damaged; moved aside to {} and started anew",
+                path.display(),
+                aside.display()
+            );
+            std::fs::rename(path, &aside)?;
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.as_os_str().to_os_string();
+                side.push(suffix);
+                let _ = std::fs::remove_file(side);
+            }
+            open_checked(path)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    ) || e.to_string().contains("malformed")
+}
+
+fn open_checked(path: &Path) -> Result<Connection, HistoryError> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(2))?;
+    // Set before the first table exists: lets the file shrink as rows go.
+    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(HistoryError::Sql(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(format!("malformed: {check}")),
+        )));
+    }
+    migrations().to_latest(&mut conn)?;
+    Ok(conn)
+}
+
+/// Writes one batch of events in one transaction.
+pub fn write_batch(conn: &mut Connection, batch: &[(i64, Event)]) -> Result<(), HistoryError> {
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (at, kind, source_id, product_id, position, status, elapsed_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (at, event) in batch {
+            let kind = event.kind();
+            match event {
+                Event::Lookup => insert.execute(params![
+                    at,
+                    kind,
+                    None::<i64>,
+                    None::<String>,
+                    None::<i64>,
+                    None::<String>,
+                    None::<i64>
+                ])?,
+                Event::Answer {
+                    source_id,
+                    status,
+                    elapsed_ms,
+                } => insert.execute(params![
+                    at,
+                    kind,
+                    *source_id as i64,
+                    None::<String>,
+                    None::<i64>,
+                    status,
+                    *elapsed_ms as i64
+                ])?,
+                Event::Shown {
+                    source_id,
+                    product_id,
+                    position,
+                } => insert.execute(params![
+                    at,
+                    kind,
+                    *source_id as i64,
+                    product_id,
+                    *position as i64,
+                    None::<String>,
+                    None::<i64>
+                ])?,
+                Event::Opened {
+                    source_id,
+                    product_id,
+                }
+                | Event::ShownToCustomer {
+                    source_id,
+                    product_id,
+                }
+                | Event::AddedToSale {
+                    source_id,
+                    product_id,
+                } => insert.execute(params![
+                    at,
+                    kind,
+                    *source_id as i64,
+                    product_id,
+                    None::<i64>,
+                    None::<String>,
+                    None::<i64>
+                ])?,
+            };
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Deletes rows older than `days`, then the oldest tenth while the file is
+/// over [`MAX_FILE_BYTES`], and gives the space back.
+pub fn apply_retention(conn: &Connection, path: &Path, days: u32) -> Result<(), HistoryError> {
+    let cutoff = now_secs() - i64::from(days) * 86_400;
+    conn.execute("DELETE FROM events WHERE at < ?1", [cutoff])?;
+    for _ in 0..10 {
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        if size <= MAX_FILE_BYTES {
+            break;
+        }
+        conn.execute(
+            "DELETE FROM events WHERE rowid IN
+             (SELECT rowid FROM events ORDER BY at LIMIT (SELECT COUNT(*) / 10 + 1 FROM events))",
+            [],
+        )?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA incremental_vacuum;")?;
+    }
+    conn.execute_batch("PRAGMA incremental_vacuum;")?;
+    Ok(())
+}
+
+pub use format::{csv, table};
+#[cfg(test)]
+use stats::percentile;
+pub use stats::{SourceStats, TopProduct, stats};
+pub use writer::History;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        assert_eq!(percentile(&[], 50), 0);
+        assert_eq!(percentile(&[7], 95), 7);
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!(percentile(&v, 50), 50);
+        assert_eq!(percentile(&v, 95), 95);
+    }
+
+    #[test]
+    fn the_schema_migrates_and_a_batch_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        let mut conn = open(&path).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        write_batch(
+            &mut conn,
+            &[
+                (now_secs(), Event::Lookup),
+                (
+                    now_secs(),
+                    Event::Answer {
+                        source_id: 1,
+                        status: "ok",
+                        elapsed_ms: 120,
+                    },
+                ),
+            ],
+        )
+        .unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+}

@@ -1,0 +1,146 @@
+//! The manager's figures, read from the history file.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, params};
+use serde::Serialize;
+
+use std::time::Duration;
+
+use super::{HistoryError, now_secs};
+
+/// One source's figures over a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SourceStats {
+    /// The data source.
+    pub source_id: u64,
+    /// Lookups that asked it (skipped ones not counted).
+    pub lookups: u64,
+    /// Of those, answered with products or an empty list.
+    pub answered: u64,
+    /// Median time to an answer, ms.
+    pub median_ms: u64,
+    /// 95th percentile of the time to an answer, ms.
+    pub p95_ms: u64,
+    /// Cards shown.
+    pub shown: u64,
+    /// Cards opened.
+    pub opened: u64,
+    /// Products turned to the customer.
+    pub to_customer: u64,
+    /// Products added to the sale.
+    pub added: u64,
+    /// The products most often added to the sale (then opened), best first.
+    pub top_products: Vec<TopProduct>,
+}
+
+/// One of a source's best products over the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopProduct {
+    /// Product id (SKU).
+    pub id: String,
+    /// Times added to the sale.
+    pub added: u64,
+    /// Times its card was opened.
+    pub opened: u64,
+}
+
+impl SourceStats {
+    /// Share of lookups answered, 0-1.
+    pub fn answered_share(&self) -> f64 {
+        if self.lookups == 0 {
+            0.0
+        } else {
+            self.answered as f64 / self.lookups as f64
+        }
+    }
+
+    /// Products added to the sale per 100 cards shown.
+    pub fn added_per_100_shown(&self) -> f64 {
+        if self.shown == 0 {
+            0.0
+        } else {
+            self.added as f64 * 100.0 / self.shown as f64
+        }
+    }
+}
+
+/// The figures of the last `days` days, per source, from the file at `path`
+/// (opened read-only: the till may be writing).
+pub fn stats(path: &Path, days: u32) -> Result<Vec<SourceStats>, HistoryError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(2))?;
+    let since = now_secs() - i64::from(days) * 86_400;
+    let mut by_source: std::collections::BTreeMap<u64, SourceStats> = Default::default();
+    let mut counts = conn.prepare(
+        "SELECT source_id, kind, COUNT(*), SUM(status = 'ok') FROM events
+         WHERE at >= ?1 AND source_id IS NOT NULL AND NOT (kind = 'answer' AND status = 'skipped')
+         GROUP BY source_id, kind",
+    )?;
+    let rows = counts.query_map([since], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)? as u64,
+            r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
+        ))
+    })?;
+    for row in rows {
+        let (source_id, kind, count, ok) = row?;
+        let s = by_source.entry(source_id).or_insert_with(|| SourceStats {
+            source_id,
+            ..SourceStats::default()
+        });
+        match kind.as_str() {
+            "answer" => {
+                s.lookups = count;
+                s.answered = ok;
+            }
+            "shown" => s.shown = count,
+            "opened" => s.opened = count,
+            "to_customer" => s.to_customer = count,
+            "added" => s.added = count,
+            _ => {}
+        }
+    }
+    let mut times = conn.prepare(
+        "SELECT elapsed_ms FROM events WHERE at >= ?1 AND kind = 'answer' AND status = 'ok'
+         AND source_id = ?2 ORDER BY elapsed_ms",
+    )?;
+    let mut top = conn.prepare(
+        "SELECT product_id, SUM(kind = 'added') AS added, SUM(kind = 'opened') AS opened
+         FROM events WHERE at >= ?1 AND source_id = ?2 AND kind IN ('added', 'opened')
+         GROUP BY product_id ORDER BY added DESC, opened DESC, product_id LIMIT 5",
+    )?;
+    for s in by_source.values_mut() {
+        let elapsed: Vec<u64> = times
+            .query_map(params![since, s.source_id as i64], |r| {
+                r.get::<_, i64>(0).map(|v| v as u64)
+            })?
+            .collect::<Result<_, _>>()?;
+        s.median_ms = percentile(&elapsed, 50);
+        s.p95_ms = percentile(&elapsed, 95);
+        s.top_products = top
+            .query_map(params![since, s.source_id as i64], |r| {
+                Ok(TopProduct {
+                    id: r.get(0)?,
+                    added: r.get::<_, i64>(1)? as u64,
+                    opened: r.get::<_, i64>(2)? as u64,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(by_source.into_values().collect())
+}
+
+/// The `p`th percentile (nearest rank) of sorted values; 0 when empty.
+pub(super) fn percentile(sorted: &[u64], p: usize) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted[rank.min(sorted.len()) - 1]
+}
