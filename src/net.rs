@@ -48,21 +48,33 @@ impl<'de> Deserialize<'de> for ProxySetting {
     }
 }
 
+/// Why a configured proxy cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProxyError {
+    /// Not a URL, nor `system` or `none`.
+    #[error("not a URL ({0}); use \"system\", \"none\" or http://host:port")]
+    NotAUrl(url::ParseError),
+    /// A scheme reqwest cannot proxy through.
+    #[error("unsupported proxy scheme {0:?}")]
+    Scheme(String),
+    /// No host to connect to.
+    #[error("the proxy URL has no host")]
+    NoHost,
+}
+
 impl ProxySetting {
-    /// Checks a configured proxy URL (one line naming what is wrong).
-    pub fn check(&self) -> Result<(), String> {
+    /// Checks a configured proxy URL.
+    pub fn check(&self) -> Result<(), ProxyError> {
         let Self::Url(raw) = self else {
             return Ok(());
         };
-        let url = url::Url::parse(raw).map_err(|e| {
-            format!("not a URL ({e}); use \"system\", \"none\" or http://host:port")
-        })?;
+        let url = url::Url::parse(raw).map_err(ProxyError::NotAUrl)?;
         match url.scheme() {
             "http" | "https" | "socks5" | "socks5h" => {}
-            other => return Err(format!("unsupported proxy scheme {other:?}")),
+            other => return Err(ProxyError::Scheme(other.to_string())),
         }
         if url.host().is_none() {
-            return Err("the proxy URL has no host".into());
+            return Err(ProxyError::NoHost);
         }
         Ok(())
     }

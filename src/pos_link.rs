@@ -125,7 +125,7 @@ impl Drop for PosLink {
 pub enum LinkError {
     /// `listen` is not a loopback address.
     #[error("[integration] listen: {0}")]
-    Address(String),
+    Address(crate::config::ListenError),
     /// No token in the file or the environment.
     #[error("[integration] token: missing; set token or POS_RECS_INTEGRATION_TOKEN")]
     NoToken,

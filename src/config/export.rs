@@ -18,8 +18,8 @@ pub struct SourcesExport {
 
 impl SourcesExport {
     /// TOML text of the sources.
-    pub fn to_toml(&self) -> Result<String, String> {
-        toml::to_string_pretty(self).map_err(|e| e.to_string())
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string_pretty(self)
     }
 
     /// Parses and checks exported sources (unknown keys and duplicate ids refused).
@@ -32,9 +32,9 @@ impl SourcesExport {
             sources: export.sources.clone(),
             ..Config::default()
         };
-        probe.validate().map_err(|message| ConfigError::Invalid {
+        probe.validate().map_err(|problem| ConfigError::Invalid {
             path: path.to_path_buf(),
-            message,
+            problem,
         })?;
         Ok(export)
     }

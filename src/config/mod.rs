@@ -43,13 +43,24 @@ pub enum ConfigError {
         message: String,
     },
     /// A value is syntactically fine but not usable.
-    #[error("config {path}: {message}")]
+    #[error("config {path}: {problem}")]
     Invalid {
         /// The file (or `<memory>`).
         path: PathBuf,
         /// Which key and why.
-        message: String,
+        problem: ConfigProblem,
     },
+    /// The configuration could not be written as TOML.
+    #[error("cannot write config {path} as TOML: {source}")]
+    Serialise {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML writer said.
+        source: toml::ser::Error,
+    },
+    /// No HTTP client could be built for the configuration.
+    #[error("cannot start the HTTP client: {0}")]
+    HttpClient(reqwest::Error),
     /// Saving failed.
     #[error("cannot save config {path}: {source}")]
     Write {
@@ -90,9 +101,9 @@ impl Config {
             path: path.to_path_buf(),
             message: describe_toml_error(&e, text),
         })?;
-        config.validate().map_err(|message| ConfigError::Invalid {
+        config.validate().map_err(|problem| ConfigError::Invalid {
             path: path.to_path_buf(),
-            message,
+            problem,
         })?;
         Ok(config)
     }
@@ -108,9 +119,9 @@ impl Config {
         config.apply_env();
         config
             .check_credentials()
-            .map_err(|message| ConfigError::Invalid {
+            .map_err(|problem| ConfigError::Invalid {
                 path: path.to_path_buf(),
-                message,
+                problem,
             })?;
         Ok(config)
     }
@@ -127,17 +138,22 @@ impl Config {
 
     /// Refuses a configuration that would send every request without a
     /// key: each source would fail with 401 and the cause stay hidden.
-    pub fn check_credentials(&self) -> Result<(), String> {
+    pub fn check_credentials(&self) -> Result<(), ConfigProblem> {
         if self.yespo.auth.via_gateway() {
             if self.yespo.api_key.is_some() {
-                return Err(
-                    "[yespo] api_key: a till behind the gateway holds no key (the gateway adds it); remove api_key"
-                        .into(),
-                );
+                return Err(ConfigProblem::new(
+                    "[yespo]",
+                    "api_key",
+                    "a till behind the gateway holds no key (the gateway adds it); remove api_key",
+                ));
             }
             if self.till_token().is_none() {
-                return Err(format!(
-                    "[yespo] till_token: missing; a till behind the gateway needs its token (till_token or {TILL_TOKEN_ENV})"
+                return Err(ConfigProblem::new(
+                    "[yespo]",
+                    "till_token",
+                    format!(
+                        "missing; a till behind the gateway needs its token (till_token or {TILL_TOKEN_ENV})"
+                    ),
                 ));
             }
             return self.check_integration_token();
@@ -148,19 +164,23 @@ impl Config {
             .as_ref()
             .is_some_and(|k| !k.expose().trim().is_empty());
         if !has_key {
-            return Err(format!(
-                "[yespo] api_key: missing; set api_key in the file or {API_KEY_ENV}"
+            return Err(ConfigProblem::new(
+                "[yespo]",
+                "api_key",
+                format!("missing; set api_key in the file or {API_KEY_ENV}"),
             ));
         }
         self.check_integration_token()
     }
 
-    fn check_integration_token(&self) -> Result<(), String> {
+    fn check_integration_token(&self) -> Result<(), ConfigProblem> {
         if let Some(integration) = &self.integration
             && integration.token().is_none()
         {
-            return Err(format!(
-                "[integration] token: missing; set token in the file or {INTEGRATION_TOKEN_ENV}"
+            return Err(ConfigProblem::new(
+                "[integration]",
+                "token",
+                format!("missing; set token in the file or {INTEGRATION_TOKEN_ENV}"),
             ));
         }
         Ok(())

@@ -9,15 +9,15 @@ use super::schema::Config;
 impl Config {
     /// Serialises to TOML. The API key is included, except one that came
     /// from the environment: then the file's own key (if any) is written.
-    pub fn to_toml(&self) -> Result<String, String> {
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         match &self.yespo.key_in_file {
             Some(file_key) => {
                 let mut copy = self.clone();
                 copy.yespo.api_key = file_key.clone();
                 copy.yespo.key_in_file = None;
-                toml::to_string_pretty(&copy).map_err(|e| e.to_string())
+                toml::to_string_pretty(&copy)
             }
-            None => toml::to_string_pretty(self).map_err(|e| e.to_string()),
+            None => toml::to_string_pretty(self),
         }
     }
 
@@ -48,9 +48,9 @@ impl Config {
         path: &Path,
         text: impl FnOnce(String, Option<String>) -> String,
     ) -> Result<(), ConfigError> {
-        let fresh = self.to_toml().map_err(|message| ConfigError::Invalid {
+        let fresh = self.to_toml().map_err(|source| ConfigError::Serialise {
             path: path.to_path_buf(),
-            message,
+            source,
         })?;
         let write_error = |source| ConfigError::Write {
             path: path.to_path_buf(),

@@ -120,17 +120,28 @@ pub struct IntegrationConfig {
     pub token: Option<ApiKey>,
 }
 
+/// Why `[integration] listen` cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ListenError {
+    /// Not `address:port`.
+    #[error("must be an address and port, e.g. \"127.0.0.1:7645\"")]
+    NotAnAddress,
+    /// Reachable from the store's network.
+    #[error("only loopback addresses (127.0.0.1, ::1) may listen")]
+    NotLoopback,
+}
+
 impl IntegrationConfig {
     /// The address to listen on, refused unless it is loopback: the API
     /// drives the till and must not be reachable from the store's network.
-    pub fn address(&self) -> Result<std::net::SocketAddr, String> {
+    pub fn address(&self) -> Result<std::net::SocketAddr, ListenError> {
         let addr: std::net::SocketAddr = self
             .listen
             .trim()
             .parse()
-            .map_err(|_| "must be an address and port, e.g. \"127.0.0.1:7645\"".to_string())?;
+            .map_err(|_| ListenError::NotAnAddress)?;
         if !addr.ip().is_loopback() {
-            return Err("only loopback addresses (127.0.0.1, ::1) may listen".into());
+            return Err(ListenError::NotLoopback);
         }
         Ok(addr)
     }

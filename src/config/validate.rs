@@ -17,7 +17,8 @@ pub struct ConfigProblem {
 }
 
 impl ConfigProblem {
-    fn new(section: impl Into<String>, key: &'static str, message: impl Into<String>) -> Self {
+    /// A problem with `key` in `section`.
+    pub fn new(section: impl Into<String>, key: &'static str, message: impl Into<String>) -> Self {
         Self {
             section: section.into(),
             key,
@@ -40,7 +41,7 @@ impl Config {
             problems.push(ConfigProblem::new(section, key, message));
         };
         if let Err(e) = check_base_url(&self.yespo.base_url) {
-            add("[yespo]", "base_url", e);
+            add("[yespo]", "base_url", e.to_string());
         }
         if !is_country_code(&self.yespo.default_country_code) {
             add(
@@ -89,16 +90,16 @@ impl Config {
             );
         }
         if let Err(e) = self.network.proxy.check() {
-            add("[network]", "proxy", e);
+            add("[network]", "proxy", e.to_string());
         }
         if let Some(integration) = &self.integration
             && let Err(e) = integration.address()
         {
-            add("[integration]", "listen", e);
+            add("[integration]", "listen", e.to_string());
         }
         if let Some(fleet) = &self.fleet {
             if let Err(e) = check_base_url(&fleet.url()) {
-                add("[fleet]", "config_url", e);
+                add("[fleet]", "config_url", e.to_string());
             }
             if fleet.store.trim().is_empty() {
                 add("[fleet]", "store", "must name this till's store".into());
@@ -140,10 +141,10 @@ impl Config {
         problems
     }
 
-    /// The first problem, as one line naming the key (what the CLI prints).
-    pub fn validate(&self) -> Result<(), String> {
+    /// The first problem, naming its key (the CLI prints it as one line).
+    pub fn validate(&self) -> Result<(), ConfigProblem> {
         match self.problems().into_iter().next() {
-            Some(problem) => Err(problem.to_string()),
+            Some(problem) => Err(problem),
             None => Ok(()),
         }
     }
@@ -161,20 +162,40 @@ pub fn is_currency_code(code: &str) -> bool {
     code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic())
 }
 
+/// Why a base URL cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    /// Not a URL at all.
+    #[error("not a URL ({0})")]
+    NotAUrl(url::ParseError),
+    /// Plain http to a host that is not this machine: the key would travel in clear.
+    #[error("plain http is only allowed for loopback hosts; use https")]
+    PlainHttp,
+    /// Neither https nor http.
+    #[error("unsupported scheme {0:?}; use https")]
+    Scheme(String),
+    /// No host to ask.
+    #[error("it has no host")]
+    NoHost,
+    /// `user:password@` in the URL.
+    #[error("credentials in the URL are not allowed; use api_key")]
+    Credentials,
+}
+
 /// Refuses URLs that cannot work or would send the key in clear text.
-pub fn check_base_url(raw: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
+pub fn check_base_url(raw: &str) -> Result<url::Url, BaseUrlError> {
+    let url = url::Url::parse(raw.trim()).map_err(BaseUrlError::NotAUrl)?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => return Err("plain http is only allowed for loopback hosts; use https".into()),
-        other => return Err(format!("unsupported scheme {other:?}; use https")),
+        "http" => return Err(BaseUrlError::PlainHttp),
+        other => return Err(BaseUrlError::Scheme(other.to_string())),
     }
     if url.host().is_none() {
-        return Err("it has no host".into());
+        return Err(BaseUrlError::NoHost);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("credentials in the URL are not allowed; use api_key".into());
+        return Err(BaseUrlError::Credentials);
     }
     Ok(url)
 }
@@ -245,7 +266,12 @@ mod tests {
             ]
         );
         let first = config.validate().unwrap_err();
-        assert!(first.starts_with("[yespo] base_url: plain http"), "{first}");
+        assert!(
+            first
+                .to_string()
+                .starts_with("[yespo] base_url: plain http"),
+            "{first}"
+        );
         assert!(Config::default().problems().is_empty());
     }
 }

@@ -54,12 +54,10 @@ impl Client {
     /// Builds a client for a validated configuration. Refuses plain http to
     /// non-loopback hosts before any connection is made.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid {
+        let url = check_base_url(&config.yespo.base_url).map_err(|e| ConfigError::Invalid {
             path: "<config>".into(),
-            message,
-        };
-        let url = check_base_url(&config.yespo.base_url)
-            .map_err(|e| invalid(format!("[yespo] base_url: {e}")))?;
+            problem: crate::config::ConfigProblem::new("[yespo]", "base_url", e.to_string()),
+        })?;
         let http = crate::net::client_builder(&config.network)
             .user_agent(concat!("pos-recs/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_millis(config.yespo.timeout_ms.min(3000)))
@@ -67,7 +65,7 @@ impl Client {
             // A redirect must not take the key to plain http or elsewhere.
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| invalid(format!("cannot start HTTP client: {e}")))?;
+            .map_err(ConfigError::HttpClient)?;
         Ok(Self {
             http,
             base: url.as_str().trim_end_matches('/').to_string(),

@@ -92,11 +92,13 @@ impl SettingsForm {
                 let path = PathBuf::from(&self.io_path);
                 self.file_job = Some(Promise::spawn_blocking(move || {
                     let n = export.sources.len();
-                    FileJob::Exported(export.to_toml().and_then(|text| {
-                        crate::config::write_atomically(&path, text.as_bytes())
-                            .map(|()| n)
-                            .map_err(|e| e.to_string())
-                    }))
+                    FileJob::Exported(export.to_toml().map_err(|e| e.to_string()).and_then(
+                        |text| {
+                            crate::config::write_atomically(&path, text.as_bytes())
+                                .map(|()| n)
+                                .map_err(|e| e.to_string())
+                        },
+                    ))
                 }));
             }
             if ui
