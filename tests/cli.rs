@@ -5,16 +5,12 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use common::{demo, ms, only_sources};
 use pos_recs::config::Config;
 use pos_recs::demo::{DemoOptions, DemoServer, Fault};
-use serde_json::Value;
 
-async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    common::run_cli(args, env).await
-}
+use common::run_cli as run;
 
 fn write_config(dir: &Path, config: &Config) -> PathBuf {
     let path = dir.join("config.toml");
@@ -33,18 +29,7 @@ async fn server_with(options: DemoOptions, ids: &[u64]) -> (DemoServer, tempfile
     (server, dir, path)
 }
 
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{json, stderr};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_follows_the_contract() {
@@ -53,18 +38,7 @@ async fn json_follows_the_contract() {
         ..Default::default()
     };
     let (_server, _dir, config) = server_with(options, &[1244, 1245, 1246]).await;
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            &config,
-            "--phone",
-            "+38 (067) 123-45-67",
-            "--json",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup(&config, &["--phone", "+38 (067) 123-45-67", "--json"], &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(
@@ -114,18 +88,7 @@ async fn exit_3_when_no_source_answers() {
         ..Default::default()
     };
     let (_server, _dir, config) = server_with(options, &[1244, 1245]).await;
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            &config,
-            "--card",
-            "2000123456789",
-            "--json",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup(&config, &["--card", "2000123456789", "--json"], &[]).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["identifier"]["kind"], "card");
@@ -141,11 +104,7 @@ async fn exit_3_when_no_source_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_and_bad_config_exit_2_with_one_line() {
     let (_server, dir, config) = server_with(DemoOptions::default(), &[1244]).await;
-    let out = run(
-        &["lookup", "--config", &config, "--phone", "call me maybe"],
-        &[],
-    )
-    .await;
+    let out = common::lookup(&config, &["--phone", "call me maybe"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("phone"));
@@ -156,17 +115,7 @@ async fn bad_input_and_bad_config_exit_2_with_one_line() {
         "[yespo]\nbase_url = \"https://yespo.io/api\"\nsecret_mode = true\n",
     )
     .unwrap();
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            bad.to_str().unwrap(),
-            "--email",
-            "a@b.co",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup(bad.to_str().unwrap(), &["--email", "a@b.co"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
@@ -176,21 +125,11 @@ async fn bad_input_and_bad_config_exit_2_with_one_line() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"));
 
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            "/nonexistent/pos-recs.toml",
-            "--email",
-            "a@b.co",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup("/nonexistent/pos-recs.toml", &["--email", "a@b.co"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("/nonexistent/pos-recs.toml"));
 
-    let out = run(&["lookup", "--config", &config], &[]).await;
+    let out = common::lookup(&config, &[], &[]).await;
     assert_eq!(out.status.code(), Some(2), "no identifier is a usage error");
 
     let remote_http = dir.path().join("http.toml");
@@ -199,17 +138,7 @@ async fn bad_input_and_bad_config_exit_2_with_one_line() {
         "[yespo]\nbase_url = \"http://example.com/api\"\n[[sources]]\nid = 1\n",
     )
     .unwrap();
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            remote_http.to_str().unwrap(),
-            "--email",
-            "a@b.co",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup(remote_http.to_str().unwrap(), &["--email", "a@b.co"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("https"), "{}", stderr(&out));
 }
@@ -237,15 +166,9 @@ async fn skipped_items_are_warned_about_on_stderr() {
         format!("[yespo]\nbase_url = \"http://{addr}/api\"\napi_key = \"k\"\n[[sources]]\nid = 5\ntitle = \"T\"\n"),
     )
     .unwrap();
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            path.to_str().unwrap(),
-            "--email",
-            "a@b.co",
-            "--json",
-        ],
+    let out = common::lookup(
+        path.to_str().unwrap(),
+        &["--email", "a@b.co", "--json"],
         &[],
     )
     .await;
@@ -269,8 +192,9 @@ async fn logs_mask_personal_data_and_never_show_the_key() {
         ..Default::default()
     };
     let (_server, _dir, config) = server_with(options, &[1244, 1245]).await;
-    let out = run(
-        &["lookup", "--config", &config, "--phone", "0671234567"],
+    let out = common::lookup(
+        &config,
+        &["--phone", "0671234567"],
         &[("RUST_LOG", "trace"), ("POS_RECS_API_KEY", key)],
     )
     .await;
@@ -303,14 +227,11 @@ async fn env_api_key_wins_over_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), &config);
     let path = path.to_str().unwrap();
-    let out = run(
-        &["lookup", "--config", path, "--email", "a@b.co", "--json"],
-        &[],
-    )
-    .await;
+    let out = common::lookup(path, &["--email", "a@b.co", "--json"], &[]).await;
     assert_eq!(out.status.code(), Some(3));
-    let out = run(
-        &["lookup", "--config", path, "--email", "a@b.co", "--json"],
+    let out = common::lookup(
+        path,
+        &["--email", "a@b.co", "--json"],
         &[("POS_RECS_API_KEY", "right-key-000000")],
     )
     .await;
@@ -383,15 +304,9 @@ async fn token_mode_works_from_the_cli_too() {
     config.yespo.auth = pos_recs::config::AuthMode::ContactToken;
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), &config);
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            path.to_str().unwrap(),
-            "--phone",
-            "0671234567",
-            "--json",
-        ],
+    let out = common::lookup(
+        path.to_str().unwrap(),
+        &["--phone", "0671234567", "--json"],
         &[],
     )
     .await;
@@ -413,15 +328,9 @@ async fn token_mode_works_from_the_cli_too() {
         0
     );
     // An unknown customer: "customer not found", not a storm of 401s.
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            path.to_str().unwrap(),
-            "--phone",
-            "0670000000",
-            "--json",
-        ],
+    let out = common::lookup(
+        path.to_str().unwrap(),
+        &["--phone", "0670000000", "--json"],
         &[],
     )
     .await;

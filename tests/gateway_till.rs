@@ -57,18 +57,7 @@ async fn only_the_till_token_goes_to_the_gateway() {
     let (base, seen) = gateway().await;
     let dir = tempfile::tempdir().unwrap();
     let path = config(dir.path(), &base, Some("good-till"));
-    let out = run_cli(
-        &[
-            "lookup",
-            "--config",
-            &path,
-            "--phone",
-            "0671234567",
-            "--json",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup(&path, &["--phone", "0671234567", "--json"], &[]).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -89,26 +78,16 @@ async fn a_revoked_till_reads_not_registered_and_the_environment_token_wins() {
     let (base, _seen) = gateway().await;
     let dir = tempfile::tempdir().unwrap();
     let path = config(dir.path(), &base, Some("revoked-till"));
-    let out = run_cli(
-        &[
-            "lookup",
-            "--config",
-            &path,
-            "--phone",
-            "0671234567",
-            "--json",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup(&path, &["--phone", "0671234567", "--json"], &[]).await;
     assert_eq!(out.status.code(), Some(3));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         doc["sources"][0]["error"],
         "this till is not registered with the gateway (HTTP 401)"
     );
-    let out = run_cli(
-        &["lookup", "--config", &path, "--phone", "0671234567"],
+    let out = common::lookup(
+        &path,
+        &["--phone", "0671234567"],
         &[("POS_RECS_TILL_TOKEN", "good-till")],
     )
     .await;

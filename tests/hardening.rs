@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,9 +16,7 @@ use pos_recs::demo::{DemoOptions, DemoServer};
 use pos_recs::images::{DiskCache, ImageLoader, ImageStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    common::run_cli(args, env).await
-}
+use common::run_cli as run;
 
 /// A proxy that records the head of every request it receives and answers 502.
 struct RecordingProxy {
@@ -74,11 +71,7 @@ async fn loopback_never_goes_through_the_environments_proxy() {
         .into_iter()
         .map(|k| (k, proxy.url.as_str()))
         .collect();
-    let out = run(
-        &["lookup", "--config", &path, "--phone", "067 123 4567"],
-        &env,
-    )
-    .await;
+    let out = common::lookup(&path, &["--phone", "067 123 4567"], &env).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -106,17 +99,7 @@ async fn a_configured_proxy_carries_real_hosts_through_a_tunnel_without_secrets(
         ),
     )
     .unwrap();
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            path.to_str().unwrap(),
-            "--phone",
-            "067 123 4567",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup(path.to_str().unwrap(), &["--phone", "067 123 4567"], &[]).await;
     assert_eq!(out.status.code(), Some(3), "the tunnel was refused");
     let seen = proxy.requests();
     assert!(!seen.is_empty(), "the configured proxy was not used");
@@ -156,17 +139,7 @@ async fn a_missing_api_key_is_a_configuration_error_not_a_401_per_source() {
         ),
     )
     .unwrap();
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            path.to_str().unwrap(),
-            "--phone",
-            "0671234567",
-        ],
-        &[],
-    )
-    .await;
+    let out = common::lookup(path.to_str().unwrap(), &["--phone", "0671234567"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -176,14 +149,9 @@ async fn a_missing_api_key_is_a_configuration_error_not_a_401_per_source() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert_eq!(server.stats().requests.load(Ordering::SeqCst), 0);
     // The environment's key is enough.
-    let out = run(
-        &[
-            "lookup",
-            "--config",
-            path.to_str().unwrap(),
-            "--phone",
-            "0671234567",
-        ],
+    let out = common::lookup(
+        path.to_str().unwrap(),
+        &["--phone", "0671234567"],
         &[("POS_RECS_API_KEY", "from-env")],
     )
     .await;

@@ -12,9 +12,7 @@ use pos_recs::identify::{IdentifierKind, IdentifyError};
 use pos_recs::pos_link::{PosLink, TillPort};
 use pos_recs::secret::ApiKey;
 
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::stderr;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookup_takes_a_basket_and_skips_what_needs_one_without_it() {
@@ -35,18 +33,7 @@ async fn lookup_takes_a_basket_and_skips_what_needs_one_without_it() {
             .map(|s| s["status"].as_str().unwrap_or_default().to_string())
             .unwrap()
     };
-    let without = run_cli(
-        &[
-            "lookup",
-            "--config",
-            path,
-            "--phone",
-            "0671234567",
-            "--json",
-        ],
-        &[],
-    )
-    .await;
+    let without = common::lookup(path, &["--phone", "0671234567", "--json"], &[]).await;
     assert_eq!(without.status.code(), Some(0), "{}", stderr(&without));
     let doc = json(&without);
     assert_eq!(status_of(&doc, 1247), "skipped");
@@ -58,11 +45,9 @@ async fn lookup_takes_a_basket_and_skips_what_needs_one_without_it() {
         .unwrap();
     assert_eq!(skipped["products"], serde_json::json!([]));
     assert!(skipped["error"].as_str().unwrap().contains("basket"));
-    let with = run_cli(
+    let with = common::lookup(
+        path,
         &[
-            "lookup",
-            "--config",
-            path,
             "--phone",
             "0671234567",
             "--json",
@@ -79,19 +64,7 @@ async fn lookup_takes_a_basket_and_skips_what_needs_one_without_it() {
     assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
     assert_eq!(status_of(&json(&with), 1247), "ok");
     for bad in [",", " , "] {
-        let out = run_cli(
-            &[
-                "lookup",
-                "--config",
-                path,
-                "--phone",
-                "0671234567",
-                "--products",
-                bad,
-            ],
-            &[],
-        )
-        .await;
+        let out = common::lookup(path, &["--phone", "0671234567", "--products", bad], &[]).await;
         assert_eq!(out.status.code(), Some(2));
         assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", stderr(&out));
     }

@@ -106,3 +106,25 @@ pub async fn poll_until(
         tokio::time::sleep(ms(10)).await;
     }
 }
+
+/// `pos-recs lookup --config CONFIG ARGS…`: the CLI run most by the tests.
+pub async fn lookup(config: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut all = vec!["lookup", "--config", config];
+    all.extend_from_slice(args);
+    run_cli(&all, env).await
+}
+
+/// A run's stderr as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A run's stdout as JSON; fails the test with the text when it is not.
+pub fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
