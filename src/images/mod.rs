@@ -7,11 +7,9 @@
 //! asked by several cards is downloaded once.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use image::{ImageReader, Limits};
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
@@ -19,7 +17,9 @@ use crate::lookup::Wake;
 use crate::net::NetworkConfig;
 use crate::sync::lock;
 
+mod decode;
 pub mod disk;
+pub use decode::{dct_reduction, decode_thumbnail, decode_thumbnail_generic, fitted};
 pub use disk::DiskCache;
 
 /// Largest picture body accepted.
@@ -398,37 +398,10 @@ struct Body {
     etag: Option<String>,
 }
 
-/// Decodes with size limits and downscales to [`THUMB_SIZE`]. Corrupt,
-/// unsupported or oversized pictures give an error, never a panic.
-pub fn decode_thumbnail(bytes: &[u8]) -> Result<Picture, PictureError> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| PictureError::Decode(e.to_string()))?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_DIMENSION);
-    limits.max_image_height = Some(MAX_DIMENSION);
-    limits.max_alloc = Some(128 * 1024 * 1024);
-    reader.limits(limits);
-    let image = reader
-        .decode()
-        .map_err(|e| PictureError::Decode(e.to_string()))?;
-    // Small pictures stay as they are: upscaling only costs memory.
-    let fits = image.width() <= THUMB_SIZE.0 && image.height() <= THUMB_SIZE.1;
-    let thumb = if fits {
-        image.to_rgba8()
-    } else {
-        image.thumbnail(THUMB_SIZE.0, THUMB_SIZE.1).to_rgba8()
-    };
-    Ok(Picture {
-        width: thumb.width(),
-        height: thumb.height(),
-        rgba: thumb.into_raw(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
 
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 10, 10]));
