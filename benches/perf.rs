@@ -156,26 +156,44 @@ fn pictures() {
     img.write_to(&mut jpeg, image::ImageFormat::Jpeg)
         .expect("encode");
     let jpeg = jpeg.into_inner();
-    let thumb = time(15, || {
+    // Today's path and the new one, side by side on the same picture.
+    let generic = time(15, || {
+        pos_recs::images::decode_thumbnail_generic(&jpeg).expect("decode")
+    });
+    let scaled = time(15, || {
         pos_recs::images::decode_thumbnail(&jpeg).expect("decode")
     });
     let full = time(15, || {
         image::load_from_memory(&jpeg).expect("decode").to_rgba8()
     });
-    println!("\n## Picture: 800x800 JPEG ({} KiB)", jpeg.len() / 1024);
-    println!("| step | ms | images/s | texture bytes |");
+    let scaled_decode_only = time(15, || {
+        let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(&jpeg));
+        decoder.read_info().expect("info");
+        decoder.scale(400, 400).expect("scale");
+        decoder.decode().expect("decode")
+    });
+    let per_second = |d: Duration| 1.0 / d.as_secs_f64();
+    println!(
+        "\n## Picture: 800x800 JPEG ({} KiB), one thread",
+        jpeg.len() / 1024
+    );
+    println!("| step | before: image's decoder | now: DCT-scaled decode + SIMD resize | ratio |");
     println!("|---|---|---|---|");
     println!(
-        "| decode + downscale to 400x300 | {:.1} | {:.0} | {} |",
-        ms(thumb),
-        1.0 / thumb.as_secs_f64(),
-        300 * 300 * 4
+        "| decode + downscale to fit 400x300 | {:.1} ms, {:.0}/s | {:.1} ms, {:.0}/s | {:.2}x |",
+        ms(generic),
+        per_second(generic),
+        ms(scaled),
+        per_second(scaled),
+        generic.as_secs_f64() / scaled.as_secs_f64()
     );
     println!(
-        "| decode at full size | {:.1} | {:.0} | {} |",
+        "| decode alone (full size before; 1/2 now) | {:.1} ms, {:.0}/s | {:.1} ms, {:.0}/s | {:.2}x |",
         ms(full),
-        1.0 / full.as_secs_f64(),
-        800 * 800 * 4
+        per_second(full),
+        ms(scaled_decode_only),
+        per_second(scaled_decode_only),
+        full.as_secs_f64() / scaled_decode_only.as_secs_f64()
     );
 }
 
@@ -352,7 +370,10 @@ fn frame_time(
 
 /// Frame times while a lookup's pictures arrive slowly (the UI must not
 /// wait for them), and resident memory once all 120 cards' pictures are in.
-fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration, Duration, u64) {
+fn frames_while_pictures_load(
+    rt: &tokio::runtime::Runtime,
+    upload_budget: usize,
+) -> (usize, Duration, Duration, Duration, u64) {
     let server = rt
         .block_on(DemoServer::start(DemoOptions {
             image_latency: Duration::from_millis(300),
@@ -382,6 +403,7 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
         .build_eframe(move |cc| {
             pos_recs::ui::CashierApp::new(&cc.egui_ctx, handle, ready).expect("app")
         });
+    h.state_mut().set_upload_budget(upload_budget);
     h.step();
     let who = identify("0671234567", None, "380").expect("phone");
     h.state_mut().start_lookup(who);
@@ -406,11 +428,21 @@ fn frames_while_pictures_load(rt: &tokio::runtime::Runtime) -> (usize, Duration,
         h.state().texture_count()
     );
     let worst = frames.iter().copied().max().unwrap_or_default();
-    (cards, median(frames), worst, vm_kib("VmRSS:"))
+    let mut sorted = frames.clone();
+    sorted.sort();
+    let p99 = sorted
+        .get((sorted.len() * 99).div_ceil(100).saturating_sub(1))
+        .copied()
+        .unwrap_or_default();
+    (cards, median(frames), p99, worst, vm_kib("VmRSS:"))
 }
 
 fn ui_frames(rt: &tokio::runtime::Runtime) {
-    let (cards, median_frame, worst_frame, rss_kib) = frames_while_pictures_load(rt);
+    // Before: six pictures a frame whatever their size; now a byte budget.
+    let (_, before_median, before_p99, before_worst, _) =
+        frames_while_pictures_load(rt, 6 * 352 * 1024);
+    let (cards, median_frame, p99_frame, worst_frame, rss_kib) =
+        frames_while_pictures_load(rt, pos_recs::ui::textures::UPLOAD_BYTES_PER_FRAME);
     let server = rt
         .block_on(DemoServer::start(DemoOptions::default()))
         .expect("demo server");
@@ -425,8 +457,16 @@ fn ui_frames(rt: &tokio::runtime::Runtime) {
     println!("| 120 in the list | 1280x900 | {:.2} |", ms(list_120));
     println!("| 1,000 in the list | 1280x900 | {:.2} |", ms(list_1000));
     println!(
-        "| {cards} visible, pictures arriving (300 ms each) | 2700x5200 | median {:.2}, worst {:.2} |",
+        "| {cards} visible, pictures arriving (300 ms each), before: 6 textures a frame | 2700x5200 | median {:.2}, p99 {:.2}, worst {:.2} |",
+        ms(before_median),
+        ms(before_p99),
+        ms(before_worst)
+    );
+    println!(
+        "| {cards} visible, pictures arriving (300 ms each), now: {} KiB of textures a frame | 2700x5200 | median {:.2}, p99 {:.2}, worst {:.2} |",
+        pos_recs::ui::textures::UPLOAD_BYTES_PER_FRAME / 1024,
         ms(median_frame),
+        ms(p99_frame),
         ms(worst_frame)
     );
     println!(

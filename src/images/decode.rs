@@ -140,9 +140,7 @@ fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<Picture>, PictureError> {
     let reduction = dct_reduction(width, height, target);
     if reduction > 1 {
         let (w, h) = (width.div_ceil(reduction), height.div_ceil(reduction));
-        decoder
-            .scale(w as u16, h as u16)
-            .map_err(bad)?;
+        decoder.scale(w as u16, h as u16).map_err(bad)?;
     }
     let pixels = decoder.decode().map_err(bad)?;
     let Some(info) = decoder.info() else {
@@ -172,7 +170,8 @@ fn resize_rgb(rgb: Vec<u8>, from: (u32, u32), to: (u32, u32)) -> Result<Vec<u8>,
         return Ok(rgb);
     }
     let failed = |e: &dyn std::fmt::Display| PictureError::Decode(format!("resize: {e}"));
-    let source = Image::from_vec_u8(from.0, from.1, rgb, PixelType::U8x3).map_err(|e| failed(&e))?;
+    let source =
+        Image::from_vec_u8(from.0, from.1, rgb, PixelType::U8x3).map_err(|e| failed(&e))?;
     let mut target = Image::new(to.0, to.1, PixelType::U8x3);
     Resizer::new()
         .resize(
@@ -195,8 +194,16 @@ mod tests {
         assert_eq!(dct_reduction(1600, 1200, (400, 300)), 4);
         assert_eq!(dct_reduction(800, 600, (400, 300)), 2);
         // One pixel short of a multiple: the next smaller reduction.
-        assert_eq!(dct_reduction(3199, 2399, (400, 300)), 8, "rounded up, 1/8 still covers");
-        assert_eq!(dct_reduction(3190, 2390, (400, 300)), 4, "short of a multiple");
+        assert_eq!(
+            dct_reduction(3199, 2399, (400, 300)),
+            8,
+            "rounded up, 1/8 still covers"
+        );
+        assert_eq!(
+            dct_reduction(3190, 2390, (400, 300)),
+            4,
+            "short of a multiple"
+        );
         // The benchmark's 800x800 photo fits as 300x300: 1/2 covers it.
         assert_eq!(fitted(800, 800, (400, 300)), (300, 300));
         assert_eq!(dct_reduction(800, 800, (300, 300)), 2);
@@ -256,11 +263,21 @@ mod tests {
         // Stored landscape 1600x800, to be shown turned a quarter (6 = 90° clockwise).
         let rotated = with_orientation(&jpeg(1600, 800), 6);
         let p = decode_thumbnail(&rotated).unwrap();
-        assert!(p.height > p.width, "still sideways: {}x{}", p.width, p.height);
+        assert!(
+            p.height > p.width,
+            "still sideways: {}x{}",
+            p.width,
+            p.height
+        );
         assert_eq!((p.width, p.height), (150, 300));
         // The generic path honours it too.
         let g = decode_thumbnail_generic(&rotated).unwrap();
-        assert!(g.height > g.width, "generic path sideways: {}x{}", g.width, g.height);
+        assert!(
+            g.height > g.width,
+            "generic path sideways: {}x{}",
+            g.width,
+            g.height
+        );
         // Orientation 1: as stored.
         let upright = decode_thumbnail(&with_orientation(&jpeg(1600, 800), 1)).unwrap();
         assert_eq!((upright.width, upright.height), (400, 200));

@@ -8,10 +8,11 @@ use crate::images::{ImageLoader, ImageStatus};
 /// decoded cache if needed again).
 const MAX_TEXTURES: usize = 512;
 
-/// New textures made per frame at most: converting and uploading many
+/// Bytes of new textures made per frame: converting and uploading many
 /// pictures at once (a full screen of cards arriving together) would blow
-/// the frame budget; the rest follow on the next frames.
-const MAX_UPLOADS_PER_FRAME: usize = 6;
+/// the frame budget; the rest follow on the next frames. About two card
+/// pictures (300x300 RGBA is 352 KiB); the first of a frame always goes.
+pub const UPLOAD_BYTES_PER_FRAME: usize = 768 * 1024;
 
 /// What a card can draw for its picture.
 pub enum PictureState {
@@ -32,8 +33,10 @@ pub struct Textures {
     /// Kept per frame: a card that scrolled away or was pushed below the
     /// fold is not asked again, and must not count as loading for ever.
     loading: HashSet<String>,
-    /// Textures made in the current frame.
-    uploads_this_frame: usize,
+    /// Bytes of textures made in the current frame.
+    uploaded_this_frame: usize,
+    /// Bytes that may be made in one frame (`None`: [`UPLOAD_BYTES_PER_FRAME`]).
+    budget: Option<usize>,
 }
 
 impl Textures {
@@ -51,13 +54,15 @@ impl Textures {
         match status {
             ImageStatus::Loading => PictureState::Loading,
             ImageStatus::Failed(_) => PictureState::Unavailable,
-            ImageStatus::Ready(_) if self.uploads_this_frame >= MAX_UPLOADS_PER_FRAME => {
+            ImageStatus::Ready(_) if !self.may_upload() => {
+                // Waiting for the next frame's budget: ask for that frame,
+                // and only while something waits, so the till still rests.
                 self.loading.insert(url.to_string());
                 ctx.request_repaint();
                 PictureState::Loading
             }
             ImageStatus::Ready(pic) => {
-                self.uploads_this_frame += 1;
+                self.uploaded_this_frame += pic.rgba.len();
                 let size = [pic.width as usize, pic.height as usize];
                 let image = egui::ColorImage::from_rgba_unmultiplied(size, &pic.rgba);
                 let texture = ctx.load_texture(url, image, egui::TextureOptions::LINEAR);
@@ -78,10 +83,22 @@ impl Textures {
         self.by_url.len()
     }
 
+    /// True while this frame's upload budget has room (the first upload of
+    /// a frame always has).
+    fn may_upload(&self) -> bool {
+        self.uploaded_this_frame < self.budget.unwrap_or(UPLOAD_BYTES_PER_FRAME)
+    }
+
+    /// Sets the bytes of textures made per frame (the bench compares budgets).
+    #[doc(hidden)]
+    pub fn set_upload_budget(&mut self, bytes: usize) {
+        self.budget = Some(bytes);
+    }
+
     /// Starts a frame: a fresh upload budget, and no picture loading until
     /// a card asks for it.
     pub fn begin_frame(&mut self) {
-        self.uploads_this_frame = 0;
+        self.uploaded_this_frame = 0;
         self.loading.clear();
     }
 
@@ -99,6 +116,22 @@ impl Textures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_upload_budget_lets_the_first_picture_through_and_stops_at_its_bytes() {
+        let mut textures = Textures::default();
+        textures.set_upload_budget(700_000);
+        assert!(textures.may_upload());
+        textures.uploaded_this_frame += 360_000;
+        assert!(textures.may_upload(), "a second card picture fits");
+        textures.uploaded_this_frame += 360_000;
+        assert!(!textures.may_upload(), "the third waits for the next frame");
+        textures.begin_frame();
+        assert!(textures.may_upload());
+        // A picture larger than the whole budget still goes, alone.
+        textures.set_upload_budget(1);
+        assert!(textures.may_upload());
+    }
 
     /// A picture asked for by a card that is then no longer drawn (pushed
     /// below the fold by a section above it) does not count as loading.

@@ -426,6 +426,12 @@ impl CashierApp {
         self.shown.for_customer.as_ref()
     }
 
+    /// Sets the bytes of picture textures made per frame (the bench compares budgets).
+    #[doc(hidden)]
+    pub fn set_upload_budget(&mut self, bytes: usize) {
+        self.pictures.textures.set_upload_budget(bytes);
+    }
+
     /// Number of decoded textures held (for tests and benches).
     pub fn texture_count(&self) -> usize {
         self.pictures.textures.len()
