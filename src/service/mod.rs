@@ -102,6 +102,10 @@ pub struct TillService {
 impl Drop for TillService {
     fn drop(&mut self) {
         self.driver.abort();
+        // Connections still open (an SSE listener) keep the till alive a
+        // moment longer: the history is let go here, so its writer writes
+        // what is queued and stops now, not when the last client leaves.
+        self.inner.till().set_history(History::off());
     }
 }
 
