@@ -155,6 +155,18 @@ fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<Picture>, PictureError> {
         _ => pixels,
     };
     let rgb = resize_rgb(rgb, (decoded_w, decoded_h), target)?;
+    if orientation == Orientation::NoTransforms {
+        // The common case: straight to RGBA, one pass.
+        let mut rgba = Vec::with_capacity(rgb.len() / 3 * 4);
+        for pixel in rgb.chunks_exact(3) {
+            rgba.extend_from_slice(&[pixel[0], pixel[1], pixel[2], 255]);
+        }
+        return Ok(Some(Picture {
+            width: target.0,
+            height: target.1,
+            rgba,
+        }));
+    }
     let mut image = DynamicImage::ImageRgb8(
         image::RgbImage::from_raw(target.0, target.1, rgb)
             .ok_or_else(|| PictureError::Decode("resize gave the wrong size".into()))?,
