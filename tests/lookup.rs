@@ -55,9 +55,10 @@ async fn four_slow_sources_take_as_long_as_one_not_their_sum() {
     assert!(results.iter().all(|r| r.status() == "ok"));
     // All four were in flight at once on the server: the structural proof.
     assert_eq!(server.stats().max_in_flight.load(Ordering::SeqCst), 4);
-    // And the wall time is nowhere near the 3.2 s a sequential lookup takes.
+    // And the wall time is well under the 3.2 s a sequential lookup takes
+    // (the bound leaves room for a loaded 2-core CI machine: 1.6 s was seen).
     println!("4 sources x {latency:?}: lookup took {wall:?}");
-    assert!(wall < latency * 2, "lookup took {wall:?}");
+    assert!(wall < latency * 3, "lookup took {wall:?}");
 }
 
 #[tokio::test]
