@@ -477,58 +477,105 @@ fn ui_frames(rt: &tokio::runtime::Runtime) {
 }
 
 /// Process start → first frame / first card / everything shown, and RSS at
-/// the end, for the real binary on the demo shop. Needs a display (Xvfb).
+/// the end, for the real binary on the demo shop; beside it, in the same
+/// run and interleaved, an empty eframe window with the same renderer and
+/// size (`examples/empty_window.rs`, built by `scripts/bench.sh`). Needs a
+/// display (Xvfb).
 fn cold_start() {
-    use std::io::{BufRead, BufReader};
     if std::env::var_os("DISPLAY").is_none() {
         println!("\n## Cold start: skipped (no DISPLAY; scripts/bench.sh runs it under Xvfb)");
         return;
     }
+    let empty_window = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/release/examples/empty_window");
     let config_home = std::env::temp_dir().join("pos-recs-bench-no-config");
-    let mut rows: Vec<[f64; 3]> = Vec::new();
+    const RUNS: usize = 15;
+    let mut till: Vec<[f64; 3]> = Vec::new();
+    let mut empty: Vec<f64> = Vec::new();
     let mut last_line = String::new();
-    for _ in 0..3 {
-        let started = Instant::now();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
-            .env("POS_RECS_PROBE", "0671234567")
-            .env("XDG_CONFIG_HOME", &config_home)
-            .stderr(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn();
-        let Ok(mut child) = child else {
+    for _ in 0..RUNS {
+        if empty_window.exists()
+            && let Some((times, _)) = time_probe_lines(&empty_window, &config_home)
+        {
+            empty.push(times[0]);
+        }
+        let Some((times, line)) = time_probe_lines(
+            std::path::Path::new(env!("CARGO_BIN_EXE_pos-recs")),
+            &config_home,
+        ) else {
             println!("\n## Cold start: could not start the app");
             return;
         };
-        let mut times = [f64::NAN; 3];
-        if let Some(stderr) = child.stderr.take() {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let at = ms(started.elapsed());
-                for (i, key) in ["first-frame", "first-card", "all-shown"]
-                    .iter()
-                    .enumerate()
-                {
-                    if line.contains(&format!("probe: {key}")) {
-                        times[i] = at;
-                    }
-                }
-                if line.contains("all-shown") {
-                    last_line = line.clone();
-                }
-            }
-        }
-        let _ = child.wait();
-        rows.push(times);
+        till.push(times);
+        last_line = line;
     }
-    let med = |i: usize| {
-        let mut v: Vec<f64> = rows.iter().map(|r| r[i]).collect();
+    let median = |mut v: Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
     };
-    println!("\n## Cold start of the release binary on the demo shop (median of 3, ms from spawn)");
+    let till_at = |i: usize| median(till.iter().map(|r| r[i]).collect());
+    println!(
+        "\n## Cold start of the release binary on the demo shop (median of {RUNS}, ms from spawn)"
+    );
     println!("| first frame | first card | all cards and pictures shown |");
     println!("|---|---|---|");
-    println!("| {:.0} | {:.0} | {:.0} |", med(0), med(1), med(2));
+    println!(
+        "| {:.0} | {:.0} | {:.0} |",
+        till_at(0),
+        till_at(1),
+        till_at(2)
+    );
     println!("last run: {}", last_line.trim());
+    if empty.is_empty() {
+        println!("(no empty window to compare with: cargo build --release --example empty_window)");
+        return;
+    }
+    let empty_first = median(empty);
+    println!(
+        "\nFirst frame, interleaved runs: till {:.0} ms, empty eframe window (same renderer, \
+         same size) {:.0} ms: **ratio {:.2}**",
+        till_at(0),
+        empty_first,
+        till_at(0) / empty_first
+    );
+}
+
+/// Runs `program` with the start-up probe on; returns the time from spawn
+/// to its first frame, first card and everything shown (NaN for a line it
+/// never printed), and its last probe line.
+fn time_probe_lines(
+    program: &std::path::Path,
+    config_home: &std::path::Path,
+) -> Option<([f64; 3], String)> {
+    use std::io::{BufRead, BufReader};
+    let started = Instant::now();
+    let mut child = std::process::Command::new(program)
+        .env("POS_RECS_PROBE", "0671234567")
+        .env("XDG_CONFIG_HOME", config_home)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut times = [f64::NAN; 3];
+    let mut last_line = String::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let at = ms(started.elapsed());
+            for (i, key) in ["first-frame", "first-card", "all-shown"]
+                .iter()
+                .enumerate()
+            {
+                if line.contains(&format!("probe: {key}")) && times[i].is_nan() {
+                    times[i] = at;
+                }
+            }
+            if line.contains("probe:") {
+                last_line = line.clone();
+            }
+        }
+    }
+    let _ = child.wait();
+    Some((times, last_line))
 }
 
 /// The real window under Xvfb: 56 cards whose pictures each take 300 ms,

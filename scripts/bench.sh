@@ -11,5 +11,5 @@ if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null 2>&1; then
   sleep 1
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), rustc $(rustc --version | cut -d' ' -f2)"
-cargo build --release --quiet
+cargo build --release --quiet --bin pos-recs --example empty_window
 cargo bench --quiet --bench perf 2>/dev/null

@@ -58,9 +58,6 @@ pub enum ConfigError {
         /// What the TOML writer said.
         source: toml::ser::Error,
     },
-    /// No HTTP client could be built for the configuration.
-    #[error("cannot start the HTTP client: {0}")]
-    HttpClient(reqwest::Error),
     /// Saving failed.
     #[error("cannot save config {path}: {source}")]
     Write {

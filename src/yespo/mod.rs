@@ -28,7 +28,11 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// Talks to one Yespo account.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    /// Made at the first request, on the runtime: building a TLS client
+    /// loads the system's root certificates (about 5 ms), which must not
+    /// hold up the window's first frame. Shared by the clones.
+    http: std::sync::Arc<tokio::sync::OnceCell<Result<reqwest::Client, String>>>,
+    network: crate::net::NetworkConfig,
     base: String,
     api_key: Option<ApiKey>,
     /// The till's token for a chain's gateway (`auth = "gateway"`).
@@ -58,16 +62,9 @@ impl Client {
             path: "<config>".into(),
             problem: crate::config::ConfigProblem::new("[yespo]", "base_url", e.to_string()),
         })?;
-        let http = crate::net::client_builder(&config.network)
-            .user_agent(concat!("pos-recs/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_millis(config.yespo.timeout_ms.min(3000)))
-            .pool_idle_timeout(Duration::from_secs(60))
-            // A redirect must not take the key to plain http or elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(ConfigError::HttpClient)?;
         Ok(Self {
-            http,
+            http: std::sync::Arc::default(),
+            network: config.network.clone(),
             base: url.as_str().trim_end_matches('/').to_string(),
             api_key: config.yespo.api_key.clone(),
             till_token: config.till_token(),
@@ -80,6 +77,20 @@ impl Client {
                 old_price_fields: config.display.old_price_field.0.clone(),
             },
         })
+    }
+
+    /// The HTTP client, made on first use.
+    pub(crate) async fn http(&self) -> Result<&reqwest::Client, SourceError> {
+        let (network, timeout_ms) = (self.network.clone(), self.timeout_ms);
+        self.http
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || http_client(&network, timeout_ms))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()))
+            })
+            .await
+            .as_ref()
+            .map_err(|e| SourceError::Network(format!("cannot start the HTTP client: {e}")))
     }
 
     /// Asks one data source what to recommend for a customer, whatever the
@@ -122,8 +133,9 @@ impl Client {
     ) -> Result<Parsed, SourceError> {
         let url = format!("{}/v2/contacts/recoms/{source_id}", self.base);
         let (param, value) = self.identity_param(ident);
+        let http = self.http().await?;
         let send = || {
-            let req = self.http.get(&url).query(&[(param, value)]).query(basket);
+            let req = http.get(&url).query(&[(param, value)]).query(basket);
             self.with_credential(req)
                 .header(reqwest::header::ACCEPT, "application/json")
         };
@@ -201,9 +213,25 @@ impl Client {
     }
 
     /// The shared HTTP client and base URL, for the token flow.
-    pub(crate) fn parts(&self) -> (&reqwest::Client, &str) {
-        (&self.http, &self.base)
+    pub(crate) async fn parts(&self) -> Result<(&reqwest::Client, &str), SourceError> {
+        Ok((self.http().await?, &self.base))
     }
+}
+
+/// The client for Yespo (or the chain's gateway): the proxy policy, a
+/// connect timeout within the lookup's, and no redirects, which could
+/// take the key to plain http or elsewhere.
+fn http_client(
+    network: &crate::net::NetworkConfig,
+    timeout_ms: u64,
+) -> Result<reqwest::Client, String> {
+    crate::net::client_builder(network)
+        .user_agent(concat!("pos-recs/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_millis(timeout_ms.min(3000)))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// Maps an HTTP status to the error a cashier should read (`Ok` for 2xx).

@@ -38,7 +38,7 @@ impl Client {
     /// Requests a fresh single-use contact token. An empty token means the
     /// contact is unknown: [`SourceError::CustomerNotFound`].
     pub async fn contact_token(&self, ident: &Identifier) -> Result<String, SourceError> {
-        let (http, base) = self.parts();
+        let (http, base) = self.parts().await?;
         let req = http
             .post(format!("{base}/v1/auth/contact/token"))
             .json(&token_body(ident));
@@ -74,7 +74,7 @@ impl Client {
         basket: &[(&str, &str)],
         deadline: Instant,
     ) -> Result<Parsed, SourceError> {
-        let (http, base) = self.parts();
+        let (http, base) = self.parts().await?;
         let url = format!("{base}/v1/recoms/{source_id}");
         let mut token = self.contact_token(ident).await?;
         let mut refreshed = false;
