@@ -111,6 +111,10 @@ pub struct SendArgs {
     /// Clear the till for the next customer.
     #[arg(long, conflicts_with_all = ["card", "phone", "email", "products", "category"])]
     pub clear: bool,
+    /// Report the finished sale of the customer on screen, from a JSON file
+    /// as `POST /v1/sale` takes it; it ends the sale.
+    #[arg(long, value_name = "FILE.json", conflicts_with_all = ["card", "phone", "email", "products", "category", "clear"])]
+    pub sale: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -28,6 +28,20 @@ pub struct StoreFile {
     /// How cards look, where the chain decides it.
     #[serde(default)]
     pub display: ChainDisplay,
+    /// The comparison group, so one customer is in the same group at every
+    /// till of the chain. A key left out keeps the till's own.
+    #[serde(default)]
+    pub experiment: ChainExperiment,
+}
+
+/// The `[experiment]` keys a chain may set.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChainExperiment {
+    /// Percent of customers kept out.
+    pub holdout_percent: Option<u8>,
+    /// The key deciding who.
+    pub key: Option<crate::secret::ApiKey>,
 }
 
 /// The `[display]` keys a chain decides: what the cards say. A key left out
@@ -119,6 +133,12 @@ impl StoreFile {
         }
         if let Some(field) = &display.old_price_field {
             merged.display.old_price_field = field.clone();
+        }
+        if let Some(percent) = self.experiment.holdout_percent {
+            merged.experiment.holdout_percent = percent;
+        }
+        if let Some(key) = &self.experiment.key {
+            merged.experiment.key = Some(key.clone());
         }
         match merged.problems().into_iter().next() {
             Some(problem) => Err(StoreFileError::Unusable(problem.to_string())),

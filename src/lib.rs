@@ -10,6 +10,7 @@
 pub mod basket;
 pub mod config;
 pub mod demo;
+pub mod experiment;
 pub mod fleet;
 pub mod history;
 pub mod icon;
@@ -24,6 +25,7 @@ pub mod pin;
 pub mod pin_guard;
 pub mod pos_link;
 pub mod report;
+pub mod sale;
 pub mod secret;
 pub mod service;
 pub mod session;

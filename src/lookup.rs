@@ -282,8 +282,18 @@ impl LookupEngine {
 
     /// Like [`Self::run`], with the sale's basket.
     pub async fn run_with(&self, ident: &Identifier, basket: &Basket) -> Vec<SourceResult> {
+        self.run_sources(ident, basket, &self.all()).await
+    }
+
+    /// Asks these sources (indices) and returns their answers in order.
+    pub async fn run_sources(
+        &self,
+        ident: &Identifier,
+        basket: &Basket,
+        indices: &[usize],
+    ) -> Vec<SourceResult> {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let _handle = self.spawn_sources(0, ident, basket, &self.all(), tx, None);
+        let _handle = self.spawn_sources(0, ident, basket, indices, tx, None);
         let mut slots: Vec<Option<SourceResult>> = vec![None; self.inner.sources.len()];
         while let Some(event) = rx.recv().await {
             let index = event.result.index;
@@ -294,6 +304,7 @@ impl LookupEngine {
         slots
             .into_iter()
             .enumerate()
+            .filter(|(index, _)| indices.contains(index))
             .map(|(index, slot)| {
                 slot.unwrap_or_else(|| SourceResult {
                     index,

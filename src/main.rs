@@ -13,7 +13,6 @@ use clap::Parser;
 
 use pos_recs::config::ConfigOrigin;
 use pos_recs::demo::{DemoOptions, DemoServer};
-use pos_recs::identify;
 use pos_recs::lookup::LookupEngine;
 use pos_recs::report;
 use pos_recs::setup::{self, Located, Ready};
@@ -105,10 +104,8 @@ async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result
     let Some((kind, raw)) = args.who.given() else {
         anyhow::bail!("give --card, --phone or --email");
     };
-    let ident = identify::Rules::from_config(&ready.config).identify(raw, Some(kind))?;
     let basket = args.basket.basket()?.unwrap_or_default();
-    let engine = LookupEngine::new(&ready.config)?;
-    if engine.sources().is_empty() {
+    if ready.config.enabled_sources().next().is_none() {
         anyhow::bail!(
             "no enabled data sources in the configuration ({})",
             ready.origin
@@ -117,25 +114,42 @@ async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result
     if ready.config.yespo.api_key.is_none() && ready.origin != ConfigOrigin::Demo {
         tracing::warn!("no API key configured (set api_key or POS_RECS_API_KEY)");
     }
-    let results = engine.run_with(&ident, &basket).await;
-    for r in &results {
+    // The key of the comparison group is the till's own, kept beside its history.
+    let key_file = pos_recs::history::file_for(&ready.config, &ready.origin)
+        .map(|file| file.with_extension("experiment-key"));
+    let lookup =
+        pos_recs::till::look_up_once(&ready.config, key_file.as_deref(), raw, Some(kind), &basket)
+            .await?;
+    let (ident, results) = (&lookup.customer, &lookup.results);
+    for r in results {
         for w in &r.warnings {
             eprintln!("warning: data source {}: {w}", r.source.id);
         }
     }
+    let held_out = lookup.group == pos_recs::experiment::Group::Holdout;
     let mut stdout = std::io::stdout().lock();
     if args.json {
-        let doc = serde_json::to_string_pretty(&report::LookupReport::new(&ident, &results))?;
+        let mut document = report::LookupReport::new(ident, results);
+        document.group = report::held_out(lookup.group);
+        let doc = serde_json::to_string_pretty(&document)?;
         writeln!(stdout, "{doc}").context("cannot write the result")?;
+    } else if held_out {
+        writeln!(
+            stdout,
+            "{}: no suggestions for this customer: comparison group ([experiment] holdout_percent)",
+            ident.masked()
+        )
+        .context("cannot write the result")?;
     } else {
         write!(
             stdout,
             "{}",
-            report::text(&ident, &results, &ready.config.display.currency)
+            report::text(ident, results, &ready.config.display.currency)
         )
         .context("cannot write the result")?;
     }
-    Ok(if report::any_answered(&results) {
+    // The comparison group is no failure: nothing was meant to be asked.
+    Ok(if held_out || report::any_answered(results) {
         0
     } else {
         EXIT_NONE_ANSWERED
@@ -294,13 +308,17 @@ fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
         // A new till: nothing recorded is no error. The CSV keeps its header
         // so a chain's merge script reads an empty till like any other.
         if args.csv {
-            print!("{}", pos_recs::history::csv(&[]));
+            print!(
+                "{}",
+                pos_recs::history::csv(&[], &pos_recs::history::SalesFigures::default())
+            );
         } else {
             println!("no history yet ({})", file.display());
         }
         return Ok(0);
     }
     let stats = pos_recs::history::stats(&file, args.days)?;
+    let sales = pos_recs::history::sales(&file, args.days)?;
     let titles = |id: u64| {
         config
             .sources
@@ -309,9 +327,10 @@ fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
             .map_or_else(|| format!("Data source {id}"), |s| s.display_title())
     };
     let out = if args.csv {
-        pos_recs::history::csv(&stats)
+        pos_recs::history::csv(&stats, &sales)
     } else {
         pos_recs::history::table(&stats, &titles)
+            + &pos_recs::history::sales_table(&stats, &sales, &titles)
     };
     print!("{out}");
     Ok(0)
@@ -393,7 +412,9 @@ async fn run_send(config: Option<PathBuf>, args: SendArgs) -> anyhow::Result<u8>
         .build()
         .context("cannot start the HTTP client")?;
     let who = args.who.given();
-    let request = if args.clear {
+    let request = if let Some(file) = &args.sale {
+        http.post(format!("{base}/sale")).json(&read_sale(file)?)
+    } else if args.clear {
         http.delete(format!("{base}/customer"))
     } else if let Some((kind, value)) = who {
         let mut body = serde_json::json!({ kind.as_str(): value });
@@ -431,6 +452,29 @@ async fn run_send(config: Option<PathBuf>, args: SendArgs) -> anyhow::Result<u8>
         let message = body["error"].as_str().unwrap_or("refused");
         anyhow::bail!("the till refused: {message} (HTTP {})", status.as_u16())
     }
+}
+
+/// A sale file for `send --sale`: read with a bound, checked here so a
+/// mistake is named before the till is asked.
+fn read_sale(file: &std::path::Path) -> anyhow::Result<pos_recs::sale::Sale> {
+    use std::io::Read;
+    const MAX_SALE_FILE: u64 = 1024 * 1024;
+    let mut text = String::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_SALE_FILE + 1).read_to_string(&mut text))
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    if text.len() as u64 > MAX_SALE_FILE {
+        anyhow::bail!("{}: larger than {MAX_SALE_FILE} bytes", file.display());
+    }
+    let sale: pos_recs::sale::Sale = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{}: not a sale (see the README's POS section)",
+            file.display()
+        )
+    })?;
+    sale.validate()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    Ok(sale)
 }
 
 async fn run_demo_server(args: DemoArgs) -> anyhow::Result<u8> {

@@ -65,6 +65,12 @@ pub trait TillPort: Send + Sync + 'static {
     fn basket(&self, basket: Basket) -> Option<u64>;
     /// Ends the sale: clear for the next customer.
     fn clear(&self);
+    /// The customer on screen finished their sale: record it, then clear
+    /// as [`TillPort::clear`] does.
+    fn sale(
+        &self,
+        sale: &crate::sale::Sale,
+    ) -> Result<crate::till::SaleSummary, crate::sale::SaleError>;
     /// What the till shows now, as the `lookup --json` document (`None`:
     /// no customer). Replaced whole with each change of state.
     fn document(&self) -> Option<Arc<serde_json::Value>>;
@@ -241,6 +247,7 @@ fn router(shared: Arc<Shared>) -> Router {
             axum::routing::post(post_customer).delete(delete_customer),
         )
         .route("/v1/basket", axum::routing::put(put_basket))
+        .route("/v1/sale", axum::routing::post(post_sale))
         .route("/v1/recommendations", get(get_recommendations))
         .route("/v1/events", get(get_events))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -433,6 +440,35 @@ async fn delete_customer(State(shared): State<Arc<Shared>>) -> Response {
     match on_till(&shared, |till| till.clear()).await {
         Err(response) => response,
         Ok(()) => axum::Json(serde_json::json!({ "status": "ok" })).into_response(),
+    }
+}
+
+/// `POST /v1/sale`: the customer on screen finished their sale.
+async fn post_sale(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let sale: crate::sale::Sale = match read_json(body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let sale_id = sale.sale_id.clone();
+    match on_till(&shared, move |till| till.sale(&sale)).await {
+        Err(response) => response,
+        Ok(Err(crate::sale::SaleError::NoCustomer)) => error(
+            StatusCode::CONFLICT,
+            "no customer is on screen: send POST /v1/customer first; the sale was not recorded",
+        ),
+        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Ok(Ok(summary)) => axum::Json(serde_json::json!({
+            "status": "ok",
+            "lookup": summary.lookup,
+            "group": summary.group.as_str(),
+            "lines": summary.lines,
+            "recommended_lines": summary.recommended_lines,
+            "sale_id": sale_id,
+        }))
+        .into_response(),
     }
 }
 

@@ -18,6 +18,10 @@ pub struct LookupReport<'a> {
     pub lookup: Option<u64>,
     /// The customer, unmasked: this is the lookup's own output, not a log.
     pub identifier: IdentifierJson<'a>,
+    /// `holdout` for a customer in the comparison group, who is shown no
+    /// recommendations (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<&'static str>,
     /// Every enabled source, in configured order.
     pub sources: Vec<SourceJson<'a>>,
 }
@@ -49,11 +53,17 @@ pub struct SourceJson<'a> {
     pub products: &'a [Product],
 }
 
+/// The `group` field: present for the comparison group only.
+pub fn held_out(group: crate::experiment::Group) -> Option<&'static str> {
+    (group == crate::experiment::Group::Holdout).then_some(group.as_str())
+}
+
 impl<'a> LookupReport<'a> {
     /// Builds the document from a finished lookup.
     pub fn new(ident: &'a Identifier, results: &'a [SourceResult]) -> Self {
         Self {
             lookup: None,
+            group: None,
             identifier: IdentifierJson {
                 kind: ident.kind().as_str(),
                 value: ident.value(),
@@ -84,6 +94,7 @@ impl<'a> LookupReport<'a> {
                 kind: session.customer.kind().as_str(),
                 value: masked,
             },
+            group: held_out(session.group),
             sources: session
                 .sections
                 .iter()

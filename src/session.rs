@@ -56,8 +56,11 @@ pub struct Session {
     pub started: Instant,
     /// Time until the last section settled, once all have.
     pub finished_after: Option<Duration>,
-    /// One section per enabled source, in configured order.
+    /// One section per enabled source, in configured order (none for a
+    /// customer in the comparison group).
     pub sections: Vec<Section>,
+    /// The customer's group: a held-out customer is shown nothing.
+    pub group: crate::experiment::Group,
 }
 
 impl Session {
@@ -77,6 +80,16 @@ impl Session {
                     generation,
                 })
                 .collect(),
+            group: crate::experiment::Group::Shown,
+        }
+    }
+
+    /// A customer in the comparison group: no source asked, nothing to show.
+    pub fn held_out(generation: u64, customer: Identifier) -> Self {
+        Self {
+            finished_after: Some(Duration::ZERO),
+            group: crate::experiment::Group::Holdout,
+            ..Self::new(generation, customer, &[])
         }
     }
 

@@ -19,9 +19,11 @@ use tokio::sync::mpsc;
 
 use crate::basket::Basket;
 use crate::config::{BasketUse, Config, ConfigError};
+use crate::experiment::{Experiment, Group};
 use crate::history::{Event, History};
 use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
 use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
+use crate::sale::{Click, Recommended, Sale, SaleError, SaleRecord};
 use crate::session::Session;
 
 /// While offline, the account is first asked after this long whether it is back…
@@ -118,6 +120,67 @@ fn answer_event(event: &LookupEvent) -> Event {
     }
 }
 
+/// Which sources a lookup of `customer` asks: every one, or none for a
+/// customer in the comparison group. The one place where the window, the
+/// POS link, a second launch and the CLI's `lookup` decide it.
+pub fn sources_to_ask(
+    engine: &LookupEngine,
+    experiment: &Experiment,
+    customer: &Identifier,
+) -> (Group, Vec<usize>) {
+    match experiment.group_of(customer) {
+        Group::Holdout => (Group::Holdout, Vec::new()),
+        Group::Shown => (Group::Shown, engine.all()),
+    }
+}
+
+/// A lookup with no screen behind it (the CLI's `lookup`).
+#[derive(Debug)]
+pub struct OneLookup {
+    /// The customer, as the till's rules read them.
+    pub customer: Identifier,
+    /// Their group.
+    pub group: Group,
+    /// The answers of the sources asked, in configured order.
+    pub results: Vec<crate::lookup::SourceResult>,
+}
+
+/// Looks a customer up once, as a till would: the same rules read `raw`,
+/// the same experiment (its key kept in `key_file`) decides the group, the
+/// same engine asks the sources.
+pub async fn look_up_once(
+    config: &Config,
+    key_file: Option<&std::path::Path>,
+    raw: &str,
+    forced: Option<IdentifierKind>,
+    basket: &Basket,
+) -> Result<OneLookup, LookUpOnceError> {
+    let customer = Rules::from_config(config).identify(raw, forced)?;
+    let engine = LookupEngine::new(config)?;
+    let experiment = Experiment::from_config(&config.experiment, key_file)?;
+    let (group, asked) = sources_to_ask(&engine, &experiment, &customer);
+    let results = engine.run_sources(&customer, basket, &asked).await;
+    Ok(OneLookup {
+        customer,
+        group,
+        results,
+    })
+}
+
+/// Why [`look_up_once`] could not look up.
+#[derive(Debug, thiserror::Error)]
+pub enum LookUpOnceError {
+    /// The input is not a customer.
+    #[error(transparent)]
+    Identify(#[from] IdentifyError),
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The experiment's key cannot be used.
+    #[error("[experiment]: {0}")]
+    Experiment(#[from] crate::experiment::ExperimentError),
+}
+
 /// The till controller (see the module docs).
 pub struct Till {
     runtime: tokio::runtime::Handle,
@@ -140,6 +203,25 @@ pub struct Till {
     /// Cards of this customer already recorded as seen: products per source.
     seen_cards: HashMap<u64, HashSet<String>>,
     connectivity: Connectivity,
+    /// Who is kept out for the comparison group.
+    experiment: Experiment,
+    /// Where the experiment's own key is kept when the configuration gives none.
+    experiment_key_file: Option<std::path::PathBuf>,
+    /// What the sources recommended during this customer's sale.
+    recommended: Recommended,
+}
+
+/// What [`Till::finish_sale`] recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaleSummary {
+    /// The lookup the sale belonged to.
+    pub lookup: u64,
+    /// The customer's group.
+    pub group: Group,
+    /// Lines in the sale.
+    pub lines: usize,
+    /// Of them, lines some source had recommended.
+    pub recommended_lines: usize,
 }
 
 impl std::fmt::Debug for Till {
@@ -176,7 +258,38 @@ impl Till {
             history: History::off(),
             seen_cards: HashMap::new(),
             connectivity: Connectivity::default(),
-        })
+            experiment: Experiment::off(),
+            experiment_key_file: None,
+            recommended: Recommended::default(),
+        }
+        .with_experiment())
+    }
+
+    /// Keeps the experiment's own key in `file` (next to the history) when
+    /// the configuration gives none.
+    pub fn set_experiment_key_file(&mut self, file: Option<std::path::PathBuf>) {
+        self.experiment_key_file = file;
+        self.experiment = self.experiment_for(&self.config);
+    }
+
+    fn with_experiment(mut self) -> Self {
+        self.experiment = self.experiment_for(&self.config);
+        self
+    }
+
+    /// The experiment `config` asks for. A key that cannot be kept turns
+    /// it off (everyone is shown recommendations), with a warning.
+    fn experiment_for(&self, config: &Config) -> Experiment {
+        Experiment::from_config(&config.experiment, self.experiment_key_file.as_deref())
+            .unwrap_or_else(|e| {
+                tracing::warn!("the comparison group is off: {e}");
+                Experiment::off()
+            })
+    }
+
+    /// The running experiment.
+    pub fn experiment(&self) -> &Experiment {
+        &self.experiment
     }
 
     /// Reads `raw` as a customer and looks them up, superseding any running
@@ -235,8 +348,15 @@ impl Till {
         tracing::info!(%customer, generation, basket = self.basket.products.len(), "lookup");
         self.history.record(Event::Lookup);
         self.seen_cards.clear();
-        let all = self.engine.all();
-        self.spawn(generation, &customer, &all);
+        self.recommended = Recommended::default();
+        let (group, asked) = sources_to_ask(&self.engine, &self.experiment, &customer);
+        if group == Group::Holdout {
+            // The comparison group: no source is asked, nothing is shown.
+            return self
+                .session
+                .insert(Arc::new(Session::held_out(generation, customer)));
+        }
+        self.spawn(generation, &customer, &asked);
         self.session.insert(Arc::new(Session::new(
             generation,
             customer,
@@ -290,6 +410,57 @@ impl Till {
             product_id: product_id.to_string(),
             position,
         });
+    }
+
+    /// Records what the cashier did; opening a card and adding it to the
+    /// sale also count for the sale's attribution.
+    pub fn note(&mut self, event: Event) {
+        match &event {
+            Event::Opened {
+                source_id,
+                product_id,
+            } => self
+                .recommended
+                .clicked(*source_id, product_id, Click::Opened),
+            Event::AddedToSale {
+                source_id,
+                product_id,
+            } => self
+                .recommended
+                .clicked(*source_id, product_id, Click::Added),
+            _ => {}
+        }
+        self.history.record(event);
+    }
+
+    /// The customer on screen finished their sale: it is recorded with
+    /// what the recommendations sold, and the till is cleared for the next
+    /// customer. Refused, and nothing recorded, when the sale is malformed
+    /// or no customer is on screen.
+    pub fn finish_sale(&mut self, sale: &Sale) -> Result<SaleSummary, SaleError> {
+        sale.validate()?;
+        let Some(session) = &self.session else {
+            return Err(SaleError::NoCustomer);
+        };
+        let bought = self.recommended.attribute(sale);
+        let recommended_lines: HashSet<&str> =
+            bought.iter().map(|b| b.product_id.as_str()).collect();
+        let summary = SaleSummary {
+            lookup: session.generation,
+            group: session.group,
+            lines: sale.lines.len(),
+            recommended_lines: recommended_lines.len(),
+        };
+        self.history.record(Event::Sale(Box::new(SaleRecord {
+            group: session.group,
+            period: self.experiment.period(),
+            total: sale.value(),
+            items: sale.items(),
+            lines: sale.lines.clone(),
+            bought,
+        })));
+        self.clear();
+        Ok(summary)
     }
 
     /// Asks one section's source again for the current customer.
@@ -352,6 +523,7 @@ impl Till {
     pub fn clear(&mut self) {
         self.lookups.clear();
         self.seen_cards.clear();
+        self.recommended = Recommended::default();
         self.session = None;
         self.basket = Basket::default();
     }
@@ -361,6 +533,7 @@ impl Till {
     pub fn reconfigure(&mut self, config: Config) -> Result<(), ConfigError> {
         self.engine = LookupEngine::new(&config)?;
         self.rules = Rules::from_config(&config);
+        self.experiment = self.experiment_for(&config);
         self.config = Arc::new(config);
         self.clear();
         Ok(())
@@ -376,7 +549,20 @@ impl Till {
             changed |= was_offline != self.connectivity.is_offline();
             if let Some(session) = &mut self.session {
                 let recorded = answer_event(&event);
+                let listed: Vec<(String, String)> = match &event.result.outcome {
+                    Ok(products) => products
+                        .iter()
+                        .map(|p| (p.id.clone(), p.name.clone()))
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
+                let source_id = event.result.source.id;
                 if Arc::make_mut(session).apply(event) {
+                    self.recommended.listed(
+                        source_id,
+                        listed.iter().map(|(id, name)| (id.as_str(), name.as_str())),
+                        &self.basket,
+                    );
                     changed = true;
                     self.history.record(recorded);
                 }

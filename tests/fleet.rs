@@ -270,3 +270,25 @@ async fn a_store_file_with_only_currency_leaves_the_tills_own_display_alone() {
     until(&service, "the second file", |c| ids(c) == [1249]).await;
     assert!(service.config().display.kiosk && service.config().display.touch);
 }
+
+/// The chain's `[experiment]` key reaches the till, so one customer is in
+/// the same comparison group at every till; a file without it keeps the till's.
+#[test]
+fn the_chain_may_set_the_comparison_group_and_its_key() {
+    let mut current = pos_recs::config::Config::default();
+    current.experiment.holdout_percent = 5;
+    let key = "cd".repeat(32);
+    let text =
+        format!("[[sources]]\nid = 1\n[experiment]\nholdout_percent = 20\nkey = \"{key}\"\n");
+    let merged = pos_recs::fleet::StoreFile::apply(&text, &current).unwrap();
+    assert_eq!(merged.experiment.holdout_percent, 20);
+    assert_eq!(
+        merged.experiment.key.as_ref().map(|k| k.expose()),
+        Some(key.as_str())
+    );
+    let merged = pos_recs::fleet::StoreFile::apply("[[sources]]\nid = 1\n", &current).unwrap();
+    assert_eq!(merged.experiment.holdout_percent, 5);
+    // Out of bounds is refused like any other bad store file.
+    let bad = "[[sources]]\nid = 1\n[experiment]\nholdout_percent = 80\n";
+    assert!(pos_recs::fleet::StoreFile::apply(bad, &current).is_err());
+}

@@ -110,7 +110,12 @@ async fn real_lookups_are_recorded_and_the_figures_match_what_was_shown_and_chos
         assert!(!text.contains(personal), "{personal} stored");
     }
     // The CSV has one row per source.
-    assert_eq!(history::csv(&stats).lines().count(), stats.len() + 1);
+    assert_eq!(
+        history::csv(&stats, &history::SalesFigures::default())
+            .lines()
+            .count(),
+        stats.len() + 1
+    );
 }
 
 #[test]

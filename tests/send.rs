@@ -115,6 +115,21 @@ impl TillPort for RecordingTill {
     fn clear(&self) {
         self.calls.lock().unwrap().push("clear".into());
     }
+    fn sale(
+        &self,
+        sale: &pos_recs::sale::Sale,
+    ) -> Result<pos_recs::till::SaleSummary, pos_recs::sale::SaleError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("sale {} lines", sale.lines.len()));
+        Ok(pos_recs::till::SaleSummary {
+            lookup: 1,
+            group: pos_recs::experiment::Group::Shown,
+            lines: sale.lines.len(),
+            recommended_lines: 0,
+        })
+    }
     fn document(&self) -> Option<std::sync::Arc<serde_json::Value>> {
         None
     }
@@ -163,6 +178,24 @@ async fn send_reaches_a_listening_till_and_says_when_none_listens() {
     let out = run_cli(&["send", "--config", &path, "--clear"], &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(till.calls.lock().unwrap().last().unwrap(), "clear");
+    // A finished sale from a file.
+    let sale = dir.path().join("sale.json");
+    std::fs::write(
+        &sale,
+        r#"{"lines": [{"product": "SKU", "quantity": 2, "price": 499.0}, {"product": "B"}], "total": 998.0}"#,
+    )
+    .unwrap();
+    let sale = sale.to_string_lossy().into_owned();
+    let out = run_cli(&["send", "--config", &path, "--sale", &sale], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(till.calls.lock().unwrap().last().unwrap(), "sale 2 lines");
+    // A malformed sale file is named, and the till is not asked.
+    std::fs::write(&sale, r#"{"lines": [{"product": "SKU", "quantity": -1}]}"#).unwrap();
+    let calls = till.calls.lock().unwrap().len();
+    let out = run_cli(&["send", "--config", &path, "--sale", &sale], &[]).await;
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("quantity"), "{}", stderr(&out));
+    assert_eq!(till.calls.lock().unwrap().len(), calls);
     // A bad phone: the till refuses it, and send says so in one line.
     let out = run_cli(&["send", "--config", &path, "--phone", "067-ABC"], &[]).await;
     assert_eq!(out.status.code(), Some(2));

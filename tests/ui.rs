@@ -874,3 +874,45 @@ fn a_handed_over_customer_never_cuts_a_scan_in_progress() {
     h.step();
     assert_eq!(customer(&h), Some((Card, "2000123456789".into())));
 }
+
+/// A customer in the comparison group: no source is asked, and the screen
+/// says why, calmly.
+#[test]
+fn a_customer_in_the_comparison_group_is_told_plainly_and_no_source_is_asked() {
+    use pos_recs::experiment::{Experiment, Group, parse_key};
+    let key = "ab".repeat(32);
+    let experiment = Experiment::new(50, parse_key(&key).unwrap());
+    let phone = (0..10_000)
+        .map(|n| format!("067{n:07}"))
+        .find(|p| {
+            let who = pos_recs::identify::identify(p, None, "380").unwrap();
+            experiment.group_of(&who) == Group::Holdout
+        })
+        .unwrap();
+    let w = world(DemoOptions::default());
+    let mut config = w.server.config();
+    config.experiment.holdout_percent = 50;
+    config.experiment.key = Some(pos_recs::secret::ApiKey::new(key));
+    let mut h = harness(&w, config);
+    h.step();
+    let before = w
+        .server
+        .stats()
+        .requests
+        .load(std::sync::atomic::Ordering::SeqCst);
+    look_up(&mut h, &phone, egui::Key::Enter);
+    for _ in 0..10 {
+        h.step();
+    }
+    assert!(
+        h.query_by_label_contains("No suggestions for this customer: comparison group")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("could not").is_none());
+    let after = w
+        .server
+        .stats()
+        .requests
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(before, after, "a source was asked for a held-out customer");
+}

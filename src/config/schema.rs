@@ -45,6 +45,30 @@ pub struct Config {
     /// Sources and display managed centrally by the chain (off when absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fleet: Option<FleetConfig>,
+    /// The comparison group (off unless `holdout_percent` is set).
+    #[serde(skip_serializing_if = "ExperimentConfig::is_default")]
+    pub experiment: ExperimentConfig,
+}
+
+/// `[experiment]`: a share of customers is shown no recommendations, to
+/// measure what the recommendations add.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// Percent of customers kept out, 0 to 50 (0: off).
+    pub holdout_percent: u8,
+    /// Hex key deciding who is kept out; the chain's file may set it so a
+    /// customer is in the same group at every till. Made and kept next to
+    /// the history when not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<crate::secret::ApiKey>,
+}
+
+impl ExperimentConfig {
+    /// True when off and with no key (the section is then not written).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// `[fleet]`: the chain sets up which sources appear, per store, in one place.

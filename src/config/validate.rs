@@ -89,6 +89,21 @@ impl Config {
                 "must be between 1 and 3650".into(),
             );
         }
+        if self.experiment.holdout_percent > crate::experiment::MAX_HOLDOUT_PERCENT {
+            add(
+                "[experiment]",
+                "holdout_percent",
+                format!(
+                    "must be between 0 and {}",
+                    crate::experiment::MAX_HOLDOUT_PERCENT
+                ),
+            );
+        }
+        if let Some(key) = &self.experiment.key
+            && let Err(e) = crate::experiment::parse_key(key.expose())
+        {
+            add("[experiment]", "key", e.to_string());
+        }
         if let Err(e) = self.network.proxy.check() {
             add("[network]", "proxy", e.to_string());
         }

@@ -172,6 +172,7 @@ impl DemoFeed {
             integration: None,
             history: Default::default(),
             fleet: None,
+            experiment: Default::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod format;
+mod sales;
 mod stats;
 mod writer;
 
@@ -28,7 +29,7 @@ const BATCH: usize = 1000;
 const BATCH_WAIT: Duration = Duration::from_millis(250);
 
 /// One thing that happened at the till. No customer identifier of any kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A customer was looked up.
     Lookup,
@@ -71,6 +72,8 @@ pub enum Event {
         /// The product.
         product_id: String,
     },
+    /// A customer's sale ended: its lines and what the recommendations sold.
+    Sale(Box<crate::sale::SaleRecord>),
 }
 
 impl Event {
@@ -82,6 +85,7 @@ impl Event {
             Self::Opened { .. } => "opened",
             Self::ShownToCustomer { .. } => "to_customer",
             Self::AddedToSale { .. } => "added",
+            Self::Sale(_) => "sale",
         }
     }
 }
@@ -101,8 +105,9 @@ pub enum HistoryError {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE events (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE events (
             at INTEGER NOT NULL,          -- unix seconds
             kind TEXT NOT NULL,           -- lookup | answer | shown | opened | to_customer | added
             source_id INTEGER,
@@ -113,7 +118,39 @@ fn migrations() -> Migrations<'static> {
         );
         CREATE INDEX events_at ON events(at);
         CREATE INDEX events_kind_source ON events(kind, source_id);",
-    )])
+        ),
+        // Finished sales: lines and what each source sold. No customer, no
+        // receipt number. `period` names the experiment's share and key:
+        // figures of different periods are never compared.
+        M::up(
+            "CREATE TABLE sales (
+                id INTEGER PRIMARY KEY,
+                at INTEGER NOT NULL,         -- unix seconds
+                period TEXT NOT NULL,
+                grp TEXT NOT NULL,           -- shown | holdout
+                total REAL,                  -- NULL: no prices (a till without a POS link)
+                items REAL NOT NULL
+            );
+            CREATE INDEX sales_at ON sales(at);
+            CREATE TABLE sale_lines (
+                sale INTEGER NOT NULL,
+                product_id TEXT NOT NULL,
+                quantity REAL NOT NULL,
+                price REAL
+            );
+            CREATE INDEX sale_lines_sale ON sale_lines(sale);
+            CREATE TABLE bought (
+                sale INTEGER NOT NULL,
+                source_id INTEGER NOT NULL,
+                product_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                quantity REAL NOT NULL,
+                revenue REAL,
+                click TEXT NOT NULL          -- none | opened | added
+            );
+            CREATE INDEX bought_sale ON bought(sale);",
+        ),
+    ])
 }
 
 /// The platform data dir's `pos-recs/history.sqlite3`.
@@ -263,10 +300,70 @@ pub fn write_batch(conn: &mut Connection, batch: &[(i64, Event)]) -> Result<(), 
                     None::<String>,
                     None::<i64>
                 ])?,
+                Event::Sale(sale) => {
+                    write_sale(&tx, *at, sale)?;
+                    0
+                }
             };
         }
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Deletes the sales before `cutoff` (unix seconds) with their lines, in
+/// one transaction.
+fn delete_sales_before(conn: &Connection, cutoff: i64) -> Result<(), HistoryError> {
+    let tx = conn.unchecked_transaction()?;
+    for table in ["sale_lines", "bought"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE sale IN (SELECT id FROM sales WHERE at < ?1)"),
+            [cutoff],
+        )?;
+    }
+    tx.execute("DELETE FROM sales WHERE at < ?1", [cutoff])?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes one sale, its lines and what the sources sold.
+fn write_sale(
+    tx: &rusqlite::Transaction<'_>,
+    at: i64,
+    sale: &crate::sale::SaleRecord,
+) -> Result<(), HistoryError> {
+    tx.prepare_cached(
+        "INSERT INTO sales (at, period, grp, total, items) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        at,
+        sale.period,
+        sale.group.as_str(),
+        sale.total,
+        sale.items
+    ])?;
+    let id = tx.last_insert_rowid();
+    let mut line = tx.prepare_cached(
+        "INSERT INTO sale_lines (sale, product_id, quantity, price) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for l in &sale.lines {
+        line.execute(params![id, l.product.trim(), l.quantity, l.price])?;
+    }
+    let mut bought = tx.prepare_cached(
+        "INSERT INTO bought (sale, source_id, product_id, name, quantity, revenue, click)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for b in &sale.bought {
+        bought.execute(params![
+            id,
+            b.source_id as i64,
+            b.product_id,
+            b.name,
+            b.quantity,
+            b.revenue,
+            b.click.as_str()
+        ])?;
+    }
     Ok(())
 }
 
@@ -275,6 +372,7 @@ pub fn write_batch(conn: &mut Connection, batch: &[(i64, Event)]) -> Result<(), 
 pub fn apply_retention(conn: &Connection, path: &Path, days: u32) -> Result<(), HistoryError> {
     let cutoff = now_secs() - i64::from(days) * 86_400;
     conn.execute("DELETE FROM events WHERE at < ?1", [cutoff])?;
+    delete_sales_before(conn, cutoff)?;
     for _ in 0..10 {
         let size = std::fs::metadata(path).map_or(0, |m| m.len());
         if size <= MAX_FILE_BYTES {
@@ -285,13 +383,28 @@ pub fn apply_retention(conn: &Connection, path: &Path, days: u32) -> Result<(), 
              (SELECT rowid FROM events ORDER BY at LIMIT (SELECT COUNT(*) / 10 + 1 FROM events))",
             [],
         )?;
+        // The oldest tenth of the sales too (up to the next second's).
+        let tenth: Option<i64> = conn
+            .query_row(
+                "SELECT at FROM sales ORDER BY at LIMIT 1 OFFSET (SELECT COUNT(*) / 10 FROM sales)",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        if let Some(at) = tenth {
+            delete_sales_before(conn, at + 1)?;
+        }
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA incremental_vacuum;")?;
     }
     conn.execute_batch("PRAGMA incremental_vacuum;")?;
     Ok(())
 }
 
-pub use format::{csv, table};
+pub use format::{csv, sales_table, table};
+pub use sales::{
+    Comparison, Day, Difference, ENOUGH_SALES, GroupFigures, SalesFigures, SourceSales, TopBought,
+    sales, welch,
+};
 #[cfg(test)]
 use stats::percentile;
 pub use stats::{SourceStats, TopProduct, stats};

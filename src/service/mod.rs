@@ -29,10 +29,11 @@ use crate::identify::{Identifier, IdentifierKind, IdentifyError};
 use crate::instance::{Instance, Request};
 use crate::lookup::Wake;
 use crate::pos_link::{PosEvent, PosLink};
+use crate::sale::{Sale, SaleError};
 use crate::session::Session;
 use crate::setup::Ready;
 use crate::sync::lock;
-use crate::till::{Connectivity, Till};
+use crate::till::{Connectivity, SaleSummary, Till};
 use crate::yespo::Product;
 
 /// What a front end hears from the service (besides a new document, which
@@ -128,6 +129,12 @@ impl TillService {
         });
         let integration = ready.config.integration.clone();
         let mut till = Till::new(ready.config, runtime.clone(), Some(wake))?;
+        // The comparison group's own key is kept beside the history it is for.
+        till.set_experiment_key_file(
+            history_file
+                .as_ref()
+                .map(|file| file.with_extension("experiment-key")),
+        );
         if let Some(file) = history_file {
             let retention = till.config().history.retention_days;
             till.set_history(History::start(file, retention));
@@ -232,14 +239,32 @@ impl TillService {
 
     /// Adds what the cashier did to the manager's history.
     pub fn record(&self, event: Event) {
-        self.inner.till().history().record(event);
+        self.inner.till().note(event);
+    }
+
+    /// The customer on screen finished their sale: recorded with what the
+    /// recommendations sold, and the till cleared as by [`Self::clear`].
+    pub fn finish_sale(&self, sale: &Sale) -> Result<SaleSummary, SaleError> {
+        self.inner.finish_sale(sale)
+    }
+
+    /// A till without a POS link ends the sale (Esc): the basket line's
+    /// items are the sale, one of each and without prices. With nothing on
+    /// the basket line, or no customer, the till is just cleared.
+    pub fn end_sale_here(&self) {
+        let basket = self.basket();
+        if basket.products.is_empty()
+            || self.inner.finish_sale(&Sale::from_basket(&basket)).is_err()
+        {
+            self.clear();
+        }
     }
 
     /// "Add to sale": recorded, and the POS hears of it with the lookup
     /// number of the customer it was recommended to.
     pub fn product_chosen(&self, source_id: u64, product: &Product) {
-        let till = self.inner.till();
-        till.history().record(Event::AddedToSale {
+        let mut till = self.inner.till();
+        till.note(Event::AddedToSale {
             source_id,
             product_id: product.id.clone(),
         });
@@ -382,6 +407,16 @@ impl Inner {
             self.take_pending_chain(till);
         });
         let _ = self.pos_events.send(PosEvent::CustomerCleared);
+    }
+
+    fn finish_sale(&self, sale: &Sale) -> Result<SaleSummary, SaleError> {
+        let summary = self.change(|till| {
+            let summary = till.finish_sale(sale)?;
+            self.take_pending_chain(till);
+            Ok::<_, SaleError>(summary)
+        })?;
+        let _ = self.pos_events.send(PosEvent::CustomerCleared);
+        Ok(summary)
     }
 
     /// Replaces the document with what `till` shows now. Called with the

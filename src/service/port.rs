@@ -8,7 +8,9 @@ use super::Inner;
 use crate::basket::Basket;
 use crate::identify::{IdentifierKind, IdentifyError};
 use crate::pos_link::{PosEvent, TillPort};
+use crate::sale::{Sale, SaleError};
 use crate::sync::lock;
+use crate::till::SaleSummary;
 
 /// The service's side of the POS link: every call is applied, and the
 /// document republished, before it returns.
@@ -31,6 +33,12 @@ impl TillPort for Port {
     fn clear(&self) {
         self.0.clear();
         self.0.tell(super::News::SaleEnded);
+    }
+
+    fn sale(&self, sale: &Sale) -> Result<SaleSummary, SaleError> {
+        let summary = self.0.finish_sale(sale)?;
+        self.0.tell(super::News::SaleEnded);
+        Ok(summary)
     }
 
     fn document(&self) -> Option<Arc<serde_json::Value>> {

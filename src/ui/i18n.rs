@@ -171,6 +171,8 @@ pub struct Texts {
     pub screen_reset: &'static str,
     /// No data source is switched on.
     pub no_sources: &'static str,
+    /// A customer in the comparison group (`[experiment]`).
+    pub comparison_group: &'static str,
     /// "Settings saved to" before the path.
     pub settings_saved: &'static str,
     /// The platform has no config dir.
@@ -447,6 +449,7 @@ pub const EN: Texts = Texts {
     pin_shape: "The PIN must be 6 to 12 digits",
     screen_reset: "The screen hit a problem and was reset.",
     no_sources: "No recommendation blocks are switched on — ask the store manager (Settings, F2).",
+    comparison_group: "No suggestions for this customer: comparison group",
     settings_saved: "Settings saved to",
     no_place_to_save: "No place to save settings on this system",
     settings_screen: SettingsTexts {
@@ -635,6 +638,7 @@ pub const UK: Texts = Texts {
     pin_shape: "PIN має містити від 6 до 12 цифр",
     screen_reset: "На екрані сталася помилка, його перезавантажено.",
     no_sources: "Жоден блок рекомендацій не ввімкнено — зверніться до менеджера (Налаштування, F2).",
+    comparison_group: "Для цього покупця без пропозицій: контрольна група",
     settings_saved: "Налаштування збережено в",
     no_place_to_save: "У цій системі немає місця для налаштувань",
     settings_screen: SettingsTexts {

@@ -193,7 +193,10 @@ impl WhatWorks {
                 .add_enabled(self.csv_job.is_none(), egui::Button::new(t.export_csv))
                 .clicked()
             {
-                let (path, text) = (PathBuf::from(&self.csv_path), history::csv(&stats));
+                let (path, text) = (
+                    PathBuf::from(&self.csv_path),
+                    history::csv(&stats, &history::SalesFigures::default()),
+                );
                 // Written on a blocking worker, never in the frame.
                 self.csv_job = Some(Promise::spawn_blocking(move || {
                     crate::config::write_atomically(&path, text.as_bytes())

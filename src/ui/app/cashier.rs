@@ -167,7 +167,14 @@ impl CashierApp {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    if session.sections.is_empty() {
+                    if session.group == crate::experiment::Group::Holdout {
+                        // Calm, not an error: this customer is meant to see nothing.
+                        ui.add_space(40.0);
+                        ui.label(
+                            egui::RichText::new(cards.texts.comparison_group)
+                                .size(theme::SECTION_TITLE_SIZE),
+                        );
+                    } else if session.sections.is_empty() {
                         ui.add_space(40.0);
                         ui.label(
                             egui::RichText::new(cards.texts.no_sources)

@@ -334,7 +334,13 @@ impl CashierApp {
     /// Ends the sale: customer, cards, basket and details go; the input is
     /// left alone (the POS ended the sale, and a scan may be arriving).
     fn end_sale(&mut self) {
-        self.service.clear();
+        if self.service.pos_link_address().is_some() {
+            // The POS reports the sale itself (POST /v1/sale).
+            self.service.clear();
+        } else {
+            // No POS: the basket line's items are the sale.
+            self.service.end_sale_here();
+        }
         self.sale_ended_here();
     }
 

@@ -1,0 +1,296 @@
+//! What the recommendations sold, and the comparison with the customers
+//! shown none, read from the history file.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, params};
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use super::{HistoryError, now_secs};
+
+/// Below this many sales in either group, no difference is claimed.
+pub const ENOUGH_SALES: u64 = 30;
+
+/// What one source's recommendations sold over a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SourceSales {
+    /// The data source.
+    pub source_id: u64,
+    /// Sale lines it had recommended (before they were in the basket).
+    pub lines: u64,
+    /// Their quantity.
+    pub quantity: f64,
+    /// Their revenue (priced sales only).
+    pub revenue: f64,
+    /// Of the lines, bought after the cashier opened or added the card.
+    pub after_click: u64,
+    /// Of the lines, bought without a click on the card.
+    pub without_click: u64,
+}
+
+/// One group's sales in the current experiment period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GroupFigures {
+    /// Sales.
+    pub sales: u64,
+    /// Average sale value (sales with a value only; `None`: no prices).
+    pub mean_value: Option<f64>,
+    /// Average items per sale.
+    pub mean_items: f64,
+}
+
+/// The shown group minus the comparison group, with a 95 % confidence
+/// interval (Welch's t).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Difference {
+    /// Difference of the means.
+    pub mean: f64,
+    /// Lower end of the 95 % interval.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+/// Customers shown recommendations against the comparison group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Comparison {
+    /// The experiment period compared (the latest one with sales).
+    pub period: String,
+    /// Customers shown recommendations.
+    pub shown: GroupFigures,
+    /// The comparison group.
+    pub holdout: GroupFigures,
+    /// `value` (money per sale) when sales have values, else `items`.
+    pub measure: &'static str,
+    /// The difference, once both groups have [`ENOUGH_SALES`].
+    pub difference: Option<Difference>,
+}
+
+/// A product the recommendations sold, with its name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopBought {
+    /// Product id.
+    pub id: String,
+    /// Its name, as a source gave it.
+    pub name: String,
+    /// Quantity sold after a recommendation.
+    pub quantity: f64,
+    /// Their revenue.
+    pub revenue: f64,
+}
+
+/// The sales figures of a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SalesFigures {
+    /// Sales recorded.
+    pub sales: u64,
+    /// Of them, sales with a value (a till with a POS link sends prices).
+    pub priced_sales: u64,
+    /// Per source, in source order. A line two sources recommended counts for both.
+    pub per_source: Vec<SourceSales>,
+    /// Recommended lines over all sources, each sale's line once.
+    pub recommended_lines: u64,
+    /// Their revenue, each line once.
+    pub recommended_revenue: f64,
+    /// The comparison (`None` until a sale of the comparison group is recorded).
+    pub comparison: Option<Comparison>,
+    /// Best-selling recommended products.
+    pub top: Vec<TopBought>,
+    /// Per day (`YYYY-MM-DD`, UTC): revenue from recommendations and each group's average sale.
+    pub daily: Vec<Day>,
+}
+
+/// One day of the trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Day {
+    /// `YYYY-MM-DD`, UTC.
+    pub date: String,
+    /// Revenue from recommended lines, each line once.
+    pub recommended_revenue: f64,
+    /// Average sale of the customers shown recommendations.
+    pub shown_mean: Option<f64>,
+    /// Average sale of the comparison group.
+    pub holdout_mean: Option<f64>,
+}
+
+/// The difference of the means of `a` and `b` with its 95 % confidence
+/// interval by Welch's t (unequal variances); `None` with fewer than two
+/// values on a side or no spread at all.
+pub fn welch(a: &[f64], b: &[f64]) -> Option<Difference> {
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    if a.len() < 2 || b.len() < 2 {
+        return None;
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let var =
+        |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0);
+    let (ma, mb) = (mean(a), mean(b));
+    let (va, vb) = (var(a, ma) / na, var(b, mb) / nb);
+    let se = (va + vb).sqrt();
+    if se <= 0.0 || !se.is_finite() {
+        return None;
+    }
+    // Welch–Satterthwaite degrees of freedom.
+    let df = (va + vb).powi(2) / (va.powi(2) / (na - 1.0) + vb.powi(2) / (nb - 1.0));
+    let t = StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(0.975);
+    let difference = ma - mb;
+    Some(Difference {
+        mean: difference,
+        low: difference - t * se,
+        high: difference + t * se,
+    })
+}
+
+/// The sales figures of the last `days` days from the file at `path`
+/// (opened read-only: the till may be writing).
+pub fn sales(path: &Path, days: u32) -> Result<SalesFigures, HistoryError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(2))?;
+    // A file from before sales were kept has no such table yet.
+    let has_sales: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'sales'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_sales {
+        return Ok(SalesFigures::default());
+    }
+    let since = now_secs() - i64::from(days) * 86_400;
+    let mut figures = SalesFigures::default();
+    (figures.sales, figures.priced_sales) = conn.query_row(
+        "SELECT COUNT(*), COUNT(total) FROM sales WHERE at >= ?1",
+        [since],
+        |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+    )?;
+    let mut per_source = conn.prepare(
+        "SELECT b.source_id, COUNT(*), SUM(b.quantity), TOTAL(b.revenue),
+                SUM(b.click != 'none'), SUM(b.click = 'none')
+         FROM bought b JOIN sales s ON s.id = b.sale WHERE s.at >= ?1
+         GROUP BY b.source_id ORDER BY b.source_id",
+    )?;
+    figures.per_source = per_source
+        .query_map([since], |r| {
+            Ok(SourceSales {
+                source_id: r.get::<_, i64>(0)? as u64,
+                lines: r.get::<_, i64>(1)? as u64,
+                quantity: r.get(2)?,
+                revenue: r.get(3)?,
+                after_click: r.get::<_, i64>(4)? as u64,
+                without_click: r.get::<_, i64>(5)? as u64,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    // Each sale's line once, however many sources listed it.
+    (figures.recommended_lines, figures.recommended_revenue) = conn.query_row(
+        "SELECT COUNT(*), TOTAL(revenue) FROM
+           (SELECT MAX(b.revenue) AS revenue FROM bought b JOIN sales s ON s.id = b.sale
+            WHERE s.at >= ?1 GROUP BY b.sale, b.product_id)",
+        [since],
+        |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+    )?;
+    let mut top = conn.prepare(
+        "SELECT product_id, MAX(name), SUM(quantity), TOTAL(revenue) FROM
+           (SELECT b.product_id, MAX(b.name) AS name, MAX(b.quantity) AS quantity,
+                   MAX(b.revenue) AS revenue
+            FROM bought b JOIN sales s ON s.id = b.sale WHERE s.at >= ?1
+            GROUP BY b.sale, b.product_id)
+         GROUP BY product_id ORDER BY TOTAL(revenue) DESC, SUM(quantity) DESC, product_id LIMIT 10",
+    )?;
+    figures.top = top
+        .query_map([since], |r| {
+            Ok(TopBought {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                quantity: r.get(2)?,
+                revenue: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    figures.comparison = comparison(&conn, since)?;
+    figures.daily = daily(&conn, since)?;
+    Ok(figures)
+}
+
+/// The two groups of the latest period with sales.
+fn comparison(conn: &Connection, since: i64) -> Result<Option<Comparison>, HistoryError> {
+    let period: Option<String> = conn
+        .query_row(
+            "SELECT period FROM sales WHERE at >= ?1 AND period != 'off' ORDER BY at DESC, id DESC LIMIT 1",
+            [since],
+            |r| r.get(0),
+        )
+        .ok();
+    let Some(period) = period else {
+        return Ok(None);
+    };
+    let mut rows =
+        conn.prepare("SELECT grp, total, items FROM sales WHERE at >= ?1 AND period = ?2")?;
+    let mut values: [Vec<f64>; 2] = Default::default();
+    let mut items: [Vec<f64>; 2] = Default::default();
+    let mut counts = [0u64; 2];
+    let sales = rows.query_map(params![since, period], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<f64>>(1)?,
+            r.get::<_, f64>(2)?,
+        ))
+    })?;
+    for sale in sales {
+        let (group, total, n) = sale?;
+        let side = usize::from(group == "holdout");
+        counts[side] += 1;
+        items[side].push(n);
+        if let Some(total) = total {
+            values[side].push(total);
+        }
+    }
+    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    let figures = |side: usize| GroupFigures {
+        sales: counts[side],
+        mean_value: mean(&values[side]),
+        mean_items: mean(&items[side]).unwrap_or(0.0),
+    };
+    let priced = !values[0].is_empty() && !values[1].is_empty();
+    let (measure, a, b) = if priced {
+        ("value", &values[0], &values[1])
+    } else {
+        ("items", &items[0], &items[1])
+    };
+    let enough = counts.iter().all(|&n| n >= ENOUGH_SALES);
+    Ok(Some(Comparison {
+        period,
+        shown: figures(0),
+        holdout: figures(1),
+        measure,
+        difference: if enough { welch(a, b) } else { None },
+    }))
+}
+
+/// The trend per day.
+fn daily(conn: &Connection, since: i64) -> Result<Vec<Day>, HistoryError> {
+    let mut rows = conn.prepare(
+        "SELECT date(s.at, 'unixepoch') AS day,
+                AVG(CASE WHEN s.grp = 'shown' THEN s.total END),
+                AVG(CASE WHEN s.grp = 'holdout' THEN s.total END),
+                (SELECT TOTAL(revenue) FROM
+                   (SELECT MAX(b.revenue) AS revenue FROM bought b JOIN sales t ON t.id = b.sale
+                    WHERE t.at >= ?1 AND date(t.at, 'unixepoch') = date(s.at, 'unixepoch')
+                    GROUP BY b.sale, b.product_id))
+         FROM sales s WHERE s.at >= ?1 GROUP BY day ORDER BY day",
+    )?;
+    let days = rows
+        .query_map([since], |r| {
+            Ok(Day {
+                date: r.get(0)?,
+                shown_mean: r.get(1)?,
+                holdout_mean: r.get(2)?,
+                recommended_revenue: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(days)
+}
