@@ -11,7 +11,10 @@ use egui_plot::{Bar, BarChart, Plot};
 use poll_promise::Promise;
 
 use crate::config::SourceConfig;
-use crate::history::{self, SourceStats};
+use crate::history::{self, SalesFigures, SourceStats};
+
+/// What the page shows: the sources' figures and what they sold.
+type Figures = (Vec<SourceStats>, SalesFigures);
 
 use super::i18n::WhatWorksTexts;
 use super::theme;
@@ -23,8 +26,10 @@ pub const PERIODS: [u32; 3] = [7, 30, 90];
 pub struct WhatWorks {
     file: Option<PathBuf>,
     days: u32,
-    loading: Option<Promise<Result<Vec<SourceStats>, String>>>,
+    loading: Option<Promise<Result<Figures, String>>>,
     stats: Result<Vec<SourceStats>, String>,
+    /// What the recommendations sold, and the comparison group.
+    sales: SalesFigures,
     csv_path: String,
     csv_message: Option<String>,
     csv_job: Option<Promise<Result<(), String>>>,
@@ -48,6 +53,7 @@ impl WhatWorks {
             days: 30,
             loading: None,
             stats: Ok(vec![]),
+            sales: SalesFigures::default(),
             csv_path,
             csv_message: None,
             csv_job: None,
@@ -65,9 +71,11 @@ impl WhatWorks {
         let days = self.days;
         self.loading = Some(Promise::spawn_blocking(move || {
             if !file.exists() {
-                return Ok(vec![]);
+                return Ok((vec![], SalesFigures::default()));
             }
-            history::stats(&file, days).map_err(|e| e.to_string())
+            let stats = history::stats(&file, days).map_err(|e| e.to_string())?;
+            let sales = history::sales(&file, days).map_err(|e| e.to_string())?;
+            Ok((stats, sales))
         }));
     }
 
@@ -76,7 +84,13 @@ impl WhatWorks {
         let t = self.texts;
         if let Some(done) = self.loading.as_ref().and_then(|p| p.ready()).cloned() {
             self.loading = None;
-            self.stats = done;
+            match done {
+                Ok((stats, sales)) => {
+                    self.stats = Ok(stats);
+                    self.sales = sales;
+                }
+                Err(e) => self.stats = Err(e),
+            }
         }
         ui.horizontal(|ui| {
             ui.label(
@@ -186,6 +200,14 @@ impl WhatWorks {
             ui.label(format!("{}: {}", title(s.source_id), top.join(", ")));
         }
         ui.add_space(theme::GAP);
+        // What the recommendations sold and the comparison group, as
+        // `pos-recs stats` prints them (a table of fixed columns).
+        ui.label(
+            RichText::new(history::sales_table(&stats, &self.sales, &title))
+                .monospace()
+                .size(13.0),
+        );
+        ui.add_space(theme::GAP);
         ui.horizontal(|ui| {
             ui.label(t.csv_file);
             ui.add(egui::TextEdit::singleline(&mut self.csv_path).desired_width(360.0));
@@ -195,7 +217,7 @@ impl WhatWorks {
             {
                 let (path, text) = (
                     PathBuf::from(&self.csv_path),
-                    history::csv(&stats, &history::SalesFigures::default()),
+                    history::csv(&stats, &self.sales),
                 );
                 // Written on a blocking worker, never in the frame.
                 self.csv_job = Some(Promise::spawn_blocking(move || {
