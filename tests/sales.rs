@@ -77,15 +77,47 @@ fn phone_in(group: Group, percent: u8) -> String {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sale_is_recorded_with_what_the_recommendations_sold() {
+/// A headless till with its POS link, history file and demo shop.
+struct LinkedTill {
+    _dir: tempfile::TempDir,
+    file: std::path::PathBuf,
+    shop: pos_recs::demo::DemoServer,
+    service: TillService,
+    base: String,
+    http: reqwest::Client,
+}
+
+async fn linked_till(options: DemoOptions, holdout: u8) -> LinkedTill {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("history.sqlite3");
-    let (_shop, config) = common::demo(DemoOptions::default()).await;
-    let service =
-        TillService::start(linked(config, &file, 0), tokio::runtime::Handle::current()).unwrap();
+    let (shop, config) = common::demo(options).await;
+    let service = TillService::start(
+        linked(config, &file, holdout),
+        tokio::runtime::Handle::current(),
+    )
+    .unwrap();
     let base = format!("http://{}/v1", service.pos_link_address().unwrap());
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    LinkedTill {
+        _dir: dir,
+        file,
+        shop,
+        service,
+        base,
+        http,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_is_recorded_with_what_the_recommendations_sold() {
+    let LinkedTill {
+        _dir,
+        file,
+        shop: _shop,
+        service,
+        base,
+        http,
+    } = linked_till(DemoOptions::default(), 0).await;
     let sale = |body: Value| http.post(format!("{base}/sale")).json(&body);
 
     // No customer on screen: 409, nothing recorded.
@@ -185,17 +217,18 @@ async fn a_sale_is_recorded_with_what_the_recommendations_sold() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_arriving_while_the_lookup_runs_is_recorded_for_that_customer() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("history.sqlite3");
     let options = DemoOptions {
         latency: Duration::from_millis(800),
         ..DemoOptions::default()
     };
-    let (_shop, config) = common::demo(options).await;
-    let service =
-        TillService::start(linked(config, &file, 0), tokio::runtime::Handle::current()).unwrap();
-    let base = format!("http://{}/v1", service.pos_link_address().unwrap());
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let LinkedTill {
+        _dir,
+        file,
+        shop: _shop,
+        service,
+        base,
+        http,
+    } = linked_till(options, 0).await;
     let (_, posted) = send(
         &http,
         http.post(format!("{base}/customer"))
@@ -220,13 +253,15 @@ async fn a_sale_arriving_while_the_lookup_runs_is_recorded_for_that_customer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_in_the_comparison_group_causes_no_request() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("history.sqlite3");
-    let (shop, config) = common::demo(DemoOptions::default()).await;
-    let service =
-        TillService::start(linked(config, &file, 50), tokio::runtime::Handle::current()).unwrap();
-    let base = format!("http://{}/v1", service.pos_link_address().unwrap());
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    // The service stays bound: dropping it would stop the till.
+    let LinkedTill {
+        _dir,
+        shop,
+        service: _service,
+        base,
+        http,
+        ..
+    } = linked_till(DemoOptions::default(), 50).await;
     let before = shop
         .stats()
         .requests
