@@ -227,6 +227,12 @@ pub struct WhatWorksTexts {
     pub csv_written: &'static str,
     /// Before the reason.
     pub csv_failed: &'static str,
+    /// Trend line: revenue from recommendations per day.
+    pub trend_revenue: &'static str,
+    /// Trend line: the average sale of customers shown recommendations.
+    pub trend_shown: &'static str,
+    /// Trend line: the average sale of the comparison group.
+    pub trend_holdout: &'static str,
 }
 
 /// Texts of the manager's settings screen.
@@ -543,6 +549,9 @@ pub const EN: Texts = Texts {
         ],
         chart_title: "Added to sale per 100 cards shown",
         top_products: "Top products per source",
+        trend_revenue: "Revenue from recommendations",
+        trend_shown: "Average sale, shown recommendations",
+        trend_holdout: "Average sale, comparison group",
         added: "added to sale",
         opened: "opened",
         csv_file: "CSV file",
@@ -732,6 +741,9 @@ pub const UK: Texts = Texts {
         ],
         chart_title: "Додано до продажу на 100 показаних карток",
         top_products: "Найкращі товари за джерелом",
+        trend_revenue: "Виторг від рекомендацій",
+        trend_shown: "Середній чек, з рекомендаціями",
+        trend_holdout: "Середній чек, контрольна група",
         added: "додано до продажу",
         opened: "відкрито",
         csv_file: "Файл CSV",

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use egui::RichText;
-use egui_plot::{Bar, BarChart, Plot};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 use poll_promise::Promise;
 
 use crate::config::SourceConfig;
@@ -77,6 +77,46 @@ impl WhatWorks {
             let sales = history::sales(&file, days).map_err(|e| e.to_string())?;
             Ok((stats, sales))
         }));
+    }
+
+    /// The daily trend: revenue from recommendations and each group's
+    /// average sale (days without sales of a group leave a gap).
+    fn trend_ui(&self, ui: &mut egui::Ui) {
+        let days = &self.sales.daily;
+        if days.len() < 2 || self.sales.priced_sales == 0 {
+            return;
+        }
+        let series = |value: &dyn Fn(&history::Day) -> Option<f64>| -> PlotPoints<'static> {
+            days.iter()
+                .enumerate()
+                .filter_map(|(i, d)| value(d).map(|v| [i as f64, v]))
+                .collect::<Vec<_>>()
+                .into()
+        };
+        let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
+        Plot::new("what_works_trend")
+            .height(160.0)
+            .legend(Legend::default())
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _range| {
+                let i = mark.value.round();
+                if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                    dates.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .show(ui, |plot| {
+                let t = self.texts;
+                plot.line(Line::new(
+                    t.trend_revenue,
+                    series(&|d| Some(d.recommended_revenue)),
+                ));
+                plot.line(Line::new(t.trend_shown, series(&|d| d.shown_mean)));
+                plot.line(Line::new(t.trend_holdout, series(&|d| d.holdout_mean)));
+            });
     }
 
     /// Draws the page; `sources` give the titles.
@@ -200,6 +240,7 @@ impl WhatWorks {
             ui.label(format!("{}: {}", title(s.source_id), top.join(", ")));
         }
         ui.add_space(theme::GAP);
+        self.trend_ui(ui);
         // What the recommendations sold and the comparison group, as
         // `pos-recs stats` prints them (a table of fixed columns).
         ui.label(
