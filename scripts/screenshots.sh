@@ -70,8 +70,8 @@ shoot 1440 900 docs/what-works.png "$demo_home" -- \
   "key Down" "sleep 0.3" "key F4" "sleep 0.3" "key Right" "sleep 0.3" "key Return" "sleep 1" \
   "key Escape" "sleep 0.5" "key Escape" "type --delay 20 2000123456789" "key Return" "sleep 2" \
   "key Down" "sleep 0.3" "key F4" "sleep 0.5" "key Escape" "type --delay 20 olena@example.com" \
-  "key Return" "sleep 2" "key F2" "sleep 1" "type --delay 60 1234" "sleep 0.5" "key Tab" \
-  "sleep 0.5" "type --delay 60 1234" "sleep 0.5" "key Return" "sleep 2" \
+  "key Return" "sleep 2" "key F2" "sleep 1" "type --delay 60 123456" "sleep 0.5" "key Tab" \
+  "sleep 0.5" "type --delay 60 123456" "sleep 0.5" "key Return" "sleep 2" \
   "mousemove 247 89" "click 1" "sleep 2"
 
 port=18473
@@ -117,7 +117,7 @@ shoot 1440 900 docs/screenshot-uk-dark.png "$dir" -- "$phone" "key Return" "slee
 # PIN; after a lookup, so the sources' tags are offered.
 shoot 1440 900 docs/settings.png "$dir" --setup -- \
   "$phone" "key Return" "sleep 2" "key F2" "sleep 1" \
-  "type --delay 60 1234" "sleep 0.5" "key Tab" "sleep 0.5" "type --delay 60 1234" "sleep 0.5" \
+  "type --delay 60 123456" "sleep 0.5" "key Tab" "sleep 0.5" "type --delay 60 123456" "sleep 0.5" \
   "key Return" "sleep 2"
 
 # Kiosk mode with the customer window: the till on the cashier's monitor
