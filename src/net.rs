@@ -153,6 +153,44 @@ pub fn client_builder(network: &NetworkConfig) -> reqwest::ClientBuilder {
     reqwest::Client::builder().no_proxy().proxy(proxy)
 }
 
+/// How a [`LazyClient`] is made.
+type MakeClient = dyn Fn() -> reqwest::ClientBuilder + Send + Sync;
+
+/// An HTTP client made at its first use, on a blocking worker: building a
+/// TLS client loads the system's root certificates (5 to 25 ms measured),
+/// which must not hold up the window's first frame. Cheap to clone; the
+/// clones share one client.
+#[derive(Clone)]
+pub struct LazyClient {
+    client: std::sync::Arc<tokio::sync::OnceCell<Result<reqwest::Client, String>>>,
+    make: std::sync::Arc<MakeClient>,
+}
+
+impl LazyClient {
+    /// A client that `make` configures when it is first needed.
+    pub fn new(make: impl Fn() -> reqwest::ClientBuilder + Send + Sync + 'static) -> Self {
+        Self {
+            client: std::sync::Arc::default(),
+            make: std::sync::Arc::new(make),
+        }
+    }
+
+    /// The client, made now if this is the first call; why not, if it
+    /// cannot be made.
+    pub async fn get(&self) -> Result<&reqwest::Client, String> {
+        let make = self.make.clone();
+        self.client
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || make().build().map_err(|e| e.to_string()))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()))
+            })
+            .await
+            .as_ref()
+            .map_err(String::clone)
+    }
+}
+
 /// Redirects for pictures: a few hops at most, and never to plain http on
 /// a non-loopback host (no credential goes with pictures, but a downgrade
 /// lets anyone on the way swap the picture).

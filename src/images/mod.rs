@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
 use crate::lookup::Wake;
-use crate::net::NetworkConfig;
+use crate::net::{LazyClient, NetworkConfig};
 use crate::sync::lock;
 
 mod decode;
@@ -153,11 +153,8 @@ fn retry_delay(attempts: u32) -> Duration {
 /// Loads pictures in the background. Cheap to clone.
 #[derive(Clone)]
 pub struct ImageLoader {
-    /// Made at the first download, on the runtime: building a TLS client
-    /// loads the system's root certificates, which took the window's first
-    /// frame 5 to 25 ms when done at start.
-    http: Arc<tokio::sync::OnceCell<Result<reqwest::Client, String>>>,
-    network: NetworkConfig,
+    /// Made at the first download, not when the window starts.
+    http: LazyClient,
     runtime: tokio::runtime::Handle,
     cache: Arc<Mutex<Cache>>,
     disk: Option<DiskCache>,
@@ -170,13 +167,14 @@ pub struct ImageLoader {
 
 /// The HTTP client for pictures: the project's proxy policy, a few redirect
 /// hops at most, none to plain http elsewhere.
-fn picture_client(network: &NetworkConfig) -> Result<reqwest::Client, String> {
-    crate::net::client_builder(network)
-        .connect_timeout(crate::net::CONNECT_TIMEOUT)
-        .timeout(Duration::from_secs(15))
-        .redirect(crate::net::picture_redirects())
-        .build()
-        .map_err(|e| e.to_string())
+fn picture_client(network: &NetworkConfig) -> LazyClient {
+    let network = network.clone();
+    LazyClient::new(move || {
+        crate::net::client_builder(&network)
+            .connect_timeout(crate::net::CONNECT_TIMEOUT)
+            .timeout(Duration::from_secs(15))
+            .redirect(crate::net::picture_redirects())
+    })
 }
 
 impl ImageLoader {
@@ -190,8 +188,7 @@ impl ImageLoader {
     ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self {
-            http: Arc::default(),
-            network: NetworkConfig::default(),
+            http: picture_client(&NetworkConfig::default()),
             runtime,
             cache: Arc::new(Mutex::new(Cache::new(max_bytes))),
             disk,
@@ -203,8 +200,7 @@ impl ImageLoader {
 
     /// Uses the configured proxy policy (`[network]`).
     pub fn with_network(mut self, network: &NetworkConfig) -> Self {
-        self.http = Arc::default();
-        self.network = network.clone();
+        self.http = picture_client(network);
         self
     }
 
@@ -338,16 +334,10 @@ impl ImageLoader {
 
     /// The picture's bytes and caching headers, or `NotModified` for a 304.
     async fn download(&self, url: &str, etag: Option<String>) -> Result<Download, PictureError> {
-        let network = self.network.clone();
         let http = self
             .http
-            .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || picture_client(&network))
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()))
-            })
+            .get()
             .await
-            .as_ref()
             .map_err(|e| PictureError::Download(format!("no HTTP client: {e}")))?;
         let mut request = http.get(url);
         if let Some(etag) = &etag {

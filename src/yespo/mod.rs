@@ -28,11 +28,8 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// Talks to one Yespo account.
 #[derive(Clone)]
 pub struct Client {
-    /// Made at the first request, on the runtime: building a TLS client
-    /// loads the system's root certificates (about 5 ms), which must not
-    /// hold up the window's first frame. Shared by the clones.
-    http: std::sync::Arc<tokio::sync::OnceCell<Result<reqwest::Client, String>>>,
-    network: crate::net::NetworkConfig,
+    /// Made at the first request, not when the window starts.
+    http: crate::net::LazyClient,
     base: String,
     api_key: Option<ApiKey>,
     /// The till's token for a chain's gateway (`auth = "gateway"`).
@@ -63,8 +60,7 @@ impl Client {
             problem: crate::config::ConfigProblem::new("[yespo]", "base_url", e.to_string()),
         })?;
         Ok(Self {
-            http: std::sync::Arc::default(),
-            network: config.network.clone(),
+            http: http_client(&config.network, config.yespo.timeout_ms),
             base: url.as_str().trim_end_matches('/').to_string(),
             api_key: config.yespo.api_key.clone(),
             till_token: config.till_token(),
@@ -81,15 +77,9 @@ impl Client {
 
     /// The HTTP client, made on first use.
     pub(crate) async fn http(&self) -> Result<&reqwest::Client, SourceError> {
-        let (network, timeout_ms) = (self.network.clone(), self.timeout_ms);
         self.http
-            .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || http_client(&network, timeout_ms))
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()))
-            })
+            .get()
             .await
-            .as_ref()
             .map_err(|e| SourceError::Network(format!("cannot start the HTTP client: {e}")))
     }
 
@@ -221,17 +211,15 @@ impl Client {
 /// The client for Yespo (or the chain's gateway): the proxy policy, a
 /// connect timeout within the lookup's, and no redirects, which could
 /// take the key to plain http or elsewhere.
-fn http_client(
-    network: &crate::net::NetworkConfig,
-    timeout_ms: u64,
-) -> Result<reqwest::Client, String> {
-    crate::net::client_builder(network)
-        .user_agent(concat!("pos-recs/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_millis(timeout_ms.min(3000)))
-        .pool_idle_timeout(Duration::from_secs(60))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())
+fn http_client(network: &crate::net::NetworkConfig, timeout_ms: u64) -> crate::net::LazyClient {
+    let network = network.clone();
+    crate::net::LazyClient::new(move || {
+        crate::net::client_builder(&network)
+            .user_agent(concat!("pos-recs/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_millis(timeout_ms.min(3000)))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+    })
 }
 
 /// Maps an HTTP status to the error a cashier should read (`Ok` for 2xx).
