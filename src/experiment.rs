@@ -178,6 +178,11 @@ impl Experiment {
     }
 }
 
+/// Where a till keeps its own key: beside the history it is for.
+pub fn key_file_beside(history_file: &Path) -> PathBuf {
+    history_file.with_extension("experiment-key")
+}
+
 /// A new random 256-bit key.
 fn new_key() -> Result<Vec<u8>, ExperimentError> {
     let mut key = vec![0u8; 32];

@@ -114,9 +114,10 @@ async fn run_lookup(config: Option<PathBuf>, args: LookupArgs) -> anyhow::Result
     if ready.config.yespo.api_key.is_none() && ready.origin != ConfigOrigin::Demo {
         tracing::warn!("no API key configured (set api_key or POS_RECS_API_KEY)");
     }
-    // The key of the comparison group is the till's own, kept beside its history.
+    // The comparison group's key is the till's own.
     let key_file = pos_recs::history::file_for(&ready.config, &ready.origin)
-        .map(|file| file.with_extension("experiment-key"));
+        .as_deref()
+        .map(pos_recs::experiment::key_file_beside);
     let lookup =
         pos_recs::till::look_up_once(&ready.config, key_file.as_deref(), raw, Some(kind), &basket)
             .await?;

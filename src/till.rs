@@ -24,7 +24,7 @@ use crate::history::{Event, History};
 use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
 use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
 use crate::sale::{Click, Recommended, Sale, SaleError, SaleRecord};
-use crate::session::Session;
+use crate::session::{SectionState, Session};
 
 /// While offline, the account is first asked after this long whether it is back…
 pub const HEALTH_PROBE_FIRST: Duration = Duration::from_secs(3);
@@ -132,6 +132,18 @@ pub fn sources_to_ask(
         Group::Holdout => (Group::Holdout, Vec::new()),
         Group::Shown => (Group::Shown, engine.all()),
     }
+}
+
+/// The experiment a till runs for `config`. A key that cannot be kept
+/// turns it off (everyone is shown recommendations), with a warning.
+fn experiment_for(
+    config: &crate::config::ExperimentConfig,
+    key_file: Option<&std::path::Path>,
+) -> Experiment {
+    Experiment::from_config(config, key_file).unwrap_or_else(|e| {
+        tracing::warn!("the comparison group is off: {e}");
+        Experiment::off()
+    })
 }
 
 /// A lookup with no screen behind it (the CLI's `lookup`).
@@ -242,6 +254,7 @@ impl Till {
         wake: Option<Wake>,
     ) -> Result<Self, ConfigError> {
         let engine = LookupEngine::new(&config)?;
+        let experiment = experiment_for(&config.experiment, None);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         Ok(Self {
             runtime,
@@ -258,33 +271,18 @@ impl Till {
             history: History::off(),
             seen_cards: HashMap::new(),
             connectivity: Connectivity::default(),
-            experiment: Experiment::off(),
+            experiment,
             experiment_key_file: None,
             recommended: Recommended::default(),
-        }
-        .with_experiment())
+        })
     }
 
     /// Keeps the experiment's own key in `file` (next to the history) when
     /// the configuration gives none.
     pub fn set_experiment_key_file(&mut self, file: Option<std::path::PathBuf>) {
         self.experiment_key_file = file;
-        self.experiment = self.experiment_for(&self.config);
-    }
-
-    fn with_experiment(mut self) -> Self {
-        self.experiment = self.experiment_for(&self.config);
-        self
-    }
-
-    /// The experiment `config` asks for. A key that cannot be kept turns
-    /// it off (everyone is shown recommendations), with a warning.
-    fn experiment_for(&self, config: &Config) -> Experiment {
-        Experiment::from_config(&config.experiment, self.experiment_key_file.as_deref())
-            .unwrap_or_else(|e| {
-                tracing::warn!("the comparison group is off: {e}");
-                Experiment::off()
-            })
+        self.experiment =
+            experiment_for(&self.config.experiment, self.experiment_key_file.as_deref());
     }
 
     /// The running experiment.
@@ -533,7 +531,7 @@ impl Till {
     pub fn reconfigure(&mut self, config: Config) -> Result<(), ConfigError> {
         self.engine = LookupEngine::new(&config)?;
         self.rules = Rules::from_config(&config);
-        self.experiment = self.experiment_for(&config);
+        self.experiment = experiment_for(&config.experiment, self.experiment_key_file.as_deref());
         self.config = Arc::new(config);
         self.clear();
         Ok(())
@@ -549,20 +547,18 @@ impl Till {
             changed |= was_offline != self.connectivity.is_offline();
             if let Some(session) = &mut self.session {
                 let recorded = answer_event(&event);
-                let listed: Vec<(String, String)> = match &event.result.outcome {
-                    Ok(products) => products
-                        .iter()
-                        .map(|p| (p.id.clone(), p.name.clone()))
-                        .collect(),
-                    Err(_) => Vec::new(),
-                };
-                let source_id = event.result.source.id;
+                let (index, source_id) = (event.result.index, event.result.source.id);
                 if Arc::make_mut(session).apply(event) {
-                    self.recommended.listed(
-                        source_id,
-                        listed.iter().map(|(id, name)| (id.as_str(), name.as_str())),
-                        &self.basket,
-                    );
+                    // What the section now shows is what this source recommended.
+                    if let Some(SectionState::Loaded { products, .. }) =
+                        session.sections.get(index).map(|s| &s.state)
+                    {
+                        self.recommended.listed(
+                            source_id,
+                            products.iter().map(|p| (p.id.as_str(), p.name.as_str())),
+                            &self.basket,
+                        );
+                    }
                     changed = true;
                     self.history.record(recorded);
                 }

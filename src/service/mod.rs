@@ -129,11 +129,10 @@ impl TillService {
         });
         let integration = ready.config.integration.clone();
         let mut till = Till::new(ready.config, runtime.clone(), Some(wake))?;
-        // The comparison group's own key is kept beside the history it is for.
         till.set_experiment_key_file(
             history_file
-                .as_ref()
-                .map(|file| file.with_extension("experiment-key")),
+                .as_deref()
+                .map(crate::experiment::key_file_beside),
         );
         if let Some(file) = history_file {
             let retention = till.config().history.retention_days;
