@@ -410,6 +410,12 @@ fn the_figures_and_the_interval_are_exact() {
         "{csv}"
     );
 
+    // One day: the recommended revenue once per line, and the average
+    // sale of the customers shown recommendations.
+    assert_eq!(figures.daily.len(), 1);
+    assert_eq!(figures.daily[0].recommended_revenue, 45.0);
+    let shown_total: f64 = 100.0 + (1..30).map(|i| 100.0 + f64::from(i)).sum::<f64>();
+    assert!((figures.daily[0].shown_mean.unwrap() - shown_total / 30.0).abs() < 1e-9);
     let c = figures.comparison.unwrap();
     assert_eq!(c.period, "20%-new");
     assert_eq!((c.shown.sales, c.holdout.sales), (30, 30));

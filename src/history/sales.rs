@@ -9,6 +9,14 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::{HistoryError, now_secs};
 
+/// The recommended lines of the sales since `?1`, each sale's line once
+/// however many sources listed it (`sale`, `at`, `product_id`, `name`,
+/// `quantity`, `revenue`).
+const LINES_ONCE: &str = "SELECT b.sale, s.at, b.product_id, MAX(b.name) AS name,
+        MAX(b.quantity) AS quantity, MAX(b.revenue) AS revenue
+     FROM bought b JOIN sales s ON s.id = b.sale WHERE s.at >= ?1
+     GROUP BY b.sale, b.product_id";
+
 /// Below this many sales in either group, no difference is claimed.
 pub const ENOUGH_SALES: u64 = 30;
 
@@ -186,20 +194,14 @@ pub fn sales(path: &Path, days: u32) -> Result<SalesFigures, HistoryError> {
         .collect::<Result<_, _>>()?;
     // Each sale's line once, however many sources listed it.
     (figures.recommended_lines, figures.recommended_revenue) = conn.query_row(
-        "SELECT COUNT(*), TOTAL(revenue) FROM
-           (SELECT MAX(b.revenue) AS revenue FROM bought b JOIN sales s ON s.id = b.sale
-            WHERE s.at >= ?1 GROUP BY b.sale, b.product_id)",
+        &format!("SELECT COUNT(*), TOTAL(revenue) FROM ({LINES_ONCE})"),
         [since],
         |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
     )?;
-    let mut top = conn.prepare(
-        "SELECT product_id, MAX(name), SUM(quantity), TOTAL(revenue) FROM
-           (SELECT b.product_id, MAX(b.name) AS name, MAX(b.quantity) AS quantity,
-                   MAX(b.revenue) AS revenue
-            FROM bought b JOIN sales s ON s.id = b.sale WHERE s.at >= ?1
-            GROUP BY b.sale, b.product_id)
-         GROUP BY product_id ORDER BY TOTAL(revenue) DESC, SUM(quantity) DESC, product_id LIMIT 10",
-    )?;
+    let mut top = conn.prepare(&format!(
+        "SELECT product_id, MAX(name), SUM(quantity), TOTAL(revenue) FROM ({LINES_ONCE})
+         GROUP BY product_id ORDER BY TOTAL(revenue) DESC, SUM(quantity) DESC, product_id LIMIT 10"
+    ))?;
     figures.top = top
         .query_map([since], |r| {
             Ok(TopBought {
@@ -272,16 +274,17 @@ fn comparison(conn: &Connection, since: i64) -> Result<Option<Comparison>, Histo
 
 /// The trend per day.
 fn daily(conn: &Connection, since: i64) -> Result<Vec<Day>, HistoryError> {
-    let mut rows = conn.prepare(
-        "SELECT date(s.at, 'unixepoch') AS day,
-                AVG(CASE WHEN s.grp = 'shown' THEN s.total END),
-                AVG(CASE WHEN s.grp = 'holdout' THEN s.total END),
-                (SELECT TOTAL(revenue) FROM
-                   (SELECT MAX(b.revenue) AS revenue FROM bought b JOIN sales t ON t.id = b.sale
-                    WHERE t.at >= ?1 AND date(t.at, 'unixepoch') = date(s.at, 'unixepoch')
-                    GROUP BY b.sale, b.product_id))
-         FROM sales s WHERE s.at >= ?1 GROUP BY day ORDER BY day",
-    )?;
+    let mut rows = conn.prepare(&format!(
+        "SELECT d.day, d.shown, d.holdout, COALESCE(r.revenue, 0.0) FROM
+           (SELECT date(at, 'unixepoch') AS day,
+                   AVG(CASE WHEN grp = 'shown' THEN total END) AS shown,
+                   AVG(CASE WHEN grp = 'holdout' THEN total END) AS holdout
+            FROM sales WHERE at >= ?1 GROUP BY day) d
+         LEFT JOIN
+           (SELECT date(at, 'unixepoch') AS day, TOTAL(revenue) AS revenue
+            FROM ({LINES_ONCE}) GROUP BY day) r
+         ON r.day = d.day ORDER BY d.day"
+    ))?;
     let days = rows
         .query_map([since], |r| {
             Ok(Day {

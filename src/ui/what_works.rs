@@ -19,6 +19,24 @@ type Figures = (Vec<SourceStats>, SalesFigures);
 use super::i18n::WhatWorksTexts;
 use super::theme;
 
+/// A plot that stays put (no drag, zoom or scroll), its x axis labelled
+/// at 0, 1, 2… with `labels`.
+fn fixed_plot(id: &str, height: f32, labels: Vec<String>) -> Plot<'static> {
+    Plot::new(id)
+        .height(height)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .x_axis_formatter(move |mark, _range| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+}
+
 /// The periods offered.
 pub const PERIODS: [u32; 3] = [7, 30, 90];
 
@@ -94,20 +112,8 @@ impl WhatWorks {
                 .into()
         };
         let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
-        Plot::new("what_works_trend")
-            .height(160.0)
+        fixed_plot("what_works_trend", 160.0, dates)
             .legend(Legend::default())
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .x_axis_formatter(move |mark, _range| {
-                let i = mark.value.round();
-                if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                    dates.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
             .show(ui, |plot| {
                 let t = self.texts;
                 plot.line(Line::new(
@@ -205,22 +211,9 @@ impl WhatWorks {
             .map(|(i, s)| Bar::new(i as f64, s.added_per_100_shown()).name(title(s.source_id)))
             .collect();
         let names: Vec<String> = stats.iter().map(|s| title(s.source_id)).collect();
-        Plot::new("what_works_chart")
-            .height(180.0)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .x_axis_formatter(move |mark, _range| {
-                let i = mark.value.round();
-                if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .show(ui, |plot| {
-                plot.bar_chart(BarChart::new("added per 100 shown", bars))
-            });
+        fixed_plot("what_works_chart", 180.0, names).show(ui, |plot| {
+            plot.bar_chart(BarChart::new("added per 100 shown", bars))
+        });
         ui.add_space(theme::GAP);
         ui.label(RichText::new(t.top_products).strong());
         for s in &stats {
