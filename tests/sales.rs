@@ -36,8 +36,7 @@ fn linked(mut config: Config, history_file: &std::path::Path, holdout: u8) -> Re
     }
 }
 
-async fn send(http: &reqwest::Client, request: reqwest::RequestBuilder) -> (u16, Value) {
-    let _ = http;
+async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
     match request.bearer_auth(TOKEN).send().await {
         Ok(response) => {
             let status = response.status().as_u16();
@@ -52,7 +51,7 @@ async fn send(http: &reqwest::Client, request: reqwest::RequestBuilder) -> (u16,
 async fn settled(http: &reqwest::Client, base: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let (status, document) = send(http, http.get(format!("{base}/recommendations"))).await;
+        let (status, document) = send(http.get(format!("{base}/recommendations"))).await;
         assert_eq!(status, 200, "{document}");
         let pending = document["sources"]
             .as_array()
@@ -122,11 +121,10 @@ async fn a_sale_is_recorded_with_what_the_recommendations_sold() {
 
     // No customer on screen: 409, nothing recorded.
     let one = json!({"lines": [{"product": "X", "quantity": 1, "price": 5.0}]});
-    let (status, answer) = send(&http, sale(one.clone())).await;
+    let (status, answer) = send(sale(one.clone())).await;
     assert_eq!(status, 409, "{answer}");
 
     let (status, _) = send(
-        &http,
         http.post(format!("{base}/customer"))
             .json(&json!({"phone": "0671234567"})),
     )
@@ -155,7 +153,7 @@ async fn a_sale_is_recorded_with_what_the_recommendations_sold() {
         (json!({"lines": [], "total": "lots"}), "JSON"),
         (json!({"lines": [], "customer": "0671234567"}), "JSON"),
     ] {
-        let (status, answer) = send(&http, sale(body)).await;
+        let (status, answer) = send(sale(body)).await;
         assert_eq!(status, 400, "{answer}");
         assert!(
             answer["error"].as_str().unwrap().contains(field),
@@ -164,35 +162,31 @@ async fn a_sale_is_recorded_with_what_the_recommendations_sold() {
     }
     let huge = "x".repeat(10 * 1024 * 1024);
     let (status, _) = send(
-        &http,
         http.post(format!("{base}/sale"))
             .header("content-type", "application/json")
             .body(huge),
     )
     .await;
     assert!(status == 413 || status == 0, "{status}");
-    let (status, _) = send(&http, http.get(format!("{base}/recommendations"))).await;
+    let (status, _) = send(http.get(format!("{base}/recommendations"))).await;
     assert_eq!(
         status, 200,
         "a refused sale must not end the customer's sale"
     );
 
-    let (status, answer) = send(
-        &http,
-        sale(json!({
-            "lines": [
-                {"product": product, "quantity": 2, "price": 10.5},
-                {"product": "NOT-RECOMMENDED", "quantity": 1, "price": 3.0}
-            ],
-            "total": 24.0, "currency": "UAH", "sale_id": "R-77"
-        })),
-    )
+    let (status, answer) = send(sale(json!({
+        "lines": [
+            {"product": product, "quantity": 2, "price": 10.5},
+            {"product": "NOT-RECOMMENDED", "quantity": 1, "price": 3.0}
+        ],
+        "total": 24.0, "currency": "UAH", "sale_id": "R-77"
+    })))
     .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["recommended_lines"], 1);
     assert_eq!(answer["sale_id"], "R-77");
     // The sale ended the customer's sale.
-    let (status, _) = send(&http, http.get(format!("{base}/recommendations"))).await;
+    let (status, _) = send(http.get(format!("{base}/recommendations"))).await;
     assert_eq!(status, 404);
     drop(service);
 
@@ -230,13 +224,11 @@ async fn a_sale_arriving_while_the_lookup_runs_is_recorded_for_that_customer() {
         http,
     } = linked_till(options, 0).await;
     let (_, posted) = send(
-        &http,
         http.post(format!("{base}/customer"))
             .json(&json!({"phone": "0671234567"})),
     )
     .await;
     let (status, answer) = send(
-        &http,
         http.post(format!("{base}/sale"))
             .json(&json!({"lines": [{"product": "A", "quantity": 1, "price": 2.0}]})),
     )
@@ -267,7 +259,6 @@ async fn a_customer_in_the_comparison_group_causes_no_request() {
         .requests
         .load(std::sync::atomic::Ordering::SeqCst);
     let (status, _) = send(
-        &http,
         http.post(format!("{base}/customer"))
             .json(&json!({"phone": phone_in(Group::Holdout, 50)})),
     )
@@ -284,7 +275,6 @@ async fn a_customer_in_the_comparison_group_causes_no_request() {
     assert_eq!(after, before, "a source was asked for a held-out customer");
     // A shown customer is asked for, and has no group field.
     send(
-        &http,
         http.post(format!("{base}/customer"))
             .json(&json!({"phone": phone_in(Group::Shown, 50)})),
     )
