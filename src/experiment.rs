@@ -32,15 +32,6 @@ impl Group {
             Self::Holdout => "holdout",
         }
     }
-
-    /// The group named by [`Group::as_str`].
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "shown" => Some(Self::Shown),
-            "holdout" => Some(Self::Holdout),
-            _ => None,
-        }
-    }
 }
 
 /// Why the experiment's key cannot be used.

@@ -285,11 +285,6 @@ impl Till {
             experiment_for(&self.config.experiment, self.experiment_key_file.as_deref());
     }
 
-    /// The running experiment.
-    pub fn experiment(&self) -> &Experiment {
-        &self.experiment
-    }
-
     /// Reads `raw` as a customer and looks them up, superseding any running
     /// lookup. A rejected input also clears the previous customer's cards:
     /// a cashier must not take them for this customer's.
