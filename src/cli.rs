@@ -73,6 +73,14 @@ pub struct StatsArgs {
     /// Print CSV (for spreadsheets, and for merging a chain's tills).
     #[arg(long)]
     pub csv: bool,
+    /// Read the chain's reports in DIR (the gateway's REPORTS_DIR, or a
+    /// copy of it) instead of this till's history.
+    #[arg(long, value_name = "DIR")]
+    pub chain: Option<PathBuf>,
+    /// Group the chain's table per store, per till or per source (default:
+    /// per store and source).
+    #[arg(long, requires = "chain", value_enum)]
+    pub by: Option<pos_recs::chain::read::By>,
 }
 
 #[derive(Args)]

@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod basket;
+pub mod chain;
 pub mod config;
 pub mod demo;
 pub mod experiment;

@@ -69,6 +69,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// `stats --chain DIR`: the chain's table from the tills' reports. Each
+/// broken file is one warning line on stderr; the table's first line
+/// counts them.
+fn run_chain_stats(dir: &std::path::Path, args: &StatsArgs) -> anyhow::Result<u8> {
+    use pos_recs::chain::read;
+    let reports = read::read_folder(dir, Some(args.days))?;
+    for skipped in &reports.skipped {
+        eprintln!(
+            "pos-recs: warning: skipped {}: {}",
+            skipped.path.display(),
+            skipped.reason
+        );
+    }
+    let by = args.by.unwrap_or_default();
+    if args.csv {
+        print!("{}", read::csv(&reports, by));
+    } else {
+        print!("{}", read::table(&reports, by));
+    }
+    Ok(0)
+}
+
 /// An error and its causes on one line, each cause once: our messages often
 /// already quote their source ("cannot read config X: Is a directory"), and
 /// anyhow's `{:#}` would repeat it.
@@ -288,6 +310,9 @@ fn write_assets(out: &std::path::Path) -> anyhow::Result<u8> {
 
 /// `pos-recs stats`: the manager's figures from this till's history.
 fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
+    if let Some(dir) = &args.chain {
+        return run_chain_stats(dir, args);
+    }
     // The same file the till records into: the demo's own when there is
     // no configuration, with the demo's source titles.
     let (config, origin) = match setup::locate(config) {

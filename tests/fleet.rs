@@ -60,6 +60,8 @@ fn own(base: &str) -> (Config, FleetConfig) {
         config_url: format!("{base}/stores/{{store}}.toml"),
         store: "kyiv-01".into(),
         poll_seconds: 1,
+        till: None,
+        report_url: None,
     };
     config.fleet = Some(fleet.clone());
     (config, fleet)
@@ -180,6 +182,8 @@ fn managed(base: &str, store: &str, own: Config) -> pos_recs::service::TillServi
         config_url: format!("{base}/stores/{{store}}.toml"),
         store: store.into(),
         poll_seconds: 1,
+        till: None,
+        report_url: None,
     });
     let ready = pos_recs::setup::Ready {
         config,

@@ -561,6 +561,8 @@ fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
         config_url: format!("http://{addr}/stores/{{store}}.toml"),
         store: "kyiv-01".into(),
         poll_seconds: 300,
+        till: None,
+        report_url: None,
     });
     let mut h = w.harness(config);
     step_until(&mut h, "the chain's sources", |h| {

@@ -82,6 +82,14 @@ pub struct FleetConfig {
     /// How often the file is asked for again, in seconds (default 300).
     #[serde(default = "default_fleet_poll")]
     pub poll_seconds: u64,
+    /// This till's name in the gateway's token map. Set, the till sends
+    /// the chain its daily figures (see [`crate::chain`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub till: Option<String>,
+    /// Where the reports go: `{report_url}{store}/{till}/{day}.json`.
+    /// Default: the gateway's `/reports/` (the `[yespo] base_url`'s origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_url: Option<String>,
 }
 
 fn default_fleet_poll() -> u64 {
@@ -93,6 +101,35 @@ impl FleetConfig {
     pub fn url(&self) -> String {
         self.config_url.replace("{store}", self.store.trim())
     }
+
+    /// The folder URL the reports are put under (ending in `/`), given the
+    /// gateway's API base (`https://gateway…/api`); `None` when the till
+    /// sends no reports (no `till` name).
+    pub fn report_base(&self, gateway_api: &str) -> Option<String> {
+        self.till.as_ref()?;
+        let base = match &self.report_url {
+            Some(url) => url.trim().to_string(),
+            None => {
+                let mut url = url::Url::parse(gateway_api.trim()).ok()?;
+                url.set_path("/reports/");
+                url.set_query(None);
+                url.to_string()
+            }
+        };
+        Some(if base.ends_with('/') {
+            base
+        } else {
+            format!("{base}/")
+        })
+    }
+}
+
+/// True for a store or till name that can be a report's path segment.
+pub fn is_report_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// `[history]`: the record of what each source showed and sold.

@@ -122,6 +122,39 @@ impl Config {
             if fleet.poll_seconds == 0 {
                 add("[fleet]", "poll_seconds", "must be at least 1".into());
             }
+            if let Some(till) = &fleet.till {
+                let name_rule =
+                    "letters, digits, '-' and '_' only (1 to 64), as in the gateway's token map";
+                if !super::schema::is_report_name(till) {
+                    add("[fleet]", "till", format!("{till:?}: {name_rule}"));
+                }
+                if !super::schema::is_report_name(fleet.store.trim()) {
+                    add(
+                        "[fleet]",
+                        "store",
+                        format!("a till that sends reports needs a store name of {name_rule}"),
+                    );
+                }
+                if !self.yespo.auth.via_gateway() {
+                    add(
+                        "[fleet]",
+                        "till",
+                        "reports go through the chain's gateway: set [yespo] auth = \"gateway\" and the till's token".into(),
+                    );
+                }
+                match fleet.report_base(&self.yespo.base_url) {
+                    None => add(
+                        "[fleet]",
+                        "report_url",
+                        "cannot be made from [yespo] base_url; set it".into(),
+                    ),
+                    Some(url) => {
+                        if let Err(e) = check_base_url(&url) {
+                            add("[fleet]", "report_url", e.to_string());
+                        }
+                    }
+                }
+            }
         }
         if self.sources.len() > MAX_SOURCES {
             // Every lookup asks all of them at once: a store file of

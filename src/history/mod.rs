@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod daily;
 mod format;
 mod sales;
 mod stats;
@@ -176,6 +177,17 @@ pub fn file_for(
 
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "pos-recs").map(|d| d.data_dir().join("history.sqlite3"))
+}
+
+/// The file at `path`, opened read-only for figures: the till may be
+/// writing it meanwhile.
+fn open_read_only(path: &Path) -> Result<Connection, HistoryError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(2))?;
+    Ok(conn)
 }
 
 fn now_secs() -> i64 {
@@ -400,10 +412,14 @@ pub fn apply_retention(conn: &Connection, path: &Path, days: u32) -> Result<(), 
     Ok(())
 }
 
+pub use daily::{
+    DayFigures, GroupDay, SourceDay, day_figures, day_of, day_start, days_with_records,
+    sales_between,
+};
 pub use format::{csv, sales_table, table};
 pub use sales::{
-    Comparison, Day, Difference, ENOUGH_SALES, GroupFigures, SalesFigures, SourceSales, TopBought,
-    sales, welch,
+    Comparison, Day, Difference, ENOUGH_SALES, GroupFigures, Moments, SalesFigures, SourceSales,
+    TopBought, sales, welch, welch_of,
 };
 #[cfg(test)]
 use stats::percentile;

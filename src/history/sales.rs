@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::{HistoryError, now_secs};
+use super::{HistoryError, now_secs, open_read_only};
 
 /// The recommended lines of the sales since `?1`, each sale's line once
 /// however many sources listed it (`sale`, `at`, `product_id`, `name`,
@@ -122,19 +122,57 @@ pub struct Day {
     pub holdout_mean: Option<f64>,
 }
 
+/// A sample's size, mean and (n − 1) variance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moments {
+    /// How many values.
+    pub n: f64,
+    /// Their mean.
+    pub mean: f64,
+    /// Their sample variance.
+    pub variance: f64,
+}
+
+impl Moments {
+    /// The moments of `values`.
+    pub fn of(values: &[f64]) -> Self {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        Self { n, mean, variance }
+    }
+
+    /// The moments of `n` values from their sum and sum of squares (as the
+    /// chain's reports carry them).
+    pub fn from_sums(n: u64, sum: f64, squares: f64) -> Self {
+        let count = n as f64;
+        let mean = sum / count;
+        let variance = ((squares - count * mean * mean) / (count - 1.0)).max(0.0);
+        Self {
+            n: count,
+            mean,
+            variance,
+        }
+    }
+}
+
 /// The difference of the means of `a` and `b` with its 95 % confidence
 /// interval by Welch's t (unequal variances); `None` with fewer than two
 /// values on a side or no spread at all.
 pub fn welch(a: &[f64], b: &[f64]) -> Option<Difference> {
-    let (na, nb) = (a.len() as f64, b.len() as f64);
     if a.len() < 2 || b.len() < 2 {
         return None;
     }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let var =
-        |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0);
-    let (ma, mb) = (mean(a), mean(b));
-    let (va, vb) = (var(a, ma) / na, var(b, mb) / nb);
+    welch_of(Moments::of(a), Moments::of(b))
+}
+
+/// [`welch`] from each side's moments.
+pub fn welch_of(a: Moments, b: Moments) -> Option<Difference> {
+    let (na, nb) = (a.n, b.n);
+    if na < 2.0 || nb < 2.0 {
+        return None;
+    }
+    let (va, vb) = (a.variance / na, b.variance / nb);
     let se = (va + vb).sqrt();
     if se <= 0.0 || !se.is_finite() {
         return None;
@@ -142,7 +180,7 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<Difference> {
     // Welch–Satterthwaite degrees of freedom.
     let df = (va + vb).powi(2) / (va.powi(2) / (na - 1.0) + vb.powi(2) / (nb - 1.0));
     let t = StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(0.975);
-    let difference = ma - mb;
+    let difference = a.mean - b.mean;
     Some(Difference {
         mean: difference,
         low: difference - t * se,
@@ -153,11 +191,7 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<Difference> {
 /// The sales figures of the last `days` days from the file at `path`
 /// (opened read-only: the till may be writing).
 pub fn sales(path: &Path, days: u32) -> Result<SalesFigures, HistoryError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(2))?;
+    let conn = open_read_only(path)?;
     // A file from before sales were kept has no such table yet.
     let has_sales: bool = conn.query_row(
         "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'sales'",

@@ -2,12 +2,10 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::params;
 use serde::Serialize;
 
-use std::time::Duration;
-
-use super::{HistoryError, now_secs};
+use super::{HistoryError, now_secs, open_read_only};
 
 /// One source's figures over a period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -68,11 +66,7 @@ impl SourceStats {
 /// The figures of the last `days` days, per source, from the file at `path`
 /// (opened read-only: the till may be writing).
 pub fn stats(path: &Path, days: u32) -> Result<Vec<SourceStats>, HistoryError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(2))?;
+    let conn = open_read_only(path)?;
     let since = now_secs() - i64::from(days) * 86_400;
     let mut by_source: std::collections::BTreeMap<u64, SourceStats> = Default::default();
     let mut counts = conn.prepare(

@@ -21,6 +21,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
 use crate::basket::Basket;
+use crate::chain::upload::{ReportStatus, Reporter};
 use crate::config::{Config, ConfigError, ConfigOrigin};
 use crate::demo::DemoServer;
 use crate::fleet::{Fleet, FleetStatus, StoreFile};
@@ -98,6 +99,8 @@ pub struct TillService {
     place: Mutex<Place>,
     /// The demo shop, while it is in use (stops when dropped).
     _demo: Option<DemoServer>,
+    /// Sends the chain the daily figures, when `[fleet] till` is set.
+    reporter: Option<Reporter>,
 }
 
 impl Drop for TillService {
@@ -128,6 +131,13 @@ impl TillService {
             )
         });
         let integration = ready.config.integration.clone();
+        let reporter = match (
+            crate::chain::upload::ReportSettings::from_config(&ready.config),
+            &history_file,
+        ) {
+            (Some(settings), Some(file)) => Some(Reporter::start(settings, file.clone(), &runtime)),
+            _ => None,
+        };
         let mut till = Till::new(ready.config, runtime.clone(), Some(wake))?;
         till.set_experiment_key_file(
             history_file
@@ -182,7 +192,13 @@ impl TillService {
                 setup_mode: ready.setup_mode,
             }),
             _demo: ready.demo,
+            reporter,
         })
+    }
+
+    /// How sending the chain its daily figures stands (`None`: not set up).
+    pub fn report_status(&self) -> Option<ReportStatus> {
+        self.reporter.as_ref().map(Reporter::status)
     }
 
     /// Who to wake when something the front end shows changed.

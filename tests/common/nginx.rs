@@ -77,6 +77,11 @@ impl Nginx {
         format!("http://127.0.0.1:{}/api", self.port)
     }
 
+    /// The folder the tills' reports are written into.
+    pub fn reports(&self) -> PathBuf {
+        self.dir.path().join("reports")
+    }
+
     /// Every log file nginx wrote in its folder, with its text.
     pub fn logs(&self) -> Vec<(PathBuf, String)> {
         let mut logs = Vec::new();
@@ -171,6 +176,7 @@ pub fn render(options: &GatewayOptions, run: &Path, port: u16, out: &Path) -> st
         .env("SHARED_SOURCES", options.shared_sources)
         .env("SHARED_TTL", "60s")
         .env("PICTURES_TTL", "7d")
+        .env("REPORTS_DIR", run.join("reports"))
         .env_remove("UPSTREAM_CA");
     if let Some(ca) = options.ca {
         render.env("UPSTREAM_CA", ca);
@@ -185,8 +191,18 @@ pub fn render(options: &GatewayOptions, run: &Path, port: u16, out: &Path) -> st
 pub fn start_gateway(options: &GatewayOptions) -> Nginx {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path();
-    for sub in ["tmp", "cache"] {
+    for sub in ["tmp", "cache", "reports"] {
         std::fs::create_dir_all(run.join(sub)).unwrap();
+    }
+    // nginx's workers run as `nobody` under root: they must reach the
+    // folder and write the reports.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let open = |path: &Path, mode| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        open(run, 0o755);
+        open(&run.join("reports"), 0o777);
     }
     let tokens: String = options
         .tokens

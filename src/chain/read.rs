@@ -1,0 +1,530 @@
+//! `pos-recs stats --chain DIR`: a folder of the tills' daily reports (the
+//! gateway's `REPORTS_DIR`, or a copy of it) read into one table.
+//!
+//! What it tolerates: files of older schema versions (fields they lack
+//! read as zero); broken files, skipped with one warning each and counted;
+//! two files for one till and day (copies of the folder merged), where the
+//! newer `made_at` wins.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::report::{DayReport, SCHEMA};
+use super::unix_now;
+use crate::config::is_report_name;
+use crate::history::{Difference, ENOUGH_SALES, Moments, day_of, day_start, welch_of};
+
+/// A report file larger than this is not one.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Why the folder cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The folder is missing or unreadable.
+    #[error("{path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A file that was skipped, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// Every usable report in a folder.
+#[derive(Debug, Default)]
+pub struct ChainReports {
+    /// One per till and day, the newest.
+    pub reports: Vec<DayReport>,
+    /// Report files found (`*.json`).
+    pub files: usize,
+    /// Files that could not be used.
+    pub skipped: Vec<Skipped>,
+    /// Older files for a till and day that a newer one replaced.
+    pub replaced: usize,
+}
+
+/// Reads every `*.json` under `dir` (any depth) dated within the last
+/// `days` days (today, UTC, counts as one); all of them when `None`.
+pub fn read_folder(dir: &Path, days: Option<u32>) -> Result<ChainReports, ChainError> {
+    let mut paths = Vec::new();
+    collect(dir, &mut paths, 0)?;
+    let since = days.map(|days| {
+        let today = day_of(unix_now());
+        day_start(&today).unwrap_or(0) - i64::from(days.saturating_sub(1)) * 86_400
+    });
+    let parsed = parse_all(&paths);
+    let mut read = ChainReports {
+        files: paths.len(),
+        ..ChainReports::default()
+    };
+    let mut newest: HashMap<(String, String, String), DayReport> = HashMap::new();
+    for (path, result) in paths.into_iter().zip(parsed) {
+        let report = match result {
+            Ok(report) => report,
+            Err(reason) => {
+                read.skipped.push(Skipped { path, reason });
+                continue;
+            }
+        };
+        let start = day_start(&report.figures.day).unwrap_or(0);
+        if since.is_some_and(|since| start < since) {
+            continue;
+        }
+        let key = (
+            report.store.clone(),
+            report.till.clone(),
+            report.figures.day.clone(),
+        );
+        match newest.get(&key) {
+            Some(kept) if kept.made_at >= report.made_at => read.replaced += 1,
+            Some(_) => {
+                read.replaced += 1;
+                newest.insert(key, report);
+            }
+            None => {
+                newest.insert(key, report);
+            }
+        }
+    }
+    read.reports = newest.into_values().collect();
+    read.reports.sort_by(|a, b| {
+        (&a.store, &a.till, &a.figures.day).cmp(&(&b.store, &b.till, &b.figures.day))
+    });
+    Ok(read)
+}
+
+/// The `*.json` files under `dir`, depth-first; at most a few levels (a
+/// copy of the gateway's folder inside another folder).
+fn collect(dir: &Path, into: &mut Vec<PathBuf>, depth: usize) -> Result<(), ChainError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ChainError::Folder {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() && depth < 6 {
+            // A folder that vanished or cannot be read is left out.
+            let _ = collect(&path, into, depth + 1);
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "json") {
+            into.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses `paths` on every core, in order.
+fn parse_all(paths: &[PathBuf]) -> Vec<Result<DayReport, String>> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = paths.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|p| parse(p)).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| vec![Err("could not be read".to_string())])
+            })
+            .collect()
+    })
+}
+
+/// One report file, checked.
+pub fn parse(path: &Path) -> Result<DayReport, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!("larger than {} KiB", MAX_FILE_BYTES / 1024));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    // The version first, so a newer file says so rather than "invalid".
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema: u32,
+    }
+    let version: Version =
+        serde_json::from_slice(&bytes).map_err(|e| format!("not a report ({e})"))?;
+    if version.schema == 0 || version.schema > SCHEMA {
+        return Err(format!(
+            "schema {} (this pos-recs reads 1 to {SCHEMA})",
+            version.schema
+        ));
+    }
+    let report: DayReport =
+        serde_json::from_slice(&bytes).map_err(|e| format!("not a report ({e})"))?;
+    if !is_report_name(&report.store) || !is_report_name(&report.till) {
+        return Err("its store or till is not a valid name".into());
+    }
+    if day_start(&report.figures.day).is_none() {
+        return Err(format!("{:?} is not a day", report.figures.day));
+    }
+    Ok(report)
+}
+
+/// How the chain's table is grouped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// Per store and source (the default).
+    #[default]
+    #[value(skip)]
+    StoreSource,
+    /// Per store, all sources together.
+    Store,
+    /// Per till and source.
+    Till,
+    /// Per source, all stores together.
+    Source,
+}
+
+/// The sums of one row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    /// Times the source was asked.
+    pub lookups: u64,
+    /// Times it answered.
+    pub answers: u64,
+    /// Cards shown.
+    pub shown: u64,
+    /// Cards opened.
+    pub opened: u64,
+    /// Added with the Add to sale button.
+    pub added: u64,
+    /// Recommended and bought: lines.
+    pub bought: u64,
+    /// Recommended and bought: quantity.
+    pub bought_quantity: f64,
+    /// Their revenue.
+    pub revenue: f64,
+}
+
+/// One row of the chain's table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The store, unless grouped by source.
+    pub store: Option<String>,
+    /// The till, when grouped by till.
+    pub till: Option<String>,
+    /// The source id and title, unless grouped by store.
+    pub source: Option<(u64, String)>,
+    /// The day, for the CSV's rows.
+    pub day: Option<String>,
+    /// The sums.
+    pub totals: Totals,
+}
+
+type RowKey = (Option<String>, Option<String>, Option<u64>, Option<String>);
+
+/// The table's rows, grouped `by`, and per day when `per_day`.
+pub fn rows(reports: &[DayReport], by: By, per_day: bool) -> Vec<Row> {
+    let mut titles: BTreeMap<u64, String> = BTreeMap::new();
+    let mut sums: BTreeMap<RowKey, Totals> = BTreeMap::new();
+    for report in reports {
+        for (id, title) in &report.titles {
+            titles.entry(*id).or_insert_with(|| title.clone());
+        }
+        for s in &report.figures.sources {
+            let store = (by != By::Source).then(|| report.store.clone());
+            let till = (by == By::Till).then(|| report.till.clone());
+            let source = (by != By::Store).then_some(s.source_id);
+            let day = per_day.then(|| report.figures.day.clone());
+            let t = sums.entry((store, till, source, day)).or_default();
+            t.lookups += s.lookups;
+            t.answers += s.answered;
+            t.shown += s.shown;
+            t.opened += s.opened;
+            t.added += s.added;
+            t.bought += s.bought_lines;
+            t.bought_quantity += s.bought_quantity;
+            t.revenue += s.revenue;
+        }
+    }
+    sums.into_iter()
+        .map(|((store, till, source, day), totals)| Row {
+            store,
+            till,
+            source: source.map(|id| (id, titles.get(&id).cloned().unwrap_or_default())),
+            day,
+            totals,
+        })
+        .collect()
+}
+
+/// The chain's comparison of the groups, for the latest experiment
+/// period, from every till's sums.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainComparison {
+    /// The period.
+    pub period: String,
+    /// Sales (shown, holdout).
+    pub sales: (u64, u64),
+    /// Average priced sale (shown, holdout).
+    pub means: (Option<f64>, Option<f64>),
+    /// The difference with its 95 % interval, with enough sales.
+    pub difference: Option<Difference>,
+}
+
+/// The comparison over the period of the newest report that has one.
+pub fn comparison(reports: &[DayReport]) -> Option<ChainComparison> {
+    let latest = reports
+        .iter()
+        .filter(|r| r.figures.groups.iter().any(|g| g.period != "off"))
+        .max_by(|a, b| (&a.figures.day, a.made_at).cmp(&(&b.figures.day, b.made_at)))?;
+    let period = latest
+        .figures
+        .groups
+        .iter()
+        .find(|g| g.period != "off")?
+        .period
+        .clone();
+    // Per side: sales, priced sales, sum, squares.
+    let mut sides = [(0u64, 0u64, 0.0f64, 0.0f64); 2];
+    for group in reports
+        .iter()
+        .flat_map(|r| &r.figures.groups)
+        .filter(|g| g.period == period)
+    {
+        let side = &mut sides[usize::from(group.group == "holdout")];
+        side.0 += group.sales;
+        side.1 += group.priced_sales;
+        side.2 += group.value_sum;
+        side.3 += group.value_squares;
+    }
+    let mean = |(_, n, sum, _): (u64, u64, f64, f64)| (n > 0).then(|| sum / n as f64);
+    let enough = sides.iter().all(|s| s.1 >= ENOUGH_SALES);
+    let difference = enough
+        .then(|| {
+            welch_of(
+                Moments::from_sums(sides[0].1, sides[0].2, sides[0].3),
+                Moments::from_sums(sides[1].1, sides[1].2, sides[1].3),
+            )
+        })
+        .flatten();
+    Some(ChainComparison {
+        period,
+        sales: (sides[0].0, sides[1].0),
+        means: (mean(sides[0]), mean(sides[1])),
+        difference,
+    })
+}
+
+/// The one line that says what was read.
+pub fn summary(read: &ChainReports) -> String {
+    let stores: std::collections::BTreeSet<&str> =
+        read.reports.iter().map(|r| r.store.as_str()).collect();
+    let tills: std::collections::BTreeSet<(&str, &str)> = read
+        .reports
+        .iter()
+        .map(|r| (r.store.as_str(), r.till.as_str()))
+        .collect();
+    let first = read.reports.iter().map(|r| &r.figures.day).min();
+    let last = read.reports.iter().map(|r| &r.figures.day).max();
+    let span = match (first, last) {
+        (Some(a), Some(b)) if a == b => format!(", {a}"),
+        (Some(a), Some(b)) => format!(", {a} to {b}"),
+        _ => String::new(),
+    };
+    format!(
+        "{} files: {} till-days from {} tills in {} stores{span}; {} broken skipped; {} older copies replaced",
+        read.files,
+        read.reports.len(),
+        tills.len(),
+        stores.len(),
+        read.skipped.len(),
+        read.replaced,
+    )
+}
+
+/// The chain's table as text.
+pub fn table(read: &ChainReports, by: By) -> String {
+    let rows = rows(&read.reports, by, false);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", summary(read));
+    let _ = writeln!(out);
+    let head = key_headings(by);
+    let mut cells: Vec<Vec<String>> = vec![
+        head.iter()
+            .map(|h| h.to_string())
+            .chain(
+                [
+                    "lookups", "answers", "shown", "opened", "added", "bought", "revenue",
+                ]
+                .map(String::from),
+            )
+            .collect(),
+    ];
+    let mut all = Totals::default();
+    for row in &rows {
+        let t = &row.totals;
+        add_to(&mut all, t);
+        let mut line = key_cells(row, by, false);
+        line.extend(number_cells(t));
+        cells.push(line);
+    }
+    let mut total = vec!["all".to_string()];
+    total.resize(head.len(), String::new());
+    total.extend(number_cells(&all));
+    cells.push(total);
+    let widths: Vec<usize> = (0..cells[0].len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for (i, line) in cells.iter().enumerate() {
+        if i == cells.len() - 1 {
+            let rule: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+            let _ = writeln!(out, "{}", "-".repeat(rule));
+        }
+        let text: Vec<String> = line
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if c < head.len() {
+                    format!("{cell:<w$}", w = widths[c])
+                } else {
+                    format!("{cell:>w$}", w = widths[c])
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", text.join("  ").trim_end());
+    }
+    if let Some(c) = comparison(&read.reports) {
+        let _ = writeln!(out);
+        let money = |m: Option<f64>| m.map_or("-".to_string(), |m| format!("{m:.2}"));
+        let _ = writeln!(
+            out,
+            "Comparison ({}): shown {} sales, average {}; comparison group {} sales, average {}",
+            c.period,
+            c.sales.0,
+            money(c.means.0),
+            c.sales.1,
+            money(c.means.1)
+        );
+        let _ = match c.difference {
+            Some(d) => writeln!(
+                out,
+                "Difference: {:+.2} (95 % interval {:+.2} to {:+.2})",
+                d.mean, d.low, d.high
+            ),
+            None => writeln!(out, "Difference: not enough sales yet"),
+        };
+    }
+    out
+}
+
+/// The chain's table as CSV: one row per key and day.
+pub fn csv(read: &ChainReports, by: By) -> String {
+    let mut out = String::new();
+    let mut head: Vec<&str> = key_headings(by);
+    head.push("day");
+    head.extend([
+        "lookups",
+        "answers",
+        "shown",
+        "opened",
+        "added",
+        "bought_lines",
+        "bought_quantity",
+        "revenue",
+    ]);
+    let _ = writeln!(out, "{}", head.join(","));
+    for row in rows(&read.reports, by, true) {
+        let mut line = key_cells(&row, by, true);
+        line.push(row.day.clone().unwrap_or_default());
+        let t = &row.totals;
+        line.extend([
+            t.lookups.to_string(),
+            t.answers.to_string(),
+            t.shown.to_string(),
+            t.opened.to_string(),
+            t.added.to_string(),
+            t.bought.to_string(),
+            format!("{}", t.bought_quantity),
+            format!("{:.2}", t.revenue),
+        ]);
+        let _ = writeln!(out, "{}", line.join(","));
+    }
+    out
+}
+
+fn key_headings(by: By) -> Vec<&'static str> {
+    match by {
+        By::StoreSource => vec!["store", "source_id", "source"],
+        By::Store => vec!["store"],
+        By::Till => vec!["store", "till", "source_id", "source"],
+        By::Source => vec!["source_id", "source"],
+    }
+}
+
+fn key_cells(row: &Row, by: By, for_csv: bool) -> Vec<String> {
+    let quote = |s: &str| {
+        if for_csv { csv_field(s) } else { s.to_string() }
+    };
+    let mut cells = Vec::new();
+    if by != By::Source {
+        cells.push(quote(row.store.as_deref().unwrap_or("")));
+    }
+    if by == By::Till {
+        cells.push(quote(row.till.as_deref().unwrap_or("")));
+    }
+    if let Some((id, title)) = &row.source {
+        cells.push(id.to_string());
+        cells.push(quote(title));
+    }
+    cells
+}
+
+fn number_cells(t: &Totals) -> Vec<String> {
+    vec![
+        t.lookups.to_string(),
+        t.answers.to_string(),
+        t.shown.to_string(),
+        t.opened.to_string(),
+        t.added.to_string(),
+        t.bought.to_string(),
+        format!("{:.2}", t.revenue),
+    ]
+}
+
+fn add_to(all: &mut Totals, t: &Totals) {
+    all.lookups += t.lookups;
+    all.answers += t.answers;
+    all.shown += t.shown;
+    all.opened += t.opened;
+    all.added += t.added;
+    all.bought += t.bought;
+    all.bought_quantity += t.bought_quantity;
+    all.revenue += t.revenue;
+}
+
+/// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@`
+/// is defused so a spreadsheet does not run a title as a formula.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
