@@ -531,3 +531,153 @@ async fn a_till_that_cannot_reach_the_gateway_keeps_its_days_across_a_restart() 
         sums_of_histories(std::slice::from_ref(&history))
     );
 }
+
+/// A report file as a till of `schema` would write it.
+fn report_json(
+    schema: u32,
+    store: &str,
+    till: &str,
+    day: &str,
+    made_at: i64,
+    shown: u64,
+) -> String {
+    if schema == 1 {
+        // The What works figures only.
+        format!(
+            r#"{{"schema":1,"app_version":"0.2.0","store":"{store}","till":"{till}","day":"{day}","made_at":{made_at},
+               "sources":[{{"source_id":1244,"lookups":4,"answered":3,"shown":{shown},"opened":1,"to_customer":0,"added":1}}]}}"#
+        )
+    } else {
+        format!(
+            r#"{{"schema":{schema},"app_version":"0.3.0","store":"{store}","till":"{till}","day":"{day}","made_at":{made_at},
+               "titles":{{"1244":"Also bought"}},"lookups":4,"sales":2,"recommended_lines":1,"recommended_revenue":12.5,"groups":[],
+               "sources":[{{"source_id":1244,"lookups":4,"answered":4,"shown":{shown},"opened":2,"to_customer":0,"added":1,
+                           "bought_lines":1,"bought_quantity":2.0,"revenue":12.5,"bought_after_click":1}}]}}"#
+        )
+    }
+}
+
+#[test]
+fn stats_chain_reads_older_schemas_skips_broken_files_and_keeps_the_newest_copy_of_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let today = history::day_of(now());
+    let put = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    put(
+        &format!("a/till-1/{today}.json"),
+        &report_json(1, "a", "till-1", &today, 100, 10),
+    );
+    put(
+        &format!("a/till-2/{today}.json"),
+        &report_json(2, "a", "till-2", &today, 100, 20),
+    );
+    // A copy of the folder beside it: the same till and day, older and newer.
+    put(
+        &format!("copy/a/till-2/{today}.json"),
+        &report_json(2, "a", "till-2", &today, 50, 999),
+    );
+    put(
+        &format!("b/till-9/{today}.json"),
+        &report_json(2, "b", "till-9", &today, 100, 1),
+    );
+    put(
+        &format!("copy/b/till-9/{today}.json"),
+        &report_json(2, "b", "till-9", &today, 200, 7),
+    );
+    // Broken: truncated, not JSON, a newer schema, a bad day, a bad name.
+    let whole = report_json(2, "a", "till-3", &today, 1, 5);
+    put(&format!("a/till-3/{today}.json"), &whole[..whole.len() / 2]);
+    put("a/till-4/notes.json", "<html>not a report</html>");
+    put(
+        &format!("a/till-5/{today}.json"),
+        &report_json(3, "a", "till-5", &today, 1, 5),
+    );
+    put(
+        "a/till-6/yesterday.json",
+        &report_json(2, "a", "till-6", "2026-13-45", 1, 5),
+    );
+    put(
+        &format!("a/till-7/{today}.json"),
+        &report_json(2, "a/../b", "till-7", &today, 1, 5),
+    );
+    // Old days fall outside --days.
+    put(
+        "a/till-1/2020-01-01.json",
+        &report_json(2, "a", "till-1", "2020-01-01", 1, 1000),
+    );
+
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+            .args(["stats", "--chain"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::stderr(&out));
+        (
+            String::from_utf8(out.stdout.clone()).unwrap(),
+            common::stderr(&out),
+        )
+    };
+    let (table, warnings) = run(&["--days", "7"]);
+    assert_eq!(
+        warnings.lines().count(),
+        5,
+        "one line per broken file: {warnings}"
+    );
+    assert!(
+        warnings.contains("schema 3 (this pos-recs reads 1 to 2)"),
+        "{warnings}"
+    );
+    assert!(
+        warnings
+            .lines()
+            .all(|l| l.starts_with("pos-recs: warning: skipped "))
+    );
+    assert!(
+        table.starts_with(&format!(
+            "11 files: 3 till-days from 3 tills in 2 stores, {today}; 5 broken skipped; 2 older copies replaced"
+        )),
+        "{table}"
+    );
+    let (csv, _) = run(&["--days", "7", "--csv", "--by", "till"]);
+    assert_eq!(
+        csv,
+        format!(
+            "store,till,source_id,source,day,lookups,answers,shown,opened,added,bought_lines,bought_quantity,revenue\n\
+             a,till-1,1244,Also bought,{today},4,3,10,1,1,0,0,0.00\n\
+             a,till-2,1244,Also bought,{today},4,4,20,2,1,1,2,12.50\n\
+             b,till-9,1244,Also bought,{today},4,4,7,2,1,1,2,12.50\n"
+        )
+    );
+    let (csv, _) = run(&["--days", "7", "--csv", "--by", "source"]);
+    assert_eq!(
+        csv.lines().nth(1),
+        Some(format!("1244,Also bought,{today},12,11,37,5,3,2,4,25.00").as_str())
+    );
+    let (csv, _) = run(&["--days", "7", "--csv", "--by", "store"]);
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    // Without --days' bound, the old day is there too.
+    let (csv, _) = run(&["--days", "3650", "--csv"]);
+    assert!(
+        csv.contains("a,1244,Also bought,2020-01-01,4,4,1000,"),
+        "{csv}"
+    );
+
+    // A folder that is not there: a clear message, exit 2.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+        .args(["stats", "--chain", "/nonexistent/reports"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("/nonexistent/reports"));
+    // --by without --chain is refused by the parser.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+        .args(["stats", "--by", "store"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

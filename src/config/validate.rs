@@ -135,6 +135,13 @@ impl Config {
                         format!("a till that sends reports needs a store name of {name_rule}"),
                     );
                 }
+                if !self.history.enabled {
+                    add(
+                        "[fleet]",
+                        "till",
+                        "reports are made from the history: [history] enabled must be true".into(),
+                    );
+                }
                 if !self.yespo.auth.via_gateway() {
                     add(
                         "[fleet]",
@@ -282,6 +289,67 @@ mod tests {
             problems[0].to_string().contains("at most 50"),
             "{}",
             problems[0]
+        );
+    }
+
+    #[test]
+    fn a_till_that_reports_needs_the_gateway_and_names_fit_for_a_path() {
+        let mut config = Config::default();
+        config.yespo.base_url = "https://gateway.chain.example/api".into();
+        config.yespo.auth = crate::config::AuthMode::Gateway;
+        config.yespo.till_token = Some(crate::secret::ApiKey::new("ab".repeat(32)));
+        let fleet = crate::config::FleetConfig {
+            config_url: "https://gateway.chain.example/stores/{store}.toml".into(),
+            store: "kyiv-01".into(),
+            poll_seconds: 300,
+            till: Some("kyiv-01-till-3".into()),
+            report_url: None,
+        };
+        assert_eq!(
+            fleet.report_base(&config.yespo.base_url).as_deref(),
+            Some("https://gateway.chain.example/reports/")
+        );
+        config.fleet = Some(fleet.clone());
+        assert!(config.problems().is_empty(), "{:?}", config.problems());
+
+        let problems = |config: &Config| -> Vec<String> {
+            config.problems().iter().map(|p| p.to_string()).collect()
+        };
+        let mut bad = config.clone();
+        bad.fleet = Some(crate::config::FleetConfig {
+            till: Some("../till-1".into()),
+            store: "kyiv 01".into(),
+            ..fleet.clone()
+        });
+        let found = problems(&bad);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("[fleet] till: \"../till-1\""),
+            "{found:?}"
+        );
+        assert!(found[1].starts_with("[fleet] store:"), "{found:?}");
+
+        let mut direct = config.clone();
+        direct.yespo.auth = crate::config::AuthMode::ApiKey;
+        assert!(
+            problems(&direct)
+                .iter()
+                .any(|p| p.contains("reports go through the chain's gateway")),
+            "{:?}",
+            problems(&direct)
+        );
+
+        let mut plain = config.clone();
+        plain.fleet = Some(crate::config::FleetConfig {
+            report_url: Some("http://collector.example/reports".into()),
+            ..fleet
+        });
+        assert!(
+            problems(&plain)
+                .iter()
+                .any(|p| p.starts_with("[fleet] report_url: plain http")),
+            "{:?}",
+            problems(&plain)
         );
     }
 
