@@ -1134,6 +1134,117 @@ fn history_recording() {
     );
 }
 
+/// `stats --chain` over a chain's folder: 2,000 tills × 90 days of
+/// generated reports (180,000 files), read by the real command; beside it
+/// in the same run, reading the same files' bytes alone.
+fn chain_report() {
+    use pos_recs::chain::report::DayReport;
+    use pos_recs::history::{DayFigures, GroupDay, SourceDay, day_of};
+    let tills: usize = std::env::var("BENCH_CHAIN_TILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let days = 90usize;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let titles: std::collections::BTreeMap<u64, String> = (0..6u64)
+        .map(|k| (1244 + k, format!("Source {}", 1244 + k)))
+        .collect();
+    let started = Instant::now();
+    for till in 0..tills {
+        let store = format!("store-{:03}", till / 20);
+        let name = format!("till-{till:04}");
+        let folder = dir.path().join(&store).join(&name);
+        std::fs::create_dir_all(&folder).expect("folder");
+        for d in 0..days {
+            let day = day_of(now - d as i64 * 86_400);
+            let n = (till * 31 + d) as u64;
+            let figures = DayFigures {
+                day: day.clone(),
+                lookups: 40 + n % 20,
+                sources: (0..6u64)
+                    .map(|k| SourceDay {
+                        source_id: 1244 + k,
+                        lookups: 40 + n % 20,
+                        answered: 38 + n % 20,
+                        shown: 200 + n % 50,
+                        opened: 10 + n % 7,
+                        to_customer: n % 3,
+                        added: 5 + n % 4,
+                        bought_lines: 3 + n % 5,
+                        bought_quantity: 4.0,
+                        revenue: 120.5 + k as f64,
+                        bought_after_click: 2,
+                    })
+                    .collect(),
+                sales: 60,
+                recommended_lines: 9,
+                recommended_revenue: 310.25,
+                groups: ["shown", "holdout"]
+                    .map(|g| GroupDay {
+                        period: "10%-3f2a".into(),
+                        group: g.into(),
+                        sales: 30,
+                        priced_sales: 30,
+                        value_sum: 9000.0,
+                        value_squares: 3.1e6,
+                        items_sum: 90.0,
+                        items_squares: 300.0,
+                    })
+                    .to_vec(),
+            };
+            let report = DayReport::new(&store, &name, titles.clone(), figures, now);
+            std::fs::write(folder.join(format!("{day}.json")), report.to_json()).expect("file");
+        }
+    }
+    let written = started.elapsed();
+    let files = tills * days;
+    let bytes_only = {
+        let started = Instant::now();
+        let mut total = 0usize;
+        for store in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+            for till in std::fs::read_dir(store.path()).expect("dir").flatten() {
+                for day in std::fs::read_dir(till.path()).expect("dir").flatten() {
+                    total += std::fs::read(day.path()).map_or(0, |b| b.len());
+                }
+            }
+        }
+        std::hint::black_box(total);
+        started.elapsed()
+    };
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+        .args(["stats", "--days", "90", "--chain"])
+        .arg(dir.path())
+        .output()
+        .expect("pos-recs runs");
+    let command = started.elapsed();
+    let first = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    println!(
+        "\n## stats --chain: {tills} tills × {days} days ({files} files, generated in {:.0} s)",
+        written.as_secs_f64()
+    );
+    println!("| what | time | files/s |");
+    println!("|---|---|---|");
+    println!(
+        "| `pos-recs stats --chain DIR --days 90` (walk, read, parse, sum) | {:.1} s | {:.0} |",
+        command.as_secs_f64(),
+        files as f64 / command.as_secs_f64()
+    );
+    println!(
+        "| baseline: reading the same files' bytes, one thread | {:.1} s | {:.0} |",
+        bytes_only.as_secs_f64(),
+        files as f64 / bytes_only.as_secs_f64()
+    );
+    println!("command's first line: {first}");
+}
+
 fn main() {
     // `cargo test --benches` passes --bench-less args; only run when benchmarking.
     if std::env::args().any(|a| a == "--list") {
@@ -1177,6 +1288,9 @@ fn main() {
     }
     if wanted("chain_capacity") {
         chain_capacity();
+    }
+    if wanted("chain_report") {
+        chain_report();
     }
     if wanted("cold_start") {
         cold_start();
