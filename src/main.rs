@@ -239,6 +239,23 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
         ),
         None => println!("POS link: off (pos-recs serve needs [integration] listen)"),
     }
+    match pos_recs::chain::upload::ReportSettings::from_config(&ready.config) {
+        Some(settings) => {
+            let history = pos_recs::history::file_for(&ready.config, &ready.origin);
+            let waiting = history.map_or(0, |h| {
+                pos_recs::chain::upload::Queue::load(&pos_recs::chain::upload::queue_file_beside(
+                    &h,
+                ))
+                .due
+                .len()
+            });
+            println!(
+                "chain reports: to {}{}/{}/ ({waiting} days waiting)",
+                settings.base, settings.store, settings.till
+            );
+        }
+        None => println!("chain reports: off ([fleet] till not set)"),
+    }
     let engine = LookupEngine::new(&ready.config)?;
     if engine.sources().is_empty() {
         anyhow::bail!(

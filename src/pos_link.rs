@@ -467,6 +467,7 @@ async fn post_sale(
             "lines": summary.lines,
             "recommended_lines": summary.recommended_lines,
             "sale_id": sale_id,
+            "repeated": summary.repeated,
         }))
         .into_response(),
     }

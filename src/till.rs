@@ -221,7 +221,15 @@ pub struct Till {
     experiment_key_file: Option<std::path::PathBuf>,
     /// What the sources recommended during this customer's sale.
     recommended: Recommended,
+    /// The latest sales that came with a `sale_id`, newest last, in memory
+    /// only: a POS that sends a sale again (its request timed out) gets the
+    /// first answer, and neither the history nor the next customer's sale
+    /// sees it twice.
+    recent_sales: std::collections::VecDeque<(String, SaleSummary)>,
 }
+
+/// How many `sale_id`s are remembered for repeats.
+const RECENT_SALES: usize = 256;
 
 /// What [`Till::finish_sale`] recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -234,6 +242,9 @@ pub struct SaleSummary {
     pub lines: usize,
     /// Of them, lines some source had recommended.
     pub recommended_lines: usize,
+    /// The sale's `sale_id` was seen before: this is the first answer
+    /// again, and nothing was recorded or cleared.
+    pub repeated: bool,
 }
 
 impl std::fmt::Debug for Till {
@@ -274,6 +285,7 @@ impl Till {
             experiment,
             experiment_key_file: None,
             recommended: Recommended::default(),
+            recent_sales: Default::default(),
         })
     }
 
@@ -432,6 +444,14 @@ impl Till {
     /// or no customer is on screen.
     pub fn finish_sale(&mut self, sale: &Sale) -> Result<SaleSummary, SaleError> {
         sale.validate()?;
+        if let Some(id) = &sale.sale_id
+            && let Some((_, first)) = self.recent_sales.iter().find(|(seen, _)| seen == id)
+        {
+            return Ok(SaleSummary {
+                repeated: true,
+                ..first.clone()
+            });
+        }
         let Some(session) = &self.session else {
             return Err(SaleError::NoCustomer);
         };
@@ -443,7 +463,14 @@ impl Till {
             group: session.group,
             lines: sale.lines.len(),
             recommended_lines: recommended_lines.len(),
+            repeated: false,
         };
+        if let Some(id) = &sale.sale_id {
+            if self.recent_sales.len() >= RECENT_SALES {
+                self.recent_sales.pop_front();
+            }
+            self.recent_sales.push_back((id.clone(), summary.clone()));
+        }
         self.history.record(Event::Sale(Box::new(SaleRecord {
             group: session.group,
             period: self.experiment.period(),

@@ -185,9 +185,33 @@ async fn a_sale_is_recorded_with_what_the_recommendations_sold() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["recommended_lines"], 1);
     assert_eq!(answer["sale_id"], "R-77");
+    assert_eq!(answer["repeated"], false);
     // The sale ended the customer's sale.
     let (status, _) = send(http.get(format!("{base}/recommendations"))).await;
     assert_eq!(status, 404);
+
+    // The next customer is on screen when the POS, whose first request
+    // timed out, sends R-77 again: the first answer comes back, and the new
+    // customer's sale is neither ended nor given the old lines.
+    let (status, next) = send(
+        http.post(format!("{base}/customer"))
+            .json(&json!({"phone": "0509876543"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, again) = send(sale(json!({
+        "lines": [{"product": product, "quantity": 2, "price": 10.5}],
+        "total": 24.0, "sale_id": "R-77"
+    })))
+    .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["repeated"], true);
+    assert_eq!(again["lookup"], answer["lookup"]);
+    assert_ne!(again["lookup"], next["lookup"]);
+    let (status, on_screen) = send(http.get(format!("{base}/recommendations"))).await;
+    assert_eq!(status, 200, "the next customer stays on screen");
+    assert!(next["lookup"].is_u64(), "{next}");
+    assert_eq!(on_screen["lookup"], next["lookup"]);
     drop(service);
 
     let figures = history::sales(&file, 1).unwrap();

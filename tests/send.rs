@@ -128,6 +128,7 @@ impl TillPort for RecordingTill {
             group: pos_recs::experiment::Group::Shown,
             lines: sale.lines.len(),
             recommended_lines: 0,
+            repeated: false,
         })
     }
     fn document(&self) -> Option<std::sync::Arc<serde_json::Value>> {

@@ -331,3 +331,25 @@ fn daily(conn: &Connection, since: i64) -> Result<Vec<Day>, HistoryError> {
         .collect::<Result<_, _>>()?;
     Ok(days)
 }
+
+#[cfg(test)]
+mod moments_tests {
+    use super::*;
+
+    #[test]
+    fn moments_from_sums_are_the_moments_of_the_values() {
+        let values = [12.5, 99.0, 40.25, 7.0, 63.5];
+        let direct = Moments::of(&values);
+        let sum: f64 = values.iter().sum();
+        let squares: f64 = values.iter().map(|v| v * v).sum();
+        let from_sums = Moments::from_sums(values.len() as u64, sum, squares);
+        assert_eq!(direct.n, from_sums.n);
+        assert!((direct.mean - from_sums.mean).abs() < 1e-12);
+        assert!((direct.variance - from_sums.variance).abs() < 1e-9);
+        let other = [30.0, 31.0, 55.5, 80.0];
+        assert_eq!(
+            welch(&values, &other),
+            welch_of(direct, Moments::of(&other))
+        );
+    }
+}

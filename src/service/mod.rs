@@ -430,7 +430,9 @@ impl Inner {
             self.take_pending_chain(till);
             Ok::<_, SaleError>(summary)
         })?;
-        let _ = self.pos_events.send(PosEvent::CustomerCleared);
+        if !summary.repeated {
+            let _ = self.pos_events.send(PosEvent::CustomerCleared);
+        }
         Ok(summary)
     }
 
