@@ -467,3 +467,50 @@ fn below_thirty_sales_a_group_claims_no_difference() {
     assert_eq!(c.holdout.sales, 29);
     assert_eq!(c.difference, None);
 }
+
+/// 10 %, then 20 %, then 10 % again with the same key: three periods. The
+/// comparison and the trend's group averages are of the last one alone; a
+/// restart in the middle of a period continues it.
+#[test]
+fn a_period_that_comes_back_is_a_new_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.sqlite3");
+    let history = History::start(file.clone(), 90);
+    for _ in 0..5 {
+        history.record(record(Group::Shown, "10%-k", Some(500.0), vec![]));
+        history.record(record(Group::Holdout, "10%-k", Some(900.0), vec![]));
+    }
+    for _ in 0..5 {
+        history.record(record(Group::Shown, "20%-k", Some(300.0), vec![]));
+    }
+    for _ in 0..3 {
+        history.record(record(Group::Shown, "10%-k", Some(100.0), vec![]));
+    }
+    history.record(record(Group::Holdout, "10%-k", Some(50.0), vec![]));
+    drop(history);
+    // The till restarts with the same setting: the period goes on.
+    let history = History::start(file.clone(), 90);
+    history.record(record(Group::Shown, "10%-k", Some(100.0), vec![]));
+    history.record(record(Group::Holdout, "10%-k", Some(70.0), vec![]));
+    drop(history);
+
+    let figures = history::sales(&file, 1).unwrap();
+    assert_eq!(figures.sales, 21);
+    let c = figures.comparison.unwrap();
+    assert_eq!(c.period, "10%-k");
+    assert_eq!((c.shown.sales, c.holdout.sales), (4, 2));
+    assert_eq!(c.shown.mean_value, Some(100.0));
+    assert_eq!(c.holdout.mean_value, Some(60.0));
+    assert_eq!(figures.daily.len(), 1);
+    assert_eq!(figures.daily[0].shown_mean, Some(100.0));
+    assert_eq!(figures.daily[0].holdout_mean, Some(60.0));
+    assert_eq!(
+        c.since,
+        history::day_of(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64
+        )
+    );
+}

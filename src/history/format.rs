@@ -98,7 +98,10 @@ pub fn sales_table(
     match &sales.comparison {
         None => out.push_str("\nComparison group: off ([experiment] holdout_percent).\n"),
         Some(c) => {
-            out.push_str(&format!("\nComparison (period {}):\n", c.period));
+            out.push_str(&format!(
+                "\nComparison (period {}, since {}):\n",
+                c.period, c.since
+            ));
             for (name, g) in [("shown", &c.shown), ("holdout", &c.holdout)] {
                 out.push_str(&format!(
                     "  {name:<8} sales {:>6}  average sale {:>10}  items per sale {:>6.2}\n",

@@ -151,6 +151,9 @@ fn migrations() -> Migrations<'static> {
             );
             CREATE INDEX bought_sale ON bought(sale);",
         ),
+        // An experiment period is a run of sales with one setting: 10 %,
+        // then 20 %, then 10 % again are three periods, never two.
+        M::up("ALTER TABLE sales ADD COLUMN period_run INTEGER NOT NULL DEFAULT 0;"),
     ])
 }
 
@@ -344,12 +347,24 @@ fn write_sale(
     at: i64,
     sale: &crate::sale::SaleRecord,
 ) -> Result<(), HistoryError> {
+    // The latest sale's period continues, or a new run starts.
+    let latest: Option<(String, i64)> = tx
+        .prepare_cached("SELECT period, period_run FROM sales ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .ok();
+    let run = match latest {
+        Some((period, run)) if period == sale.period => run,
+        Some((_, run)) => run + 1,
+        None => 0,
+    };
     tx.prepare_cached(
-        "INSERT INTO sales (at, period, grp, total, items) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO sales (at, period, period_run, grp, total, items)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         at,
         sale.period,
+        run,
         sale.group.as_str(),
         sale.total,
         sale.items

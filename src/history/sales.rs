@@ -65,6 +65,8 @@ pub struct Difference {
 pub struct Comparison {
     /// The experiment period compared (the latest one with sales).
     pub period: String,
+    /// The day its first sale was recorded (`YYYY-MM-DD`, UTC).
+    pub since: String,
     /// Customers shown recommendations.
     pub shown: GroupFigures,
     /// The comparison group.
@@ -251,24 +253,38 @@ pub fn sales(path: &Path, days: u32) -> Result<SalesFigures, HistoryError> {
     Ok(figures)
 }
 
+/// The period (name and run) of the latest sale with the experiment on.
+fn latest_period(conn: &Connection, since: i64) -> Result<Option<(String, i64)>, HistoryError> {
+    let latest = conn.query_row(
+        "SELECT period, period_run FROM sales WHERE at >= ?1 AND period != 'off'
+         ORDER BY at DESC, id DESC LIMIT 1",
+        [since],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    match latest {
+        Ok(found) => Ok(Some(found)),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The two groups of the latest period with sales.
 fn comparison(conn: &Connection, since: i64) -> Result<Option<Comparison>, HistoryError> {
-    let period: Option<String> = conn
-        .query_row(
-            "SELECT period FROM sales WHERE at >= ?1 AND period != 'off' ORDER BY at DESC, id DESC LIMIT 1",
-            [since],
-            |r| r.get(0),
-        )
-        .ok();
-    let Some(period) = period else {
+    let Some((period, run)) = latest_period(conn, since)? else {
         return Ok(None);
     };
-    let mut rows =
-        conn.prepare("SELECT grp, total, items FROM sales WHERE at >= ?1 AND period = ?2")?;
+    let started: i64 = conn.query_row(
+        "SELECT MIN(at) FROM sales WHERE period = ?1 AND period_run = ?2",
+        params![period, run],
+        |r| r.get(0),
+    )?;
+    let mut rows = conn.prepare(
+        "SELECT grp, total, items FROM sales WHERE at >= ?1 AND period = ?2 AND period_run = ?3",
+    )?;
     let mut values: [Vec<f64>; 2] = Default::default();
     let mut items: [Vec<f64>; 2] = Default::default();
     let mut counts = [0u64; 2];
-    let sales = rows.query_map(params![since, period], |r| {
+    let sales = rows.query_map(params![since, period, run], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, Option<f64>>(1)?,
@@ -299,6 +315,7 @@ fn comparison(conn: &Connection, since: i64) -> Result<Option<Comparison>, Histo
     let enough = counts.iter().all(|&n| n >= ENOUGH_SALES);
     Ok(Some(Comparison {
         period,
+        since: super::day_of(started),
         shown: figures(0),
         holdout: figures(1),
         measure,
@@ -308,11 +325,16 @@ fn comparison(conn: &Connection, since: i64) -> Result<Option<Comparison>, Histo
 
 /// The trend per day.
 fn daily(conn: &Connection, since: i64) -> Result<Vec<Day>, HistoryError> {
+    // The groups' averages are of the compared period only: groups of
+    // different periods are never drawn as one line.
+    let (period, run) = latest_period(conn, since)?.unwrap_or_else(|| ("off".into(), -1));
     let mut rows = conn.prepare(&format!(
         "SELECT d.day, d.shown, d.holdout, COALESCE(r.revenue, 0.0) FROM
            (SELECT date(at, 'unixepoch') AS day,
-                   AVG(CASE WHEN grp = 'shown' THEN total END) AS shown,
-                   AVG(CASE WHEN grp = 'holdout' THEN total END) AS holdout
+                   AVG(CASE WHEN grp = 'shown' AND period = ?2 AND period_run = ?3 THEN total END)
+                     AS shown,
+                   AVG(CASE WHEN grp = 'holdout' AND period = ?2 AND period_run = ?3 THEN total END)
+                     AS holdout
             FROM sales WHERE at >= ?1 GROUP BY day) d
          LEFT JOIN
            (SELECT date(at, 'unixepoch') AS day, TOTAL(revenue) AS revenue
@@ -320,7 +342,7 @@ fn daily(conn: &Connection, since: i64) -> Result<Vec<Day>, HistoryError> {
          ON r.day = d.day ORDER BY d.day"
     ))?;
     let days = rows
-        .query_map([since], |r| {
+        .query_map(params![since, period, run], |r| {
             Ok(Day {
                 date: r.get(0)?,
                 shown_mean: r.get(1)?,
