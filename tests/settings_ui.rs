@@ -539,6 +539,78 @@ fn what_works_speaks_the_tills_language() {
     assert!(h.query_by_label("Added per 100 shown").is_none());
 }
 
+/// Sales with the comparison on: the page shows what each source sold and
+/// the two groups, in the till's language, never the English of `stats`.
+#[test]
+fn what_works_shows_the_sales_and_the_comparison_in_the_tills_language() {
+    use pos_recs::experiment::Group;
+    use pos_recs::history::Event;
+    use pos_recs::sale::{Bought, Click, SaleLine, SaleRecord};
+    let uk = &pos_recs::ui::i18n::UK;
+    let w = world();
+    let mut config = w.config(Some("2468"));
+    config.display.language = Some(pos_recs::config::Language::Uk);
+    let mut h = w.harness(config);
+    look_up_and_record(&w, &mut h, uk.input_label);
+    let source_id = pos_recs::history::stats(&w.shop.history_file(), 7).unwrap()[0].source_id;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let sales: Vec<(i64, Event)> = (0..40)
+        .map(|i| {
+            let group = if i % 2 == 0 {
+                Group::Shown
+            } else {
+                Group::Holdout
+            };
+            let bought = if group == Group::Shown {
+                vec![Bought {
+                    source_id,
+                    product_id: "SKU-1".into(),
+                    name: "Кавоварка".into(),
+                    quantity: 1.0,
+                    revenue: Some(250.0),
+                    click: Click::Added,
+                }]
+            } else {
+                vec![]
+            };
+            let record = SaleRecord {
+                group,
+                period: "10%-test".into(),
+                total: Some(500.0 + f64::from(i)),
+                items: 2.0,
+                lines: vec![SaleLine {
+                    product: "SKU-1".into(),
+                    quantity: 1.0,
+                    price: Some(250.0),
+                }],
+                bought,
+            };
+            (now, Event::Sale(Box::new(record)))
+        })
+        .collect();
+    let mut conn = pos_recs::history::open(&w.shop.history_file()).unwrap();
+    pos_recs::history::write_batch(&mut conn, &sales).unwrap();
+    drop(conn);
+    unlock_in(&mut h, uk, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(uk.settings_screen.save).is_some()
+    });
+    h.get_by_label(uk.settings_screen.what_works_tab).click();
+    let t = &uk.what_works.sales;
+    step_until(&mut h, "sales", |h| h.query_by_label(t.title).is_some());
+    for label in [t.columns[4], t.all_sources, t.shown, t.holdout, "Кавоварка"] {
+        assert!(h.query_by_label(label).is_some(), "{label} missing");
+    }
+    // 20 sales of 250.00: the source's row, the total and the top product.
+    assert_eq!(h.query_all_by_label("5000.00").count(), 3);
+    // 20 sales a group: no difference is claimed yet.
+    assert!(h.query_by_label(t.not_enough).is_some());
+    assert!(h.query_by_label_contains("Comparison").is_none());
+}
+
 #[test]
 fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
     let w = world();

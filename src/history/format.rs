@@ -3,7 +3,7 @@
 use super::{SalesFigures, SourceSales, SourceStats};
 
 /// What `source_id`'s recommendations sold (zeros when nothing).
-fn sold_by(sales: &SalesFigures, source_id: u64) -> SourceSales {
+pub fn sold_by(sales: &SalesFigures, source_id: u64) -> SourceSales {
     sales
         .per_source
         .iter()
@@ -13,7 +13,7 @@ fn sold_by(sales: &SalesFigures, source_id: u64) -> SourceSales {
 }
 
 /// Revenue per 100 cards shown.
-fn revenue_per_100_shown(revenue: f64, shown: u64) -> f64 {
+pub fn revenue_per_100_shown(revenue: f64, shown: u64) -> f64 {
     if shown == 0 {
         0.0
     } else {

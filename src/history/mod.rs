@@ -431,7 +431,7 @@ pub use daily::{
     DayFigures, GroupDay, SourceDay, day_figures, day_of, day_start, days_with_records,
     sales_between,
 };
-pub use format::{csv, sales_table, table};
+pub use format::{csv, revenue_per_100_shown, sales_table, sold_by, table};
 pub use sales::{
     Comparison, Day, Difference, ENOUGH_SALES, GroupFigures, Moments, SalesFigures, SourceSales,
     TopBought, sales, welch, welch_of,

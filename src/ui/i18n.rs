@@ -233,6 +233,52 @@ pub struct WhatWorksTexts {
     pub trend_shown: &'static str,
     /// Trend line: the average sale of the comparison group.
     pub trend_holdout: &'static str,
+    /// What the recommendations sold and the comparison group.
+    pub sales: SalesTexts,
+}
+
+/// Texts of the What works page's sales part.
+pub struct SalesTexts {
+    /// Heading: what the recommendations sold.
+    pub title: &'static str,
+    /// No sale recorded in the period.
+    pub none_yet: &'static str,
+    /// Before the number of sales.
+    pub sales: &'static str,
+    /// After the number of sales with a total ("12 with a value").
+    pub with_value: &'static str,
+    /// How a line two sources listed counts.
+    pub both_sources: &'static str,
+    /// A till without a POS link: counts and no money.
+    pub no_prices: &'static str,
+    /// The sold table's column headers.
+    pub columns: [&'static str; 7],
+    /// The total row.
+    pub all_sources: &'static str,
+    /// Heading of the comparison.
+    pub comparison: &'static str,
+    /// The comparison is off.
+    pub comparison_off: &'static str,
+    /// Before the period's name.
+    pub period: &'static str,
+    /// Before the period's first day.
+    pub since: &'static str,
+    /// The comparison table's column headers.
+    pub group_columns: [&'static str; 4],
+    /// The group shown recommendations.
+    pub shown: &'static str,
+    /// The group shown none.
+    pub holdout: &'static str,
+    /// Before the difference of the average sale.
+    pub difference_value: &'static str,
+    /// Before the difference of items per sale (tills without prices).
+    pub difference_items: &'static str,
+    /// Before the confidence interval.
+    pub interval: &'static str,
+    /// Below 30 sales in a group.
+    pub not_enough: &'static str,
+    /// Heading of the products sold after a recommendation.
+    pub top: &'static str,
 }
 
 /// Texts of the manager's settings screen.
@@ -552,6 +598,36 @@ pub const EN: Texts = Texts {
         trend_revenue: "Revenue from recommendations",
         trend_shown: "Average sale, shown recommendations",
         trend_holdout: "Average sale, comparison group",
+        sales: SalesTexts {
+            title: "What the recommendations sold",
+            none_yet: "No sales recorded in this period yet.",
+            sales: "Sales",
+            with_value: "with a value",
+            both_sources: "A line two sources recommended counts for both; the total counts it once.",
+            no_prices: "No prices: this till has no POS link, so there are counts and no money.",
+            columns: [
+                "Source",
+                "Bought",
+                "Quantity",
+                "Revenue",
+                "Revenue per 100 shown",
+                "After a click",
+                "Without a click",
+            ],
+            all_sources: "All sources",
+            comparison: "Comparison group",
+            comparison_off: "Off ([experiment] holdout_percent).",
+            period: "Period",
+            since: "since",
+            group_columns: ["Group", "Sales", "Average sale", "Items per sale"],
+            shown: "Shown recommendations",
+            holdout: "Comparison group (shown none)",
+            difference_value: "Difference in the average sale",
+            difference_items: "Difference in items per sale",
+            interval: "95 % interval",
+            not_enough: "Not enough sales yet: at least 30 in each group.",
+            top: "Top products sold after a recommendation",
+        },
         added: "added to sale",
         opened: "opened",
         csv_file: "CSV file",
@@ -744,6 +820,36 @@ pub const UK: Texts = Texts {
         trend_revenue: "Виторг від рекомендацій",
         trend_shown: "Середній чек, з рекомендаціями",
         trend_holdout: "Середній чек, контрольна група",
+        sales: SalesTexts {
+            title: "Що продали рекомендації",
+            none_yet: "За цей період продажів ще не записано.",
+            sales: "Продажі",
+            with_value: "із сумою",
+            both_sources: "Рядок, який порадили два джерела, рахується для обох; у підсумку — один раз.",
+            no_prices: "Без цін: ця каса не з’єднана з POS, тож є кількість, але не гроші.",
+            columns: [
+                "Джерело",
+                "Куплено",
+                "Кількість",
+                "Виторг",
+                "Виторг на 100 показів",
+                "Після кліку",
+                "Без кліку",
+            ],
+            all_sources: "Усі джерела",
+            comparison: "Контрольна група",
+            comparison_off: "Вимкнено ([experiment] holdout_percent).",
+            period: "Період",
+            since: "з",
+            group_columns: ["Група", "Продажі", "Середній чек", "Товарів у чеку"],
+            shown: "Бачили рекомендації",
+            holdout: "Контрольна група (без рекомендацій)",
+            difference_value: "Різниця середнього чека",
+            difference_items: "Різниця кількості товарів у чеку",
+            interval: "95 % інтервал",
+            not_enough: "Ще замало продажів: потрібно щонайменше 30 у кожній групі.",
+            top: "Найкращі товари, продані після рекомендації",
+        },
         added: "додано до продажу",
         opened: "відкрито",
         csv_file: "Файл CSV",

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod lookup_bar;
 pub mod pin_gate;
 pub mod probe;
+pub mod sales_view;
 pub mod scanner;
 pub mod settings;
 pub mod source_view;

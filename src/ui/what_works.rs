@@ -234,13 +234,7 @@ impl WhatWorks {
         }
         ui.add_space(theme::GAP);
         self.trend_ui(ui);
-        // What the recommendations sold and the comparison group, as
-        // `pos-recs stats` prints them (a table of fixed columns).
-        ui.label(
-            RichText::new(history::sales_table(&stats, &self.sales, &title))
-                .monospace()
-                .size(13.0),
-        );
+        super::sales_view::sales_ui(ui, &t.sales, &stats, &self.sales, &title);
         ui.add_space(theme::GAP);
         ui.horizontal(|ui| {
             ui.label(t.csv_file);
