@@ -417,6 +417,21 @@ impl Till {
         });
     }
 
+    /// Every card the till holds for the customer now is seen: a till
+    /// without a window whose POS fetched the document draws them itself.
+    pub fn all_cards_seen(&mut self) {
+        let Some(session) = self.session.clone() else {
+            return;
+        };
+        for section in &session.sections {
+            if let SectionState::Loaded { products, .. } = &section.state {
+                for (position, product) in products.iter().enumerate() {
+                    self.card_seen(section.source.id, &product.id, position);
+                }
+            }
+        }
+    }
+
     /// Records what the cashier did; opening a card and adding it to the
     /// sale also count for the sale's attribution.
     pub fn note(&mut self, event: Event) {

@@ -42,6 +42,12 @@ impl TillPort for Port {
     }
 
     fn document(&self) -> Option<Arc<serde_json::Value>> {
+        // Without a window, the POS that fetched the cards draws them: they
+        // count as shown (once per customer), so "per 100 shown" means the
+        // same at a headless till as at a till with its own screen.
+        if lock(&self.0.front_wake).is_none() {
+            self.0.till().all_cards_seen();
+        }
         lock(&self.0.document).clone()
     }
 

@@ -233,6 +233,8 @@ pub struct WhatWorksTexts {
     pub trend_shown: &'static str,
     /// Trend line: the average sale of the comparison group.
     pub trend_holdout: &'static str,
+    /// Title of the groups' trend chart.
+    pub trend_groups: &'static str,
     /// What the recommendations sold and the comparison group.
     pub sales: SalesTexts,
 }
@@ -598,6 +600,7 @@ pub const EN: Texts = Texts {
         trend_revenue: "Revenue from recommendations",
         trend_shown: "Average sale, shown recommendations",
         trend_holdout: "Average sale, comparison group",
+        trend_groups: "Average sale per day, by group",
         sales: SalesTexts {
             title: "What the recommendations sold",
             none_yet: "No sales recorded in this period yet.",
@@ -820,6 +823,7 @@ pub const UK: Texts = Texts {
         trend_revenue: "Виторг від рекомендацій",
         trend_shown: "Середній чек, з рекомендаціями",
         trend_holdout: "Середній чек, контрольна група",
+        trend_groups: "Середній чек за день, за групами",
         sales: SalesTexts {
             title: "Що продали рекомендації",
             none_yet: "За цей період продажів ще не записано.",

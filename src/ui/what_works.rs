@@ -112,17 +112,24 @@ impl WhatWorks {
                 .into()
         };
         let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
-        fixed_plot("what_works_trend", 160.0, dates)
+        let t = self.texts;
+        // Two charts: revenue per day is tens of times an average sale, and
+        // on one axis the groups' lines would lie flat.
+        ui.label(RichText::new(t.trend_revenue).strong());
+        fixed_plot("what_works_trend_revenue", 130.0, dates.clone()).show(ui, |plot| {
+            plot.line(Line::new(
+                t.trend_revenue,
+                series(&|d| Some(d.recommended_revenue)),
+            ));
+        });
+        ui.label(RichText::new(t.trend_groups).strong());
+        fixed_plot("what_works_trend_groups", 130.0, dates)
             .legend(Legend::default())
             .show(ui, |plot| {
-                let t = self.texts;
-                plot.line(Line::new(
-                    t.trend_revenue,
-                    series(&|d| Some(d.recommended_revenue)),
-                ));
                 plot.line(Line::new(t.trend_shown, series(&|d| d.shown_mean)));
                 plot.line(Line::new(t.trend_holdout, series(&|d| d.holdout_mean)));
             });
+        ui.add_space(theme::GAP);
     }
 
     /// Draws the page; `sources` give the titles.
@@ -214,8 +221,10 @@ impl WhatWorks {
         fixed_plot("what_works_chart", 180.0, names).show(ui, |plot| {
             plot.bar_chart(BarChart::new("added per 100 shown", bars))
         });
-        ui.add_space(theme::GAP);
-        ui.label(RichText::new(t.top_products).strong());
+        if stats.iter().any(|s| !s.top_products.is_empty()) {
+            ui.add_space(theme::GAP);
+            ui.label(RichText::new(t.top_products).strong());
+        }
         for s in &stats {
             if s.top_products.is_empty() {
                 continue;
