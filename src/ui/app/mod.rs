@@ -83,6 +83,10 @@ pub struct CashierApp {
     ctx: egui::Context,
     /// Measurement and test hooks.
     diagnostics: Diagnostics,
+    /// The font atlas, filled before the first customer's cards.
+    glyphs: crate::ui::glyphs::GlyphWarmUp,
+    /// Cards laid out over a few frames when many arrive at once.
+    reveal: crate::ui::reveal::Reveal,
 }
 
 /// Pictures: the loader (downloads, caches) and the textures on the GPU.
@@ -197,6 +201,8 @@ impl CashierApp {
                 may_close: false,
                 pointer_moved: std::time::Instant::now(),
             },
+            glyphs: Default::default(),
+            reveal: Default::default(),
         })
     }
 
@@ -438,6 +444,18 @@ impl CashierApp {
         self.pictures.textures.set_upload_budget(bytes);
     }
 
+    /// Lays every card out in the frame it arrives (the bench compares).
+    #[doc(hidden)]
+    pub fn draw_all_cards_at_once(&mut self) {
+        self.reveal.all_at_once();
+    }
+
+    /// Leaves the font atlas cold (the bench compares with and without).
+    #[doc(hidden)]
+    pub fn skip_glyph_warm_up(&mut self) {
+        self.glyphs.skip();
+    }
+
     /// Number of decoded textures held (for tests and benches).
     pub fn texture_count(&self) -> usize {
         self.pictures.textures.len()
@@ -470,6 +488,7 @@ impl eframe::App for CashierApp {
             self.bar.input = input;
             self.submit();
         }
+        self.glyphs.frame(ui.ctx());
         // A bug in drawing must not take the till away: the frame is dropped,
         // the screen reset to the lookup, and the cashier carries on.
         let frame_started = std::time::Instant::now();
