@@ -186,14 +186,18 @@ impl ImageLoader {
         max_bytes: usize,
         disk: Option<DiskCache>,
     ) -> Self {
+        // One core is left to the window: on a 2-core till, two decodes at
+        // once took the UI thread's core in the very frames the cashier
+        // reads the first cards (the worst frame went from 6 to 10 ms).
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let decoders = cores.saturating_sub(1).max(1);
         Self {
             http: picture_client(&NetworkConfig::default()),
             runtime,
             cache: Arc::new(Mutex::new(Cache::new(max_bytes))),
             disk,
             in_flight: Arc::default(),
-            decoders: Arc::new(Semaphore::new(cores)),
+            decoders: Arc::new(Semaphore::new(decoders)),
             wake,
         }
     }

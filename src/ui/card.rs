@@ -27,9 +27,6 @@ pub struct CardContext<'a> {
     pub first_card: Option<egui::Id>,
     /// Cards mostly in view this frame: (source id, product id, position).
     pub seen: Vec<(u64, String, usize)>,
-    /// How many new cards may be laid out this frame (the cashier's list
-    /// only; details and the customer's view always draw in full).
-    pub reveal: Option<&'a mut super::reveal::Reveal>,
 }
 
 impl<'a> CardContext<'a> {
@@ -47,7 +44,6 @@ impl<'a> CardContext<'a> {
             texts,
             first_card: None,
             seen: Vec::new(),
-            reveal: None,
         }
     }
 
@@ -77,13 +73,6 @@ impl<'a> CardContext<'a> {
         }
     }
 
-    /// Whether this card is drawn in full this frame (see [`super::reveal`]).
-    fn may_draw(&mut self, product_id: &str) -> bool {
-        self.reveal
-            .as_deref_mut()
-            .is_none_or(|reveal| reveal.may_draw(product_id))
-    }
-
     /// The product's picture as it stands (asking for it on first use).
     pub fn picture(&mut self, ctx: &egui::Context, product: &Product) -> PictureState {
         match &product.image_url {
@@ -110,10 +99,6 @@ pub fn card_ui(
         return response;
     }
     let painter = card_frame(ui, rect, &response);
-    if !cx.may_draw(&product.id) {
-        placeholder_body(&painter, rect);
-        return response;
-    }
 
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
     let picture = cx.picture(ui.ctx(), product);
@@ -184,10 +169,6 @@ pub fn compact_card_ui(
     let pad = COMPACT_PADDING;
     let side = height - 2.0 * pad;
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(pad), Vec2::splat(side));
-    if !cx.may_draw(&product.id) {
-        painter.rect_filled(image_rect, PICTURE_RADIUS, PLACEHOLDER);
-        return response;
-    }
     let picture = cx.picture(ui.ctx(), product);
     picture_ui(&painter, image_rect, &picture, cx.texts);
     let x = image_rect.right() + pad;
@@ -249,11 +230,6 @@ pub fn placeholder_card_ui(ui: &mut egui::Ui) {
     let Some((painter, rect)) = placeholder_frame(ui, vec2(CARD_WIDTH, CARD_HEIGHT)) else {
         return;
     };
-    placeholder_body(&painter, rect);
-}
-
-/// The placeholder's picture box and text bars inside a card's `rect`.
-fn placeholder_body(painter: &egui::Painter, rect: Rect) {
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
     painter.rect_filled(image_rect, PICTURE_RADIUS, PLACEHOLDER);
     let x = rect.left() + CARD_PADDING;

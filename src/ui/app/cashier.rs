@@ -153,14 +153,12 @@ impl CashierApp {
                 source_view::welcome_ui(ui, self.texts, origin == ConfigOrigin::Demo);
                 return;
             };
-            self.reveal.begin(Some(session.generation));
             let mut cards = card::CardContext::new(
                 &self.pictures.images,
                 &mut self.pictures.textures,
                 &config,
                 self.texts,
             );
-            cards.reveal = Some(&mut self.reveal);
             let layout = source_view::layout_for(
                 ctx.content_rect().size(),
                 ui.available_size(),
@@ -194,10 +192,6 @@ impl CashierApp {
             seen = cards.seen;
         });
         self.keyboard.first_card = first_card;
-        // Cards waited for their layout: the next frame draws them.
-        if self.reveal.held_back() {
-            ctx.request_repaint();
-        }
         for (source_id, product_id, position) in seen {
             self.service.card_seen(source_id, &product_id, position);
         }

@@ -83,10 +83,6 @@ pub struct CashierApp {
     ctx: egui::Context,
     /// Measurement and test hooks.
     diagnostics: Diagnostics,
-    /// The font atlas, filled before the first customer's cards.
-    glyphs: crate::ui::glyphs::GlyphWarmUp,
-    /// Cards laid out over a few frames when many arrive at once.
-    reveal: crate::ui::reveal::Reveal,
 }
 
 /// Pictures: the loader (downloads, caches) and the textures on the GPU.
@@ -135,6 +131,8 @@ struct Diagnostics {
     may_close: bool,
     /// Kiosk: when the pointer last moved (it hides after a few seconds).
     pointer_moved: std::time::Instant,
+    /// How long the app's own drawing of the last frame took.
+    last_frame: std::time::Duration,
 }
 
 impl CashierApp {
@@ -200,9 +198,8 @@ impl CashierApp {
                 panic_next_frame: false,
                 may_close: false,
                 pointer_moved: std::time::Instant::now(),
+                last_frame: std::time::Duration::ZERO,
             },
-            glyphs: Default::default(),
-            reveal: Default::default(),
         })
     }
 
@@ -444,16 +441,12 @@ impl CashierApp {
         self.pictures.textures.set_upload_budget(bytes);
     }
 
-    /// Lays every card out in the frame it arrives (the bench compares).
+    /// How long the app's own drawing of the last frame took (egui's layout
+    /// of the till's screen, without the platform's accessibility tree,
+    /// tessellation and painting).
     #[doc(hidden)]
-    pub fn draw_all_cards_at_once(&mut self) {
-        self.reveal.all_at_once();
-    }
-
-    /// Leaves the font atlas cold (the bench compares with and without).
-    #[doc(hidden)]
-    pub fn skip_glyph_warm_up(&mut self) {
-        self.glyphs.skip();
+    pub fn last_frame_took(&self) -> std::time::Duration {
+        self.diagnostics.last_frame
     }
 
     /// Number of decoded textures held (for tests and benches).
@@ -488,13 +481,13 @@ impl eframe::App for CashierApp {
             self.bar.input = input;
             self.submit();
         }
-        self.glyphs.frame(ui.ctx());
         // A bug in drawing must not take the till away: the frame is dropped,
         // the screen reset to the lookup, and the cashier carries on.
         let frame_started = std::time::Instant::now();
         let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.show(ui)));
+        self.diagnostics.last_frame = frame_started.elapsed();
         if let Some(probe) = &mut self.diagnostics.probe {
-            probe.frame_took(frame_started.elapsed());
+            probe.frame_took(self.diagnostics.last_frame);
         }
         if drawn.is_err() {
             tracing::error!("drawing a frame panicked; the screen was reset");
