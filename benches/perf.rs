@@ -401,10 +401,7 @@ struct PictureFrames {
     rss_kib: u64,
 }
 
-fn frames_while_pictures_load(
-    rt: &tokio::runtime::Runtime,
-    upload_budget: usize,
-) -> PictureFrames {
+fn frames_while_pictures_load(rt: &tokio::runtime::Runtime, upload_budget: usize) -> PictureFrames {
     let server = rt
         .block_on(DemoServer::start(DemoOptions {
             image_latency: Duration::from_millis(300),
@@ -532,13 +529,21 @@ fn ui_frames(rt: &tokio::runtime::Runtime) {
         "before: 6 textures a frame".to_string(),
         format!("now: {budget_text}"),
     ];
-    println!("\n## Frames while {cards} cards' pictures arrive (300 ms each), 2700x5200, medians of 5 runs (worst of the 5 in brackets)");
-    println!("| way | median frame | p99 | worst frame | worst frame with uploads | the cards' first frame | worst of the app's own drawing | most CPU time of one frame (UI thread) |");
+    println!(
+        "\n## Frames while {cards} cards' pictures arrive (300 ms each), 2700x5200, medians of 5 runs (worst of the 5 in brackets)"
+    );
+    println!(
+        "| way | median frame | p99 | worst frame | worst frame with uploads | the cards' first frame | worst of the app's own drawing | most CPU time of one frame (UI thread) |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for (name, r) in names.iter().zip(&runs) {
         let of = |f: &dyn Fn(&PictureFrames) -> Duration| {
             let v: Vec<Duration> = r.iter().map(f).collect();
-            format!("{:.2} ({:.2})", ms(median(v.clone())), ms(v.into_iter().max().unwrap_or_default()))
+            format!(
+                "{:.2} ({:.2})",
+                ms(median(v.clone())),
+                ms(v.into_iter().max().unwrap_or_default())
+            )
         };
         println!(
             "| {name} | {} | {} | {} | {} | {} | {} | {} |",

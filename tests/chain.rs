@@ -681,3 +681,57 @@ fn stats_chain_reads_older_schemas_skips_broken_files_and_keeps_the_newest_copy_
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The running till (`TillService`, as `serve` and the window start it)
+/// with `[fleet] till` set reports through its gateway's `/reports/`, the
+/// default made from `[yespo] base_url`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_till_with_its_name_set_reports_through_its_gateway() {
+    if !have_nginx() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    // The chain's kept store file goes to this test's data folder.
+    // SAFETY: nextest runs each test in its own process; set before any thread reads it.
+    unsafe { std::env::set_var("XDG_DATA_HOME", home.path()) };
+    let tokens = vec![till_token("service-0")];
+    let gateway = start_gateway(&GatewayOptions::new("127.0.0.1:9", &tokens));
+    let history = make_history(home.path(), 0);
+    let mut config = pos_recs::config::Config::default();
+    config.yespo.base_url = gateway.base();
+    config.yespo.auth = pos_recs::config::AuthMode::Gateway;
+    config.yespo.api_key = None;
+    config.yespo.till_token = Some(ApiKey::new(tokens[0].clone()));
+    config.history.path = Some(history.clone());
+    config.fleet = Some(pos_recs::config::FleetConfig {
+        config_url: format!("http://127.0.0.1:{}/stores/{{store}}.toml", gateway.port),
+        store: store_of(0),
+        poll_seconds: 300,
+        till: Some("till-0".into()),
+        report_url: None,
+    });
+    assert!(config.problems().is_empty(), "{:?}", config.problems());
+    let ready = pos_recs::setup::Ready {
+        config,
+        origin: pos_recs::config::ConfigOrigin::File(home.path().join("config.toml")),
+        demo: None,
+        setup_mode: false,
+    };
+    let service =
+        pos_recs::service::TillService::start(ready, tokio::runtime::Handle::current()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !gateway.reports().join(store_of(0)).exists() || files_under(&gateway.reports()).len() < 3
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no reports: {:?}",
+            service.report_status()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(service);
+    assert_eq!(
+        sums_of_chain(&gateway.reports()),
+        sums_of_histories(std::slice::from_ref(&history))
+    );
+}

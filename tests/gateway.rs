@@ -736,10 +736,29 @@ async fn pictures_are_rate_limited_and_carry_no_token_upstream() {
     let tokens = [token.clone()];
     let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
     let port = gateway.port;
+    // 480 requests from 8 threads at once: far past 50 a second and the
+    // burst of 100 however slowly a loaded machine sends them (sent one
+    // after another, 200 could take the 2 s that keep them under it).
     let statuses = tokio::task::spawn_blocking(move || {
-        (0..200)
-            .map(|i| raw_status(port, "GET", &format!("/pictures/p{i}.jpg"), Some(&token)))
-            .collect::<Vec<_>>()
+        std::thread::scope(|scope| {
+            let senders: Vec<_> = (0..8)
+                .map(|t| {
+                    let token = token.clone();
+                    scope.spawn(move || {
+                        (0..60)
+                            .map(|i| {
+                                let target = format!("/pictures/p{t}-{i}.jpg");
+                                raw_status(port, "GET", &target, Some(&token))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            senders
+                .into_iter()
+                .flat_map(|s| s.join().unwrap())
+                .collect::<Vec<_>>()
+        })
     })
     .await
     .unwrap();
