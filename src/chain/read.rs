@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::report::{DayReport, SCHEMA};
 use super::unix_now;
 use crate::config::is_report_name;
-use crate::history::{Difference, ENOUGH_SALES, Moments, day_of, day_start, welch_of};
+use crate::history::{Difference, ENOUGH_SALES, Moments, SourceDay, day_of, day_start, welch_of};
 
 /// A report file larger than this is not one.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -244,15 +244,7 @@ pub fn rows(reports: &[DayReport], by: By, per_day: bool) -> Vec<Row> {
             let till = (by == By::Till).then(|| report.till.clone());
             let source = (by != By::Store).then_some(s.source_id);
             let day = per_day.then(|| report.figures.day.clone());
-            let t = sums.entry((store, till, source, day)).or_default();
-            t.lookups += s.lookups;
-            t.answers += s.answered;
-            t.shown += s.shown;
-            t.opened += s.opened;
-            t.added += s.added;
-            t.bought += s.bought_lines;
-            t.bought_quantity += s.bought_quantity;
-            t.revenue += s.revenue;
+            *sums.entry((store, till, source, day)).or_default() += &Totals::from(s);
         }
     }
     sums.into_iter()
@@ -372,7 +364,7 @@ pub fn table(read: &ChainReports, by: By) -> String {
     let mut all = Totals::default();
     for row in &rows {
         let t = &row.totals;
-        add_to(&mut all, t);
+        all += t;
         let mut line = key_cells(row, by, false);
         line.extend(number_cells(t));
         cells.push(line);
@@ -506,15 +498,32 @@ fn number_cells(t: &Totals) -> Vec<String> {
     ]
 }
 
-fn add_to(all: &mut Totals, t: &Totals) {
-    all.lookups += t.lookups;
-    all.answers += t.answers;
-    all.shown += t.shown;
-    all.opened += t.opened;
-    all.added += t.added;
-    all.bought += t.bought;
-    all.bought_quantity += t.bought_quantity;
-    all.revenue += t.revenue;
+impl From<&SourceDay> for Totals {
+    fn from(s: &SourceDay) -> Self {
+        Self {
+            lookups: s.lookups,
+            answers: s.answered,
+            shown: s.shown,
+            opened: s.opened,
+            added: s.added,
+            bought: s.bought_lines,
+            bought_quantity: s.bought_quantity,
+            revenue: s.revenue,
+        }
+    }
+}
+
+impl std::ops::AddAssign<&Totals> for Totals {
+    fn add_assign(&mut self, t: &Totals) {
+        self.lookups += t.lookups;
+        self.answers += t.answers;
+        self.shown += t.shown;
+        self.opened += t.opened;
+        self.added += t.added;
+        self.bought += t.bought;
+        self.bought_quantity += t.bought_quantity;
+        self.revenue += t.revenue;
+    }
 }
 
 /// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@`

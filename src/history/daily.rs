@@ -168,37 +168,24 @@ pub fn day_figures(path: &Path, day: &str) -> Result<DayFigures, HistoryError> {
         [from, to],
         |r| r.get::<_, i64>(0),
     )? as u64;
-    let mut sources: std::collections::BTreeMap<u64, SourceDay> = Default::default();
-    // The same rows `stats` counts: a skipped source was not asked.
-    let mut counts = conn.prepare(
-        "SELECT source_id, kind, COUNT(*), SUM(status = 'ok') FROM events
-         WHERE at >= ?1 AND at < ?2 AND source_id IS NOT NULL
-           AND NOT (kind = 'answer' AND status = 'skipped')
-         GROUP BY source_id, kind",
-    )?;
-    let rows = counts.query_map([from, to], |r| {
-        Ok((
-            r.get::<_, i64>(0)? as u64,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)? as u64,
-            r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
-        ))
-    })?;
-    for row in rows {
-        let (source_id, kind, count, ok) = row?;
-        let s = source(&mut sources, source_id);
-        match kind.as_str() {
-            "answer" => {
-                s.lookups = count;
-                s.answered = ok;
-            }
-            "shown" => s.shown = count,
-            "opened" => s.opened = count,
-            "to_customer" => s.to_customer = count,
-            "added" => s.added = count,
-            _ => {}
-        }
-    }
+    // The same counts as `stats`, bounded to the day.
+    let mut sources: std::collections::BTreeMap<u64, SourceDay> =
+        super::stats::event_counts(&conn, from, to)?
+            .into_iter()
+            .map(|(source_id, c)| {
+                let s = SourceDay {
+                    source_id,
+                    lookups: c.lookups,
+                    answered: c.answered,
+                    shown: c.shown,
+                    opened: c.opened,
+                    to_customer: c.to_customer,
+                    added: c.added,
+                    ..SourceDay::default()
+                };
+                (source_id, s)
+            })
+            .collect();
     if has_sales(&conn)? {
         sales_of_day(&conn, from, to, &mut figures, &mut sources)?;
     }

@@ -63,18 +63,32 @@ impl SourceStats {
     }
 }
 
-/// The figures of the last `days` days, per source, from the file at `path`
-/// (opened read-only: the till may be writing).
-pub fn stats(path: &Path, days: u32) -> Result<Vec<SourceStats>, HistoryError> {
-    let conn = open_read_only(path)?;
-    let since = now_secs() - i64::from(days) * 86_400;
-    let mut by_source: std::collections::BTreeMap<u64, SourceStats> = Default::default();
+/// What the cards of one source did, counted from the events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct EventCounts {
+    pub lookups: u64,
+    pub answered: u64,
+    pub shown: u64,
+    pub opened: u64,
+    pub to_customer: u64,
+    pub added: u64,
+}
+
+/// Per source, the events from `from` (inclusive) to `to` (exclusive),
+/// unix seconds. A skipped source was not asked, so its answer row does
+/// not count as a lookup.
+pub(super) fn event_counts(
+    conn: &rusqlite::Connection,
+    from: i64,
+    to: i64,
+) -> Result<std::collections::BTreeMap<u64, EventCounts>, HistoryError> {
     let mut counts = conn.prepare(
         "SELECT source_id, kind, COUNT(*), SUM(status = 'ok') FROM events
-         WHERE at >= ?1 AND source_id IS NOT NULL AND NOT (kind = 'answer' AND status = 'skipped')
+         WHERE at >= ?1 AND at < ?2 AND source_id IS NOT NULL
+           AND NOT (kind = 'answer' AND status = 'skipped')
          GROUP BY source_id, kind",
     )?;
-    let rows = counts.query_map([since], |r| {
+    let rows = counts.query_map([from, to], |r| {
         Ok((
             r.get::<_, i64>(0)? as u64,
             r.get::<_, String>(1)?,
@@ -82,24 +96,47 @@ pub fn stats(path: &Path, days: u32) -> Result<Vec<SourceStats>, HistoryError> {
             r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
         ))
     })?;
+    let mut by_source: std::collections::BTreeMap<u64, EventCounts> = Default::default();
     for row in rows {
         let (source_id, kind, count, ok) = row?;
-        let s = by_source.entry(source_id).or_insert_with(|| SourceStats {
-            source_id,
-            ..SourceStats::default()
-        });
+        let c = by_source.entry(source_id).or_default();
         match kind.as_str() {
             "answer" => {
-                s.lookups = count;
-                s.answered = ok;
+                c.lookups = count;
+                c.answered = ok;
             }
-            "shown" => s.shown = count,
-            "opened" => s.opened = count,
-            "to_customer" => s.to_customer = count,
-            "added" => s.added = count,
+            "shown" => c.shown = count,
+            "opened" => c.opened = count,
+            "to_customer" => c.to_customer = count,
+            "added" => c.added = count,
             _ => {}
         }
     }
+    Ok(by_source)
+}
+
+/// The figures of the last `days` days, per source, from the file at `path`
+/// (opened read-only: the till may be writing).
+pub fn stats(path: &Path, days: u32) -> Result<Vec<SourceStats>, HistoryError> {
+    let conn = open_read_only(path)?;
+    let since = now_secs() - i64::from(days) * 86_400;
+    let mut by_source: std::collections::BTreeMap<u64, SourceStats> =
+        event_counts(&conn, since, i64::MAX)?
+            .into_iter()
+            .map(|(source_id, c)| {
+                let s = SourceStats {
+                    source_id,
+                    lookups: c.lookups,
+                    answered: c.answered,
+                    shown: c.shown,
+                    opened: c.opened,
+                    to_customer: c.to_customer,
+                    added: c.added,
+                    ..SourceStats::default()
+                };
+                (source_id, s)
+            })
+            .collect();
     let mut times = conn.prepare(
         "SELECT elapsed_ms FROM events WHERE at >= ?1 AND kind = 'answer' AND status = 'ok'
          AND source_id = ?2 ORDER BY elapsed_ms",

@@ -6,6 +6,7 @@ use egui::RichText;
 
 use super::i18n::SalesTexts;
 use super::theme;
+use super::what_works::figures_grid;
 use crate::history::{self, Comparison, SalesFigures, SourceStats};
 
 /// Money and quantities as the page writes them.
@@ -42,37 +43,30 @@ pub fn sales_ui(
     if sales.priced_sales == 0 {
         ui.label(RichText::new(t.no_prices).italics());
     }
-    egui::Grid::new("what_works_sold")
-        .striped(true)
-        .spacing(egui::vec2(14.0, 6.0))
-        .show(ui, |ui| {
-            for header in t.columns {
-                ui.label(RichText::new(header).strong());
+    figures_grid(ui, "what_works_sold", &t.columns, |ui| {
+        for s in stats {
+            let sold = history::sold_by(sales, s.source_id);
+            if sold.lines == 0 {
+                continue;
             }
+            ui.label(title(s.source_id));
+            ui.label(sold.lines.to_string());
+            ui.label(quantity(sold.quantity));
+            ui.label(amount(sold.revenue));
+            ui.label(amount(history::revenue_per_100_shown(
+                sold.revenue,
+                s.shown,
+            )));
+            ui.label(sold.after_click.to_string());
+            ui.label(sold.without_click.to_string());
             ui.end_row();
-            for s in stats {
-                let sold = history::sold_by(sales, s.source_id);
-                if sold.lines == 0 {
-                    continue;
-                }
-                ui.label(title(s.source_id));
-                ui.label(sold.lines.to_string());
-                ui.label(quantity(sold.quantity));
-                ui.label(amount(sold.revenue));
-                ui.label(amount(history::revenue_per_100_shown(
-                    sold.revenue,
-                    s.shown,
-                )));
-                ui.label(sold.after_click.to_string());
-                ui.label(sold.without_click.to_string());
-                ui.end_row();
-            }
-            ui.label(RichText::new(t.all_sources).strong());
-            ui.label(RichText::new(sales.recommended_lines.to_string()).strong());
-            ui.label("");
-            ui.label(RichText::new(amount(sales.recommended_revenue)).strong());
-            ui.end_row();
-        });
+        }
+        ui.label(RichText::new(t.all_sources).strong());
+        ui.label(RichText::new(sales.recommended_lines.to_string()).strong());
+        ui.label("");
+        ui.label(RichText::new(amount(sales.recommended_revenue)).strong());
+        ui.end_row();
+    });
     ui.add_space(theme::GAP);
     ui.label(RichText::new(t.comparison).strong());
     match &sales.comparison {
@@ -104,22 +98,15 @@ fn comparison_ui(ui: &mut egui::Ui, t: &SalesTexts, c: &Comparison) {
         "{} {} ({} {})",
         t.period, c.period, t.since, c.since
     ));
-    egui::Grid::new("what_works_groups")
-        .striped(true)
-        .spacing(egui::vec2(14.0, 6.0))
-        .show(ui, |ui| {
-            for header in t.group_columns {
-                ui.label(RichText::new(header).strong());
-            }
+    figures_grid(ui, "what_works_groups", &t.group_columns, |ui| {
+        for (name, g) in [(t.shown, &c.shown), (t.holdout, &c.holdout)] {
+            ui.label(name);
+            ui.label(g.sales.to_string());
+            ui.label(g.mean_value.map_or_else(|| "–".to_string(), amount));
+            ui.label(format!("{:.2}", g.mean_items));
             ui.end_row();
-            for (name, g) in [(t.shown, &c.shown), (t.holdout, &c.holdout)] {
-                ui.label(name);
-                ui.label(g.sales.to_string());
-                ui.label(g.mean_value.map_or_else(|| "–".to_string(), amount));
-                ui.label(format!("{:.2}", g.mean_items));
-                ui.end_row();
-            }
-        });
+        }
+    });
     let what = if c.measure == "value" {
         t.difference_value
     } else {

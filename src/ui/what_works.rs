@@ -37,6 +37,26 @@ fn fixed_plot(id: &str, height: f32, labels: Vec<String>) -> Plot<'static> {
         })
 }
 
+/// A striped table of figures with its column `headers` in bold, then
+/// the rows `body` adds (each ended with `ui.end_row()`).
+pub(super) fn figures_grid(
+    ui: &mut egui::Ui,
+    id: &str,
+    headers: &[&str],
+    body: impl FnOnce(&mut egui::Ui),
+) {
+    egui::Grid::new(id)
+        .striped(true)
+        .spacing(egui::vec2(14.0, 6.0))
+        .show(ui, |ui| {
+            for header in headers {
+                ui.label(RichText::new(*header).strong());
+            }
+            ui.end_row();
+            body(ui);
+        });
+}
+
 /// The periods offered.
 pub const PERIODS: [u32; 3] = [7, 30, 90];
 
@@ -188,28 +208,21 @@ impl WhatWorks {
                 SourceConfig::display_title,
             )
         };
-        egui::Grid::new("what_works")
-            .striped(true)
-            .spacing(egui::vec2(14.0, 6.0))
-            .show(ui, |ui| {
-                for header in t.columns {
-                    ui.label(RichText::new(header).strong());
-                }
+        figures_grid(ui, "what_works", &t.columns, |ui| {
+            for s in &stats {
+                ui.label(title(s.source_id));
+                ui.label(s.lookups.to_string());
+                ui.label(format!("{:.0} %", s.answered_share() * 100.0));
+                ui.label(format!("{} ms", s.median_ms));
+                ui.label(format!("{} ms", s.p95_ms));
+                ui.label(s.shown.to_string());
+                ui.label(s.opened.to_string());
+                ui.label(s.to_customer.to_string());
+                ui.label(s.added.to_string());
+                ui.label(format!("{:.2}", s.added_per_100_shown()));
                 ui.end_row();
-                for s in &stats {
-                    ui.label(title(s.source_id));
-                    ui.label(s.lookups.to_string());
-                    ui.label(format!("{:.0} %", s.answered_share() * 100.0));
-                    ui.label(format!("{} ms", s.median_ms));
-                    ui.label(format!("{} ms", s.p95_ms));
-                    ui.label(s.shown.to_string());
-                    ui.label(s.opened.to_string());
-                    ui.label(s.to_customer.to_string());
-                    ui.label(s.added.to_string());
-                    ui.label(format!("{:.2}", s.added_per_100_shown()));
-                    ui.end_row();
-                }
-            });
+            }
+        });
         ui.add_space(theme::GAP);
         ui.label(RichText::new(t.chart_title).strong());
         let bars: Vec<Bar> = stats
