@@ -517,6 +517,43 @@ fn a_gateway_till_shows_its_gateway_not_a_key_field() {
     assert!(h.query_by_label(st.v2).is_none());
 }
 
+/// A till whose reports cannot reach the chain says so on its status line,
+/// with the days waiting (and why, on hover).
+#[test]
+fn the_status_line_tells_when_the_chains_reports_wait() {
+    let w = world();
+    let mut config = w.config(None);
+    config.yespo.auth = pos_recs::config::AuthMode::Gateway;
+    config.yespo.api_key = None;
+    config.yespo.till_token = Some(pos_recs::secret::ApiKey::new("ab".repeat(32)));
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    config.fleet = Some(pos_recs::config::FleetConfig {
+        config_url: format!("http://127.0.0.1:{dead}/stores/{{store}}.toml"),
+        store: "store-a".into(),
+        poll_seconds: 300,
+        till: Some("till-1".into()),
+        report_url: Some(format!("http://127.0.0.1:{dead}/reports/")),
+    });
+    assert!(config.problems().is_empty(), "{:?}", config.problems());
+    // Something recorded today, so there is a day to send.
+    let mut conn = pos_recs::history::open(&w.shop.history_file()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    pos_recs::history::write_batch(&mut conn, &[(now, pos_recs::history::Event::Lookup)]).unwrap();
+    drop(conn);
+    let mut h = w.harness(config);
+    let waiting = pos_recs::ui::i18n::EN.reports_waiting;
+    step_until(&mut h, "the reports' note", |h| {
+        h.query_by_label(&format!("{waiting} 1")).is_some()
+    });
+}
+
 /// A Ukrainian store's manager reads "What works" in Ukrainian.
 #[test]
 fn what_works_speaks_the_tills_language() {

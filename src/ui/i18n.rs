@@ -161,6 +161,8 @@ pub struct Texts {
     pub central_managed: &'static str,
     /// Status line: the chain's file could not be used; the last good copy stays.
     pub central_stale: &'static str,
+    /// Reports to the chain could not be sent; before the days waiting.
+    pub reports_waiting: &'static str,
     /// Status line: no copy from the chain yet.
     pub central_waiting: &'static str,
     /// PINs differ.
@@ -498,6 +500,7 @@ pub const EN: Texts = Texts {
     central_managed: "Sources managed by the chain",
     customer_idle: "Welcome",
     central_stale: "Chain's sources not updated: the last good copy is in use",
+    reports_waiting: "Reports to the chain not sent yet, days waiting:",
     central_waiting: "Waiting for the chain's sources",
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 6 to 12 digits",
@@ -721,6 +724,7 @@ pub const UK: Texts = Texts {
     central_managed: "Джерела задає мережа",
     customer_idle: "Ласкаво просимо",
     central_stale: "Джерела мережі не оновлено: діє остання справна копія",
+    reports_waiting: "Звіти мережі ще не надіслано, днів у черзі:",
     central_waiting: "Очікуємо джерела від мережі",
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 6 до 12 цифр",

@@ -26,6 +26,8 @@ pub struct StatusContext<'a> {
     pub history_problem: Option<String>,
     /// How the chain's central sources stand, when the chain manages them.
     pub central: Option<crate::fleet::FleetStatus>,
+    /// How sending the chain its daily figures stands, when the till does.
+    pub reports: Option<crate::chain::upload::ReportStatus>,
 }
 
 /// Draws the status line.
@@ -38,6 +40,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
         session,
         history_problem,
         central,
+        reports,
     } = cx;
     ui.horizontal(|ui| {
         match origin {
@@ -89,6 +92,17 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
                     ui.label(RichText::new(t.central_waiting).weak());
                 }
             }
+        }
+        // Only while uploads fail: days waiting is news for the chain's IT.
+        if let Some(reports) = reports
+            && let Some(problem) = &reports.problem
+        {
+            ui.separator();
+            ui.label(
+                RichText::new(format!("{} {}", t.reports_waiting, reports.waiting))
+                    .color(theme::error(ui)),
+            )
+            .on_hover_text(problem);
         }
         if let Some(problem) = history_problem.as_deref() {
             ui.separator();

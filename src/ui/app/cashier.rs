@@ -143,6 +143,7 @@ impl CashierApp {
                     session: session.as_deref(),
                     history_problem: self.service.history_problem(),
                     central: self.service.central_status(),
+                    reports: self.service.report_status(),
                 },
             );
         });
