@@ -18,6 +18,8 @@ pub struct Probe {
     first_card: bool,
     /// How long each frame's drawing took.
     frame_times: Vec<std::time::Duration>,
+    /// Index in `frame_times` of the first frame that drew cards.
+    cards_from: Option<usize>,
     /// After everything is shown: what is being measured.
     phase: Phase,
 }
@@ -73,6 +75,7 @@ impl Probe {
             submitted: false,
             first_card: false,
             frame_times: Vec::new(),
+            cards_from: None,
             phase: Phase::Loading,
         })
     }
@@ -106,11 +109,19 @@ impl Probe {
         let mut t = self.frame_times.clone();
         t.sort();
         let ms = |d: Option<&std::time::Duration>| d.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        // The start-up frame (fonts, first layout of the empty screen) apart
+        // from the frames that drew the customer's cards.
+        let with_cards = self
+            .cards_from
+            .and_then(|from| self.frame_times.get(from..))
+            .and_then(|frames| frames.iter().max());
         format!(
-            "frames={} frame_ms_median={:.2} frame_ms_max={:.2}",
+            "frames={} frame_ms_median={:.2} frame_ms_max={:.2} first_frame_ms={:.2} cards_frame_ms_max={:.2}",
             t.len(),
             ms(t.get(t.len() / 2)),
-            ms(t.last())
+            ms(t.last()),
+            ms(self.frame_times.first()),
+            ms(with_cards)
         )
     }
 
@@ -125,6 +136,7 @@ impl Probe {
     ) -> bool {
         if cards_loaded > 0 && !self.first_card {
             self.first_card = true;
+            self.cards_from = Some(self.frame_times.len().saturating_sub(1));
             self.report("first-card");
         }
         match self.phase.clone() {
