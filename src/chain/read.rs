@@ -366,12 +366,12 @@ pub fn table(read: &ChainReports, by: By) -> String {
         let t = &row.totals;
         all += t;
         let mut line = key_cells(row, by, false);
-        line.extend(number_cells(t));
+        line.extend(number_cells(t, false));
         cells.push(line);
     }
     let mut total = vec!["all".to_string()];
     total.resize(head.len(), String::new());
-    total.extend(number_cells(&all));
+    total.extend(number_cells(&all, false));
     cells.push(total);
     let widths: Vec<usize> = (0..cells[0].len())
         .map(|c| {
@@ -443,17 +443,7 @@ pub fn csv(read: &ChainReports, by: By) -> String {
     for row in rows(&read.reports, by, true) {
         let mut line = key_cells(&row, by, true);
         line.push(row.day.clone().unwrap_or_default());
-        let t = &row.totals;
-        line.extend([
-            t.lookups.to_string(),
-            t.answers.to_string(),
-            t.shown.to_string(),
-            t.opened.to_string(),
-            t.added.to_string(),
-            t.bought.to_string(),
-            format!("{}", t.bought_quantity),
-            format!("{:.2}", t.revenue),
-        ]);
+        line.extend(number_cells(&row.totals, true));
         let _ = writeln!(out, "{}", line.join(","));
     }
     out
@@ -486,16 +476,21 @@ fn key_cells(row: &Row, by: By, for_csv: bool) -> Vec<String> {
     cells
 }
 
-fn number_cells(t: &Totals) -> Vec<String> {
-    vec![
+/// The sums as cells; the CSV also has the bought quantity.
+fn number_cells(t: &Totals, with_quantity: bool) -> Vec<String> {
+    let mut cells = vec![
         t.lookups.to_string(),
         t.answers.to_string(),
         t.shown.to_string(),
         t.opened.to_string(),
         t.added.to_string(),
         t.bought.to_string(),
-        format!("{:.2}", t.revenue),
-    ]
+    ];
+    if with_quantity {
+        cells.push(format!("{}", t.bought_quantity));
+    }
+    cells.push(format!("{:.2}", t.revenue));
+    cells
 }
 
 impl From<&SourceDay> for Totals {
