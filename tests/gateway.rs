@@ -74,11 +74,16 @@ async fn yespo() -> (String, Seen) {
         use axum::response::IntoResponse;
         let auth = header(&headers, "authorization");
         let who = body["phone"].as_str().unwrap_or_default().to_string();
-        seen.lock().unwrap().push((0, who.clone(), auth.clone()));
+        // Recorded and numbered under one lock: two requests at once must
+        // never be given the same token.
+        let n = {
+            let mut seen = seen.lock().unwrap();
+            seen.push((0, who.clone(), auth.clone()));
+            seen.len()
+        };
         if auth != basic() {
             return axum::http::StatusCode::UNAUTHORIZED.into_response();
         }
-        let n = seen.lock().unwrap().len();
         axum::Json(serde_json::json!({ "token": format!("tok-{n}-{who}") })).into_response()
     }
     async fn recoms_v1(
