@@ -909,6 +909,11 @@ fn a_customer_in_the_comparison_group_is_told_plainly_and_no_source_is_asked() {
             .is_some()
     );
     assert!(h.query_by_label_contains("could not").is_none());
+    let t = &pos_recs::ui::i18n::EN;
+    assert!(
+        h.query_by_label(t.not_connected).is_none(),
+        "no source was asked: nothing to call a connection problem"
+    );
     let after = w
         .server
         .stats()

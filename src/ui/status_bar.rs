@@ -71,7 +71,9 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
                 t.online,
                 t.last_answer(ok.elapsed().as_secs())
             ));
-        } else {
+        } else if !session.is_some_and(|s| s.group == crate::experiment::Group::Holdout) {
+            // A held-out customer asks no source: "not connected" would
+            // read as a fault when nothing was tried.
             ui.label(t.not_connected);
         }
         if config.manager.pin_hash.is_none() && *origin != ConfigOrigin::Demo {
