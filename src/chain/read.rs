@@ -6,6 +6,7 @@
 //! two files for one till and day (copies of the folder merged), where the
 //! newer `made_at` wins.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -85,14 +86,15 @@ pub fn read_folder(dir: &Path, days: Option<u32>) -> Result<ChainReports, ChainE
             report.till.clone(),
             report.figures.day.clone(),
         );
-        match newest.get(&key) {
-            Some(kept) if kept.made_at >= report.made_at => read.replaced += 1,
-            Some(_) => {
+        match newest.entry(key) {
+            Entry::Occupied(mut kept) => {
                 read.replaced += 1;
-                newest.insert(key, report);
+                if report.made_at > kept.get().made_at {
+                    kept.insert(report);
+                }
             }
-            None => {
-                newest.insert(key, report);
+            Entry::Vacant(slot) => {
+                slot.insert(report);
             }
         }
     }

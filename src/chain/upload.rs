@@ -292,7 +292,8 @@ impl Worker {
                 .map_err(|e| UploadError::History(e.to_string()))?;
             let figures = match figures {
                 Ok(figures) => figures,
-                // Not a day (a hand-edited queue), or gone with retention.
+                // Not a day (a hand-edited queue): dropped. (A day gone with
+                // retention reads empty, and is dropped below.)
                 Err(e) if crate::history::day_start(&day).is_none() => {
                     tracing::warn!("the chain's report skips {day:?}: {e}");
                     queue.due.remove(&day);

@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use super::{HistoryError, open_read_only};
+use super::{HistoryError, has_sales, open_read_only};
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;
@@ -198,14 +198,6 @@ fn source(sources: &mut std::collections::BTreeMap<u64, SourceDay>, id: u64) -> 
         source_id: id,
         ..SourceDay::default()
     })
-}
-
-fn has_sales(conn: &Connection) -> Result<bool, HistoryError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'sales'",
-        [],
-        |r| r.get(0),
-    )?)
 }
 
 fn sales_of_day(

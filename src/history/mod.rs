@@ -17,7 +17,7 @@ mod sales;
 mod stats;
 mod writer;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
 /// Rows are kept this many days unless configured otherwise.
@@ -193,6 +193,16 @@ fn open_read_only(path: &Path) -> Result<Connection, HistoryError> {
     Ok(conn)
 }
 
+/// True when the file has the sales tables: one made before sales were
+/// kept, opened read-only, has not been migrated yet.
+fn has_sales(conn: &Connection) -> Result<bool, HistoryError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'sales'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 fn now_secs() -> i64 {
     crate::sync::unix_secs() as i64
 }
@@ -351,7 +361,7 @@ fn write_sale(
     let latest: Option<(String, i64)> = tx
         .prepare_cached("SELECT period, period_run FROM sales ORDER BY id DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .ok();
+        .optional()?;
     let run = match latest {
         Some((period, run)) if period == sale.period => run,
         Some((_, run)) => run + 1,

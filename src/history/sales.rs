@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::{HistoryError, now_secs, open_read_only};
+use super::{HistoryError, has_sales, now_secs, open_read_only};
 
 /// The recommended lines of the sales since `?1`, each sale's line once
 /// however many sources listed it (`sale`, `at`, `product_id`, `name`,
@@ -194,13 +194,7 @@ pub fn welch_of(a: Moments, b: Moments) -> Option<Difference> {
 /// (opened read-only: the till may be writing).
 pub fn sales(path: &Path, days: u32) -> Result<SalesFigures, HistoryError> {
     let conn = open_read_only(path)?;
-    // A file from before sales were kept has no such table yet.
-    let has_sales: bool = conn.query_row(
-        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'sales'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_sales {
+    if !has_sales(&conn)? {
         return Ok(SalesFigures::default());
     }
     let since = now_secs() - i64::from(days) * 86_400;
@@ -255,17 +249,14 @@ pub fn sales(path: &Path, days: u32) -> Result<SalesFigures, HistoryError> {
 
 /// The period (name and run) of the latest sale with the experiment on.
 fn latest_period(conn: &Connection, since: i64) -> Result<Option<(String, i64)>, HistoryError> {
-    let latest = conn.query_row(
-        "SELECT period, period_run FROM sales WHERE at >= ?1 AND period != 'off'
-         ORDER BY at DESC, id DESC LIMIT 1",
-        [since],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    );
-    match latest {
-        Ok(found) => Ok(Some(found)),
-        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    Ok(conn
+        .query_row(
+            "SELECT period, period_run FROM sales WHERE at >= ?1 AND period != 'off'
+             ORDER BY at DESC, id DESC LIMIT 1",
+            [since],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
 }
 
 /// The two groups of the latest period with sales.
