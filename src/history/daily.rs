@@ -234,10 +234,10 @@ fn sales_of_day(
         s.revenue = revenue;
         s.bought_after_click = after_click;
     }
+    // Each sale's line once, however many sources listed it.
+    let lines = super::sales::lines_once("s.at >= ?1 AND s.at < ?2");
     (figures.recommended_lines, figures.recommended_revenue) = conn.query_row(
-        "SELECT COUNT(*), TOTAL(revenue) FROM
-           (SELECT MAX(b.revenue) AS revenue FROM bought b JOIN sales s ON s.id = b.sale
-            WHERE s.at >= ?1 AND s.at < ?2 GROUP BY b.sale, b.product_id)",
+        &format!("SELECT COUNT(*), TOTAL(revenue) FROM ({lines})"),
         [from, to],
         |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
     )?;

@@ -9,13 +9,20 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::{HistoryError, has_sales, now_secs, open_read_only};
 
-/// The recommended lines of the sales since `?1`, each sale's line once
-/// however many sources listed it (`sale`, `at`, `product_id`, `name`,
-/// `quantity`, `revenue`).
-const LINES_ONCE: &str = "SELECT b.sale, s.at, b.product_id, MAX(b.name) AS name,
-        MAX(b.quantity) AS quantity, MAX(b.revenue) AS revenue
-     FROM bought b JOIN sales s ON s.id = b.sale WHERE s.at >= ?1
-     GROUP BY b.sale, b.product_id";
+/// The recommended lines of the sales `bound` admits (a condition on
+/// `s.at`), each sale's line once however many sources listed it (`sale`,
+/// `at`, `product_id`, `name`, `quantity`, `revenue`).
+pub(super) fn lines_once(bound: &str) -> String {
+    format!(
+        "SELECT b.sale, s.at, b.product_id, MAX(b.name) AS name,
+            MAX(b.quantity) AS quantity, MAX(b.revenue) AS revenue
+         FROM bought b JOIN sales s ON s.id = b.sale WHERE {bound}
+         GROUP BY b.sale, b.product_id"
+    )
+}
+
+/// The sales since `?1`.
+const SINCE: &str = "s.at >= ?1";
 
 /// Below this many sales in either group, no difference is claimed.
 pub const ENOUGH_SALES: u64 = 30;
@@ -224,12 +231,16 @@ pub fn sales(path: &Path, days: u32) -> Result<SalesFigures, HistoryError> {
         .collect::<Result<_, _>>()?;
     // Each sale's line once, however many sources listed it.
     (figures.recommended_lines, figures.recommended_revenue) = conn.query_row(
-        &format!("SELECT COUNT(*), TOTAL(revenue) FROM ({LINES_ONCE})"),
+        &format!(
+            "SELECT COUNT(*), TOTAL(revenue) FROM ({})",
+            lines_once(SINCE)
+        ),
         [since],
         |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
     )?;
+    let lines = lines_once(SINCE);
     let mut top = conn.prepare(&format!(
-        "SELECT product_id, MAX(name), SUM(quantity), TOTAL(revenue) FROM ({LINES_ONCE})
+        "SELECT product_id, MAX(name), SUM(quantity), TOTAL(revenue) FROM ({lines})
          GROUP BY product_id ORDER BY TOTAL(revenue) DESC, SUM(quantity) DESC, product_id LIMIT 10"
     ))?;
     figures.top = top
@@ -319,6 +330,7 @@ fn daily(conn: &Connection, since: i64) -> Result<Vec<Day>, HistoryError> {
     // The groups' averages are of the compared period only: groups of
     // different periods are never drawn as one line.
     let (period, run) = latest_period(conn, since)?.unwrap_or_else(|| ("off".into(), -1));
+    let lines = lines_once(SINCE);
     let mut rows = conn.prepare(&format!(
         "SELECT d.day, d.shown, d.holdout, COALESCE(r.revenue, 0.0) FROM
            (SELECT date(at, 'unixepoch') AS day,
@@ -329,7 +341,7 @@ fn daily(conn: &Connection, since: i64) -> Result<Vec<Day>, HistoryError> {
             FROM sales WHERE at >= ?1 GROUP BY day) d
          LEFT JOIN
            (SELECT date(at, 'unixepoch') AS day, TOTAL(revenue) AS revenue
-            FROM ({LINES_ONCE}) GROUP BY day) r
+            FROM ({lines}) GROUP BY day) r
          ON r.day = d.day ORDER BY d.day"
     ))?;
     let days = rows
