@@ -249,11 +249,7 @@ impl Poller {
     async fn run(self) {
         // A default client would follow redirects and ignore [network]:
         // without the configured one the poller stops and says why.
-        let http = match crate::net::client_builder(&self.own.network)
-            .timeout(Duration::from_secs(15))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
+        let http = match crate::net::chain_client(&self.own.network, Duration::from_secs(15)) {
             Ok(http) => http,
             Err(e) => {
                 let problem =

@@ -153,6 +153,19 @@ pub fn client_builder(network: &NetworkConfig) -> reqwest::ClientBuilder {
     reqwest::Client::builder().no_proxy().proxy(proxy)
 }
 
+/// A client for the chain's own servers (the store file, the reports):
+/// the proxy policy, `timeout` for each request, and no redirects, so the
+/// till's token never follows one to another host.
+pub fn chain_client(
+    network: &NetworkConfig,
+    timeout: std::time::Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
+    client_builder(network)
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
 /// How a [`LazyClient`] is made.
 type MakeClient = dyn Fn() -> reqwest::ClientBuilder + Send + Sync;
 

@@ -181,11 +181,7 @@ enum UploadError {
 
 impl Worker {
     async fn run(self) {
-        let http = match crate::net::client_builder(&self.settings.network)
-            .timeout(UPLOAD_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
+        let http = match crate::net::chain_client(&self.settings.network, UPLOAD_TIMEOUT) {
             Ok(http) => http,
             Err(e) => {
                 self.set_problem(Some(format!("no HTTP client for the reports ({e})")));
