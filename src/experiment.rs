@@ -183,7 +183,7 @@ fn new_key() -> Result<Vec<u8>, ExperimentError> {
 
 /// The key kept at `path`, made and written (readable by this user only)
 /// when there is none yet.
-fn kept_key(path: &Path) -> Result<Vec<u8>, ExperimentError> {
+pub fn kept_key(path: &Path) -> Result<Vec<u8>, ExperimentError> {
     let file_error = |source| ExperimentError::File {
         path: path.to_path_buf(),
         source,

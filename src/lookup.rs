@@ -7,12 +7,14 @@
 //! the same per-source code, [`LookupEngine::ask_source`].
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use crate::answer_cache::{AnswerCache, Kept, basket_key};
 use crate::basket::Basket;
 use crate::config::{BasketUse, Config, ConfigError, SourceConfig};
 use crate::identify::Identifier;
@@ -31,9 +33,43 @@ pub struct SourceResult {
     pub outcome: Result<Vec<Product>, SourceError>,
     /// Items skipped while parsing, one line each.
     pub warnings: Vec<String>,
+    /// Set when the products are the source's last good answer, shown
+    /// because the source cannot be reached now.
+    pub stale: Option<Stale>,
+}
+
+/// Why and since when an answer is an older one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stale {
+    /// When the source gave this answer.
+    pub since: SystemTime,
+    /// Why it was not asked, or could not answer, now.
+    pub why: SourceError,
 }
 
 impl SourceResult {
+    /// An answer made here, not by the source: `outcome`, at once.
+    fn local(index: usize, source: SourceConfig, outcome: Result<Vec<Product>, SourceError>) -> Self {
+        Self {
+            index,
+            source,
+            elapsed: Duration::ZERO,
+            outcome,
+            warnings: vec![],
+            stale: None,
+        }
+    }
+
+    /// The outcome as far as reaching the account goes: a stale answer
+    /// stands for the failure behind it.
+    pub fn network_outcome(&self) -> Result<(), &SourceError> {
+        match (&self.stale, &self.outcome) {
+            (Some(stale), _) => Err(&stale.why),
+            (None, Ok(_)) => Ok(()),
+            (None, Err(e)) => Err(e),
+        }
+    }
+
     /// True when the account answered this source: products, or (in token
     /// mode) "customer not found", which is how the account says it does
     /// not know the made-up test customer.
@@ -109,18 +145,61 @@ struct Inner {
     client: Client,
     sources: Vec<SourceConfig>,
     timeout: Duration,
+    /// The shared sources' last good answers.
+    cache: AnswerCache,
+    /// The till knows the account cannot be reached now: lookups are
+    /// answered at once, from the cache or "offline", and only the health
+    /// probe goes out.
+    known_offline: AtomicBool,
+}
+
+/// Why the sources are asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A customer's lookup: shared answers are kept, and stand in when the
+    /// source cannot be reached.
+    Lookup,
+    /// Whether the account answers at all (health probe, Test connection,
+    /// `check`): always the network, never the cache.
+    Probe,
 }
 
 impl LookupEngine {
     /// An engine for the enabled sources of `config`, in configured order.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
+        Self::with_cache(config, AnswerCache::off())
+    }
+
+    /// Like [`Self::new`], keeping the shared sources' answers in `cache`
+    /// for when the network is down.
+    pub fn with_cache(config: &Config, cache: AnswerCache) -> Result<Self, ConfigError> {
         Ok(Self {
             inner: Arc::new(Inner {
                 client: Client::new(config)?,
                 sources: config.enabled_sources().cloned().collect(),
                 timeout: Duration::from_millis(config.yespo.timeout_ms),
+                cache,
+                known_offline: AtomicBool::new(false),
             }),
         })
+    }
+
+    /// The till learned that the account can (not) be reached.
+    pub fn set_known_offline(&self, offline: bool) {
+        self.inner.known_offline.store(offline, Ordering::Relaxed);
+    }
+
+    fn known_offline(&self) -> bool {
+        self.inner.known_offline.load(Ordering::Relaxed)
+    }
+
+    /// The kept answer of `source` for `key`, read off the async workers.
+    async fn kept(&self, source_id: u64, key: String) -> Option<Kept> {
+        let cache = self.inner.cache.clone();
+        tokio::task::spawn_blocking(move || cache.get(source_id, &key))
+            .await
+            .ok()
+            .flatten()
     }
 
     /// The sources asked, in order.
@@ -137,11 +216,26 @@ impl LookupEngine {
     /// Asks source number `index` once, within the timeout (retries
     /// included), with the basket as the source's `basket` key says. A
     /// source that requires a basket is not asked while it is empty.
+    ///
+    /// A shared source's good answer is kept; when it cannot be reached
+    /// (or the till already knows it is offline) its last good answer for
+    /// the same basket is shown, marked stale. A personal source is never
+    /// answered from the cache.
     pub async fn ask_source(
         &self,
         index: usize,
         ident: &Identifier,
         basket: &Basket,
+    ) -> SourceResult {
+        self.ask_for(index, ident, basket, Purpose::Lookup).await
+    }
+
+    async fn ask_for(
+        &self,
+        index: usize,
+        ident: &Identifier,
+        basket: &Basket,
+        purpose: Purpose,
     ) -> SourceResult {
         let inner = &self.inner;
         let source = self.source(index);
@@ -151,16 +245,21 @@ impl LookupEngine {
             BasketUse::Never => None,
             BasketUse::Send => (!basket.is_empty() || basket.category.is_some()).then_some(basket),
             BasketUse::Require if basket.is_empty() => {
-                return SourceResult {
-                    index,
-                    source,
-                    elapsed: Duration::ZERO,
-                    outcome: Err(SourceError::NeedsBasket),
-                    warnings: vec![],
-                };
+                return SourceResult::local(index, source, Err(SourceError::NeedsBasket));
             }
             BasketUse::Require => Some(basket),
         };
+        let keep = purpose == Purpose::Lookup && source.is_shared() && inner.cache.is_on();
+        let key = basket_key(basket);
+        if purpose == Purpose::Lookup && self.known_offline() {
+            // No request can answer now: the screen is made at once.
+            let kept = if keep {
+                self.kept(source.id, key).await
+            } else {
+                None
+            };
+            return stale_or(index, source, kept, started, SourceError::Offline);
+        }
         let request = inner.client.ask(source.id, ident, basket, deadline);
         let answer = tokio::time::timeout_at(deadline, request)
             .await
@@ -184,12 +283,33 @@ impl LookupEngine {
         for w in &warnings {
             tracing::warn!(source = source.id, "{w}");
         }
-        SourceResult {
-            index,
-            source,
-            elapsed,
-            outcome,
-            warnings,
+        match outcome {
+            Ok(products) if keep => {
+                let (cache, id, key, kept) =
+                    (inner.cache.clone(), source.id, key, products.clone());
+                // Written off the async workers; the answer does not wait for it.
+                tokio::task::spawn_blocking(move || cache.put(id, &key, &kept));
+                SourceResult {
+                    index,
+                    source,
+                    elapsed,
+                    outcome: Ok(products),
+                    warnings,
+                    stale: None,
+                }
+            }
+            Err(e) if keep && e.is_offline() => {
+                let kept = self.kept(source.id, key).await;
+                stale_or(index, source, kept, started, e)
+            }
+            outcome => SourceResult {
+                index,
+                source,
+                elapsed,
+                outcome,
+                warnings,
+                stale: None,
+            },
         }
     }
 
@@ -221,6 +341,34 @@ impl LookupEngine {
         tx: mpsc::UnboundedSender<LookupEvent>,
         wake: Option<Wake>,
     ) -> LookupHandle {
+        self.spawn_for(generation, ident, basket, indices, tx, wake, Purpose::Lookup)
+    }
+
+    /// Asks source `index` whether the account answers, over the network
+    /// whatever the till believes (the health probe).
+    pub fn spawn_probe(
+        &self,
+        generation: u64,
+        ident: &Identifier,
+        index: usize,
+        tx: mpsc::UnboundedSender<LookupEvent>,
+        wake: Option<Wake>,
+    ) -> LookupHandle {
+        let basket = Basket::default();
+        self.spawn_for(generation, ident, &basket, &[index], tx, wake, Purpose::Probe)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn spawn_for(
+        &self,
+        generation: u64,
+        ident: &Identifier,
+        basket: &Basket,
+        indices: &[usize],
+        tx: mpsc::UnboundedSender<LookupEvent>,
+        wake: Option<Wake>,
+        purpose: Purpose,
+    ) -> LookupHandle {
         let tasks = indices
             .iter()
             .filter(|&&index| index < self.inner.sources.len())
@@ -234,7 +382,9 @@ impl LookupEngine {
                     let started = Instant::now();
                     let worker_engine = engine.clone();
                     let worker = tokio::spawn(async move {
-                        worker_engine.ask_source(index, &ident, &basket).await
+                        worker_engine
+                            .ask_for(index, &ident, &basket, purpose)
+                            .await
                     });
                     let _guard = AbortOnDrop(worker.abort_handle());
                     let result = match worker.await {
@@ -242,11 +392,12 @@ impl LookupEngine {
                         Err(e) => {
                             tracing::error!(index, panic = e.is_panic(), "source task failed");
                             SourceResult {
-                                index,
-                                source: engine.source(index),
                                 elapsed: started.elapsed(),
-                                outcome: Err(SourceError::Internal),
-                                warnings: vec![],
+                                ..SourceResult::local(
+                                    index,
+                                    engine.source(index),
+                                    Err(SourceError::Internal),
+                                )
                             }
                         }
                     };
@@ -271,7 +422,8 @@ impl LookupEngine {
             products: vec!["account-check".into()],
             category: None,
         };
-        self.run_with(&crate::identify::account_probe(), &basket)
+        let customer = crate::identify::account_probe();
+        self.run_for(&customer, &basket, &self.all(), Purpose::Probe)
             .await
     }
 
@@ -292,8 +444,18 @@ impl LookupEngine {
         basket: &Basket,
         indices: &[usize],
     ) -> Vec<SourceResult> {
+        self.run_for(ident, basket, indices, Purpose::Lookup).await
+    }
+
+    async fn run_for(
+        &self,
+        ident: &Identifier,
+        basket: &Basket,
+        indices: &[usize],
+        purpose: Purpose,
+    ) -> Vec<SourceResult> {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let _handle = self.spawn_sources(0, ident, basket, indices, tx, None);
+        let _handle = self.spawn_for(0, ident, basket, indices, tx, None, purpose);
         let mut slots: Vec<Option<SourceResult>> = vec![None; self.inner.sources.len()];
         while let Some(event) = rx.recv().await {
             let index = event.result.index;
@@ -306,14 +468,42 @@ impl LookupEngine {
             .enumerate()
             .filter(|(index, _)| indices.contains(index))
             .map(|(index, slot)| {
-                slot.unwrap_or_else(|| SourceResult {
-                    index,
-                    source: self.source(index),
-                    elapsed: Duration::ZERO,
-                    outcome: Err(SourceError::Internal),
-                    warnings: vec![],
+                slot.unwrap_or_else(|| {
+                    SourceResult::local(index, self.source(index), Err(SourceError::Internal))
                 })
             })
             .collect()
+    }
+}
+
+/// A source that cannot answer now: its kept answer, marked stale, or
+/// `why` when nothing is kept.
+fn stale_or(
+    index: usize,
+    source: SourceConfig,
+    kept: Option<Kept>,
+    started: Instant,
+    why: SourceError,
+) -> SourceResult {
+    let elapsed = started.elapsed();
+    match kept {
+        Some(Kept {
+            mut products,
+            fetched,
+        }) => {
+            products.truncate(source.max_cards);
+            SourceResult {
+                elapsed,
+                stale: Some(Stale {
+                    since: fetched,
+                    why,
+                }),
+                ..SourceResult::local(index, source, Ok(products))
+            }
+        }
+        None => SourceResult {
+            elapsed,
+            ..SourceResult::local(index, source, Err(why))
+        },
     }
 }

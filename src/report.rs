@@ -22,6 +22,10 @@ pub struct LookupReport<'a> {
     /// recommendations (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<&'static str>,
+    /// Whether the till reaches the account: `online`, `degraded` (some
+    /// sources cannot be reached) or `offline` (the screen's document only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<&'static str>,
     /// Every enabled source, in configured order.
     pub sources: Vec<SourceJson<'a>>,
 }
@@ -51,6 +55,10 @@ pub struct SourceJson<'a> {
     pub error: Option<String>,
     /// Products, cut to `max_cards`.
     pub products: &'a [Product],
+    /// When the products are the source's last good answer, shown because
+    /// it cannot be reached now: when that answer was fetched (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale_since: Option<String>,
 }
 
 /// The `group` field: present for the comparison group only.
@@ -64,6 +72,7 @@ impl<'a> LookupReport<'a> {
         Self {
             lookup: None,
             group: None,
+            network: None,
             identifier: IdentifierJson {
                 kind: ident.kind().as_str(),
                 value: ident.value(),
@@ -77,6 +86,7 @@ impl<'a> LookupReport<'a> {
                     elapsed_ms: r.elapsed.as_millis() as u64,
                     error: r.outcome.as_ref().err().map(ToString::to_string),
                     products: r.outcome.as_deref().unwrap_or(&[]),
+                    stale_since: r.stale.as_ref().map(|s| crate::sync::rfc3339(s.since)),
                 })
                 .collect(),
         }
@@ -87,9 +97,14 @@ impl<'a> LookupReport<'a> {
     /// The document for what a screen shows now: the same shape as
     /// `lookup --json`, with sources not answered yet as `pending`, and the
     /// customer masked (it leaves the till's process).
-    pub fn from_session(session: &'a Session, masked: &'a str) -> Self {
+    pub fn from_session(
+        session: &'a Session,
+        masked: &'a str,
+        network: crate::till::NetState,
+    ) -> Self {
         Self {
             lookup: Some(session.generation),
+            network: Some(network.as_str()),
             identifier: IdentifierJson {
                 kind: session.customer.kind().as_str(),
                 value: masked,
@@ -99,17 +114,20 @@ impl<'a> LookupReport<'a> {
                 .sections
                 .iter()
                 .map(|section| {
-                    let (status, elapsed, error, products): (_, _, _, &[Product]) = match &section
-                        .state
-                    {
-                        SectionState::Pending { since } => ("pending", since.elapsed(), None, &[]),
-                        SectionState::Loaded { products, elapsed } => {
-                            ("ok", *elapsed, None, products)
-                        }
-                        SectionState::Failed { error, elapsed } => {
-                            (error.status(), *elapsed, Some(error.to_string()), &[])
-                        }
-                    };
+                    let (status, elapsed, error, products, stale): (_, _, _, &[Product], _) =
+                        match &section.state {
+                            SectionState::Pending { since } => {
+                                ("pending", since.elapsed(), None, &[], None)
+                            }
+                            SectionState::Loaded {
+                                products,
+                                elapsed,
+                                stale_since,
+                            } => ("ok", *elapsed, None, products, *stale_since),
+                            SectionState::Failed { error, elapsed } => {
+                                (error.status(), *elapsed, Some(error.to_string()), &[], None)
+                            }
+                        };
                     SourceJson {
                         id: section.source.id,
                         title: section.source.display_title(),
@@ -117,6 +135,7 @@ impl<'a> LookupReport<'a> {
                         elapsed_ms: elapsed.as_millis() as u64,
                         error,
                         products,
+                        stale_since: stale.map(crate::sync::rfc3339),
                     }
                 })
                 .collect(),

@@ -2,7 +2,7 @@
 //! one state per source section, updated from lookup events, with answers
 //! of older lookups refused.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::SourceConfig;
 use crate::identify::Identifier;
@@ -23,6 +23,9 @@ pub enum SectionState {
         products: Vec<Product>,
         /// How long the answer took.
         elapsed: Duration,
+        /// Set when these are the source's last good answer from this
+        /// time, shown because the source cannot be reached now.
+        stale_since: Option<SystemTime>,
     },
     /// Failed; the section shows why and offers Retry.
     Failed {
@@ -109,6 +112,7 @@ impl Session {
             Ok(products) => SectionState::Loaded {
                 products,
                 elapsed: r.elapsed,
+                stale_since: r.stale.map(|stale| stale.since),
             },
             Err(error) => SectionState::Failed {
                 error,
@@ -190,6 +194,7 @@ mod tests {
                 elapsed: Duration::from_millis(5),
                 outcome,
                 warnings: vec![],
+                stale: None,
             },
         }
     }

@@ -16,3 +16,46 @@ pub fn unix_secs() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
+
+/// `t` as an RFC 3339 UTC time to the second, e.g. `2026-12-06T10:42:00Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let at = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// `t` as the till's local wall-clock time, `HH:MM` (with `UTC` after it
+/// where the local zone cannot be read).
+pub fn local_clock(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    #[cfg(unix)]
+    {
+        let raw = secs as libc::time_t;
+        // SAFETY: localtime_r writes only into `tm`, which lives on this
+        // stack frame; it is the thread-safe variant of localtime.
+        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+        let filled = unsafe { libc::localtime_r(&raw, &mut tm) };
+        if !filled.is_null() {
+            return format!("{:02}:{:02}", tm.tm_hour, tm.tm_min);
+        }
+    }
+    let at = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!("{:02}:{:02} UTC", at.hour(), at.minute())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_of_a_known_time() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_553_720);
+        assert_eq!(super::rfc3339(t), "2026-12-06T10:42:00Z");
+    }
+}

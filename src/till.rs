@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::answer_cache::AnswerCache;
 use crate::basket::Basket;
 use crate::config::{BasketUse, Config, ConfigError};
 use crate::experiment::{Experiment, Group};
@@ -36,13 +37,42 @@ pub const HEALTH_PROBE_MAX: Duration = Duration::from_secs(60);
 /// probe's answer only updates connectivity and never reaches the screen.
 const PROBE_GENERATION: u64 = 0;
 
-/// When the account last answered or failed for network reasons.
+/// How the till reaches the account, derived from what its requests met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetState {
+    /// Nothing asked yet.
+    Unknown,
+    /// Every source answered last time it was asked.
+    Online,
+    /// Some sources answer, some cannot be reached (timeouts, server errors).
+    Degraded,
+    /// No source can be reached: shared sources show their last good
+    /// answers, personal ones say "offline".
+    Offline,
+}
+
+impl NetState {
+    /// `online`, `degraded` or `offline`, as in the POS document (a till
+    /// that has asked nothing yet has met no failure: `online`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown | Self::Online => "online",
+            Self::Degraded => "degraded",
+            Self::Offline => "offline",
+        }
+    }
+}
+
+/// When the account last answered or failed for network reasons, and
+/// whether each source could be reached the last time it was asked.
 #[derive(Debug, Default, Clone)]
 pub struct Connectivity {
     /// Last answer of any kind from the account.
     pub last_success: Option<Instant>,
     /// Last network failure and its message.
     pub last_failure: Option<(Instant, String)>,
+    /// Per source: reached (true) or not (false) when last asked.
+    reached: HashMap<u64, bool>,
     /// When the last health probe was sent.
     last_probe: Option<Instant>,
     /// Wait before the next probe (backs off while the outage lasts).
@@ -50,39 +80,62 @@ pub struct Connectivity {
 }
 
 impl Connectivity {
-    /// True when the latest news is a network failure.
+    /// Online, degraded or offline, from the latest outcome of each source.
+    pub fn state(&self) -> NetState {
+        let reached = self.reached.values().filter(|r| **r).count();
+        match (reached, self.reached.len()) {
+            (_, 0) => NetState::Unknown,
+            (0, _) => NetState::Offline,
+            (r, n) if r < n => NetState::Degraded,
+            _ => NetState::Online,
+        }
+    }
+
+    /// True when no source can be reached.
     pub fn is_offline(&self) -> bool {
-        match (&self.last_failure, self.last_success) {
-            (Some((failed, _)), Some(ok)) => *failed > ok,
-            (Some(_), None) => true,
-            _ => false,
-        }
+        self.state() == NetState::Offline
     }
 
-    /// Why the till is offline, when it is.
+    /// Why the till is offline or degraded, when it is.
     pub fn offline_reason(&self) -> Option<&str> {
-        if self.is_offline() {
-            self.last_failure.as_ref().map(|(_, m)| m.as_str())
-        } else {
-            None
+        match self.state() {
+            NetState::Offline | NetState::Degraded => {
+                self.last_failure.as_ref().map(|(_, m)| m.as_str())
+            }
+            _ => None,
         }
     }
 
-    /// Takes one answer into account. Any HTTP answer, an error status or
-    /// "customer not found" included, proves the account is reachable.
-    fn record(&mut self, outcome: &Result<Vec<crate::yespo::Product>, crate::yespo::SourceError>) {
+    /// Takes one answer of source `source_id` into account. Any HTTP
+    /// answer, an error status or "customer not found" included, proves
+    /// the account is reachable; what the till answered by itself
+    /// (waiting for a basket, "offline") proves nothing.
+    fn record(&mut self, source_id: u64, outcome: Result<(), &crate::yespo::SourceError>) {
+        use crate::yespo::SourceError;
         match outcome {
-            // Not asked at all: says nothing about the account.
-            Err(crate::yespo::SourceError::NeedsBasket) => {}
+            Err(SourceError::NeedsBasket | SourceError::Offline) => {}
             Err(e) if e.is_offline() => {
                 self.last_failure = Some((Instant::now(), e.to_string()));
+                self.reached.insert(source_id, false);
             }
             _ => {
                 self.last_success = Some(Instant::now());
+                self.reached.insert(source_id, true);
                 self.probe_interval = None;
                 self.last_probe = None;
             }
         }
+    }
+
+    /// Forgets sources no longer configured.
+    fn keep_only(&mut self, ids: &HashSet<u64>) {
+        self.reached.retain(|id, _| ids.contains(id));
+    }
+
+    /// A cashier is waiting on an offline till: the next probe is due
+    /// [`HEALTH_PROBE_FIRST`] after the last one, whatever the back-off.
+    fn hurry(&mut self) {
+        self.probe_interval = None;
     }
 
     /// The wait before the next health probe.
@@ -215,21 +268,30 @@ pub struct Till {
     /// Cards of this customer already recorded as seen: products per source.
     seen_cards: HashMap<u64, HashSet<String>>,
     connectivity: Connectivity,
+    /// The shared sources' last good answers, for when the network is down.
+    answer_cache: AnswerCache,
     /// Who is kept out for the comparison group.
     experiment: Experiment,
     /// Where the experiment's own key is kept when the configuration gives none.
     experiment_key_file: Option<std::path::PathBuf>,
     /// What the sources recommended during this customer's sale.
     recommended: Recommended,
-    /// The latest sales that came with a `sale_id`, newest last, in memory
-    /// only: a POS that sends a sale again (its request timed out) gets the
-    /// first answer, and neither the history nor the next customer's sale
-    /// sees it twice.
+    /// The latest sales that came with a `sale_id`, by its keyed digest,
+    /// newest last (also in the history, which fills this at start): a POS
+    /// that sends a sale again (its request timed out, the till restarted)
+    /// gets the first answer, and neither the history nor the next
+    /// customer's sale sees it twice.
     recent_sales: std::collections::VecDeque<(String, SaleSummary)>,
+    /// The key of those digests (kept beside the history; one per run without one).
+    receipt_key: Vec<u8>,
 }
 
 /// How many `sale_id`s are remembered for repeats.
-const RECENT_SALES: usize = 256;
+pub const RECENT_SALES: usize = 256;
+
+/// How long a sale may wait for the disk before the POS is answered anyway
+/// (a till with a dying disk still sells).
+const SALE_WRITE_WAIT: Duration = Duration::from_secs(2);
 
 /// What [`Till::finish_sale`] recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -245,6 +307,19 @@ pub struct SaleSummary {
     /// The sale's `sale_id` was seen before: this is the first answer
     /// again, and nothing was recorded or cleared.
     pub repeated: bool,
+}
+
+impl SaleSummary {
+    /// What the history keeps of this answer, under `digest`.
+    fn receipt(&self, digest: String) -> crate::history::Receipt {
+        crate::history::Receipt {
+            digest,
+            lookup: self.lookup,
+            group: self.group.as_str(),
+            lines: self.lines,
+            recommended_lines: self.recommended_lines,
+        }
+    }
 }
 
 impl std::fmt::Debug for Till {
@@ -282,11 +357,22 @@ impl Till {
             history: History::off(),
             seen_cards: HashMap::new(),
             connectivity: Connectivity::default(),
+            answer_cache: AnswerCache::off(),
             experiment,
             experiment_key_file: None,
             recommended: Recommended::default(),
             recent_sales: Default::default(),
+            receipt_key: Vec::new(),
         })
+    }
+
+    /// Keeps the shared sources' good answers in `cache`, to show when
+    /// the network is down.
+    pub fn set_answer_cache(&mut self, cache: AnswerCache) -> Result<(), ConfigError> {
+        self.engine = LookupEngine::with_cache(&self.config, cache.clone())?;
+        self.engine.set_known_offline(self.connectivity.is_offline());
+        self.answer_cache = cache;
+        Ok(())
     }
 
     /// Keeps the experiment's own key in `file` (next to the history) when
@@ -360,6 +446,9 @@ impl Till {
             return self
                 .session
                 .insert(Arc::new(Session::held_out(generation, customer)));
+        }
+        if self.connectivity.is_offline() {
+            self.connectivity.hurry();
         }
         self.spawn(generation, &customer, &asked);
         self.session.insert(Arc::new(Session::new(
@@ -459,8 +548,9 @@ impl Till {
     /// or no customer is on screen.
     pub fn finish_sale(&mut self, sale: &Sale) -> Result<SaleSummary, SaleError> {
         sale.validate()?;
-        if let Some(id) = &sale.sale_id
-            && let Some((_, first)) = self.recent_sales.iter().find(|(seen, _)| seen == id)
+        let digest = sale.sale_id.as_deref().map(|id| self.receipt_digest(id));
+        if let Some(digest) = &digest
+            && let Some((_, first)) = self.recent_sales.iter().find(|(seen, _)| seen == digest)
         {
             return Ok(SaleSummary {
                 repeated: true,
@@ -480,22 +570,66 @@ impl Till {
             recommended_lines: recommended_lines.len(),
             repeated: false,
         };
-        if let Some(id) = &sale.sale_id {
-            if self.recent_sales.len() >= RECENT_SALES {
-                self.recent_sales.pop_front();
-            }
-            self.recent_sales.push_back((id.clone(), summary.clone()));
-        }
-        self.history.record(Event::Sale(Box::new(SaleRecord {
+        let mut events = vec![Event::Sale(Box::new(SaleRecord {
             group: session.group,
             period: self.experiment.period(),
             total: sale.value(),
             items: sale.items(),
             lines: sale.lines.clone(),
             bought,
-        })));
+        }))];
+        if let Some(digest) = digest {
+            events.push(Event::Receipt(summary.receipt(digest.clone())));
+            self.remember_sale(digest, summary.clone());
+        }
+        // On disk before the POS hears "recorded": the chain's report is
+        // made from the file, and a till killed now loses nothing.
+        if !self.history.record_durably(events, SALE_WRITE_WAIT) && self.history.is_on() {
+            tracing::warn!("a sale could not be confirmed on disk in time");
+        }
         self.clear();
         Ok(summary)
+    }
+
+    /// The keyed digest a `sale_id` is remembered by.
+    fn receipt_digest(&self, sale_id: &str) -> String {
+        use blake2::{Blake2s256, Digest};
+        let digest = Blake2s256::new()
+            .chain_update(b"pos-recs receipt")
+            .chain_update((self.receipt_key.len() as u32).to_le_bytes())
+            .chain_update(&self.receipt_key)
+            .chain_update(sale_id.as_bytes())
+            .finalize();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn remember_sale(&mut self, digest: String, summary: SaleSummary) {
+        if self.recent_sales.len() >= RECENT_SALES {
+            self.recent_sales.pop_front();
+        }
+        self.recent_sales.push_back((digest, summary));
+    }
+
+    /// Remembers the sales of earlier runs that came with a `sale_id`
+    /// (read from the history), keyed with `key`: a repeat after a restart
+    /// gets the first answer too.
+    pub fn set_receipts(&mut self, key: Vec<u8>, earlier: Vec<crate::history::Receipt>) {
+        self.receipt_key = key;
+        self.recent_sales.clear();
+        for receipt in earlier {
+            let summary = SaleSummary {
+                lookup: receipt.lookup,
+                group: if receipt.group == Group::Holdout.as_str() {
+                    Group::Holdout
+                } else {
+                    Group::Shown
+                },
+                lines: receipt.lines,
+                recommended_lines: receipt.recommended_lines,
+                repeated: false,
+            };
+            self.remember_sale(receipt.digest, summary);
+        }
     }
 
     /// Asks one section's source again for the current customer.
@@ -566,7 +700,10 @@ impl Till {
     /// Switches to a new configuration (settings saved); the screen starts
     /// empty for the next customer.
     pub fn reconfigure(&mut self, config: Config) -> Result<(), ConfigError> {
-        self.engine = LookupEngine::new(&config)?;
+        self.engine = LookupEngine::with_cache(&config, self.answer_cache.clone())?;
+        let ids: HashSet<u64> = self.engine.sources().iter().map(|s| s.id).collect();
+        self.connectivity.keep_only(&ids);
+        self.engine.set_known_offline(self.connectivity.is_offline());
         self.rules = Rules::from_config(&config);
         self.experiment = experiment_for(&config.experiment, self.experiment_key_file.as_deref());
         self.config = Arc::new(config);
@@ -578,10 +715,12 @@ impl Till {
     /// true when something the screen shows changed.
     pub fn poll(&mut self) -> bool {
         let mut changed = false;
+        let was_offline = self.connectivity.is_offline();
         while let Ok(event) = self.events_rx.try_recv() {
-            let was_offline = self.connectivity.is_offline();
-            self.connectivity.record(&event.result.outcome);
-            changed |= was_offline != self.connectivity.is_offline();
+            let state = self.connectivity.state();
+            self.connectivity
+                .record(event.result.source.id, event.result.network_outcome());
+            changed |= state != self.connectivity.state();
             if let Some(session) = &mut self.session {
                 let recorded = answer_event(&event);
                 let (index, source_id) = (event.result.index, event.result.source.id);
@@ -601,9 +740,36 @@ impl Till {
                 }
             }
         }
+        let offline = self.connectivity.is_offline();
+        self.engine.set_known_offline(offline);
+        if was_offline && !offline {
+            changed |= self.reask_offline_sections();
+        }
         self.lookups.retain(|h| !h.is_finished());
         self.probe_when_offline();
         changed
+    }
+
+    /// The account is back: the sections of the customer on screen that
+    /// were "offline" are asked again. Stale cards stay: they do not change
+    /// under the cashier's hands.
+    fn reask_offline_sections(&mut self) -> bool {
+        let Some(session) = &self.session else {
+            return false;
+        };
+        let offline: Vec<usize> = session
+            .sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(&s.state, SectionState::Failed { error, .. } if error.is_offline()))
+            .map(|(i, _)| i)
+            .collect();
+        if offline.is_empty() {
+            return false;
+        }
+        tracing::info!(sections = offline.len(), "the account is back: asking again");
+        self.reask(&offline);
+        true
     }
 
     /// While offline, asks the first source for the made-up customer every
@@ -619,11 +785,10 @@ impl Till {
         }
         self.connectivity.probe_sent();
         let _enter = self.runtime.enter();
-        let handle = self.engine.spawn_sources(
+        let handle = self.engine.spawn_probe(
             PROBE_GENERATION,
             &identify::account_probe(),
-            &Basket::default(),
-            &[0],
+            0,
             self.events_tx.clone(),
             self.wake.clone(),
         );

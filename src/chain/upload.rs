@@ -92,6 +92,33 @@ pub struct Queue {
     pub due: BTreeSet<String>,
     /// The last day looked at for records: the next start looks from here.
     pub looked_through: Option<String>,
+    /// Per day, a digest of the figures the gateway last accepted: a day
+    /// due again with the same figures (a restart, an hour without news)
+    /// is not sent twice.
+    pub sent: BTreeMap<String, String>,
+}
+
+/// How many days' digests are kept in the queue file.
+const SENT_KEPT: usize = 62;
+
+impl Queue {
+    /// Notes that the gateway accepted `day` with figures of `digest`.
+    fn accepted(&mut self, day: &str, digest: String) {
+        self.due.remove(day);
+        self.sent.insert(day.to_string(), digest);
+        while self.sent.len() > SENT_KEPT {
+            self.sent.pop_first();
+        }
+    }
+}
+
+/// A digest of a day's report, leaving out when it was made.
+fn figures_digest(report: &DayReport) -> String {
+    use blake2::{Blake2s256, Digest};
+    let mut unstamped = report.clone();
+    unstamped.made_at = 0;
+    let digest = Blake2s256::digest(unstamped.to_json());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Queue {
@@ -308,8 +335,14 @@ impl Worker {
                 figures,
                 unix_now(),
             );
+            let digest = figures_digest(&report);
+            if queue.sent.get(&day) == Some(&digest) {
+                // The gateway has these very figures already.
+                queue.due.remove(&day);
+                continue;
+            }
             self.put(http, &day, report.to_json()).await?;
-            queue.due.remove(&day);
+            queue.accepted(&day, digest);
             queue.save(&self.queue_file);
             if let Ok(mut status) = self.status.lock() {
                 status.sent += 1;
@@ -372,6 +405,7 @@ mod tests {
         let queue = Queue {
             due: ["2026-11-30".to_string()].into(),
             looked_through: Some("2026-12-01".into()),
+            sent: [("2026-11-29".to_string(), "ab12".to_string())].into(),
         };
         queue.save(&path);
         assert_eq!(Queue::load(&path), queue);

@@ -494,6 +494,14 @@ impl SourceKind {
         Self::Other,
     ];
 
+    /// True for the kinds whose answer does not depend on who the customer
+    /// is (bestsellers; alternatives to sold-out items, which depend on the
+    /// basket only). Every other kind may be personal, and is never served
+    /// from one customer's answer to another.
+    pub fn is_shared(self) -> bool {
+        matches!(self, Self::Bestsellers | Self::OutOfStock)
+    }
+
     /// A short human label.
     pub fn label(self) -> &'static str {
         match self {
@@ -531,6 +539,11 @@ pub struct SourceConfig {
     /// Whether the basket goes along (default by kind: see [`BasketUse`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basket: Option<BasketUse>,
+    /// Whether the answer is the same for every customer (with the same
+    /// basket), so the till may keep its last good answer for offline use
+    /// (default by kind: see [`SourceKind::is_shared`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<bool>,
 }
 
 /// `basket` of a source: whether the sale's products go along.
@@ -586,6 +599,7 @@ impl Default for SourceConfig {
             show_tags: vec![],
             max_cards: default_max_cards(),
             basket: None,
+            shared: None,
         }
     }
 }
@@ -594,6 +608,12 @@ impl SourceConfig {
     /// Whether this source gets the basket: as configured, else by kind.
     pub fn basket_use(&self) -> BasketUse {
         self.basket.unwrap_or(BasketUse::default_for(self.kind))
+    }
+
+    /// Whether this source's answer is not the customer's own: as
+    /// configured, else by kind. Only such answers are kept for offline use.
+    pub fn is_shared(&self) -> bool {
+        self.shared.unwrap_or(self.kind.is_shared())
     }
 
     /// The title, or a fallback naming the id when none was configured.

@@ -165,6 +165,8 @@ impl DemoFeed {
                     show_tags: s.show_tags.clone(),
                     max_cards: 6,
                     basket: None,
+                    // Said only where the feed differs from the kind's default.
+                    shared: (s.personal == s.kind.is_shared()).then_some(!s.personal),
                 })
                 .collect(),
             manager: Default::default(),

@@ -75,6 +75,53 @@ pub enum Event {
     },
     /// A customer's sale ended: its lines and what the recommendations sold.
     Sale(Box<crate::sale::SaleRecord>),
+    /// The sale just recorded came with a `sale_id`: what was answered.
+    Receipt(Receipt),
+}
+
+/// A sale that came with a `sale_id`, as answered: kept so a repeat gets
+/// the same answer, across restarts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// A keyed digest of the `sale_id` (the till's own key): nothing here
+    /// leads back to the POS's receipt, or through it to the customer.
+    pub digest: String,
+    /// The lookup the sale belonged to.
+    pub lookup: u64,
+    /// `shown` or `holdout`.
+    pub group: &'static str,
+    /// Lines in the sale.
+    pub lines: usize,
+    /// Of them, lines some source had recommended.
+    pub recommended_lines: usize,
+}
+
+/// Receipts are kept this long: a POS repeats a sale within minutes.
+const RECEIPTS_KEPT_SECS: i64 = 2 * 86_400;
+
+/// The receipts of the last two days, newest last, at most `limit`
+/// (empty when the file or its table is not there yet).
+pub fn recent_receipts(path: &Path, limit: usize) -> Vec<Receipt> {
+    let read = || -> Result<Vec<Receipt>, HistoryError> {
+        let conn = open_read_only(path)?;
+        let mut query = conn.prepare(
+            "SELECT digest, lookup, grp, lines, recommended_lines FROM
+             (SELECT rowid AS r, * FROM receipts WHERE at >= ?1 ORDER BY at DESC, rowid DESC LIMIT ?2)
+             ORDER BY r",
+        )?;
+        let rows = query.query_map(params![now_secs() - RECEIPTS_KEPT_SECS, limit as i64], |r| {
+            let group: String = r.get(2)?;
+            Ok(Receipt {
+                digest: r.get(0)?,
+                lookup: r.get::<_, i64>(1)? as u64,
+                group: if group == "holdout" { "holdout" } else { "shown" },
+                lines: r.get::<_, i64>(3)? as usize,
+                recommended_lines: r.get::<_, i64>(4)? as usize,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    read().unwrap_or_default()
 }
 
 impl Event {
@@ -87,6 +134,7 @@ impl Event {
             Self::ShownToCustomer { .. } => "to_customer",
             Self::AddedToSale { .. } => "added",
             Self::Sale(_) => "sale",
+            Self::Receipt(_) => "receipt",
         }
     }
 }
@@ -154,6 +202,20 @@ fn migrations() -> Migrations<'static> {
         // An experiment period is a run of sales with one setting: 10 %,
         // then 20 %, then 10 % again are three periods, never two.
         M::up("ALTER TABLE sales ADD COLUMN period_run INTEGER NOT NULL DEFAULT 0;"),
+        // Sales that came with a `sale_id`, by a keyed digest of it (never
+        // the receipt number itself), written in the sale's transaction: a
+        // POS that sends a sale again after the till restarted gets the
+        // first answer, and the sale is never counted twice.
+        M::up(
+            "CREATE TABLE receipts (
+                digest TEXT PRIMARY KEY,
+                at INTEGER NOT NULL,         -- unix seconds
+                lookup INTEGER NOT NULL,
+                grp TEXT NOT NULL,
+                lines INTEGER NOT NULL,
+                recommended_lines INTEGER NOT NULL
+            );",
+        ),
     ])
 }
 
@@ -328,6 +390,24 @@ pub fn write_batch(conn: &mut Connection, batch: &[(i64, Event)]) -> Result<(), 
                 Event::Sale(sale) => {
                     write_sale(&tx, *at, sale)?;
                     0
+                }
+                Event::Receipt(receipt) => {
+                    tx.execute(
+                        "DELETE FROM receipts WHERE at < ?1",
+                        [*at - RECEIPTS_KEPT_SECS],
+                    )?;
+                    tx.execute(
+                        "INSERT OR IGNORE INTO receipts (digest, at, lookup, grp, lines, recommended_lines)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![
+                            receipt.digest,
+                            at,
+                            receipt.lookup as i64,
+                            receipt.group,
+                            receipt.lines as i64,
+                            receipt.recommended_lines as i64
+                        ],
+                    )?
                 }
             };
         }

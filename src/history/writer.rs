@@ -9,8 +9,11 @@ use std::time::Duration;
 use super::{BATCH, BATCH_WAIT, Event, HistoryError, apply_retention, now_secs, open, write_batch};
 
 /// A message to the writer thread: events that belong together (written in
-/// one transaction).
-type Message = Vec<(i64, Event)>;
+/// one transaction), and who waits until they are on disk.
+struct Message {
+    events: Vec<(i64, Event)>,
+    written: Option<mpsc::SyncSender<bool>>,
+}
 
 /// Records events without ever making the till wait. Cheap to clone.
 /// When the last clone goes, what was recorded is written before the
@@ -87,11 +90,32 @@ impl History {
 
     /// Records events that belong together, written in one transaction.
     pub fn record_all(&self, events: Vec<Event>) {
-        if let Some(sender) = self.writer.as_ref().and_then(|w| w.sender.as_ref()) {
-            let at = now_secs();
-            // A stopped writer means the history is off; the till goes on.
-            let _ = sender.send(events.into_iter().map(|e| (at, e)).collect());
-        }
+        self.send(events, None);
+    }
+
+    /// Records events that belong together and waits, at most `wait`,
+    /// until they (and everything recorded before them) are committed to
+    /// the file: a sale the POS was told is recorded survives the process
+    /// being killed the next moment. True when they are; false when the
+    /// history is off, cannot be written or took longer.
+    pub fn record_durably(&self, events: Vec<Event>, wait: Duration) -> bool {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(events, Some(tx)) && rx.recv_timeout(wait).unwrap_or(false)
+    }
+
+    fn send(&self, events: Vec<Event>, written: Option<mpsc::SyncSender<bool>>) -> bool {
+        let Some(sender) = self.writer.as_ref().and_then(|w| w.sender.as_ref()) else {
+            return false;
+        };
+        let at = now_secs();
+        let events = events.into_iter().map(|e| (at, e)).collect();
+        // A stopped writer means the history is off; the till goes on.
+        sender.send(Message { events, written }).is_ok()
+    }
+
+    /// True when events are being recorded.
+    pub fn is_on(&self) -> bool {
+        self.writer.is_some()
     }
 
     /// Why the history is not being written, if it is not.
@@ -131,29 +155,44 @@ fn writer(
             Ok(message) => message,
             Err(_) => return,
         };
-        let mut batch = first;
+        let mut waiting: Vec<mpsc::SyncSender<bool>> = first.written.into_iter().collect();
+        let mut batch = first.events;
         let deadline = std::time::Instant::now() + BATCH_WAIT;
-        while batch.len() < BATCH {
+        // Someone waits for the disk: written now, not after the batch's wait.
+        while batch.len() < BATCH && waiting.is_empty() {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match receiver.recv_timeout(left) {
-                Ok(more) => batch.extend(more),
+                Ok(more) => {
+                    batch.extend(more.events);
+                    waiting.extend(more.written);
+                }
                 Err(_) => break,
             }
         }
         if conn.is_none() {
             conn = open(path).ok();
         }
+        let written = match conn.as_mut() {
+            None => false,
+            Some(db) => match write_batch(db, &batch) {
+                Ok(()) => {
+                    if let Ok(mut slot) = problem.lock() {
+                        *slot = None;
+                    }
+                    true
+                }
+                Err(e) => {
+                    report(&e);
+                    false
+                }
+            },
+        };
+        for waiter in waiting {
+            let _ = waiter.send(written);
+        }
         let Some(db) = conn.as_mut() else {
             continue;
         };
-        match write_batch(db, &batch) {
-            Ok(()) => {
-                if let Ok(mut slot) = problem.lock() {
-                    *slot = None;
-                }
-            }
-            Err(e) => report(&e),
-        }
         if last_retention.elapsed() >= Duration::from_secs(3600) {
             last_retention = std::time::Instant::now();
             if let Err(e) = apply_retention(db, path, retention_days) {

@@ -144,6 +144,25 @@ impl TillService {
                 .as_deref()
                 .map(crate::experiment::key_file_beside),
         );
+        if let Some(file) = &history_file {
+            till.set_answer_cache(crate::answer_cache::AnswerCache::open(
+                &crate::answer_cache::file_beside(file),
+            ))?;
+        }
+        if let Some(file) = &history_file {
+            // The receipts' key, like the experiment's, is the till's own.
+            let key = crate::experiment::kept_key(&file.with_extension("receipt-key"))
+                .unwrap_or_else(|e| {
+                    tracing::warn!("sale ids are remembered for this run only: {e}");
+                    getrandom_key()
+                });
+            till.set_receipts(
+                key,
+                crate::history::recent_receipts(file, crate::till::RECENT_SALES),
+            );
+        } else {
+            till.set_receipts(getrandom_key(), Vec::new());
+        }
         if let Some(file) = history_file {
             let retention = till.config().history.retention_days;
             till.set_history(History::start(file, retention));
@@ -441,7 +460,11 @@ impl Inner {
     fn publish(&self, till: &Till) {
         let document = till.session().and_then(|session| {
             let masked = session.customer.masked();
-            serde_json::to_value(crate::report::LookupReport::from_session(session, &masked))
+            serde_json::to_value(crate::report::LookupReport::from_session(
+                session,
+                &masked,
+                till.connectivity().state(),
+            ))
                 .ok()
                 .map(Arc::new)
         });
@@ -534,6 +557,14 @@ impl Inner {
         }
         self.wake_front();
     }
+}
+
+/// A key for this run only (32 random bytes; all zeros if the system has
+/// no randomness, which only weakens the digest, never the sale).
+fn getrandom_key() -> Vec<u8> {
+    let mut key = vec![0u8; 32];
+    let _ = getrandom::fill(&mut key);
+    key
 }
 
 /// The driver: wakes on the doorbell, or when a pending lookup or the

@@ -27,6 +27,9 @@ pub struct CardContext<'a> {
     pub first_card: Option<egui::Id>,
     /// Cards mostly in view this frame: (source id, product id, position).
     pub seen: Vec<(u64, String, usize)>,
+    /// The mark of the section being drawn when its cards are an older
+    /// answer ("from 10:42, offline"): each card carries it.
+    pub stale: Option<String>,
 }
 
 impl<'a> CardContext<'a> {
@@ -44,6 +47,7 @@ impl<'a> CardContext<'a> {
             texts,
             first_card: None,
             seen: Vec::new(),
+            stale: None,
         }
     }
 
@@ -103,6 +107,7 @@ pub fn card_ui(
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
     let picture = cx.picture(ui.ctx(), product);
     picture_ui(&painter, image_rect, &picture, cx.texts);
+    stale_banner(&painter, image_rect, cx.stale.as_deref());
 
     let inner_width = CARD_WIDTH - 2.0 * CARD_PADDING;
     let mut y = image_rect.bottom() + 8.0;
@@ -171,6 +176,7 @@ pub fn compact_card_ui(
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(pad), Vec2::splat(side));
     let picture = cx.picture(ui.ctx(), product);
     picture_ui(&painter, image_rect, &picture, cx.texts);
+    stale_banner(&painter, image_rect, cx.stale.as_deref());
     let x = image_rect.right() + pad;
     let width = rect.right() - pad - x;
     let mut y = rect.top() + pad;
@@ -243,6 +249,18 @@ pub fn placeholder_card_ui(ui: &mut egui::Ui) {
 
 /// Draws a picture fitted into `rect`, a placeholder while loading, or a
 /// neutral "no picture" box.
+/// The "from 10:42, offline" band across the top of a card's picture.
+fn stale_banner(painter: &egui::Painter, picture: Rect, mark: Option<&str>) {
+    let Some(mark) = mark else {
+        return;
+    };
+    let font = FontId::proportional(12.0);
+    let galley = painter.layout(mark.to_string(), font, Color32::WHITE, picture.width() - 8.0);
+    let band = Rect::from_min_size(picture.min, vec2(picture.width(), galley.size().y + 6.0));
+    painter.rect_filled(band, PICTURE_RADIUS, super::theme::STALE_BAND);
+    painter.galley(band.min + vec2(4.0, 3.0), galley, Color32::WHITE);
+}
+
 pub fn picture_ui(
     painter: &egui::Painter,
     rect: Rect,

@@ -944,6 +944,36 @@ impl Texts {
         }
     }
 
+    /// "from 10:42 (25 min ago), offline": the mark of a source's older
+    /// answer, shown because the source cannot be reached now.
+    pub fn stale_mark(&self, since: std::time::SystemTime) -> String {
+        let clock = crate::sync::local_clock(since);
+        let minutes = since.elapsed().map_or(0, |d| d.as_secs() / 60);
+        let uk = self.language == Language::Uk;
+        let age = match (minutes, uk) {
+            (0, false) => "just now".to_string(),
+            (0, true) => "щойно".to_string(),
+            (m @ 1..120, false) => format!("{m} min ago"),
+            (m @ 1..120, true) => format!("{m} хв тому"),
+            (m, false) => format!("{} h ago", m / 60),
+            (m, true) => format!("{} год тому", m / 60),
+        };
+        if uk {
+            format!("станом на {clock} ({age}), немає зв'язку")
+        } else {
+            format!("from {clock} ({age}), offline")
+        }
+    }
+
+    /// The status line's word for a till some of whose sources cannot be reached.
+    pub fn degraded(&self) -> &'static str {
+        if self.language == Language::Uk {
+            "Зв'язок частковий —"
+        } else {
+            "Degraded —"
+        }
+    }
+
     /// "last answer N s ago".
     pub fn last_answer(&self, secs: u64) -> String {
         if self.language == Language::Uk {
@@ -970,6 +1000,12 @@ impl Texts {
                 "немає зв'язку з сервером рекомендацій"
             } else {
                 "cannot reach the recommendation server"
+            }
+            .into(),
+            SourceError::Offline => if uk {
+                "немає зв'язку: особисті пропозиції покупця з'являться, щойно мережа повернеться"
+            } else {
+                "offline: this customer's own picks come back with the network"
             }
             .into(),
             SourceError::NotRegistered => if uk {

@@ -75,6 +75,13 @@ pub fn section_ui(
     layout: SectionLayout,
     cx: &mut CardContext<'_>,
 ) -> Option<Command> {
+    cx.stale = match &section.state {
+        SectionState::Loaded {
+            stale_since: Some(since),
+            ..
+        } => Some(cx.texts.stale_mark(*since)),
+        _ => None,
+    };
     let action = match layout {
         SectionLayout::Grid => {
             ui.add_space(theme::SECTION_GAP);
@@ -103,6 +110,7 @@ pub fn section_ui(
             .inner
         }
     };
+    cx.stale = None;
     ui.add_space(theme::STRIP_GAP);
     ui.separator();
     action
@@ -129,7 +137,19 @@ fn header_ui(ui: &mut egui::Ui, section: &Section, title_size: f32, cx: &mut Car
                 });
             }
         }
-        SectionState::Loaded { products, elapsed } => {
+        SectionState::Loaded {
+            stale_since: Some(since),
+            ..
+        } => {
+            ui.label(
+                RichText::new(cx.texts.stale_mark(*since))
+                    .color(theme::error(ui))
+                    .strong(),
+            );
+        }
+        SectionState::Loaded {
+            products, elapsed, ..
+        } => {
             ui.label(
                 RichText::new(format!(
                     "{} · {} ms",

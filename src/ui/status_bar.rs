@@ -58,13 +58,15 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
             ui.label(format!("{} {host}", t.status_account));
         }
         ui.separator();
+        let why = net.offline_reason().unwrap_or_default();
         if net.is_offline() {
-            let why = net.last_failure.as_ref().map_or("", |(_, m)| m.as_str());
             ui.label(
                 RichText::new(format!("{} {why}", t.offline))
                     .color(theme::error(ui))
                     .strong(),
             );
+        } else if net.state() == crate::till::NetState::Degraded {
+            ui.label(RichText::new(format!("{} {why}", t.degraded())).color(theme::error(ui)));
         } else if let Some(ok) = net.last_success {
             ui.label(format!(
                 "{} · {}",

@@ -50,6 +50,11 @@ pub enum SourceError {
     /// The source builds on the basket, and the basket is empty: not asked.
     #[error("scan the basket's items to see these")]
     NeedsBasket,
+    /// The till knows the account cannot be reached now, and this source's
+    /// answer is the customer's own: it is not asked, and no other
+    /// customer's answer stands in for it.
+    #[error("offline: this customer's own recommendations need the network")]
+    Offline,
     /// The task answering this source crashed (a bug); other sources are unaffected.
     #[error("internal error while asking this source")]
     Internal,
@@ -66,10 +71,17 @@ impl SourceError {
         }
     }
 
-    /// True when the failure is about connectivity rather than the answer,
-    /// so the screen can show "offline".
+    /// True when the failure says the account could not be reached (no
+    /// connection, DNS, TLS, no answer in time, a server error or a
+    /// gateway without its upstream), rather than something about the
+    /// answer: the screen shows "offline", and a shared source's last good
+    /// answer may stand in.
     pub fn is_offline(&self) -> bool {
-        matches!(self, Self::Network(_) | Self::Timeout(_))
+        match self {
+            Self::Network(_) | Self::Timeout(_) | Self::Offline => true,
+            Self::Http { status, .. } => (500..600).contains(status),
+            _ => false,
+        }
     }
 
     /// Describes a reqwest error without the URL (its query holds personal data).
