@@ -1368,6 +1368,54 @@ fn chain_report() {
     println!("command's first line: {first}");
 }
 
+/// A lookup over every demo source when none can be reached: the first
+/// one (the till learns it is offline from the error, or from the timeout
+/// of a server that never answers) beside one when the till already knows
+/// it is offline (kept answers and "offline" at once, nothing asked).
+fn offline_lookup(rt: &tokio::runtime::Runtime) {
+    let server = rt
+        .block_on(DemoServer::start(DemoOptions::default()))
+        .expect("demo server");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cache = pos_recs::answer_cache::AnswerCache::open(&dir.path().join("answers.sqlite3"));
+    let who = identify("0671234567", None, "380").expect("phone");
+    let mut config = server.config();
+    config.yespo.timeout_ms = 1500;
+    let online = LookupEngine::with_cache(&config, cache.clone()).expect("engine");
+    rt.block_on(online.run(&who));
+    // The answers are kept off the lookup's path: wait until they are in.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cache.get(1245, "").is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let hanging = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr");
+    println!("\n## Offline: a lookup over {} sources, none reachable (timeout {} ms)", config.enabled_sources().count(), config.yespo.timeout_ms);
+    println!("| server | not yet known offline (ms) | known offline (ms) | ratio |");
+    println!("|---|---|---|---|");
+    for (name, addr) in [
+        ("refuses connections", dead),
+        ("never answers", hanging.local_addr().expect("addr")),
+    ] {
+        let mut at = config.clone();
+        at.yespo.base_url = format!("http://{addr}/api");
+        let engine = LookupEngine::with_cache(&at, cache.clone()).expect("engine");
+        let first = time(3, || rt.block_on(engine.run(&who)));
+        engine.set_known_offline(true);
+        let known = time(21, || rt.block_on(engine.run(&who)));
+        println!(
+            "| {name} | {:.1} | {:.2} | {:.0}× |",
+            ms(first),
+            ms(known),
+            first.as_secs_f64() / known.as_secs_f64()
+        );
+    }
+    drop(hanging);
+}
+
 fn main() {
     // `cargo test --benches` passes --bench-less args; only run when benchmarking.
     if std::env::args().any(|a| a == "--list") {
@@ -1405,6 +1453,9 @@ fn main() {
     }
     if wanted("ui_frames") {
         ui_frames(&rt);
+    }
+    if wanted("offline_lookup") {
+        offline_lookup(&rt);
     }
     if wanted("history_recording") {
         history_recording();

@@ -100,12 +100,12 @@ async fn an_offline_till_probes_and_comes_back_by_itself() {
     till.submit("067 123 4567", None).unwrap();
     poll_until(&mut till, "offline", |t| t.connectivity().is_offline()).await;
     assert!(till.next_poll().is_some(), "an offline till keeps probing");
-    // The account comes back, answering the probed source with an error status: reachable.
+    // The account comes back, answering the probed source with a 404 (not a server failure): reachable.
     let first = till.config().sources[0].id;
     let _back = DemoServer::start_on(
         port,
         DemoOptions {
-            faults: HashMap::from([(first, Fault::Status(503))]),
+            faults: HashMap::from([(first, Fault::Status(404))]),
             ..Default::default()
         },
     )

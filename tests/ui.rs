@@ -418,13 +418,13 @@ fn an_error_status_from_the_account_counts_as_back_online() {
     h.step();
     look_up(&mut h, "0671234567", egui::Key::Enter);
     step_until(&mut h, "offline", |app| app.offline_reason().is_some());
-    // The account answers again, but the probed source says 500: reachable all the same.
+    // The account answers again, but the probed source says 404 (not a server failure): reachable all the same.
     let _back = w
         .runtime
         .block_on(DemoServer::start_on(
             port,
             DemoOptions {
-                faults: HashMap::from([(first_source, Fault::Status(500))]),
+                faults: HashMap::from([(first_source, Fault::Status(404))]),
                 ..Default::default()
             },
         ))

@@ -337,13 +337,14 @@ impl Worker {
             );
             let digest = figures_digest(&report);
             if queue.sent.get(&day) == Some(&digest) {
-                // The gateway has these very figures already.
+                tracing::info!("the chain has {day}'s figures already: not sent again");
                 queue.due.remove(&day);
                 continue;
             }
             self.put(http, &day, report.to_json()).await?;
             queue.accepted(&day, digest);
             queue.save(&self.queue_file);
+            tracing::info!("the chain's report for {day} is sent");
             if let Ok(mut status) = self.status.lock() {
                 status.sent += 1;
             }
