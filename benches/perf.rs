@@ -358,6 +358,7 @@ fn frame_time(
                     .map(|i| product(index * per_section + i))
                     .collect()),
                 warnings: vec![],
+                stale: None,
             },
         });
     }
@@ -1393,7 +1394,11 @@ fn offline_lookup(rt: &tokio::runtime::Runtime) {
         .expect("port")
         .local_addr()
         .expect("addr");
-    println!("\n## Offline: a lookup over {} sources, none reachable (timeout {} ms)", config.enabled_sources().count(), config.yespo.timeout_ms);
+    println!(
+        "\n## Offline: a lookup over {} sources, none reachable (timeout {} ms)",
+        config.enabled_sources().count(),
+        config.yespo.timeout_ms
+    );
     println!("| server | not yet known offline (ms) | known offline (ms) | ratio |");
     println!("|---|---|---|---|");
     for (name, addr) in [

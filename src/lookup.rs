@@ -49,7 +49,11 @@ pub struct Stale {
 
 impl SourceResult {
     /// An answer made here, not by the source: `outcome`, at once.
-    fn local(index: usize, source: SourceConfig, outcome: Result<Vec<Product>, SourceError>) -> Self {
+    fn local(
+        index: usize,
+        source: SourceConfig,
+        outcome: Result<Vec<Product>, SourceError>,
+    ) -> Self {
         Self {
             index,
             source,
@@ -341,7 +345,15 @@ impl LookupEngine {
         tx: mpsc::UnboundedSender<LookupEvent>,
         wake: Option<Wake>,
     ) -> LookupHandle {
-        self.spawn_for(generation, ident, basket, indices, tx, wake, Purpose::Lookup)
+        self.spawn_for(
+            generation,
+            ident,
+            basket,
+            indices,
+            tx,
+            wake,
+            Purpose::Lookup,
+        )
     }
 
     /// Asks source `index` whether the account answers, over the network
@@ -355,7 +367,15 @@ impl LookupEngine {
         wake: Option<Wake>,
     ) -> LookupHandle {
         let basket = Basket::default();
-        self.spawn_for(generation, ident, &basket, &[index], tx, wake, Purpose::Probe)
+        self.spawn_for(
+            generation,
+            ident,
+            &basket,
+            &[index],
+            tx,
+            wake,
+            Purpose::Probe,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -382,9 +402,7 @@ impl LookupEngine {
                     let started = Instant::now();
                     let worker_engine = engine.clone();
                     let worker = tokio::spawn(async move {
-                        worker_engine
-                            .ask_for(index, &ident, &basket, purpose)
-                            .await
+                        worker_engine.ask_for(index, &ident, &basket, purpose).await
                     });
                     let _guard = AbortOnDrop(worker.abort_handle());
                     let result = match worker.await {

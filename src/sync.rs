@@ -20,7 +20,8 @@ pub fn unix_secs() -> u64 {
 /// `t` as an RFC 3339 UTC time to the second, e.g. `2026-12-06T10:42:00Z`.
 pub fn rfc3339(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let at = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         at.year(),
@@ -47,7 +48,8 @@ pub fn local_clock(t: SystemTime) -> String {
             return format!("{:02}:{:02}", tm.tm_hour, tm.tm_min);
         }
     }
-    let at = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!("{:02}:{:02} UTC", at.hour(), at.minute())
 }
 

@@ -370,7 +370,8 @@ impl Till {
     /// the network is down.
     pub fn set_answer_cache(&mut self, cache: AnswerCache) -> Result<(), ConfigError> {
         self.engine = LookupEngine::with_cache(&self.config, cache.clone())?;
-        self.engine.set_known_offline(self.connectivity.is_offline());
+        self.engine
+            .set_known_offline(self.connectivity.is_offline());
         self.answer_cache = cache;
         Ok(())
     }
@@ -703,7 +704,8 @@ impl Till {
         self.engine = LookupEngine::with_cache(&config, self.answer_cache.clone())?;
         let ids: HashSet<u64> = self.engine.sources().iter().map(|s| s.id).collect();
         self.connectivity.keep_only(&ids);
-        self.engine.set_known_offline(self.connectivity.is_offline());
+        self.engine
+            .set_known_offline(self.connectivity.is_offline());
         self.rules = Rules::from_config(&config);
         self.experiment = experiment_for(&config.experiment, self.experiment_key_file.as_deref());
         self.config = Arc::new(config);
@@ -767,7 +769,10 @@ impl Till {
         if offline.is_empty() {
             return false;
         }
-        tracing::info!(sections = offline.len(), "the account is back: asking again");
+        tracing::info!(
+            sections = offline.len(),
+            "the account is back: asking again"
+        );
         self.reask(&offline);
         true
     }

@@ -93,7 +93,10 @@ fn config_for(base_url: &str, history: &Path, template: &Config) -> Config {
     config.yespo.base_url = base_url.to_string();
     config.yespo.timeout_ms = 600;
     config.history.path = Some(history.to_path_buf());
-    common::only_sources(&mut config, &[PERSONAL, BESTSELLERS, SOLD_OUT, NEW_ARRIVALS]);
+    common::only_sources(
+        &mut config,
+        &[PERSONAL, BESTSELLERS, SOLD_OUT, NEW_ARRIVALS],
+    );
     config
 }
 
@@ -124,7 +127,11 @@ async fn look_up(service: &TillService, phone: &str) -> (Arc<Value>, Duration) {
                 return (document, started.elapsed());
             }
         }
-        assert!(Instant::now() < deadline, "never settled: {:?}", service.document());
+        assert!(
+            Instant::now() < deadline,
+            "never settled: {:?}",
+            service.document()
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -154,7 +161,10 @@ async fn wait_until_kept(history: &Path, basket_key: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while cache.get(BESTSELLERS, basket_key).is_none() || cache.get(SOLD_OUT, basket_key).is_none()
     {
-        assert!(Instant::now() < deadline, "the shared answers were not kept");
+        assert!(
+            Instant::now() < deadline,
+            "the shared answers were not kept"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -174,7 +184,9 @@ fn sources_in_cache(history: &Path) -> Vec<u64> {
 fn assert_stale(document: &Value, id: u64, expected: &[String]) {
     let section = section(document, id);
     assert_eq!(section["status"], "ok", "{section}");
-    let since = section["stale_since"].as_str().unwrap_or_else(|| panic!("no stale_since: {section}"));
+    let since = section["stale_since"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no stale_since: {section}"));
     assert!(since.ends_with('Z') && since.len() == 20, "{since}");
     assert_eq!(product_ids(section), expected, "source {id}");
 }
@@ -182,12 +194,16 @@ fn assert_stale(document: &Value, id: u64, expected: &[String]) {
 fn assert_personal_offline(document: &Value) {
     let personal = section(document, PERSONAL);
     assert_ne!(personal["status"], "ok", "{personal}");
-    assert!(personal["products"].as_array().unwrap().is_empty(), "{personal}");
+    assert!(
+        personal["products"].as_array().unwrap().is_empty(),
+        "{personal}"
+    );
     assert!(personal.get("stale_since").is_none(), "{personal}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_till_without_network_shows_kept_shared_answers_with_their_age_and_never_a_personal_one() {
+async fn a_till_without_network_shows_kept_shared_answers_with_their_age_and_never_a_personal_one()
+{
     let (shop, template) = common::demo(DemoOptions::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let history: PathBuf = dir.path().join("history.sqlite3");
@@ -227,7 +243,10 @@ async fn a_till_without_network_shows_kept_shared_answers_with_their_age_and_nev
         personal["error"].as_str().unwrap().starts_with("offline"),
         "{personal}"
     );
-    assert!(took < Duration::from_millis(600), "waited for the timeout: {took:?}");
+    assert!(
+        took < Duration::from_millis(600),
+        "waited for the timeout: {took:?}"
+    );
     drop(service);
 
     // Restarted, with a server that takes the connection and never answers.
@@ -246,7 +265,11 @@ async fn a_till_without_network_shows_kept_shared_answers_with_their_age_and_nev
 
     // Restarted, with a name that does not resolve.
     let service = start(
-        config_for("https://pos-recs-offline-test.invalid/api", &history, &template),
+        config_for(
+            "https://pos-recs-offline-test.invalid/api",
+            &history,
+            &template,
+        ),
         dir.path(),
     );
     let (fifth, _) = look_up(&service, "067 777 8899").await;
@@ -255,7 +278,10 @@ async fn a_till_without_network_shows_kept_shared_answers_with_their_age_and_nev
     drop(service);
 
     // Only shared sources were ever kept: no customer's own answer is there.
-    assert_eq!(sources_in_cache(&history), vec![BESTSELLERS, SOLD_OUT, NEW_ARRIVALS]);
+    assert_eq!(
+        sources_in_cache(&history),
+        vec![BESTSELLERS, SOLD_OUT, NEW_ARRIVALS]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,7 +291,11 @@ async fn a_corrupt_cache_file_is_discarded_never_shown_and_the_till_goes_on() {
     let history = dir.path().join("history.sqlite3");
     let cache = file_beside(&history);
     for garbage in [
-        b"SQLite format 3\0".iter().chain([7u8; 3000].iter()).copied().collect::<Vec<u8>>(),
+        b"SQLite format 3\0"
+            .iter()
+            .chain([7u8; 3000].iter())
+            .copied()
+            .collect::<Vec<u8>>(),
         b"<html>not a database</html>".to_vec(),
         Vec::new(),
     ] {
@@ -281,10 +311,17 @@ async fn a_corrupt_cache_file_is_discarded_never_shown_and_the_till_goes_on() {
         drop(service);
     }
     // The file was started anew and works: online, the answers are kept.
-    let service = start(config_for(&shop.base_url(), &history, &template), dir.path());
+    let service = start(
+        config_for(&shop.base_url(), &history, &template),
+        dir.path(),
+    );
     let (document, _) = look_up(&service, "067 123 4567").await;
     assert_eq!(section(&document, BESTSELLERS)["status"], "ok");
-    wait_until_kept(&history, &pos_recs::answer_cache::basket_key(Some(&common::basket()))).await;
+    wait_until_kept(
+        &history,
+        &pos_recs::answer_cache::basket_key(Some(&common::basket())),
+    )
+    .await;
 }
 
 fn free_port() -> u16 {

@@ -109,16 +109,23 @@ pub fn recent_receipts(path: &Path, limit: usize) -> Vec<Receipt> {
              (SELECT rowid AS r, * FROM receipts WHERE at >= ?1 ORDER BY at DESC, rowid DESC LIMIT ?2)
              ORDER BY r",
         )?;
-        let rows = query.query_map(params![now_secs() - RECEIPTS_KEPT_SECS, limit as i64], |r| {
-            let group: String = r.get(2)?;
-            Ok(Receipt {
-                digest: r.get(0)?,
-                lookup: r.get::<_, i64>(1)? as u64,
-                group: if group == "holdout" { "holdout" } else { "shown" },
-                lines: r.get::<_, i64>(3)? as usize,
-                recommended_lines: r.get::<_, i64>(4)? as usize,
-            })
-        })?;
+        let rows = query.query_map(
+            params![now_secs() - RECEIPTS_KEPT_SECS, limit as i64],
+            |r| {
+                let group: String = r.get(2)?;
+                Ok(Receipt {
+                    digest: r.get(0)?,
+                    lookup: r.get::<_, i64>(1)? as u64,
+                    group: if group == "holdout" {
+                        "holdout"
+                    } else {
+                        "shown"
+                    },
+                    lines: r.get::<_, i64>(3)? as usize,
+                    recommended_lines: r.get::<_, i64>(4)? as usize,
+                })
+            },
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     };
     read().unwrap_or_default()

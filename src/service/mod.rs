@@ -465,8 +465,8 @@ impl Inner {
                 &masked,
                 till.connectivity().state(),
             ))
-                .ok()
-                .map(Arc::new)
+            .ok()
+            .map(Arc::new)
         });
         *lock(&self.document) = document;
     }

@@ -255,7 +255,12 @@ fn stale_banner(painter: &egui::Painter, picture: Rect, mark: Option<&str>) {
         return;
     };
     let font = FontId::proportional(12.0);
-    let galley = painter.layout(mark.to_string(), font, Color32::WHITE, picture.width() - 8.0);
+    let galley = painter.layout(
+        mark.to_string(),
+        font,
+        Color32::WHITE,
+        picture.width() - 8.0,
+    );
     let band = Rect::from_min_size(picture.min, vec2(picture.width(), galley.size().y + 6.0));
     painter.rect_filled(band, PICTURE_RADIUS, super::theme::STALE_BAND);
     painter.galley(band.min + vec2(4.0, 3.0), galley, Color32::WHITE);

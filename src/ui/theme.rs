@@ -197,6 +197,10 @@ pub fn apply(ctx: &egui::Context, dark: bool, text_scale: f32) {
     ctx.set_zoom_factor(text_scale.clamp(0.75, 2.0));
 }
 
+/// The band across an older (offline) answer's card pictures: dark amber,
+/// readable in white on light and dark themes alike.
+pub const STALE_BAND: egui::Color32 = egui::Color32::from_rgba_premultiplied(150, 90, 0, 230);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,7 +239,3 @@ mod tests {
         assert!((contrast(Color32::WHITE, Color32::WHITE) - 1.0).abs() < 0.01);
     }
 }
-
-/// The band across an older (offline) answer's card pictures: dark amber,
-/// readable in white on light and dark themes alike.
-pub const STALE_BAND: egui::Color32 = egui::Color32::from_rgba_premultiplied(150, 90, 0, 230);
