@@ -73,6 +73,10 @@ pub struct Connectivity {
     pub last_failure: Option<(Instant, String)>,
     /// Per source: reached (true) or not (false) when last asked.
     reached: HashMap<u64, bool>,
+    /// The state shown: taken from `reached` only when no lookup is
+    /// half-answered, so one source's early failure never reads as
+    /// "offline" while the others are still answering.
+    shown: Option<NetState>,
     /// When the last health probe was sent.
     last_probe: Option<Instant>,
     /// Wait before the next probe (backs off while the outage lasts).
@@ -80,8 +84,21 @@ pub struct Connectivity {
 }
 
 impl Connectivity {
-    /// Online, degraded or offline, from the latest outcome of each source.
+    /// Online, degraded or offline, from the latest outcome of each
+    /// source, as of the last settled lookup.
     pub fn state(&self) -> NetState {
+        self.shown.unwrap_or(NetState::Unknown)
+    }
+
+    /// Takes the sources' latest outcomes as the state shown. True when it changed.
+    fn settle(&mut self) -> bool {
+        let live = Some(self.live());
+        let changed = live != self.shown;
+        self.shown = live;
+        changed
+    }
+
+    fn live(&self) -> NetState {
         let reached = self.reached.values().filter(|r| **r).count();
         match (reached, self.reached.len()) {
             (_, 0) => NetState::Unknown,
@@ -130,6 +147,7 @@ impl Connectivity {
     /// Forgets sources no longer configured.
     fn keep_only(&mut self, ids: &HashSet<u64>) {
         self.reached.retain(|id, _| ids.contains(id));
+        self.settle();
     }
 
     /// A cashier is waiting on an offline till: the next probe is due
@@ -719,10 +737,8 @@ impl Till {
         let mut changed = false;
         let was_offline = self.connectivity.is_offline();
         while let Ok(event) = self.events_rx.try_recv() {
-            let state = self.connectivity.state();
             self.connectivity
                 .record(event.result.source.id, event.result.network_outcome());
-            changed |= state != self.connectivity.state();
             if let Some(session) = &mut self.session {
                 let recorded = answer_event(&event);
                 let (index, source_id) = (event.result.index, event.result.source.id);
@@ -741,6 +757,9 @@ impl Till {
                     self.history.record(recorded);
                 }
             }
+        }
+        if self.session.as_ref().is_none_or(|s| s.is_settled()) {
+            changed |= self.connectivity.settle();
         }
         let offline = self.connectivity.is_offline();
         self.engine.set_known_offline(offline);

@@ -997,9 +997,9 @@ impl Texts {
                 }
             }
             SourceError::Network(_) => if uk {
-                "немає зв'язку з сервером рекомендацій"
+                "немає зв'язку: сервер рекомендацій недоступний"
             } else {
-                "cannot reach the recommendation server"
+                "offline: cannot reach the recommendation server"
             }
             .into(),
             SourceError::Offline => if uk {
