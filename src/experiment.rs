@@ -12,8 +12,7 @@ use blake2::{Blake2s256, Digest};
 
 use crate::identify::Identifier;
 
-/// The largest share of customers that may be kept out.
-pub const MAX_HOLDOUT_PERCENT: u8 = 50;
+pub use crate::config::MAX_HOLDOUT_PERCENT;
 
 /// Which group a customer is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,14 +54,7 @@ pub enum ExperimentError {
 
 /// Reads a key given as hex.
 pub fn parse_key(hex: &str) -> Result<Vec<u8>, ExperimentError> {
-    let hex = hex.trim();
-    if !(32..=128).contains(&hex.len()) || !hex.len().is_multiple_of(2) {
-        return Err(ExperimentError::BadKey);
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| ExperimentError::BadKey))
-        .collect()
+    crate::config::parse_hex_key(hex).map_err(|_| ExperimentError::BadKey)
 }
 
 /// The running experiment: how many customers are kept out, and the key

@@ -9,101 +9,20 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 /// Most redirects a picture download follows.
 pub const MAX_PICTURE_REDIRECTS: usize = 5;
 
-/// `[network] proxy`: which proxy real (non-loopback) hosts are reached through.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ProxySetting {
-    /// The environment's `https_proxy` / `http_proxy` / `all_proxy`, honouring
-    /// `no_proxy` (the default).
-    #[default]
-    System,
-    /// Never use a proxy.
-    None,
-    /// Always this proxy (an `http://` or `https://` URL).
-    Url(String),
-}
+pub use crate::config::{NetworkConfig, ProxyError, ProxySetting};
 
-impl Serialize for ProxySetting {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::System => s.serialize_str("system"),
-            Self::None => s.serialize_str("none"),
-            Self::Url(url) => s.serialize_str(url),
-        }
+/// The proxy for a request to `url`, or `None` to connect directly.
+fn proxy_for(setting: &ProxySetting, url: &url::Url, env: &EnvProxies) -> Option<String> {
+    if crate::config::is_loopback(url) {
+        return None;
     }
-}
-
-impl<'de> Deserialize<'de> for ProxySetting {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Ok(match text.trim() {
-            "system" => Self::System,
-            "none" => Self::None,
-            url => Self::Url(url.to_string()),
-        })
-    }
-}
-
-/// Why a configured proxy cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProxyError {
-    /// Not a URL, nor `system` or `none`.
-    #[error("not a URL ({0}); use \"system\", \"none\" or http://host:port")]
-    NotAUrl(url::ParseError),
-    /// A scheme reqwest cannot proxy through.
-    #[error("unsupported proxy scheme {0:?}")]
-    Scheme(String),
-    /// No host to connect to.
-    #[error("the proxy URL has no host")]
-    NoHost,
-}
-
-impl ProxySetting {
-    /// Checks a configured proxy URL.
-    pub fn check(&self) -> Result<(), ProxyError> {
-        let Self::Url(raw) = self else {
-            return Ok(());
-        };
-        let url = url::Url::parse(raw).map_err(ProxyError::NotAUrl)?;
-        match url.scheme() {
-            "http" | "https" | "socks5" | "socks5h" => {}
-            other => return Err(ProxyError::Scheme(other.to_string())),
-        }
-        if url.host().is_none() {
-            return Err(ProxyError::NoHost);
-        }
-        Ok(())
-    }
-
-    /// The proxy for a request to `url`, or `None` to connect directly.
-    fn proxy_for(&self, url: &url::Url, env: &EnvProxies) -> Option<String> {
-        if crate::config::is_loopback(url) {
-            return None;
-        }
-        match self {
-            Self::None => None,
-            Self::Url(proxy) => Some(proxy.clone()),
-            Self::System => env.for_scheme(url.scheme()),
-        }
-    }
-}
-
-/// `[network]` in the config file.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NetworkConfig {
-    /// Proxy for non-loopback hosts: `"system"` (default), `"none"` or a URL.
-    pub proxy: ProxySetting,
-}
-
-impl NetworkConfig {
-    /// True when everything is at its default (the section is then not written).
-    pub fn is_default(&self) -> bool {
-        *self == Self::default()
+    match setting {
+        ProxySetting::None => None,
+        ProxySetting::Url(proxy) => Some(proxy.clone()),
+        ProxySetting::System => env.for_scheme(url.scheme()),
     }
 }
 
@@ -144,7 +63,7 @@ impl EnvProxies {
 pub fn client_builder(network: &NetworkConfig) -> reqwest::ClientBuilder {
     let setting = network.proxy.clone();
     let env = EnvProxies::read();
-    let proxy = reqwest::Proxy::custom(move |url| setting.proxy_for(url, &env));
+    let proxy = reqwest::Proxy::custom(move |url| proxy_for(&setting, url, &env));
     // `no_proxy` from the environment only narrows the system setting.
     let proxy = match network.proxy {
         ProxySetting::System => proxy.no_proxy(reqwest::NoProxy::from_env()),
@@ -247,22 +166,22 @@ mod tests {
                 "http://localhost/api",
                 "http://[::1]:8080/x",
             ] {
-                assert_eq!(setting.proxy_for(&url(target), &env), None, "{target}");
+                assert_eq!(proxy_for(&setting, &url(target), &env), None, "{target}");
             }
         }
         assert_eq!(
-            ProxySetting::System.proxy_for(&url("https://yespo.io/api"), &env),
+            proxy_for(&ProxySetting::System, &url("https://yespo.io/api"), &env),
             Some("http://proxy:3128".into())
         );
         assert_eq!(
-            ProxySetting::None.proxy_for(&url("https://yespo.io/api"), &env),
+            proxy_for(&ProxySetting::None, &url("https://yespo.io/api"), &env),
             None
         );
     }
 
     #[test]
     fn the_setting_reads_and_writes_as_text() {
-        #[derive(Deserialize, Serialize)]
+        #[derive(serde::Deserialize, serde::Serialize)]
         struct T {
             proxy: ProxySetting,
         }

@@ -9,6 +9,7 @@
 
 pub mod edit;
 mod export;
+mod network;
 mod save;
 mod schema;
 mod validate;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::secret::ApiKey;
 
 pub use export::SourcesExport;
+pub use network::{NetworkConfig, ProxyError, ProxySetting};
 pub use save::{can_write, write_atomically};
 pub use schema::*;
 pub use validate::{ConfigProblem, check_base_url, is_country_code, is_currency_code, is_loopback};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::net::NetworkConfig;
+use super::network::NetworkConfig;
 use crate::secret::ApiKey;
 
 /// Allowed `[yespo] timeout_ms`: the file and the settings form use the same range.
@@ -83,7 +83,7 @@ pub struct FleetConfig {
     #[serde(default = "default_fleet_poll")]
     pub poll_seconds: u64,
     /// This till's name in the gateway's token map. Set, the till sends
-    /// the chain its daily figures (see [`crate::chain`]).
+    /// the chain its daily figures (see the `chain` module).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub till: Option<String>,
     /// Where the reports go: `{report_url}{store}/{till}/{day}.json`.
@@ -145,11 +145,39 @@ pub struct HistoryConfig {
     pub path: Option<std::path::PathBuf>,
 }
 
+/// History rows are kept this many days unless configured otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
+/// The platform data dir's `pos-recs/history.sqlite3`.
+pub fn default_history_path() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("", "", "pos-recs").map(|d| d.data_dir().join("history.sqlite3"))
+}
+
+/// The largest share of customers that may be kept out (`[experiment]`).
+pub const MAX_HOLDOUT_PERCENT: u8 = 50;
+
+/// `[experiment] key` is not 32 to 128 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be 32 to 128 hexadecimal digits")]
+pub struct BadKey;
+
+/// Reads a key given as hex (`[experiment] key`).
+pub fn parse_hex_key(hex: &str) -> Result<Vec<u8>, BadKey> {
+    let hex = hex.trim();
+    if !(32..=128).contains(&hex.len()) || !hex.len().is_multiple_of(2) {
+        return Err(BadKey);
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| BadKey))
+        .collect()
+}
+
 impl Default for HistoryConfig {
     fn default() -> Self {
         Self {
             enabled: true,
-            retention_days: crate::history::DEFAULT_RETENTION_DAYS,
+            retention_days: DEFAULT_RETENTION_DAYS,
             path: None,
         }
     }
@@ -163,7 +191,7 @@ impl HistoryConfig {
 
     /// The file to use.
     pub fn file(&self) -> Option<std::path::PathBuf> {
-        self.path.clone().or_else(crate::history::default_path)
+        self.path.clone().or_else(default_history_path)
     }
 }
 

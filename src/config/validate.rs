@@ -89,18 +89,15 @@ impl Config {
                 "must be between 1 and 3650".into(),
             );
         }
-        if self.experiment.holdout_percent > crate::experiment::MAX_HOLDOUT_PERCENT {
+        if self.experiment.holdout_percent > super::MAX_HOLDOUT_PERCENT {
             add(
                 "[experiment]",
                 "holdout_percent",
-                format!(
-                    "must be between 0 and {}",
-                    crate::experiment::MAX_HOLDOUT_PERCENT
-                ),
+                format!("must be between 0 and {}", super::MAX_HOLDOUT_PERCENT),
             );
         }
         if let Some(key) = &self.experiment.key
-            && let Err(e) = crate::experiment::parse_key(key.expose())
+            && let Err(e) = super::parse_hex_key(key.expose())
         {
             add("[experiment]", "key", e.to_string());
         }

@@ -20,8 +20,7 @@ mod writer;
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
-/// Rows are kept this many days unless configured otherwise.
-pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+pub use crate::config::{DEFAULT_RETENTION_DAYS, default_history_path as default_path};
 /// The file is kept under this size: past it, the oldest rows go first.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// At most this many events are written in one transaction.
@@ -245,10 +244,6 @@ pub fn file_for(
             file
         },
     )
-}
-
-pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "pos-recs").map(|d| d.data_dir().join("history.sqlite3"))
 }
 
 /// The file at `path`, opened read-only for figures: the till may be

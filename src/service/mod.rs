@@ -14,6 +14,13 @@
 
 mod port;
 
+// What the window reads of the till's links, as plain values: front ends
+// name these through the service, never the modules behind it.
+pub use crate::chain::upload::ReportStatus;
+pub use crate::fleet::FleetStatus;
+pub use crate::instance::Instance;
+pub use crate::till::{Connectivity, NetState};
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -21,20 +28,20 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
 use crate::basket::Basket;
-use crate::chain::upload::{ReportStatus, Reporter};
+use crate::chain::upload::Reporter;
 use crate::config::{Config, ConfigError, ConfigOrigin};
 use crate::demo::DemoServer;
-use crate::fleet::{Fleet, FleetStatus, StoreFile};
+use crate::fleet::{Fleet, StoreFile};
 use crate::history::{Event, History};
 use crate::identify::{Identifier, IdentifierKind, IdentifyError};
-use crate::instance::{Instance, Request};
+use crate::instance::Request;
 use crate::lookup::Wake;
 use crate::pos_link::{PosEvent, PosLink};
 use crate::sale::{Sale, SaleError};
 use crate::session::Session;
 use crate::setup::Ready;
 use crate::sync::lock;
-use crate::till::{Connectivity, SaleSummary, Till};
+use crate::till::{SaleSummary, Till};
 use crate::yespo::Product;
 
 /// What a front end hears from the service (besides a new document, which

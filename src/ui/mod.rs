@@ -85,7 +85,7 @@ fn native_options(choice: crate::config::RendererChoice, kiosk: bool) -> eframe:
 pub fn run(
     runtime: &tokio::runtime::Runtime,
     ready: Ready,
-    instance: Option<crate::instance::Instance>,
+    instance: Option<crate::service::Instance>,
 ) -> anyhow::Result<()> {
     let _guard = runtime.enter();
     let handle = runtime.handle().clone();

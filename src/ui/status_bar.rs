@@ -7,8 +7,8 @@ use crate::config::{Config, ConfigOrigin};
 
 use super::i18n::Texts;
 use super::theme;
+use crate::service::Connectivity;
 use crate::session::Session;
-use crate::till::Connectivity;
 
 /// What the status line shows.
 pub struct StatusContext<'a> {
@@ -25,9 +25,9 @@ pub struct StatusContext<'a> {
     /// Why the history is not being written, if it is not.
     pub history_problem: Option<String>,
     /// How the chain's central sources stand, when the chain manages them.
-    pub central: Option<crate::fleet::FleetStatus>,
+    pub central: Option<crate::service::FleetStatus>,
     /// How sending the chain its daily figures stands, when the till does.
-    pub reports: Option<crate::chain::upload::ReportStatus>,
+    pub reports: Option<crate::service::ReportStatus>,
 }
 
 /// Draws the status line.
@@ -65,7 +65,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
                     .color(theme::error(ui))
                     .strong(),
             );
-        } else if net.state() == crate::till::NetState::Degraded {
+        } else if net.state() == crate::service::NetState::Degraded {
             ui.label(RichText::new(format!("{} {why}", t.degraded())).color(theme::error(ui)));
         } else if let Some(ok) = net.last_success {
             ui.label(format!(

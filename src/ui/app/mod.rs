@@ -241,12 +241,12 @@ impl CashierApp {
     /// Takes the requests of later launches (`pos-recs --phone …` from a
     /// POS button): the window comes to the front and, given a customer,
     /// looks them up as if typed.
-    pub fn listen_for_launches(&mut self, instance: crate::instance::Instance) {
+    pub fn listen_for_launches(&mut self, instance: crate::service::Instance) {
         self.service.listen_for_launches(instance);
     }
 
     /// How the chain's central configuration stands (`None`: not managed).
-    pub fn central_status(&self) -> Option<crate::fleet::FleetStatus> {
+    pub fn central_status(&self) -> Option<crate::service::FleetStatus> {
         self.service.central_status()
     }
 
