@@ -287,33 +287,27 @@ impl LookupEngine {
         for w in &warnings {
             tracing::warn!(source = source.id, "{w}");
         }
-        match outcome {
-            Ok(products) if keep => {
-                let (cache, id, key, kept) =
-                    (inner.cache.clone(), source.id, key, products.clone());
-                // Written off the async workers; the answer does not wait for it.
-                tokio::task::spawn_blocking(move || cache.put(id, &key, &kept));
-                SourceResult {
-                    index,
-                    source,
-                    elapsed,
-                    outcome: Ok(products),
-                    warnings,
-                    stale: None,
+        if keep {
+            match &outcome {
+                Ok(products) => {
+                    let (cache, id, kept) = (inner.cache.clone(), source.id, products.clone());
+                    // Written off the async workers; the answer does not wait for it.
+                    tokio::task::spawn_blocking(move || cache.put(id, &key, &kept));
                 }
+                Err(e) if e.is_offline() => {
+                    let kept = self.kept(source.id, key).await;
+                    return stale_or(index, source, kept, started, e.clone());
+                }
+                Err(_) => {}
             }
-            Err(e) if keep && e.is_offline() => {
-                let kept = self.kept(source.id, key).await;
-                stale_or(index, source, kept, started, e)
-            }
-            outcome => SourceResult {
-                index,
-                source,
-                elapsed,
-                outcome,
-                warnings,
-                stale: None,
-            },
+        }
+        SourceResult {
+            index,
+            source,
+            elapsed,
+            outcome,
+            warnings,
+            stale: None,
         }
     }
 

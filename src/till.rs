@@ -878,3 +878,42 @@ impl Till {
         &self.engine
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yespo::SourceError;
+
+    #[test]
+    fn the_state_comes_from_each_source_s_latest_outcome_once_settled() {
+        let mut net = Connectivity::default();
+        assert_eq!(net.state(), NetState::Unknown);
+        net.record(1, Err(&SourceError::Timeout(500)));
+        assert_eq!(net.state(), NetState::Unknown, "not settled yet");
+        net.record(2, Ok(()));
+        net.settle();
+        assert_eq!(net.state(), NetState::Degraded);
+        net.record(
+            2,
+            Err(&SourceError::Http {
+                status: 502,
+                source_id: 2,
+            }),
+        );
+        net.settle();
+        assert_eq!(net.state(), NetState::Offline);
+        // What the till answered by itself, and a basket not scanned, prove nothing.
+        net.record(2, Err(&SourceError::Offline));
+        net.record(1, Err(&SourceError::NeedsBasket));
+        net.settle();
+        assert_eq!(net.state(), NetState::Offline);
+        // A 404 is an answer: the account is there.
+        net.record(1, Err(&SourceError::NotFound(1)));
+        net.settle();
+        assert_eq!(net.state(), NetState::Degraded);
+        net.record(2, Ok(()));
+        net.settle();
+        assert_eq!(net.state(), NetState::Online);
+        assert_eq!(net.offline_reason(), None);
+    }
+}

@@ -10,6 +10,21 @@ use pos_recs::demo::{DemoOptions, DemoServer, Fault};
 use pos_recs::session::SectionState;
 use pos_recs::till::Till;
 
+/// A till whose account's port refuses connections, offline after a lookup;
+/// and that port, for the account to come back on.
+async fn offline_till(mut config: pos_recs::config::Config) -> (Till, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
+    let mut till = Till::new(config, tokio::runtime::Handle::current(), None).unwrap();
+    till.submit("067 123 4567", None).unwrap();
+    poll_until(&mut till, "offline", |t| t.connectivity().is_offline()).await;
+    (till, port)
+}
+
 fn settled(till: &Till) -> bool {
     till.session().is_some_and(|s| s.is_settled())
 }
@@ -89,16 +104,8 @@ async fn retry_asks_one_source_again_for_the_same_customer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_offline_till_probes_and_comes_back_by_itself() {
-    let (_server, mut config) = demo(DemoOptions::default()).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
-    let mut till = Till::new(config, tokio::runtime::Handle::current(), None).unwrap();
-    till.submit("067 123 4567", None).unwrap();
-    poll_until(&mut till, "offline", |t| t.connectivity().is_offline()).await;
+    let (_server, config) = demo(DemoOptions::default()).await;
+    let (mut till, port) = offline_till(config).await;
     assert!(till.next_poll().is_some(), "an offline till keeps probing");
     // The account comes back, answering the probed source with a 404 (not a server failure): reachable.
     let first = till.config().sources[0].id;
@@ -127,4 +134,24 @@ async fn token_mode_test_account_counts_an_unknown_customer_as_an_answer() {
         "{:?}",
         results.iter().map(|r| &r.outcome).collect::<Vec<_>>()
     );
+}
+
+/// The account comes back while a customer is on screen: the sections that
+/// said "offline" are asked again by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_account_comes_back_the_customer_s_offline_sections_fill_in() {
+    let (_server, config) = demo(DemoOptions::default()).await;
+    let (mut till, port) = offline_till(config).await;
+    let loaded = |t: &Till| {
+        t.session().is_some_and(|s| {
+            s.sections
+                .iter()
+                .any(|s| matches!(&s.state, SectionState::Loaded { products, .. } if !products.is_empty()))
+        })
+    };
+    assert!(!loaded(&till), "nothing could be loaded while offline");
+    let _back = DemoServer::start_on(port, DemoOptions::default())
+        .await
+        .unwrap();
+    poll_until(&mut till, "the sections asked again", loaded).await;
 }
