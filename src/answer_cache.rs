@@ -85,7 +85,9 @@ impl AnswerCache {
                 path.display()
             ),
         }
-        remove_database(path);
+        // Only a cache: the damaged file goes, nothing is kept aside.
+        let _ = std::fs::remove_file(path);
+        crate::sqlite_file::remove_side_files(path);
         match open_checked(path) {
             Ok(conn) => Self::with(conn),
             Err(e) => {
@@ -122,7 +124,7 @@ impl AnswerCache {
             .execute(
                 "INSERT INTO answers (source_id, basket, fetched, products) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (source_id, basket) DO UPDATE SET fetched = ?3, products = ?4",
-                params![source_id as i64, key, unix_secs(SystemTime::now()), body],
+                params![source_id as i64, key, crate::sync::unix_secs() as i64, body],
             )
             .and_then(|_| {
                 conn.execute(
@@ -172,26 +174,11 @@ impl AnswerCache {
     }
 }
 
-fn unix_secs(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 fn open_checked(path: &Path) -> Result<Connection, rusqlite::Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         let _ = std::fs::create_dir_all(dir);
     }
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(1))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-    if check != "ok" {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-            Some(format!("malformed: {check}")),
-        ));
-    }
+    let conn = crate::sqlite_file::open_checked(path, Duration::from_secs(1), |_| Ok(()))?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS answers (
             source_id INTEGER NOT NULL,
@@ -209,16 +196,6 @@ fn open_checked(path: &Path) -> Result<Connection, rusqlite::Error> {
     )
     .optional()?;
     Ok(conn)
-}
-
-/// Removes the database and its side files (what is kept is only a cache).
-fn remove_database(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    for suffix in ["-wal", "-shm"] {
-        let mut side = path.as_os_str().to_os_string();
-        side.push(suffix);
-        let _ = std::fs::remove_file(side);
-    }
 }
 
 #[cfg(test)]

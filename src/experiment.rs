@@ -156,7 +156,7 @@ impl Experiment {
             .chain_update(b"pos-recs period")
             .chain_update(&self.key)
             .finalize();
-        let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let tag = crate::sync::hex(&digest[..4]);
         format!("{}%-{tag}", self.percent)
     }
 }
@@ -167,7 +167,7 @@ pub fn key_file_beside(history_file: &Path) -> PathBuf {
 }
 
 /// A new random 256-bit key.
-fn new_key() -> Result<Vec<u8>, ExperimentError> {
+pub fn new_key() -> Result<Vec<u8>, ExperimentError> {
     let mut key = vec![0u8; 32];
     getrandom::fill(&mut key).map_err(|e| ExperimentError::Random(e.to_string()))?;
     Ok(key)
@@ -186,7 +186,7 @@ pub fn kept_key(path: &Path) -> Result<Vec<u8>, ExperimentError> {
         Err(_) => {}
     }
     let key = new_key()?;
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::sync::hex(&key);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(file_error)?;
     }

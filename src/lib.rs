@@ -32,6 +32,7 @@ pub mod secret;
 pub mod service;
 pub mod session;
 pub mod setup;
+pub mod sqlite_file;
 pub mod sync;
 pub mod till;
 #[cfg(feature = "gui")]

@@ -1,4 +1,5 @@
-//! Small shared helpers for state behind a mutex and for wall-clock time.
+//! Small shared helpers for state behind a mutex, wall-clock time and
+//! digests written as text.
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,6 +9,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// not go down because one picture task or request handler did.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `bytes` as lowercase hex, two digits a byte.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Seconds since the Unix epoch (0 if the clock is before it).

@@ -619,7 +619,7 @@ impl Till {
             .chain_update(&self.receipt_key)
             .chain_update(sale_id.as_bytes())
             .finalize();
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        crate::sync::hex(&digest[..16])
     }
 
     fn remember_sale(&mut self, digest: String, summary: SaleSummary) {

@@ -118,7 +118,7 @@ fn figures_digest(report: &DayReport) -> String {
     let mut unstamped = report.clone();
     unstamped.made_at = 0;
     let digest = Blake2s256::digest(unstamped.to_json());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    crate::sync::hex(&digest[..16])
 }
 
 impl Queue {

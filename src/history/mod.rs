@@ -287,11 +287,7 @@ pub fn open(path: &Path) -> Result<Connection, HistoryError> {
                 aside.display()
             );
             std::fs::rename(path, &aside)?;
-            for suffix in ["-wal", "-shm"] {
-                let mut side = path.as_os_str().to_os_string();
-                side.push(suffix);
-                let _ = std::fs::remove_file(side);
-            }
+            crate::sqlite_file::remove_side_files(path);
             open_checked(path)
         }
         Err(e) => Err(e),
@@ -306,19 +302,10 @@ fn is_corrupt(e: &rusqlite::Error) -> bool {
 }
 
 fn open_checked(path: &Path) -> Result<Connection, HistoryError> {
-    let mut conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(2))?;
-    // Set before the first table exists: lets the file shrink as rows go.
-    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-    if check != "ok" {
-        return Err(HistoryError::Sql(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-            Some(format!("malformed: {check}")),
-        )));
-    }
+    // auto_vacuum is set before the first table exists: lets the file shrink as rows go.
+    let mut conn = crate::sqlite_file::open_checked(path, Duration::from_secs(2), |conn| {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+    })?;
     migrations().to_latest(&mut conn)?;
     Ok(conn)
 }

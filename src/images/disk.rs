@@ -81,7 +81,7 @@ impl DiskCache {
 
     fn paths(&self, url: &str) -> (PathBuf, PathBuf) {
         let digest = Blake2s256::digest(url.as_bytes());
-        let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let name = crate::sync::hex(&digest);
         (
             self.dir.join(format!("{name}.img")),
             self.dir.join(format!("{name}.meta")),

@@ -151,28 +151,26 @@ impl TillService {
                 .as_deref()
                 .map(crate::experiment::key_file_beside),
         );
-        if let Some(file) = &history_file {
-            till.set_answer_cache(crate::answer_cache::AnswerCache::open(
-                &crate::answer_cache::file_beside(file),
-            ))?;
-        }
-        if let Some(file) = &history_file {
-            // The receipts' key, like the experiment's, is the till's own.
-            let key = crate::experiment::kept_key(&file.with_extension("receipt-key"))
-                .unwrap_or_else(|e| {
-                    tracing::warn!("sale ids are remembered for this run only: {e}");
-                    getrandom_key()
-                });
-            till.set_receipts(
-                key,
-                crate::history::recent_receipts(file, crate::till::RECENT_SALES),
-            );
-        } else {
-            till.set_receipts(getrandom_key(), Vec::new());
-        }
-        if let Some(file) = history_file {
-            let retention = till.config().history.retention_days;
-            till.set_history(History::start(file, retention));
+        match history_file {
+            Some(file) => {
+                till.set_answer_cache(crate::answer_cache::AnswerCache::open(
+                    &crate::answer_cache::file_beside(&file),
+                ))?;
+                // The receipts' key, like the experiment's, is the till's own.
+                let key = crate::experiment::kept_key(&file.with_extension("receipt-key"))
+                    .unwrap_or_else(|e| {
+                        tracing::warn!("sale ids are remembered for this run only: {e}");
+                        run_key()
+                    });
+                // Read before the writer starts: it is this file's last run.
+                till.set_receipts(
+                    key,
+                    crate::history::recent_receipts(&file, crate::till::RECENT_SALES),
+                );
+                let retention = till.config().history.retention_days;
+                till.set_history(History::start(file, retention));
+            }
+            None => till.set_receipts(run_key(), Vec::new()),
         }
         let (pos_events, _) = broadcast::channel(64);
         let inner = Arc::new(Inner {
@@ -566,12 +564,10 @@ impl Inner {
     }
 }
 
-/// A key for this run only (32 random bytes; all zeros if the system has
-/// no randomness, which only weakens the digest, never the sale).
-fn getrandom_key() -> Vec<u8> {
-    let mut key = vec![0u8; 32];
-    let _ = getrandom::fill(&mut key);
-    key
+/// A key for this run only (all zeros if the system has no randomness,
+/// which only weakens the digest, never the sale).
+fn run_key() -> Vec<u8> {
+    crate::experiment::new_key().unwrap_or_else(|_| vec![0u8; 32])
 }
 
 /// The driver: wakes on the doorbell, or when a pending lookup or the
