@@ -31,28 +31,80 @@ fn style(currency: &str) -> Style {
 /// Formats an amount: `format_price(1299.0, "UAH")` → `1 299,00 ₴`,
 /// `format_price(1299.0, "USD")` → `$1,299.00`; unknown codes are appended.
 pub fn format_price(amount: f64, currency: &str) -> String {
-    let s = style(currency);
-    let cents = (amount.abs() * 100.0).round();
-    // Prices beyond this are nonsense from a feed; show them plainly.
-    if !cents.is_finite() || cents > 1e15 {
-        return format!("{amount} {currency}");
-    }
-    let cents = cents as u64;
-    let (units, minor) = (cents / 100, cents % 100);
-    let digits = units.to_string();
-    let mut grouped = String::new();
+    format_money(amount, currency, Sign::Minus, Minor::Cents)
+}
+
+/// A difference of money, always with its sign: `+1 087,56 ₴`, `-$3.50`.
+pub fn format_signed(amount: f64, currency: &str) -> String {
+    format_money(amount, currency, Sign::Always, Minor::Cents)
+}
+
+/// Whole units, for a chart's axis: `30 000 ₴`, `$30,000`.
+pub fn format_whole(amount: f64, currency: &str) -> String {
+    format_money(amount, currency, Sign::Minus, Minor::None)
+}
+
+/// Digits grouped as `currency`'s locale does: `12 480` for UAH, `12,480`
+/// for USD; for counts beside money.
+pub fn group_digits(count: u64, currency: &str) -> String {
+    grouped(&count.to_string(), style(currency).group)
+}
+
+/// Which sign is written.
+#[derive(Clone, Copy, PartialEq)]
+enum Sign {
+    /// Only a minus.
+    Minus,
+    /// `+` or `-` (a difference).
+    Always,
+}
+
+/// Whether the minor units are written.
+#[derive(Clone, Copy, PartialEq)]
+enum Minor {
+    Cents,
+    None,
+}
+
+/// `digits` with `separator` between each three from the right.
+fn grouped(digits: &str, separator: &str) -> String {
+    let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push_str(s.group);
+            out.push_str(separator);
         }
-        grouped.push(d);
+        out.push(d);
     }
-    let sign = if amount < 0.0 && cents > 0 { "-" } else { "" };
-    let number = format!("{sign}{grouped}{}{minor:02}", s.decimal);
+    out
+}
+
+fn format_money(amount: f64, currency: &str, sign: Sign, minor: Minor) -> String {
+    let s = style(currency);
+    let scale = if minor == Minor::Cents { 100.0 } else { 1.0 };
+    let scaled = (amount.abs() * scale).round();
+    // Prices beyond this are nonsense from a feed; show them plainly.
+    if !scaled.is_finite() || scaled > 1e15 {
+        return format!("{amount} {currency}");
+    }
+    let scaled = scaled as u64;
+    let number = match minor {
+        Minor::Cents => format!(
+            "{}{}{:02}",
+            grouped(&(scaled / 100).to_string(), s.group),
+            s.decimal,
+            scaled % 100
+        ),
+        Minor::None => grouped(&scaled.to_string(), s.group),
+    };
+    let sign = match (amount < 0.0 && scaled > 0, sign) {
+        (true, _) => "-",
+        (false, Sign::Always) if scaled > 0 => "+",
+        _ => "",
+    };
     match (s.symbol, s.symbol_first) {
-        ("", _) => format!("{number} {}", currency.to_ascii_uppercase()),
-        (sym, true) => format!("{sign}{sym}{}", &number[sign.len()..]),
-        (sym, false) => format!("{number}\u{a0}{sym}"),
+        ("", _) => format!("{sign}{number} {}", currency.to_ascii_uppercase()),
+        (sym, true) => format!("{sign}{sym}{number}"),
+        (sym, false) => format!("{sign}{number}\u{a0}{sym}"),
     }
 }
 
@@ -79,5 +131,17 @@ mod tests {
         assert_eq!(plain(format_price(1299.9999999, "UAH")), "1 300,00 ₴");
         assert_eq!(format_price(0.1 + 0.2, "USD"), "$0.30");
         assert_eq!(format_price(f64::MAX, "USD"), format!("{} USD", f64::MAX));
+    }
+
+    #[test]
+    fn differences_axes_and_counts() {
+        assert_eq!(plain(format_signed(1087.555, "UAH")), "+1 087,56 ₴");
+        assert_eq!(format_signed(-3.5, "USD"), "-$3.50");
+        assert_eq!(format_signed(0.001, "USD"), "$0.00");
+        assert_eq!(plain(format_whole(30000.0, "UAH")), "30 000 ₴");
+        assert_eq!(format_whole(-1234.4, "USD"), "-$1,234");
+        assert_eq!(plain(format_whole(999.6, "CHF")), "1 000 CHF");
+        assert_eq!(plain(group_digits(1_234_567, "EUR")), "1 234 567");
+        assert_eq!(group_digits(12, "USD"), "12");
     }
 }

@@ -455,11 +455,22 @@ fn the_figures_and_the_interval_are_exact() {
     // (scipy.stats.t.ppf(0.975, 42.647)), t = 2.017175.
     assert_eq!(c.shown.mean_value, Some(shown.iter().sum::<f64>() / 30.0));
     assert_eq!(c.holdout.mean_value, Some(held.iter().sum::<f64>() / 30.0));
-    let d = c.difference.expect("30 sales in each group are enough");
+    let d = c
+        .uplift
+        .absolute
+        .expect("30 sales in each group are enough");
     let se = (77.5f64 / 30.0 + 310.0 / 30.0).sqrt();
     assert!((d.mean - (114.5 - 119.0)).abs() < 1e-9);
     assert!((d.low - (-4.5 - 2.017175 * se)).abs() < 1e-4, "{d:?}");
     assert!((d.high - (-4.5 + 2.017175 * se)).abs() < 1e-4, "{d:?}");
+    // Relative: 114.5 / 119 − 1 = −3.78 %; the interval holds zero, so
+    // nothing is claimed. For 80 % power at today's difference: (1.959964 +
+    // 0.841621)² (77.5 / 0.5 + 310 / 0.5) / 4.5² = 300.39 sales, 60 are in.
+    let r = c.uplift.relative.expect("a relative figure");
+    assert!((r.mean - (114.5 / 119.0 - 1.0)).abs() < 1e-12, "{r:?}");
+    assert!(r.low < 0.0 && r.high > 0.0, "{r:?}");
+    assert_eq!(c.uplift.verdict, history::Verdict::NotYet);
+    assert_eq!(c.uplift.more_sales_needed, Some(241));
 }
 
 #[test]
@@ -479,7 +490,8 @@ fn below_thirty_sales_a_group_claims_no_difference() {
     drop(history);
     let c = history::sales(&file, 1).unwrap().comparison.unwrap();
     assert_eq!(c.holdout.sales, 29);
-    assert_eq!(c.difference, None);
+    assert_eq!((c.uplift.absolute, c.uplift.relative), (None, None));
+    assert_eq!(c.uplift.verdict, history::Verdict::TooFewSales);
 }
 
 /// 10 %, then 20 %, then 10 % again with the same key: three periods. The

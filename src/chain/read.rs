@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use super::report::{DayReport, SCHEMA};
 use super::unix_now;
 use crate::config::is_report_name;
-use crate::history::{Difference, ENOUGH_SALES, Moments, SourceDay, day_of, day_start, welch_of};
+use crate::history::{Moments, SourceDay, Uplift, day_of, day_start, uplift};
 
 /// A report file larger than this is not one.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -270,8 +270,9 @@ pub struct ChainComparison {
     pub sales: (u64, u64),
     /// Average priced sale (shown, holdout).
     pub means: (Option<f64>, Option<f64>),
-    /// The difference with its 95 % interval, with enough sales.
-    pub difference: Option<Difference>,
+    /// The difference of the average priced sale, absolute and relative,
+    /// with its verdict.
+    pub uplift: Uplift,
 }
 
 /// The comparison over the period of the newest report that has one.
@@ -301,20 +302,15 @@ pub fn comparison(reports: &[DayReport]) -> Option<ChainComparison> {
         side.3 += group.value_squares;
     }
     let mean = |(_, n, sum, _): (u64, u64, f64, f64)| (n > 0).then(|| sum / n as f64);
-    let enough = sides.iter().all(|s| s.1 >= ENOUGH_SALES);
-    let difference = enough
-        .then(|| {
-            welch_of(
-                Moments::from_sums(sides[0].1, sides[0].2, sides[0].3),
-                Moments::from_sums(sides[1].1, sides[1].2, sides[1].3),
-            )
-        })
-        .flatten();
+    let uplift = uplift(
+        Moments::from_sums(sides[0].1, sides[0].2, sides[0].3),
+        Moments::from_sums(sides[1].1, sides[1].2, sides[1].3),
+    );
     Some(ChainComparison {
         period,
         sales: (sides[0].0, sides[1].0),
         means: (mean(sides[0]), mean(sides[1])),
-        difference,
+        uplift,
     })
 }
 
@@ -414,14 +410,7 @@ pub fn table(read: &ChainReports, by: By) -> String {
             c.sales.1,
             money(c.means.1)
         );
-        let _ = match c.difference {
-            Some(d) => writeln!(
-                out,
-                "Difference: {:+.2} (95 % interval {:+.2} to {:+.2})",
-                d.mean, d.low, d.high
-            ),
-            None => writeln!(out, "Difference: not enough sales yet"),
-        };
+        out.push_str(&crate::history::uplift_text(&c.uplift, "value", ""));
     }
     out
 }

@@ -1,6 +1,6 @@
 //! The figures as CSV and as a table for a terminal.
 
-use super::{SalesFigures, SourceSales, SourceStats};
+use super::{ENOUGH_SALES, SalesFigures, SourceSales, SourceStats, Uplift, Verdict};
 
 /// What `source_id`'s recommendations sold (zeros when nothing).
 pub fn sold_by(sales: &SalesFigures, source_id: u64) -> SourceSales {
@@ -110,16 +110,7 @@ pub fn sales_table(
                     g.mean_items
                 ));
             }
-            match &c.difference {
-                Some(d) => out.push_str(&format!(
-                    "  difference ({}): {:+.2}, 95 % interval {:+.2} to {:+.2}\n",
-                    c.measure, d.mean, d.low, d.high
-                )),
-                None => out.push_str(&format!(
-                    "  not enough sales yet (at least {} in each group)\n",
-                    super::ENOUGH_SALES
-                )),
-            }
+            out.push_str(&uplift_text(&c.uplift, c.measure, "  "));
         }
     }
     if !sales.top.is_empty() {
@@ -132,6 +123,50 @@ pub fn sales_table(
             ));
         }
     }
+    out
+}
+
+/// A fraction as a signed percentage: `0.439` → `+43.9 %`.
+pub fn signed_percent(fraction: f64) -> String {
+    format!("{:+.1} %", fraction * 100.0)
+}
+
+/// The comparison's difference in plain English for a terminal, each line
+/// begun with `indent`: absolute and relative with their 95 % intervals,
+/// then whether it is significant and how many more sales would tell.
+/// `measure` is `value` (money per sale) or `items`.
+pub fn uplift_text(u: &Uplift, measure: &str, indent: &str) -> String {
+    let mut out = String::new();
+    if let Some(d) = u.absolute {
+        out.push_str(&format!(
+            "{indent}difference ({measure}): {:+.2}, 95 % interval {:+.2} to {:+.2}\n",
+            d.mean, d.low, d.high
+        ));
+    }
+    if let Some(r) = u.relative {
+        out.push_str(&format!(
+            "{indent}relative: {}, 95 % interval {} to {}\n",
+            signed_percent(r.mean),
+            signed_percent(r.low),
+            signed_percent(r.high)
+        ));
+    }
+    let what = if measure == "value" { "spend" } else { "buy" };
+    let verdict = match u.verdict {
+        Verdict::Higher => format!("significant: customers shown recommendations {what} more"),
+        Verdict::Lower => format!("significant: customers shown recommendations {what} less"),
+        Verdict::NotYet => "not significant yet: the interval includes zero".to_string(),
+        Verdict::TooFewSales => {
+            format!("not enough sales yet (at least {ENOUGH_SALES} in each group)")
+        }
+    };
+    let more = match u.more_sales_needed {
+        Some(n) if n > 0 => {
+            format!("; about {n} more sales would tell, if the difference stays as it is")
+        }
+        _ => String::new(),
+    };
+    out.push_str(&format!("{indent}{verdict}{more}\n"));
     out
 }
 

@@ -15,6 +15,7 @@ mod daily;
 mod format;
 mod sales;
 mod stats;
+mod uplift;
 mod writer;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -510,14 +511,16 @@ pub use daily::{
     DayFigures, GroupDay, SourceDay, day_figures, day_of, day_start, days_with_records,
     sales_between,
 };
-pub use format::{csv, revenue_per_100_shown, sales_table, sold_by, table};
-pub use sales::{
-    Comparison, Day, Difference, ENOUGH_SALES, GroupFigures, Moments, SalesFigures, SourceSales,
-    TopBought, sales, welch, welch_of,
+pub use format::{
+    csv, revenue_per_100_shown, sales_table, signed_percent, sold_by, table, uplift_text,
 };
+pub use sales::{Comparison, Day, GroupFigures, SalesFigures, SourceSales, TopBought, sales};
 #[cfg(test)]
 use stats::percentile;
 pub use stats::{SourceStats, TopProduct, stats};
+pub use uplift::{
+    Difference, ENOUGH_SALES, Moments, POWER, Uplift, Verdict, relative_of, uplift, welch, welch_of,
+};
 pub use writer::History;
 
 #[cfg(test)]

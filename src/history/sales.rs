@@ -5,8 +5,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
+use super::uplift::{Moments, Uplift, uplift};
 use super::{HistoryError, has_sales, now_secs, open_read_only};
 
 /// The recommended lines of the sales `bound` admits (a condition on
@@ -23,9 +23,6 @@ pub(super) fn lines_once(bound: &str) -> String {
 
 /// The sales since `?1`.
 const SINCE: &str = "s.at >= ?1";
-
-/// Below this many sales in either group, no difference is claimed.
-pub const ENOUGH_SALES: u64 = 30;
 
 /// What one source's recommendations sold over a period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -55,18 +52,6 @@ pub struct GroupFigures {
     pub mean_items: f64,
 }
 
-/// The shown group minus the comparison group, with a 95 % confidence
-/// interval (Welch's t).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Difference {
-    /// Difference of the means.
-    pub mean: f64,
-    /// Lower end of the 95 % interval.
-    pub low: f64,
-    /// Upper end.
-    pub high: f64,
-}
-
 /// Customers shown recommendations against the comparison group.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Comparison {
@@ -80,8 +65,9 @@ pub struct Comparison {
     pub holdout: GroupFigures,
     /// `value` (money per sale) when sales have values, else `items`.
     pub measure: &'static str,
-    /// The difference, once both groups have [`ENOUGH_SALES`].
-    pub difference: Option<Difference>,
+    /// The difference, absolute and relative, whether it is significant
+    /// yet, and how many more sales it needs.
+    pub uplift: Uplift,
 }
 
 /// A product the recommendations sold, with its name.
@@ -129,72 +115,6 @@ pub struct Day {
     pub shown_mean: Option<f64>,
     /// Average sale of the comparison group.
     pub holdout_mean: Option<f64>,
-}
-
-/// A sample's size, mean and (n − 1) variance.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Moments {
-    /// How many values.
-    pub n: f64,
-    /// Their mean.
-    pub mean: f64,
-    /// Their sample variance.
-    pub variance: f64,
-}
-
-impl Moments {
-    /// The moments of `values`.
-    pub fn of(values: &[f64]) -> Self {
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-        Self { n, mean, variance }
-    }
-
-    /// The moments of `n` values from their sum and sum of squares (as the
-    /// chain's reports carry them).
-    pub fn from_sums(n: u64, sum: f64, squares: f64) -> Self {
-        let count = n as f64;
-        let mean = sum / count;
-        let variance = ((squares - count * mean * mean) / (count - 1.0)).max(0.0);
-        Self {
-            n: count,
-            mean,
-            variance,
-        }
-    }
-}
-
-/// The difference of the means of `a` and `b` with its 95 % confidence
-/// interval by Welch's t (unequal variances); `None` with fewer than two
-/// values on a side or no spread at all.
-pub fn welch(a: &[f64], b: &[f64]) -> Option<Difference> {
-    if a.len() < 2 || b.len() < 2 {
-        return None;
-    }
-    welch_of(Moments::of(a), Moments::of(b))
-}
-
-/// [`welch`] from each side's moments.
-pub fn welch_of(a: Moments, b: Moments) -> Option<Difference> {
-    let (na, nb) = (a.n, b.n);
-    if na < 2.0 || nb < 2.0 {
-        return None;
-    }
-    let (va, vb) = (a.variance / na, b.variance / nb);
-    let se = (va + vb).sqrt();
-    if se <= 0.0 || !se.is_finite() {
-        return None;
-    }
-    // Welch–Satterthwaite degrees of freedom.
-    let df = (va + vb).powi(2) / (va.powi(2) / (na - 1.0) + vb.powi(2) / (nb - 1.0));
-    let t = StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(0.975);
-    let difference = a.mean - b.mean;
-    Some(Difference {
-        mean: difference,
-        low: difference - t * se,
-        high: difference + t * se,
-    })
 }
 
 /// The sales figures of the last `days` days from the file at `path`
@@ -314,14 +234,13 @@ fn comparison(conn: &Connection, since: i64) -> Result<Option<Comparison>, Histo
     } else {
         ("items", &items[0], &items[1])
     };
-    let enough = counts.iter().all(|&n| n >= ENOUGH_SALES);
     Ok(Some(Comparison {
         period,
         since: super::day_of(started),
         shown: figures(0),
         holdout: figures(1),
         measure,
-        difference: if enough { welch(a, b) } else { None },
+        uplift: uplift(Moments::of(a), Moments::of(b)),
     }))
 }
 
@@ -355,26 +274,4 @@ fn daily(conn: &Connection, since: i64) -> Result<Vec<Day>, HistoryError> {
         })?
         .collect::<Result<_, _>>()?;
     Ok(days)
-}
-
-#[cfg(test)]
-mod moments_tests {
-    use super::*;
-
-    #[test]
-    fn moments_from_sums_are_the_moments_of_the_values() {
-        let values = [12.5, 99.0, 40.25, 7.0, 63.5];
-        let direct = Moments::of(&values);
-        let sum: f64 = values.iter().sum();
-        let squares: f64 = values.iter().map(|v| v * v).sum();
-        let from_sums = Moments::from_sums(values.len() as u64, sum, squares);
-        assert_eq!(direct.n, from_sums.n);
-        assert!((direct.mean - from_sums.mean).abs() < 1e-12);
-        assert!((direct.variance - from_sums.variance).abs() < 1e-9);
-        let other = [30.0, 31.0, 55.5, 80.0];
-        assert_eq!(
-            welch(&values, &other),
-            welch_of(direct, Moments::of(&other))
-        );
-    }
 }
