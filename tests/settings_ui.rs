@@ -439,8 +439,19 @@ fn sources_export_and_import_off_the_frame() {
     assert_eq!(ids, [4242]);
 }
 
+/// Opens the manager's "What works" report from the manager menu and waits
+/// for its figures (`ready` names one thing shown with them).
+fn open_what_works(h: &mut Harness<'_, CashierApp>, t: &pos_recs::ui::i18n::Texts, ready: &str) {
+    step_until(h, "settings open", |h| {
+        h.query_by_label(t.settings_screen.save).is_some()
+    });
+    h.get_by_label(t.settings_screen.what_works_tab).click();
+    step_until(h, "figures", |h| h.query_by_label(ready).is_some());
+}
+
 #[test]
-fn what_works_shows_each_sources_figures_from_the_history() {
+fn what_works_is_a_view_of_its_own_in_the_manager_menu() {
+    let en = &pos_recs::ui::i18n::EN;
     let w = world();
     let mut h = w.harness(w.config(Some("2468")));
     // A lookup, recorded by the till itself.
@@ -449,6 +460,15 @@ fn what_works_shows_each_sources_figures_from_the_history() {
     step_until(&mut h, "settings open", |h| {
         h.query_by_label(labels::SAVE).is_some()
     });
+    // An edit the manager has not saved yet.
+    h.get_by_label(labels::NEW_TITLE).focus();
+    h.get_by_label(labels::NEW_TITLE)
+        .type_text("Kept while away");
+    h.step();
+    assert!(
+        h.query_all_by_value("Kept while away").next().is_some(),
+        "typed"
+    );
     h.get_by_label(pos_recs::ui::settings::WHAT_WORKS_LABEL)
         .click();
     step_until(&mut h, "figures", |h| {
@@ -462,6 +482,25 @@ fn what_works_shows_each_sources_figures_from_the_history() {
         assert!(h.query_by_label(title).is_some(), "{title} missing");
     }
     assert!(h.query_by_label("Last 90 days").is_some());
+    assert!(h.query_by_label(en.what_works.export_csv).is_some());
+    // Its own view: the settings' Save and Cancel are not under it.
+    assert!(h.query_by_label(labels::SAVE).is_none());
+    assert!(h.query_by_label(labels::CANCEL).is_none());
+    // Nothing bought yet: the sales part and the chart say so in one line.
+    assert!(h.query_by_label(en.what_works.chart_empty).is_some());
+    assert!(h.query_by_label(en.what_works.sales.none_yet).is_some());
+    // Back to the settings, with the edit still there.
+    h.get_by_label(en.settings).click();
+    step_until(&mut h, "settings again", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    assert!(
+        h.query_all_by_value("Kept while away").next().is_some(),
+        "the draft kept"
+    );
+    // And back to the till.
+    h.get_by_label(en.settings_screen.back_to_till).click();
+    step_until(&mut h, "the till", |h| !h.state().in_settings());
 }
 
 /// A till on the machine-wide file (root's, under `/etc`): the manager can
@@ -564,88 +603,180 @@ fn what_works_speaks_the_tills_language() {
     let mut h = w.harness(config);
     look_up_and_record(&w, &mut h, uk.input_label);
     unlock_in(&mut h, uk, "2468", None);
-    step_until(&mut h, "settings open", |h| {
-        h.query_by_label(uk.settings_screen.save).is_some()
-    });
-    h.get_by_label(uk.settings_screen.what_works_tab).click();
-    step_until(&mut h, "figures", |h| {
-        h.query_by_label("Додано на 100 показів").is_some()
-    });
+    open_what_works(&mut h, uk, "Додано на 100 показів");
     assert!(h.query_by_label("Останні 90 днів").is_some());
     assert!(h.query_by_label(uk.what_works.chart_title).is_some());
     assert!(h.query_by_label("Added per 100 shown").is_none());
 }
 
-/// Sales with the comparison on: the page shows what each source sold and
-/// the two groups, in the till's language, never the English of `stats`.
-#[test]
-fn what_works_shows_the_sales_and_the_comparison_in_the_tills_language() {
+/// Records `per_group` sales in each group at `source_id`'s till, the
+/// shown group's totals from `shown_total`, the comparison group's from
+/// `holdout_total`; each shown sale bought one recommended coffee maker
+/// for 250.
+fn record_sales(
+    w: &World,
+    source_id: u64,
+    per_group: u32,
+    shown_total: impl Fn(u32) -> f64,
+    holdout_total: impl Fn(u32) -> f64,
+) {
     use pos_recs::experiment::Group;
     use pos_recs::history::Event;
     use pos_recs::sale::{Bought, Click, SaleLine, SaleRecord};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let sale = |group, total, bought| {
+        let record = SaleRecord {
+            group,
+            period: "10%-test".into(),
+            total: Some(total),
+            items: 2.0,
+            lines: vec![SaleLine {
+                product: "SKU-1".into(),
+                quantity: 1.0,
+                price: Some(250.0),
+            }],
+            bought,
+        };
+        (now, Event::Sale(Box::new(record)))
+    };
+    let coffee_maker = || Bought {
+        source_id,
+        product_id: "SKU-1".into(),
+        name: "Кавоварка".into(),
+        quantity: 1.0,
+        revenue: Some(250.0),
+        click: Click::Added,
+    };
+    let sales: Vec<(i64, Event)> = (0..per_group)
+        .flat_map(|i| {
+            [
+                sale(Group::Shown, shown_total(i), vec![coffee_maker()]),
+                sale(Group::Holdout, holdout_total(i), vec![]),
+            ]
+        })
+        .collect();
+    let mut conn = pos_recs::history::open(&w.shop.history_file()).unwrap();
+    pos_recs::history::write_batch(&mut conn, &sales).unwrap();
+}
+
+/// The source the first recorded lookup asked.
+fn first_source(w: &World) -> u64 {
+    pos_recs::history::stats(&w.shop.history_file(), 7).unwrap()[0].source_id
+}
+
+/// Sales with the comparison on: the page shows what each source sold and
+/// the two groups, in the till's language and currency, never the English
+/// of `stats`.
+#[test]
+fn what_works_shows_the_sales_and_the_comparison_in_the_tills_language() {
     let uk = &pos_recs::ui::i18n::UK;
     let w = world();
     let mut config = w.config(Some("2468"));
     config.display.language = Some(pos_recs::config::Language::Uk);
     let mut h = w.harness(config);
     look_up_and_record(&w, &mut h, uk.input_label);
-    let source_id = pos_recs::history::stats(&w.shop.history_file(), 7).unwrap()[0].source_id;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let sales: Vec<(i64, Event)> = (0..40)
-        .map(|i| {
-            let group = if i % 2 == 0 {
-                Group::Shown
-            } else {
-                Group::Holdout
-            };
-            let bought = if group == Group::Shown {
-                vec![Bought {
-                    source_id,
-                    product_id: "SKU-1".into(),
-                    name: "Кавоварка".into(),
-                    quantity: 1.0,
-                    revenue: Some(250.0),
-                    click: Click::Added,
-                }]
-            } else {
-                vec![]
-            };
-            let record = SaleRecord {
-                group,
-                period: "10%-test".into(),
-                total: Some(500.0 + f64::from(i)),
-                items: 2.0,
-                lines: vec![SaleLine {
-                    product: "SKU-1".into(),
-                    quantity: 1.0,
-                    price: Some(250.0),
-                }],
-                bought,
-            };
-            (now, Event::Sale(Box::new(record)))
-        })
-        .collect();
-    let mut conn = pos_recs::history::open(&w.shop.history_file()).unwrap();
-    pos_recs::history::write_batch(&mut conn, &sales).unwrap();
-    drop(conn);
+    record_sales(
+        &w,
+        first_source(&w),
+        20,
+        |i| 500.0 + f64::from(2 * i),
+        |i| 501.0 + f64::from(2 * i),
+    );
     unlock_in(&mut h, uk, "2468", None);
-    step_until(&mut h, "settings open", |h| {
-        h.query_by_label(uk.settings_screen.save).is_some()
-    });
-    h.get_by_label(uk.settings_screen.what_works_tab).click();
     let t = &uk.what_works.sales;
-    step_until(&mut h, "sales", |h| h.query_by_label(t.title).is_some());
+    open_what_works(&mut h, uk, t.title);
     for label in [t.columns[4], t.all_sources, t.shown, t.holdout, "Кавоварка"] {
         assert!(h.query_by_label(label).is_some(), "{label} missing");
     }
-    // 20 sales of 250.00: the source's row, the total and the top product.
-    assert_eq!(h.query_all_by_label("5000.00").count(), 3);
-    // 20 sales a group: no difference is claimed yet.
+    // 20 sales of 250 in hryvnias, grouped as Ukrainians write them: the
+    // source's row, the total and the top product.
+    assert_eq!(h.query_all_by_label("5\u{202f}000,00\u{a0}₴").count(), 3);
+    assert!(h.query_by_label("5000.00").is_none());
+    // 20 sales a group: no difference is claimed yet, and it says how many
+    // more sales would tell.
     assert!(h.query_by_label(t.not_enough).is_some());
+    assert!(h.query_by_label_contains("потрібно ще приблизно").is_some());
     assert!(h.query_by_label_contains("Comparison").is_none());
+}
+
+/// 40 sales a group, the shown group spending 100 more: the difference in
+/// money, the relative uplift with its interval, and "significant" in plain
+/// words, with no more sales asked for.
+#[test]
+fn what_works_says_whether_the_uplift_is_significant() {
+    let en = &pos_recs::ui::i18n::EN;
+    let t = &en.what_works.sales;
+    let w = world();
+    let mut h = w.harness(w.config(Some("2468")));
+    look_up_and_record(&w, &mut h, INPUT_LABEL);
+    record_sales(
+        &w,
+        first_source(&w),
+        40,
+        |i| 600.0 + f64::from(i),
+        |i| 500.0 + f64::from(i),
+    );
+    unlock(&mut h, "2468", None);
+    open_what_works(&mut h, en, t.title);
+    // Means 619.5 and 519.5: +100.00 ₴, and 619.5 / 519.5 − 1 = +19.2 %.
+    assert!(h.query_by_label("+100,00\u{a0}₴").is_some());
+    assert!(h.query_by_label("+19.2\u{a0}%").is_some());
+    // An interval for each: the money and the percentage.
+    assert_eq!(h.query_all_by_label_contains(t.interval).count(), 2);
+    assert!(h.query_by_label(t.higher_value).is_some());
+    assert!(h.query_by_label(t.not_yet).is_none());
+    assert!(h.query_by_label_contains("more sales would tell").is_none());
+}
+
+/// "Export CSV" writes, byte for byte, what `pos-recs stats --csv` prints
+/// for the same till and period.
+#[test]
+fn what_works_exports_what_stats_csv_prints() {
+    let en = &pos_recs::ui::i18n::EN;
+    let w = world();
+    let mut config = w.config(Some("2468"));
+    // The file the CLI reads must name the same history.
+    config.history.path = Some(w.shop.history_file());
+    config.save(&w.path()).unwrap();
+    let mut h = w.harness(config);
+    look_up_and_record(&w, &mut h, INPUT_LABEL);
+    // The cards the cashier saw are written a moment after the lookup.
+    let file = w.shop.history_file();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pos_recs::history::stats(&file, 7)
+        .unwrap()
+        .iter()
+        .any(|s| s.shown > 0)
+    {
+        assert!(Instant::now() < deadline, "no card recorded as shown");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    record_sales(&w, first_source(&w), 5, |_| 700.0, |_| 650.0);
+    unlock(&mut h, "2468", None);
+    open_what_works(&mut h, en, en.what_works.sales.title);
+    h.get_by_label(en.what_works.export_csv).click();
+    step_until(&mut h, "written", |h| {
+        h.query_by_label_contains(en.what_works.csv_written)
+            .is_some()
+    });
+    let exported = std::fs::read_to_string(w.dir.path().join("pos-recs-what-works.csv")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+        .args(["stats", "--csv", "--days", "30", "--config"])
+        .arg(w.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(exported, String::from_utf8(out.stdout).unwrap());
+    assert_eq!(exported.lines().count(), 4, "a header and three sources");
+    assert!(exported.contains(",1250.00,"), "5 × 250, plain: {exported}");
 }
 
 #[test]

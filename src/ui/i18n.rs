@@ -217,10 +217,6 @@ pub struct WhatWorksTexts {
     pub chart_title: &'static str,
     /// Heading of the top products.
     pub top_products: &'static str,
-    /// After a product's sales count ("2 added").
-    pub added: &'static str,
-    /// After a product's opened count ("3 opened").
-    pub opened: &'static str,
     /// Label of the CSV path.
     pub csv_file: &'static str,
     /// Export button.
@@ -229,6 +225,14 @@ pub struct WhatWorksTexts {
     pub csv_written: &'static str,
     /// Before the reason.
     pub csv_failed: &'static str,
+    /// The decimal separator of percentages in this language.
+    pub decimal: char,
+    /// The bar chart when no card was added to a sale in the period.
+    pub chart_empty: &'static str,
+    /// Instead of the daily trends while they would show one day or none.
+    pub trend_empty: &'static str,
+    /// Beside Export CSV: what the file holds.
+    pub csv_same_as_stats: &'static str,
     /// Trend line: revenue from recommendations per day.
     pub trend_revenue: &'static str,
     /// Trend line: the average sale of customers shown recommendations.
@@ -281,8 +285,24 @@ pub struct SalesTexts {
     pub interval: &'static str,
     /// Below 30 sales in a group.
     pub not_enough: &'static str,
+    /// Before the relative difference.
+    pub relative: &'static str,
+    /// The interval lies above zero (money per sale).
+    pub higher_value: &'static str,
+    /// The interval lies below zero (money per sale).
+    pub lower_value: &'static str,
+    /// The interval lies above zero (items per sale).
+    pub higher_items: &'static str,
+    /// The interval lies below zero (items per sale).
+    pub lower_items: &'static str,
+    /// The interval includes zero.
+    pub not_yet: &'static str,
+    /// The power estimate; `{n}` is the number of sales.
+    pub more_needed: &'static str,
     /// Heading of the products sold after a recommendation.
     pub top: &'static str,
+    /// Sales recorded, none of their lines recommended.
+    pub none_from_recommendations: &'static str,
 }
 
 /// Texts of the manager's settings screen.
@@ -419,8 +439,10 @@ pub struct SettingsTexts {
     pub read_only: &'static str,
     /// Before the masked till token of a gateway till.
     pub till_token: &'static str,
-    /// The "What works" page's tab.
+    /// The manager menu's "What works" entry.
     pub what_works_tab: &'static str,
+    /// The manager menu's way back to the till (the settings' edits are dropped).
+    pub back_to_till: &'static str,
     /// tag
     pub tag_hint: &'static str,
 }
@@ -576,6 +598,7 @@ pub const EN: Texts = Texts {
         tag_hint: "tag",
         managed: "Managed by the chain: these sources come from the store's file and cannot be changed here.",
         what_works_tab: "What works",
+        back_to_till: "Back to the till",
         till_token: "till token",
         read_only: "This till uses a machine-wide configuration that only the IT administrator can change (sudoedit, or the chain's deployment): the settings can be looked at and tested here, not saved.",
     },
@@ -600,6 +623,10 @@ pub const EN: Texts = Texts {
         ],
         chart_title: "Added to sale per 100 cards shown",
         top_products: "Top products per source",
+        decimal: '.',
+        chart_empty: "No card was added to a sale in this period yet.",
+        trend_empty: "The daily trends appear once sales with a value are recorded on two days.",
+        csv_same_as_stats: "The same figures as `pos-recs stats --csv`, one row per source.",
         trend_revenue: "Revenue from recommendations",
         trend_shown: "Average sale, shown recommendations",
         trend_holdout: "Average sale, comparison group",
@@ -632,10 +659,16 @@ pub const EN: Texts = Texts {
             difference_items: "Difference in items per sale",
             interval: "95 % interval",
             not_enough: "Not enough sales yet: at least 30 in each group.",
+            relative: "Relative",
+            higher_value: "Significant: customers shown recommendations spend more.",
+            lower_value: "Significant: customers shown recommendations spend less.",
+            higher_items: "Significant: customers shown recommendations buy more items.",
+            lower_items: "Significant: customers shown recommendations buy fewer items.",
+            not_yet: "Not significant yet: the interval still includes zero.",
+            more_needed: "About {n} more sales would tell, if the difference stays as it is.",
             top: "Top products sold after a recommendation",
+            none_from_recommendations: "Nothing was bought after a recommendation in this period yet.",
         },
-        added: "added to sale",
-        opened: "opened",
         csv_file: "CSV file",
         export_csv: "Export CSV",
         csv_written: "CSV written to",
@@ -800,6 +833,7 @@ pub const UK: Texts = Texts {
         tag_hint: "атрибут",
         managed: "Керує мережа: ці джерела задає файл магазину, тут їх змінити не можна.",
         what_works_tab: "Що працює",
+        back_to_till: "Назад до каси",
         till_token: "токен каси",
         read_only: "Ця каса використовує спільну конфігурацію комп’ютера, яку може змінити лише ІТ-адміністратор (sudoedit або розгортання мережі): тут налаштування можна переглянути й перевірити, але не зберегти.",
     },
@@ -824,6 +858,10 @@ pub const UK: Texts = Texts {
         ],
         chart_title: "Додано до продажу на 100 показаних карток",
         top_products: "Найкращі товари за джерелом",
+        decimal: ',',
+        chart_empty: "За цей період жодну картку ще не додали до продажу.",
+        trend_empty: "Щоденні графіки з’являться, коли продажі із сумою буде записано за два дні.",
+        csv_same_as_stats: "Ті самі цифри, що й `pos-recs stats --csv`, по рядку на джерело.",
         trend_revenue: "Виторг від рекомендацій",
         trend_shown: "Середній чек, з рекомендаціями",
         trend_holdout: "Середній чек, контрольна група",
@@ -856,10 +894,16 @@ pub const UK: Texts = Texts {
             difference_items: "Різниця кількості товарів у чеку",
             interval: "95 % інтервал",
             not_enough: "Ще замало продажів: потрібно щонайменше 30 у кожній групі.",
+            relative: "Відносна",
+            higher_value: "Значуще: покупці, які бачили рекомендації, витрачають більше.",
+            lower_value: "Значуще: покупці, які бачили рекомендації, витрачають менше.",
+            higher_items: "Значуще: покупці, які бачили рекомендації, купують більше товарів.",
+            lower_items: "Значуще: покупці, які бачили рекомендації, купують менше товарів.",
+            not_yet: "Ще не значуще: інтервал досі містить нуль.",
+            more_needed: "Щоб це з’ясувати, потрібно ще приблизно стільки продажів: {n} (якщо різниця збережеться).",
             top: "Найкращі товари, продані після рекомендації",
+            none_from_recommendations: "За цей період після рекомендацій ще нічого не купили.",
         },
-        added: "додано до продажу",
-        opened: "відкрито",
         csv_file: "Файл CSV",
         export_csv: "Експорт CSV",
         csv_written: "CSV записано в",

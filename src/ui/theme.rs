@@ -67,6 +67,20 @@ pub const DEMO: Color32 = Color32::from_rgb(150, 80, 0);
 /// "Demo data" label on a dark background.
 pub const DEMO_ON_DARK: Color32 = Color32::from_rgb(255, 176, 70);
 
+/// Good news (a significant gain) on a light background.
+pub const GOOD: Color32 = Color32::from_rgb(22, 120, 60);
+/// Good news on a dark background.
+pub const GOOD_ON_DARK: Color32 = Color32::from_rgb(110, 210, 140);
+
+/// Good-news text colour for the current theme.
+pub fn good(ui: &egui::Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        GOOD_ON_DARK
+    } else {
+        GOOD
+    }
+}
+
 /// Error text colour for the current theme.
 pub fn error(ui: &egui::Ui) -> Color32 {
     if ui.visuals().dark_mode {
@@ -218,6 +232,8 @@ mod tests {
         for (fg, bg) in [
             (ERROR, light_bg),
             (DEMO, light_bg),
+            (GOOD, light_bg),
+            (GOOD_ON_DARK, dark_bg),
             (ERROR_ON_DARK, dark_bg),
             (DEMO_ON_DARK, dark_bg),
         ] {

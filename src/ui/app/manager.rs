@@ -1,6 +1,7 @@
 //! The manager's side of the window: which screen is up (the till, the
-//! PIN prompt, the settings, saving them), closing a kiosk till with the
-//! PIN, and switching the till to the saved configuration.
+//! PIN prompt, the settings or the "What works" report under the manager
+//! menu, saving the settings), closing a kiosk till with the PIN, and
+//! switching the till to the saved configuration.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -9,9 +10,11 @@ use super::{CashierApp, POINTER_HIDES_AFTER, PinFor, Screen};
 use crate::config::{Config, ConfigOrigin, ThemeChoice};
 use crate::pin_guard::PinGuard;
 use crate::session::SectionState;
+use crate::ui::manager_menu::{ManagerView, MenuChoice, manager_menu};
 use crate::ui::pin_gate::{GateOutcome, PinGate};
 use crate::ui::settings::{SettingsForm, SettingsOutcome};
 use crate::ui::theme;
+use crate::ui::what_works::WhatWorks;
 
 impl CashierApp {
     /// Draws the whole window into `ui`.
@@ -52,9 +55,7 @@ impl CashierApp {
                         if origin == ConfigOrigin::Demo {
                             form = form.leaving_demo();
                         }
-                        form = form
-                            .with_history(crate::history::file_for(&config, &origin))
-                            .managed_by_chain(self.service.central_status().is_some());
+                        form = form.managed_by_chain(self.service.central_status().is_some());
                         if let Some(hash) = new_hash {
                             form.set_pin_hash(hash);
                         }
@@ -63,13 +64,29 @@ impl CashierApp {
                 }
             }
             Screen::Settings(form) => {
+                let texts = self.texts;
+                let choice = egui::Panel::top("manager_menu")
+                    .show(ui, |ui| manager_menu(ui, ManagerView::Settings, texts))
+                    .inner;
                 let outcome = egui::CentralPanel::default()
                     .show(ui, |ui| form.ui(ui))
                     .inner;
-                match outcome {
-                    SettingsOutcome::Editing => {}
-                    SettingsOutcome::Cancel => self.screen = Screen::Cashier,
-                    SettingsOutcome::Save(config) => self.start_saving(*config),
+                match (choice, outcome) {
+                    (Some(choice), _) => self.chosen_in_menu(choice),
+                    (None, SettingsOutcome::Editing) => {}
+                    (None, SettingsOutcome::Cancel) => self.screen = Screen::Cashier,
+                    (None, SettingsOutcome::Save(config)) => self.start_saving(*config),
+                }
+            }
+            Screen::WhatWorks(page, _) => {
+                let texts = self.texts;
+                let choice = egui::Panel::top("manager_menu")
+                    .show(ui, |ui| manager_menu(ui, ManagerView::WhatWorks, texts))
+                    .inner;
+                let sources = self.service.config().sources.clone();
+                egui::CentralPanel::default().show(ui, |ui| page.ui(ui, &sources));
+                if let Some(choice) = choice {
+                    self.chosen_in_menu(choice);
                 }
             }
             Screen::Saving(saving, _) => {
@@ -128,6 +145,43 @@ impl CashierApp {
         } else {
             ctx.request_repaint_after(POINTER_HIDES_AFTER - idle);
         }
+    }
+
+    /// Goes where the manager chose in the menu.
+    fn chosen_in_menu(&mut self, choice: MenuChoice) {
+        let screen = std::mem::replace(&mut self.screen, Screen::Cashier);
+        self.screen = match (choice, screen) {
+            (MenuChoice::BackToTill, _) => Screen::Cashier,
+            (MenuChoice::View(ManagerView::WhatWorks), Screen::Settings(form)) => {
+                Screen::WhatWorks(Box::new(self.what_works()), form)
+            }
+            (MenuChoice::View(ManagerView::Settings), Screen::WhatWorks(_, form)) => {
+                Screen::Settings(form)
+            }
+            (_, screen) => screen,
+        };
+    }
+
+    /// The report on this till's history, in its currency, exporting
+    /// beside its configuration.
+    fn what_works(&self) -> WhatWorks {
+        let config = self.service.config();
+        let (history, csv_dir) = {
+            let place = self.service.place();
+            (
+                crate::history::file_for(&config, &place.origin),
+                place
+                    .config_path
+                    .as_ref()
+                    .and_then(|p| p.parent().map(PathBuf::from)),
+            )
+        };
+        WhatWorks::new(
+            history,
+            csv_dir,
+            &config.display.currency,
+            &self.texts.what_works,
+        )
     }
 
     /// Opens the PIN prompt in front of the settings.

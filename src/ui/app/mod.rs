@@ -25,6 +25,7 @@ use super::pin_gate::PinGate;
 use super::settings::SettingsForm;
 use super::textures::Textures;
 use super::theme;
+use super::what_works::WhatWorks;
 
 mod cashier;
 mod commands;
@@ -46,6 +47,9 @@ enum Screen {
     Pin(PinGate, PinFor),
     /// The manager's settings.
     Settings(Box<SettingsForm>),
+    /// The manager's "What works" report; the settings wait behind it with
+    /// their unsaved edits, for the menu's way back.
+    WhatWorks(Box<WhatWorks>, Box<SettingsForm>),
     /// The settings being written to the file (the form comes back if that fails).
     Saving(
         Box<poll_promise::Promise<Result<(Config, PathBuf), String>>>,

@@ -82,10 +82,6 @@ pub struct SettingsForm {
     file_job: Option<Promise<FileJob>>,
     /// The sources come from the chain's file: shown, not edited.
     managed: bool,
-    /// The "What works" page, while it is shown instead of the settings.
-    what_works: Option<super::what_works::WhatWorks>,
-    /// The history file the page reads.
-    history_file: Option<PathBuf>,
     demo_note: bool,
     texts: &'static Texts,
 }
@@ -124,8 +120,6 @@ impl SettingsForm {
             io_path,
             io_message: None,
             file_job: None,
-            what_works: None,
-            history_file: None,
             managed: false,
             demo_note: false,
             texts,
@@ -143,12 +137,6 @@ impl SettingsForm {
     /// The chain manages the sources: the form shows them read-only.
     pub fn managed_by_chain(mut self, managed: bool) -> Self {
         self.managed = managed;
-        self
-    }
-
-    /// The history the "What works" page reads.
-    pub fn with_history(mut self, file: Option<PathBuf>) -> Self {
-        self.history_file = file;
         self
     }
 
@@ -178,45 +166,21 @@ impl SettingsForm {
         if !self.writable {
             ui.label(RichText::new(st.read_only).color(theme::demo(ui)));
         }
-        ui.horizontal(|ui| {
-            let on_page = self.what_works.is_some();
-            if ui.selectable_label(!on_page, st.title).clicked() {
-                self.what_works = None;
-            }
-            if ui.selectable_label(on_page, st.what_works_tab).clicked() && !on_page {
-                let csv_dir = self
-                    .target
-                    .as_ref()
-                    .and_then(|t| t.parent().map(PathBuf::from));
-                self.what_works = Some(super::what_works::WhatWorks::new(
-                    self.history_file.clone(),
-                    csv_dir,
-                    &self.texts.what_works,
-                ));
-            }
-        });
         ui.separator();
-        if let Some(page) = &mut self.what_works {
-            egui::ScrollArea::vertical()
-                .auto_shrink([false, false])
-                .max_height(ui.available_height() - 70.0)
-                .show(ui, |ui| page.ui(ui, &self.draft.sources));
-        } else {
-            egui::ScrollArea::vertical()
-                .auto_shrink([false, false])
-                .max_height(ui.available_height() - 70.0)
-                .show(ui, |ui| {
-                    self.account_ui(ui);
-                    ui.separator();
-                    self.display_ui(ui);
-                    ui.separator();
-                    self.sources_ui(ui);
-                    ui.separator();
-                    self.test_ui(ui);
-                    ui.separator();
-                    self.import_export_ui(ui);
-                });
-        }
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .max_height(ui.available_height() - 70.0)
+            .show(ui, |ui| {
+                self.account_ui(ui);
+                ui.separator();
+                self.display_ui(ui);
+                ui.separator();
+                self.sources_ui(ui);
+                ui.separator();
+                self.test_ui(ui);
+                ui.separator();
+                self.import_export_ui(ui);
+            });
         ui.separator();
         ui.horizontal(|ui| {
             let save = egui::Button::new(RichText::new(st.save).strong())

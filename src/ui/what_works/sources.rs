@@ -1,0 +1,96 @@
+//! The report's first part: per source, how often it answered and how
+//! fast, what its cards did, a bar chart of cards added to a sale per 100
+//! shown, and each source's top products.
+
+use std::sync::Arc;
+
+use egui::RichText;
+use egui_plot::{Bar, BarChart};
+
+use super::charts::{chart_title, empty_chart, fixed_plot, nothing_to_draw};
+use super::numbers::Numbers;
+use super::{Titles, figures_grid};
+use crate::history::SourceStats;
+use crate::ui::i18n::WhatWorksTexts;
+use crate::ui::theme;
+
+/// Draws the sources' table, chart and top products.
+pub fn sources_ui(
+    ui: &mut egui::Ui,
+    t: &WhatWorksTexts,
+    stats: &[SourceStats],
+    numbers: &Numbers,
+    title: &Titles<'_>,
+) {
+    figures_grid(ui, "what_works", &t.columns, |ui| {
+        for s in stats {
+            ui.label(title(s.source_id));
+            ui.label(numbers.count(s.lookups));
+            ui.label(numbers.percent(s.answered_share()));
+            ui.label(format!("{} ms", numbers.count(s.median_ms)));
+            ui.label(format!("{} ms", numbers.count(s.p95_ms)));
+            ui.label(numbers.count(s.shown));
+            ui.label(numbers.count(s.opened));
+            ui.label(numbers.count(s.to_customer));
+            ui.label(numbers.count(s.added));
+            ui.label(numbers.decimals(s.added_per_100_shown(), 2));
+            ui.end_row();
+        }
+    });
+    ui.add_space(theme::GAP);
+    chart_title(ui, t.chart_title);
+    if nothing_to_draw(stats.iter().map(SourceStats::added_per_100_shown)) {
+        empty_chart(ui, t.chart_empty);
+    } else {
+        let bars: Vec<Bar> = stats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Bar::new(i as f64, s.added_per_100_shown()).name(title(s.source_id)))
+            .collect();
+        let names: Vec<String> = stats.iter().map(|s| title(s.source_id)).collect();
+        let rate = numbers.clone();
+        fixed_plot(
+            "what_works_chart",
+            180.0,
+            names,
+            Arc::new(move |v| rate.decimals(v, 1)),
+        )
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new(t.columns[9], bars));
+        });
+    }
+    top_products_ui(ui, t, stats, numbers, title);
+}
+
+/// Each source's most added products, one row each (never one long line
+/// that runs off the page).
+fn top_products_ui(
+    ui: &mut egui::Ui,
+    t: &WhatWorksTexts,
+    stats: &[SourceStats],
+    numbers: &Numbers,
+    title: &Titles<'_>,
+) {
+    if stats.iter().all(|s| s.top_products.is_empty()) {
+        return;
+    }
+    ui.add_space(theme::GAP);
+    ui.label(RichText::new(t.top_products).strong());
+    let headers = [t.columns[0], "SKU", t.columns[8], t.columns[6]];
+    figures_grid(ui, "what_works_top", &headers, |ui| {
+        for s in stats {
+            for (i, p) in s.top_products.iter().enumerate() {
+                // The source's name on its first row only.
+                ui.label(if i == 0 {
+                    title(s.source_id)
+                } else {
+                    String::new()
+                });
+                ui.label(&p.id);
+                ui.label(numbers.count(p.added));
+                ui.label(numbers.count(p.opened));
+                ui.end_row();
+            }
+        }
+    });
+}
