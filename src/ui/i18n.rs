@@ -227,6 +227,8 @@ pub struct WhatWorksTexts {
     pub csv_failed: &'static str,
     /// The decimal separator of percentages in this language.
     pub decimal: char,
+    /// Title of the sources' part.
+    pub sources_title: &'static str,
     /// The bar chart when no card was added to a sale in the period.
     pub chart_empty: &'static str,
     /// Instead of the daily trends while they would show one day or none.
@@ -624,6 +626,7 @@ pub const EN: Texts = Texts {
         chart_title: "Added to sale per 100 cards shown",
         top_products: "Top products per source",
         decimal: '.',
+        sources_title: "How each source did",
         chart_empty: "No card was added to a sale in this period yet.",
         trend_empty: "The daily trends appear once sales with a value are recorded on two days.",
         csv_same_as_stats: "The same figures as `pos-recs stats --csv`, one row per source.",
@@ -859,6 +862,7 @@ pub const UK: Texts = Texts {
         chart_title: "Додано до продажу на 100 показаних карток",
         top_products: "Найкращі товари за джерелом",
         decimal: ',',
+        sources_title: "Як спрацювало кожне джерело",
         chart_empty: "За цей період жодну картку ще не додали до продажу.",
         trend_empty: "Щоденні графіки з’являться, коли продажі із сумою буде записано за два дні.",
         csv_same_as_stats: "Ті самі цифри, що й `pos-recs stats --csv`, по рядку на джерело.",

@@ -46,6 +46,12 @@ fn figures_grid(ui: &mut egui::Ui, id: &str, headers: &[&str], body: impl FnOnce
         });
 }
 
+/// The title of one of the report's parts.
+fn part_title(ui: &mut egui::Ui, text: &str) {
+    ui.add_space(theme::GAP);
+    ui.label(RichText::new(text).size(theme::GROUP_TITLE_SIZE).strong());
+}
+
 /// The periods offered.
 pub const PERIODS: [u32; 3] = [7, 30, 90];
 
@@ -153,11 +159,7 @@ impl WhatWorks {
     fn period_ui(&mut self, ui: &mut egui::Ui) {
         let t = self.texts;
         ui.horizontal(|ui| {
-            ui.label(
-                RichText::new(t.title)
-                    .size(theme::GROUP_TITLE_SIZE)
-                    .strong(),
-            );
+            ui.label(RichText::new(t.title).size(theme::WELCOME_SIZE).strong());
             for days in PERIODS {
                 let label = format!("{} {days} {}", t.last, t.days);
                 if ui.selectable_label(self.days == days, label).clicked() && self.days != days {
@@ -203,10 +205,12 @@ impl WhatWorks {
                 SourceConfig::display_title,
             )
         };
-        sources::sources_ui(ui, t, &stats, &self.numbers, &title);
+        // The money first: it is what the manager opens the report for.
+        sales::sales_ui(ui, &t.sales, &stats, sales, &self.numbers, &title);
         ui.add_space(theme::GAP);
         trend::trend_ui(ui, t, sales, &self.numbers);
-        sales::sales_ui(ui, &t.sales, &stats, sales, &self.numbers, &title);
+        sales::top_sold_ui(ui, &t.sales, sales, &self.numbers);
+        sources::sources_ui(ui, t, &stats, &self.numbers, &title);
         ui.add_space(theme::GAP);
     }
 
@@ -235,8 +239,9 @@ impl WhatWorks {
         let t = self.texts;
         ui.add_space(4.0);
         ui.horizontal(|ui| {
-            ui.label(t.csv_file);
-            ui.add(egui::TextEdit::singleline(&mut self.csv_path).desired_width(420.0));
+            let label = ui.label(t.csv_file);
+            ui.add(egui::TextEdit::singleline(&mut self.csv_path).desired_width(420.0))
+                .labelled_by(label.id);
             let export = egui::Button::new(RichText::new(t.export_csv).strong())
                 .min_size(egui::vec2(140.0, theme::TOUCH));
             if ui

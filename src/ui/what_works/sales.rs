@@ -19,7 +19,7 @@ pub fn sales_ui(
     numbers: &Numbers,
     title: &Titles<'_>,
 ) {
-    ui.label(RichText::new(t.title).strong());
+    super::part_title(ui, t.title);
     if sales.sales == 0 {
         ui.label(t.none_yet);
         return;
@@ -44,22 +44,27 @@ pub fn sales_ui(
         }
         Some(c) => comparison_ui(ui, t, c, numbers),
     }
-    if !sales.top.is_empty() {
-        ui.add_space(theme::GAP);
-        ui.label(RichText::new(t.top).strong());
-        egui::Grid::new("what_works_top_sold")
-            .striped(true)
-            .spacing(egui::vec2(14.0, 4.0))
-            .show(ui, |ui| {
-                for p in &sales.top {
-                    ui.label(&p.name);
-                    ui.label(RichText::new(&p.id).weak());
-                    ui.label(numbers.quantity(p.quantity));
-                    ui.label(numbers.money(p.revenue));
-                    ui.end_row();
-                }
-            });
+}
+
+/// The products bought after a recommendation, best first.
+pub fn top_sold_ui(ui: &mut egui::Ui, t: &SalesTexts, sales: &SalesFigures, numbers: &Numbers) {
+    if sales.top.is_empty() {
+        return;
     }
+    ui.label(RichText::new(t.top).strong());
+    egui::Grid::new("what_works_top_sold")
+        .striped(true)
+        .spacing(egui::vec2(14.0, 4.0))
+        .show(ui, |ui| {
+            for p in &sales.top {
+                ui.label(&p.name);
+                ui.label(RichText::new(&p.id).weak());
+                ui.label(numbers.quantity(p.quantity));
+                ui.label(numbers.money(p.revenue));
+                ui.end_row();
+            }
+        });
+    ui.add_space(theme::GAP);
 }
 
 /// What each source's recommendations sold, and all sources once.

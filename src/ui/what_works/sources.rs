@@ -22,6 +22,7 @@ pub fn sources_ui(
     numbers: &Numbers,
     title: &Titles<'_>,
 ) {
+    super::part_title(ui, t.sources_title);
     figures_grid(ui, "what_works", &t.columns, |ui| {
         for s in stats {
             ui.label(title(s.source_id));

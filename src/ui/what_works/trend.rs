@@ -56,7 +56,8 @@ pub fn trend_ui(ui: &mut egui::Ui, t: &WhatWorksTexts, sales: &SalesFigures, num
     {
         chart_title(ui, t.trend_groups);
         fixed_plot("what_works_trend_groups", 130.0, dates, y)
-            .legend(Legend::default())
+            // Below the lines: averages sit well above the axis's 0.
+            .legend(Legend::default().position(egui_plot::Corner::RightBottom))
             .show(ui, |plot| {
                 plot.line(Line::new(t.trend_shown, series(days, |d| d.shown_mean)));
                 plot.line(Line::new(t.trend_holdout, series(days, |d| d.holdout_mean)));
