@@ -24,11 +24,11 @@ for _ in $(seq 100); do wid=$(xdotool search --name '^pos-recs$' 2>/dev/null | h
 sleep 2
 until xdotool windowfocus --sync "$wid" 2>/dev/null; do sleep 0.3; done
 xdotool windowmove "$wid" 0 0 windowsize "$wid" "$w" "$h"; sleep 1
-# The first manager PIN (--setup), then the What works tab.
+# The first manager PIN (--setup), then What works in the manager menu.
 xdotool key F2; sleep 1
 xdotool type --delay 60 123456; sleep 0.5; xdotool key Tab; sleep 0.5
 xdotool type --delay 60 123456; sleep 0.5; xdotool key Return; sleep 2
-xdotool mousemove 247 63 click 1; sleep 2
+xdotool mousemove 190 30 click 1; sleep 2
 xdotool mousemove $((w - 1)) $((h - 1)); sleep 1
 xwd -root -silent > "$home/screen.xwd"
 python3 - "$home/screen.xwd" "$out" <<'PY'

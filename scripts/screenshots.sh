@@ -72,7 +72,7 @@ shoot 1440 900 docs/what-works.png "$demo_home" -- \
   "key Down" "sleep 0.3" "key F4" "sleep 0.5" "key Escape" "type --delay 20 olena@example.com" \
   "key Return" "sleep 2" "key F2" "sleep 1" "type --delay 60 123456" "sleep 0.5" "key Tab" \
   "sleep 0.5" "type --delay 60 123456" "sleep 0.5" "key Return" "sleep 2" \
-  "mousemove 247 89" "click 1" "sleep 2"
+  "sleep 1" "mousemove 190 30 click 1" "sleep 2"
 
 port=18473
 "$bin" demo-server --port $port >/dev/null & server=$!
