@@ -526,3 +526,57 @@ fn csv_field(value: &str) -> String {
         value
     }
 }
+
+#[cfg(test)]
+mod comparison_tests {
+    use super::*;
+    use crate::history::{DayFigures, GroupDay, Verdict, welch};
+
+    /// One till's day: its shown and comparison sales with these totals.
+    fn till_day(till: &str, shown: &[f64], holdout: &[f64]) -> DayReport {
+        let group = |name: &str, values: &[f64]| GroupDay {
+            period: "20%-abc".into(),
+            group: name.into(),
+            sales: values.len() as u64,
+            priced_sales: values.len() as u64,
+            value_sum: values.iter().sum(),
+            value_squares: values.iter().map(|v| v * v).sum(),
+            ..GroupDay::default()
+        };
+        let figures = DayFigures {
+            day: "2026-12-01".into(),
+            groups: vec![group("shown", shown), group("holdout", holdout)],
+            ..DayFigures::default()
+        };
+        DayReport::new("store-1", till, BTreeMap::new(), figures, 1)
+    }
+
+    /// Two tills' sums pooled give the uplift of all their sales together,
+    /// and the chain's text says it as `stats` does.
+    #[test]
+    fn the_chains_uplift_is_that_of_every_tills_sales_together() {
+        let shown: Vec<f64> = (0..40).map(|i| 600.0 + f64::from(i * 7 % 50)).collect();
+        let holdout: Vec<f64> = (0..40).map(|i| 500.0 + f64::from(i * 11 % 60)).collect();
+        let reports = [
+            till_day("till-1", &shown[..25], &holdout[..15]),
+            till_day("till-2", &shown[25..], &holdout[15..]),
+        ];
+        let c = comparison(&reports).unwrap();
+        assert_eq!(c.sales, (40, 40));
+        let d = c.uplift.absolute.unwrap();
+        let direct = welch(&shown, &holdout).unwrap();
+        assert!((d.mean - direct.mean).abs() < 1e-9);
+        assert!((d.low - direct.low).abs() < 1e-6 && (d.high - direct.high).abs() < 1e-6);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let r = c.uplift.relative.unwrap();
+        assert!((r.mean - (mean(&shown) / mean(&holdout) - 1.0)).abs() < 1e-12);
+        assert_eq!(c.uplift.verdict, Verdict::Higher);
+        let read = ChainReports {
+            reports: reports.to_vec(),
+            ..ChainReports::default()
+        };
+        let text = table(&read, By::Store);
+        assert!(text.contains("relative: +"), "{text}");
+        assert!(text.contains("significant: customers shown recommendations spend more"));
+    }
+}
