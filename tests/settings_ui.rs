@@ -593,15 +593,21 @@ fn the_status_line_tells_when_the_chains_reports_wait() {
     });
 }
 
+/// A till speaking Ukrainian (PIN 2468), one customer looked up and recorded.
+fn ukrainian_till_after_a_lookup(w: &World) -> Harness<'static, CashierApp> {
+    let mut config = w.config(Some("2468"));
+    config.display.language = Some(pos_recs::config::Language::Uk);
+    let mut h = w.harness(config);
+    look_up_and_record(w, &mut h, pos_recs::ui::i18n::UK.input_label);
+    h
+}
+
 /// A Ukrainian store's manager reads "What works" in Ukrainian.
 #[test]
 fn what_works_speaks_the_tills_language() {
     let uk = &pos_recs::ui::i18n::UK;
     let w = world();
-    let mut config = w.config(Some("2468"));
-    config.display.language = Some(pos_recs::config::Language::Uk);
-    let mut h = w.harness(config);
-    look_up_and_record(&w, &mut h, uk.input_label);
+    let mut h = ukrainian_till_after_a_lookup(&w);
     unlock_in(&mut h, uk, "2468", None);
     open_what_works(&mut h, uk, "Додано на 100 показів");
     assert!(h.query_by_label("Останні 90 днів").is_some());
@@ -674,10 +680,7 @@ fn first_source(w: &World) -> u64 {
 fn what_works_shows_the_sales_and_the_comparison_in_the_tills_language() {
     let uk = &pos_recs::ui::i18n::UK;
     let w = world();
-    let mut config = w.config(Some("2468"));
-    config.display.language = Some(pos_recs::config::Language::Uk);
-    let mut h = w.harness(config);
-    look_up_and_record(&w, &mut h, uk.input_label);
+    let mut h = ukrainian_till_after_a_lookup(&w);
     record_sales(
         &w,
         first_source(&w),

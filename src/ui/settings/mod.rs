@@ -415,7 +415,7 @@ impl SettingsForm {
     }
 }
 
-/// The "What works" page's tab in English (tests find it by this).
+/// The manager menu's "What works" entry in English (tests find it by this).
 pub const WHAT_WORKS_LABEL: &str = EN.settings_screen.what_works_tab;
 
 /// A button whose accessible label says which row it acts on.
