@@ -347,21 +347,13 @@ fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
     let file = pos_recs::history::file_for(&config, &origin).ok_or_else(|| {
         anyhow::anyhow!("recording is off ([history] enabled = false), or there is no data folder")
     })?;
-    if !file.exists() {
-        // A new till: nothing recorded is no error. The CSV keeps its header
-        // so a chain's merge script reads an empty till like any other.
-        if args.csv {
-            print!(
-                "{}",
-                pos_recs::history::csv(&[], &pos_recs::history::SalesFigures::default())
-            );
-        } else {
-            println!("no history yet ({})", file.display());
-        }
+    if !file.exists() && !args.csv {
+        // A new till: nothing recorded is no error. (The CSV keeps its
+        // header, so a chain's merge script reads an empty till like any other.)
+        println!("no history yet ({})", file.display());
         return Ok(0);
     }
-    let stats = pos_recs::history::stats(&file, args.days)?;
-    let sales = pos_recs::history::sales(&file, args.days)?;
+    let figures = pos_recs::history::Figures::read(&file, args.days)?;
     let titles = |id: u64| {
         config
             .sources
@@ -370,10 +362,10 @@ fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
             .map_or_else(|| format!("Data source {id}"), |s| s.display_title())
     };
     let out = if args.csv {
-        pos_recs::history::csv(&stats, &sales)
+        figures.csv()
     } else {
-        pos_recs::history::table(&stats, &titles)
-            + &pos_recs::history::sales_table(&stats, &sales, &titles)
+        pos_recs::history::table(&figures.stats, &titles)
+            + &pos_recs::history::sales_table(&figures.stats, &figures.sales, &titles)
     };
     print!("{out}");
     Ok(0)

@@ -8,11 +8,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pos_recs::config::{Config, SourceConfig};
 use pos_recs::history::{
-    Comparison, Day, GroupFigures, Moments, SalesFigures, SourceSales, SourceStats, TopBought,
-    TopProduct, uplift,
+    Comparison, Day, Figures, GroupFigures, Moments, SalesFigures, SourceSales, SourceStats,
+    TopBought, TopProduct, uplift,
 };
 use pos_recs::ui::i18n::{EN, Texts, UK};
-use pos_recs::ui::what_works::{Figures, WhatWorks};
+use pos_recs::ui::what_works::WhatWorks;
 
 /// The demo shop's four sources.
 fn sources() -> Vec<SourceConfig> {
@@ -153,7 +153,7 @@ fn a_fortnight() -> Figures {
         ],
         daily,
     };
-    (stats, sales)
+    Figures { stats, sales }
 }
 
 /// Lookups recorded, nothing added to a sale and nothing sold yet.
@@ -161,7 +161,10 @@ fn nothing_sold() -> Figures {
     let stats = [1246, 1244, 1245]
         .map(|id| source(id, 0, 0, 0, &[]))
         .to_vec();
-    (stats, SalesFigures::default())
+    Figures {
+        stats,
+        sales: SalesFigures::default(),
+    }
 }
 
 /// The report drawn over `figures` in `texts`' language, money in
@@ -226,7 +229,7 @@ fn the_report_in_ukrainian() {
 
 #[test]
 fn a_till_with_nothing_recorded_says_so_in_one_line() {
-    let h = report((vec![], SalesFigures::default()), &EN, "USD", 300.0);
+    let h = report(Figures::default(), &EN, "USD", 300.0);
     assert!(h.query_by_label(EN.what_works.nothing_yet).is_some());
     assert!(h.query_by_label(EN.what_works.chart_title).is_none());
     assert!(h.query_by_label(EN.what_works.export_csv).is_none());

@@ -1,6 +1,41 @@
 //! The figures as CSV and as a table for a terminal.
 
-use super::{ENOUGH_SALES, SalesFigures, SourceSales, SourceStats, Uplift, Verdict};
+use std::path::Path;
+
+use super::{
+    ENOUGH_SALES, HistoryError, SalesFigures, SourceSales, SourceStats, Uplift, Verdict, sales,
+    stats,
+};
+
+/// What "What works" and `pos-recs stats` show for a period: the sources'
+/// figures (in source id order) and what the recommendations sold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// Per source.
+    pub stats: Vec<SourceStats>,
+    /// The sales and the comparison.
+    pub sales: SalesFigures,
+}
+
+impl Figures {
+    /// The figures of the last `days` days in the file at `path` (opened
+    /// read-only: the till may be writing); none yet when the till has
+    /// not written the file.
+    pub fn read(path: &Path, days: u32) -> Result<Self, HistoryError> {
+        if !path.exists() {
+            return Ok(Self::default());
+        }
+        Ok(Self {
+            stats: stats(path, days)?,
+            sales: sales(path, days)?,
+        })
+    }
+
+    /// As CSV (see [`csv`]).
+    pub fn csv(&self) -> String {
+        csv(&self.stats, &self.sales)
+    }
+}
 
 /// What `source_id`'s recommendations sold (zeros when nothing).
 pub fn sold_by(sales: &SalesFigures, source_id: u64) -> SourceSales {

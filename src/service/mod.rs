@@ -357,6 +357,12 @@ impl TillService {
         self.inner.till().connectivity().clone()
     }
 
+    /// The history file this till records into (`None`: recording is off),
+    /// which the manager's report reads.
+    pub fn history_file(&self) -> Option<std::path::PathBuf> {
+        crate::history::file_for(&self.config(), &self.place().origin)
+    }
+
     /// Why the history is not written, if it is not.
     pub fn history_problem(&self) -> Option<String> {
         self.inner.till().history().problem()

@@ -166,18 +166,14 @@ impl CashierApp {
     /// beside its configuration.
     fn what_works(&self) -> WhatWorks {
         let config = self.service.config();
-        let (history, csv_dir) = {
-            let place = self.service.place();
-            (
-                crate::history::file_for(&config, &place.origin),
-                place
-                    .config_path
-                    .as_ref()
-                    .and_then(|p| p.parent().map(PathBuf::from)),
-            )
-        };
+        let csv_dir = self
+            .service
+            .place()
+            .config_path
+            .as_ref()
+            .and_then(|p| p.parent().map(PathBuf::from));
         WhatWorks::new(
-            history,
+            self.service.history_file(),
             csv_dir,
             &config.display.currency,
             &self.texts.what_works,

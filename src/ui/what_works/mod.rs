@@ -11,7 +11,7 @@ use egui::RichText;
 use poll_promise::Promise;
 
 use crate::config::SourceConfig;
-use crate::history::{self, SalesFigures, SourceStats};
+use crate::history::Figures;
 
 mod charts;
 mod numbers;
@@ -23,10 +23,6 @@ pub use numbers::Numbers;
 
 use super::i18n::WhatWorksTexts;
 use super::theme;
-
-/// What the report shows: the sources' figures (as the history gives them,
-/// in source id order, as `stats` prints them) and what they sold.
-pub type Figures = (Vec<SourceStats>, SalesFigures);
 
 /// Names a source by its id.
 type Titles<'a> = dyn Fn(u64) -> String + 'a;
@@ -123,12 +119,7 @@ impl WhatWorks {
         };
         let days = self.days;
         self.loading = Some(Promise::spawn_blocking(move || {
-            if !file.exists() {
-                return Ok(Default::default());
-            }
-            let stats = history::stats(&file, days).map_err(|e| e.to_string())?;
-            let sales = history::sales(&file, days).map_err(|e| e.to_string())?;
-            Ok((stats, sales))
+            Figures::read(&file, days).map_err(|e| e.to_string())
         }));
     }
 
@@ -147,7 +138,7 @@ impl WhatWorks {
         }
         self.period_ui(ui);
         ui.separator();
-        if matches!(&self.figures, Ok((stats, _)) if !stats.is_empty()) {
+        if matches!(&self.figures, Ok(f) if !f.stats.is_empty()) {
             egui::Panel::bottom("what_works_export").show(ui, |ui| self.export_ui(ui));
         }
         egui::ScrollArea::vertical()
@@ -178,7 +169,7 @@ impl WhatWorks {
     /// The figures, or why there are none.
     fn figures_ui(&self, ui: &mut egui::Ui, sources: &[SourceConfig]) {
         let t = self.texts;
-        let (stats, sales) = match &self.figures {
+        let Figures { stats, sales } = match &self.figures {
             Ok(figures) => figures,
             Err(e) => {
                 ui.label(RichText::new(e).color(theme::error(ui)));
@@ -222,14 +213,11 @@ impl WhatWorks {
         let (file, days) = (self.file.clone(), self.days);
         let shown = self.figures.clone();
         Promise::spawn_blocking(move || {
-            let (stats, sales) = match file.filter(|f| f.exists()) {
-                Some(file) => (
-                    history::stats(&file, days).map_err(|e| e.to_string())?,
-                    history::sales(&file, days).map_err(|e| e.to_string())?,
-                ),
+            let figures = match file {
+                Some(file) => Figures::read(&file, days).map_err(|e| e.to_string())?,
                 None => shown?,
             };
-            crate::config::write_atomically(&path, history::csv(&stats, &sales).as_bytes())
+            crate::config::write_atomically(&path, figures.csv().as_bytes())
                 .map_err(|e| e.to_string())
         })
     }
