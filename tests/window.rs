@@ -165,12 +165,14 @@ impl Drop for Till {
 }
 
 impl Till {
-    /// A till whose config has `display` as its `[display]` section.
+    /// A till whose config has `display` as its `[display]` section and
+    /// `pin_hash` as its manager PIN's hash.
     fn start_with(
         display_name: &Display,
         base_url: &str,
         dir: &std::path::Path,
         display: &str,
+        pin_hash: &str,
     ) -> Till {
         let config = dir.join("config.toml");
         std::fs::write(
@@ -179,7 +181,7 @@ impl Till {
                 "[yespo]\nbase_url = \"{base_url}\"\napi_key = \"k\"\n[display]\n{display}\n\
                  [[sources]]\nid = 1\nmax_cards = 30\n[[sources]]\nid = 2\nmax_cards = 30\n\
                  [[sources]]\nid = 3\nmax_cards = 30\n[[sources]]\nid = 4\nmax_cards = 30\n\
-                 [manager]\npin_hash = \"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\"\n"
+                 [manager]\npin_hash = \"{pin_hash}\"\n"
             ),
         )
         .unwrap();
@@ -300,11 +302,20 @@ impl Scene {
     /// A till whose config has `display_section` under `[display]`; `None`
     /// where Xvfb or xdotool is missing outside CI.
     fn start(display_section: &str) -> Option<Scene> {
+        // A PIN nobody knows: these tests never open the manager's screens.
+        Self::start_with_pin(
+            display_section,
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        )
+    }
+
+    /// The same with the manager PIN whose hash is `pin_hash`.
+    fn start_with_pin(display_section: &str, pin_hash: &str) -> Option<Scene> {
         let display = start_display()?;
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let (base, seen) = runtime.block_on(recording_server());
         let dir = tempfile::tempdir().unwrap();
-        let till = Till::start_with(&display, &base, dir.path(), display_section);
+        let till = Till::start_with(&display, &base, dir.path(), display_section, pin_hash);
         Some(Scene {
             till,
             seen,
@@ -555,4 +566,74 @@ fn the_windows_pos_link_answers_every_change_at_once() {
     });
     // The window drew the last state: no customer.
     drop(scene);
+}
+
+/// Waits until the till's log has `line`.
+fn wait_for_log(dir: &std::path::Path, line: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let log = std::fs::read_to_string(dir.join("till.log")).unwrap_or_default();
+        if log.contains(line) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never logged {line:?}:\n{log}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The manager's report in the real window: the PIN typed, What works
+/// chosen in the manager menu with the pointer, Export CSV pressed, and
+/// the report resting quietly with its charts on screen.
+#[test]
+fn the_report_opens_from_the_manager_menu_and_rests_quietly() {
+    let hash = pos_recs::pin::hash("246813").unwrap();
+    let Some(scene) = Scene::start_with_pin("", &hash) else {
+        return;
+    };
+    let Scene {
+        till, seen, dir, ..
+    } = &scene;
+    // A customer, so there are figures to show.
+    till.type_text("0671234567", 25);
+    till.key("Return");
+    wait_for("the lookup", seen, |s| s.len() >= 4);
+    till.key("F2");
+    std::thread::sleep(Duration::from_millis(500));
+    till.type_text("246813", 25);
+    till.key("Return");
+    wait_for_log(dir.path(), "the manager settings were opened with the PIN");
+    // The manager menu's second entry, at the window's top left.
+    let window = till.window.clone();
+    let click = |x: &str, y: &str| {
+        till.xdotool(&["mousemove", "--window", &window, x, y, "click", "1"]);
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    click("190", "24");
+    wait_for_log(dir.path(), "the manager opened What works");
+    // Export CSV, at the foot of the 1024×768 window.
+    let csv = dir.path().join("pos-recs-what-works.csv");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !csv.exists() {
+        assert!(Instant::now() < deadline, "Export CSV wrote nothing");
+        click("590", "724");
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("source_id,lookups,"), "{text}");
+    assert_eq!(text.lines().count(), 5, "a header and four sources: {text}");
+    // At rest with the report on screen: the charts ask for no frames.
+    till.xdotool(&["mousemove", "--window", &window, "1000", "400"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let before = till.cpu_ticks();
+    std::thread::sleep(Duration::from_secs(3));
+    let share = (till.cpu_ticks() - before) as f64 / 100.0 / 3.0;
+    eprintln!(
+        "CPU at rest on What works: {:.1} % of a core",
+        share * 100.0
+    );
+    assert!(
+        share < 0.10,
+        "the report does not rest: {:.1} %",
+        share * 100.0
+    );
 }

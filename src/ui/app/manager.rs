@@ -45,6 +45,8 @@ impl CashierApp {
                         ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                     }
                     GateOutcome::Open { new_hash } => {
+                        // An audit line: when the manager's screens were opened.
+                        tracing::info!("the manager settings were opened with the PIN");
                         let config = self.service.config();
                         let (config_path, origin) = {
                             let place = self.service.place();
@@ -153,6 +155,7 @@ impl CashierApp {
         self.screen = match (choice, screen) {
             (MenuChoice::BackToTill, _) => Screen::Cashier,
             (MenuChoice::View(ManagerView::WhatWorks), Screen::Settings(form)) => {
+                tracing::info!("the manager opened What works");
                 Screen::WhatWorks(Box::new(self.what_works()), form)
             }
             (MenuChoice::View(ManagerView::Settings), Screen::WhatWorks(_, form)) => {
