@@ -99,6 +99,37 @@ fn the_disk_cache_serves_a_restarted_till_even_offline() {
     );
 }
 
+/// Pictures fetched ahead (for cards a shared source answered but nobody
+/// scrolled to) are on the disk when the network goes; a decompression
+/// bomb and a 404 are not kept.
+#[test]
+fn pictures_fetched_ahead_are_there_offline() {
+    let (rt, server) = setup(DemoOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let disk = || DiskCache::new(dir.path().to_path_buf(), 1 << 20);
+    let url = |name: &str| format!("{}/images/{name}", server.base_url());
+    let (good, bomb, missing) = (url("SKU-1004.png"), url("bomb.png"), url("missing.png"));
+    let online = ImageLoader::new(rt.handle().clone(), None, 64 << 20, Some(disk()));
+    online.prefetch([bomb.clone(), missing.clone(), good.clone()]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while online.fetching_ahead() > 0 {
+        assert!(Instant::now() < deadline, "fetching ahead never ended");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(server.stats().images.load(Ordering::SeqCst), 3);
+    assert!(disk().get(&good).is_some(), "the picture was fetched ahead");
+    assert_eq!(online.pending(), 0, "nothing on screen waited");
+    assert_eq!(online.cached_bytes(), 0, "nothing decoded into memory");
+    assert!(disk().get(&bomb).is_none(), "the bomb is not kept");
+    assert!(disk().get(&missing).is_none());
+    drop(server); // the network is gone
+    let offline = ImageLoader::new(rt.handle().clone(), None, 64 << 20, Some(disk()));
+    assert!(
+        matches!(wait_settled(&offline, &good), ImageStatus::Ready(_)),
+        "served from disk"
+    );
+}
+
 fn encoded(format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbaImage::from_pixel(48, 36, image::Rgba([10, 120, 200, 255]));
     let mut out = std::io::Cursor::new(Vec::new());

@@ -921,3 +921,56 @@ fn a_customer_in_the_comparison_group_is_told_plainly_and_no_source_is_asked() {
         .load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(before, after, "a source was asked for a held-out customer");
 }
+
+/// A shared source's pictures go to the disk ahead of time, all of them,
+/// though a small screen shows few: offline, its kept answer comes back
+/// with pictures. A personal source's unseen pictures are not fetched.
+#[test]
+fn a_shared_sources_pictures_are_fetched_ahead_for_offline_use() {
+    let cache = tempfile::tempdir().unwrap();
+    // SAFETY: nextest runs each test in its own process; set before any thread reads it.
+    unsafe { std::env::set_var("XDG_CACHE_HOME", cache.path()) };
+    let w = world(DemoOptions::default());
+    let mut config = w.server.config();
+    config.sources.retain(|s| [1246, 1245].contains(&s.id));
+    for source in &mut config.sources {
+        source.max_cards = 30;
+    }
+    assert!(config.sources.iter().any(|s| s.id == 1245 && s.is_shared()));
+    assert!(
+        config
+            .sources
+            .iter()
+            .any(|s| s.id == 1246 && !s.is_shared())
+    );
+    let origin = ConfigOrigin::File(cache.path().join("config.toml"));
+    let mut h = w.till(config, origin, false, egui::vec2(800.0, 600.0));
+    h.step();
+    look_up(&mut h, "0671234567", egui::Key::Enter);
+    step_until(&mut h, "answered", settled);
+    step_until(&mut h, "fetched ahead", |app| {
+        app.pictures_fetching_ahead() == 0 && app.pictures_loading() == 0
+    });
+    let session = h.state().session().unwrap();
+    let urls = |id: u64| -> Vec<String> {
+        let section = session.sections.iter().find(|s| s.source.id == id).unwrap();
+        match &section.state {
+            SectionState::Loaded { products, .. } => products
+                .iter()
+                .filter_map(|p| p.image_url.clone())
+                .collect(),
+            other => panic!("{id}: {other:?}"),
+        }
+    };
+    let disk = pos_recs::images::DiskCache::new(
+        pos_recs::images::DiskCache::default_dir().unwrap(),
+        1 << 30,
+    );
+    let (shared, personal) = (urls(1245), urls(1246));
+    assert!(shared.len() >= 12, "{} cards", shared.len());
+    for url in &shared {
+        assert!(disk.get(url).is_some(), "not fetched ahead: {url}");
+    }
+    let kept = personal.iter().filter(|u| disk.get(u).is_some()).count();
+    assert!(kept < personal.len(), "every personal picture was fetched");
+}

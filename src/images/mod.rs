@@ -162,8 +162,17 @@ pub struct ImageLoader {
     in_flight: Arc<Mutex<HashMap<String, AbortHandle>>>,
     /// Bounds decodes running at once (each may take up to 128 MiB).
     decoders: Arc<Semaphore>,
+    /// Pictures already fetched ahead for offline use in this run.
+    prefetched: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// One prefetch download at a time: they never crowd the pictures on screen.
+    prefetching: Arc<Semaphore>,
+    /// Prefetches not finished yet.
+    ahead: Arc<std::sync::atomic::AtomicUsize>,
     wake: Option<Wake>,
 }
+
+/// Pictures remembered as fetched ahead before the set starts over.
+const PREFETCH_REMEMBERED: usize = 4096;
 
 /// The HTTP client for pictures: the project's proxy policy, a few redirect
 /// hops at most, none to plain http elsewhere.
@@ -198,7 +207,65 @@ impl ImageLoader {
             disk,
             in_flight: Arc::default(),
             decoders: Arc::new(Semaphore::new(decoders)),
+            prefetched: Arc::default(),
+            prefetching: Arc::new(Semaphore::new(1)),
+            ahead: Arc::default(),
             wake,
+        }
+    }
+
+    /// Fetches pictures ahead into the disk cache, for cards that may be
+    /// shown while the till is offline (the shared sources' kept answers:
+    /// the cashier may never have scrolled to them online). Nothing is
+    /// decoded into memory and nothing on screen waits for them: one
+    /// download at a time, a URL once per run, and not at all without a
+    /// disk cache. A body is kept only when it looks like a picture within
+    /// the size limits.
+    pub fn prefetch(&self, urls: impl IntoIterator<Item = String>) {
+        let Some(disk) = self.disk.clone() else {
+            return;
+        };
+        let urls: Vec<String> = {
+            let mut done = lock(&self.prefetched);
+            if done.len() > PREFETCH_REMEMBERED {
+                done.clear();
+            }
+            let cache = lock(&self.cache);
+            urls.into_iter()
+                // Pictures asked for on screen go to the disk by themselves.
+                .filter(|url| !cache.entries.contains_key(url))
+                .filter(|url| done.insert(url.clone()))
+                .collect()
+        };
+        for url in urls {
+            let (this, disk) = (self.clone(), disk.clone());
+            self.ahead.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.runtime.spawn(async move {
+                // Counted down however the task ends.
+                let _done = CountDown(this.ahead.clone());
+                let Ok(_turn) = this.prefetching.acquire().await else {
+                    return;
+                };
+                let key = url.clone();
+                let lookup = disk.clone();
+                let cached = tokio::task::spawn_blocking(move || lookup.get(&key))
+                    .await
+                    .ok()
+                    .flatten();
+                if cached.is_some_and(|entry| entry.fresh) {
+                    return;
+                }
+                match this.download(&url, None).await {
+                    Ok(Download::Body(body)) if body.store && looks_like_a_picture(&body.bytes) => {
+                        let _ = tokio::task::spawn_blocking(move || {
+                            disk.put(&url, &body.bytes, body.max_age, body.etag.as_deref());
+                        })
+                        .await;
+                    }
+                    Ok(_) => {}
+                    Err(why) => tracing::debug!("picture not fetched ahead ({why})"),
+                }
+            });
         }
     }
 
@@ -263,6 +330,11 @@ impl ImageLoader {
     pub fn new_customer(&self) {
         self.cancel_pending();
         lock(&self.cache).forget_failures(true);
+    }
+
+    /// Pictures being fetched ahead ([`ImageLoader::prefetch`]).
+    pub fn fetching_ahead(&self) -> usize {
+        self.ahead.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Downloads still running.
@@ -390,6 +462,25 @@ impl ImageLoader {
             etag: new_etag,
         }))
     }
+}
+
+/// Counts a task down when it ends.
+struct CountDown(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for CountDown {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// True when `bytes` have a picture format's header and dimensions within
+/// [`MAX_DIMENSION`] (read from the header, without decoding the pixels).
+fn looks_like_a_picture(bytes: &[u8]) -> bool {
+    image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|reader| reader.into_dimensions().ok())
+        .is_some_and(|(w, h)| w > 0 && h > 0 && w <= MAX_DIMENSION && h <= MAX_DIMENSION)
 }
 
 /// What a download brought.

@@ -30,7 +30,7 @@ use super::what_works::WhatWorks;
 mod cashier;
 mod commands;
 mod manager;
-use crate::session::Session;
+use crate::session::{SectionState, Session};
 
 /// A kiosk till's pointer hides after this long without use.
 const POINTER_HIDES_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
@@ -93,6 +93,9 @@ pub struct CashierApp {
 struct Pictures {
     images: ImageLoader,
     textures: Textures,
+    /// Shared sources' answers whose pictures were fetched ahead
+    /// (lookup, section, section generation).
+    fetched_ahead: std::collections::HashSet<(u64, usize, u64)>,
 }
 
 /// What is shown over or beside the cards.
@@ -186,6 +189,7 @@ impl CashierApp {
             pictures: Pictures {
                 images,
                 textures: Textures::default(),
+                fetched_ahead: Default::default(),
             },
             screen: Screen::Cashier,
             shown: Shown {
@@ -231,6 +235,37 @@ impl CashierApp {
                 }
                 News::Reconfigured => self.shown.details = None,
                 News::Notice(notice) => self.shown.notice = Some(notice),
+            }
+        }
+        self.fetch_shared_pictures_ahead();
+    }
+
+    /// The pictures of every card a shared source answered (fresh, not a
+    /// kept answer) go to the disk cache ahead of time: if the network goes,
+    /// those cards come back from the kept answers with their pictures,
+    /// even the ones the cashier never scrolled to. Personal sources are
+    /// never kept, so their pictures are not fetched ahead.
+    fn fetch_shared_pictures_ahead(&mut self) {
+        let Some(session) = self.service.session() else {
+            return;
+        };
+        let done = &mut self.pictures.fetched_ahead;
+        done.retain(|(lookup, _, _)| *lookup == session.generation);
+        for (i, section) in session.sections.iter().enumerate() {
+            let SectionState::Loaded {
+                products,
+                stale_since: None,
+                ..
+            } = &section.state
+            else {
+                continue;
+            };
+            if section.source.is_shared()
+                && done.insert((session.generation, i, section.generation))
+            {
+                self.pictures
+                    .images
+                    .prefetch(products.iter().filter_map(|p| p.image_url.clone()));
             }
         }
     }
@@ -456,6 +491,12 @@ impl CashierApp {
     /// Number of decoded textures held (for tests and benches).
     pub fn texture_count(&self) -> usize {
         self.pictures.textures.len()
+    }
+
+    /// Pictures being fetched ahead for offline use (for tests).
+    #[doc(hidden)]
+    pub fn pictures_fetching_ahead(&self) -> usize {
+        self.pictures.images.fetching_ahead()
     }
 
     /// Pictures on screen still loading (for tests).
