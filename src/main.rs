@@ -365,7 +365,12 @@ fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
         figures.csv()
     } else {
         pos_recs::history::table(&figures.stats, &titles)
-            + &pos_recs::history::sales_table(&figures.stats, &figures.sales, &titles)
+            + &pos_recs::history::sales_table(
+                &figures.stats,
+                &figures.sales,
+                &titles,
+                &config.display.currency,
+            )
     };
     print!("{out}");
     Ok(0)

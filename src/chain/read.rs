@@ -410,7 +410,9 @@ pub fn table(read: &ChainReports, by: By) -> String {
             c.sales.1,
             money(c.means.1)
         );
-        out.push_str(&crate::history::uplift_text(&c.uplift, "value", ""));
+        // The chain's reports carry no currency: plain numbers.
+        let plain = |v: f64| format!("{v:+.2}");
+        out.push_str(&crate::history::uplift_text(&c.uplift, "value", "", &plain));
     }
     out
 }

@@ -89,11 +89,14 @@ pub fn csv(stats: &[SourceStats], sales: &SalesFigures) -> String {
 }
 
 /// What the recommendations sold and the comparison, for a terminal.
+/// Money is written in `currency` as the till writes it (`41 985,00 ₴`).
 pub fn sales_table(
     stats: &[SourceStats],
     sales: &SalesFigures,
     titles: &dyn Fn(u64) -> String,
+    currency: &str,
 ) -> String {
+    let money = |v: f64| crate::money::format_price(v, currency);
     if sales.sales == 0 {
         return "\nNo sales recorded yet.\n".into();
     }
@@ -105,7 +108,7 @@ pub fn sales_table(
         out.push_str("No prices: this till has no POS link, so there are counts and no money.\n");
     }
     out.push_str(&format!(
-        "{:<8} {:<28} {:>7} {:>9} {:>11} {:>11} {:>9} {:>9}\n",
+        "{:<8} {:<28} {:>7} {:>9} {:>14} {:>14} {:>9} {:>9}\n",
         "SOURCE", "TITLE", "BOUGHT", "QUANTITY", "REVENUE", "REV/100", "CLICKED", "NO CLICK"
     ));
     for sold in &sales.per_source {
@@ -115,20 +118,24 @@ pub fn sales_table(
             .map_or(0, |s| s.shown);
         let title: String = titles(sold.source_id).chars().take(28).collect();
         out.push_str(&format!(
-            "{:<8} {:<28} {:>7} {:>9} {:>11.2} {:>11.2} {:>9} {:>9}\n",
+            "{:<8} {:<28} {:>7} {:>9} {:>14} {:>14} {:>9} {:>9}\n",
             sold.source_id,
             title,
             sold.lines,
             sold.quantity,
-            sold.revenue,
-            revenue_per_100_shown(sold.revenue, shown),
+            money(sold.revenue),
+            money(revenue_per_100_shown(sold.revenue, shown)),
             sold.after_click,
             sold.without_click
         ));
     }
     out.push_str(&format!(
-        "{:<8} {:<28} {:>7} {:>9} {:>11.2}\n",
-        "", "all sources", sales.recommended_lines, "", sales.recommended_revenue
+        "{:<8} {:<28} {:>7} {:>9} {:>14}\n",
+        "",
+        "all sources",
+        sales.recommended_lines,
+        "",
+        money(sales.recommended_revenue)
     ));
     match &sales.comparison {
         None => out.push_str("\nComparison group: off ([experiment] holdout_percent).\n"),
@@ -139,13 +146,14 @@ pub fn sales_table(
             ));
             for (name, g) in [("shown", &c.shown), ("holdout", &c.holdout)] {
                 out.push_str(&format!(
-                    "  {name:<8} sales {:>6}  average sale {:>10}  items per sale {:>6.2}\n",
+                    "  {name:<8} sales {:>6}  average sale {:>14}  items per sale {:>6.2}\n",
                     g.sales,
-                    g.mean_value.map_or("-".to_string(), |v| format!("{v:.2}")),
+                    g.mean_value.map_or("-".to_string(), money),
                     g.mean_items
                 ));
             }
-            out.push_str(&uplift_text(&c.uplift, c.measure, "  "));
+            let signed = |v: f64| crate::money::format_signed(v, currency);
+            out.push_str(&uplift_text(&c.uplift, c.measure, "  ", &signed));
         }
     }
     if !sales.top.is_empty() {
@@ -153,8 +161,11 @@ pub fn sales_table(
         for t in &sales.top {
             let name: String = t.name.chars().take(40).collect();
             out.push_str(&format!(
-                "  {:<16} {:<40} {:>7} {:>11.2}\n",
-                t.id, name, t.quantity, t.revenue
+                "  {:<16} {:<40} {:>7} {:>14}\n",
+                t.id,
+                name,
+                t.quantity,
+                money(t.revenue)
             ));
         }
     }
@@ -169,13 +180,28 @@ pub fn signed_percent(fraction: f64) -> String {
 /// The comparison's difference in plain English for a terminal, each line
 /// begun with `indent`: absolute and relative with their 95 % intervals,
 /// then whether it is significant and how many more sales would tell.
-/// `measure` is `value` (money per sale) or `items`.
-pub fn uplift_text(u: &Uplift, measure: &str, indent: &str) -> String {
+/// `measure` is `value` (money per sale, written with `signed_money`) or
+/// `items`.
+pub fn uplift_text(
+    u: &Uplift,
+    measure: &str,
+    indent: &str,
+    signed_money: &dyn Fn(f64) -> String,
+) -> String {
     let mut out = String::new();
+    let write = |v: f64| {
+        if measure == "value" {
+            signed_money(v)
+        } else {
+            format!("{v:+.2}")
+        }
+    };
     if let Some(d) = u.absolute {
         out.push_str(&format!(
-            "{indent}difference ({measure}): {:+.2}, 95 % interval {:+.2} to {:+.2}\n",
-            d.mean, d.low, d.high
+            "{indent}difference ({measure}): {}, 95 % interval {} to {}\n",
+            write(d.mean),
+            write(d.low),
+            write(d.high)
         ));
     }
     if let Some(r) = u.relative {
@@ -239,4 +265,69 @@ pub fn table(stats: &[SourceStats], titles: &dyn Fn(u64) -> String) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Comparison, Difference, GroupFigures, SourceSales};
+
+    /// The terminal's table writes money as the till does; the CSV keeps
+    /// plain numbers for spreadsheets.
+    #[test]
+    fn the_terminal_writes_money_in_the_tills_currency_and_the_csv_plainly() {
+        let sales = SalesFigures {
+            sales: 80,
+            priced_sales: 80,
+            per_source: vec![SourceSales {
+                source_id: 7,
+                lines: 3,
+                quantity: 3.0,
+                revenue: 41_985.0,
+                after_click: 1,
+                without_click: 2,
+            }],
+            recommended_lines: 3,
+            recommended_revenue: 41_985.0,
+            comparison: Some(Comparison {
+                shown: GroupFigures {
+                    sales: 40,
+                    mean_value: Some(3295.96),
+                    mean_items: 5.0,
+                },
+                holdout: GroupFigures {
+                    sales: 40,
+                    mean_value: Some(2166.48),
+                    mean_items: 4.0,
+                },
+                measure: "value",
+                uplift: Uplift {
+                    absolute: Some(Difference {
+                        mean: 1129.48,
+                        low: 600.0,
+                        high: 1658.96,
+                    }),
+                    relative: None,
+                    verdict: Verdict::Higher,
+                    more_sales_needed: Some(0),
+                },
+                ..Comparison::default()
+            }),
+            ..SalesFigures::default()
+        };
+        let stats = [SourceStats {
+            source_id: 7,
+            shown: 100,
+            ..SourceStats::default()
+        }];
+        let table = sales_table(&stats, &sales, &|id| format!("Source {id}"), "UAH")
+            .replace(['\u{202f}', '\u{a0}'], " ");
+        assert!(table.contains("41 985,00 ₴"), "{table}");
+        assert!(table.contains("3 295,96 ₴"), "{table}");
+        assert!(table.contains("difference (value): +1 129,48 ₴"), "{table}");
+        assert!(table.contains("significant: customers shown recommendations spend more"));
+        assert!(!table.contains("41985.00"), "{table}");
+        let csv = csv(&stats, &sales);
+        assert!(csv.contains(",41985.00,"), "{csv}");
+    }
 }
