@@ -28,18 +28,41 @@ use super::theme;
 type Titles<'a> = dyn Fn(u64) -> String + 'a;
 
 /// A striped table of figures with its column `headers` in bold, then
-/// the rows `body` adds (each ended with `ui.end_row()`).
-fn figures_grid(ui: &mut egui::Ui, id: &str, headers: &[&str], body: impl FnOnce(&mut egui::Ui)) {
+/// the rows `body` adds (each ended with `ui.end_row()`). The columns from
+/// `numbers_from` on hold figures: their headers are right-aligned, as the
+/// body's [`number`] cells are, so digits line up as in a printed report.
+fn figures_grid(
+    ui: &mut egui::Ui,
+    id: &str,
+    headers: &[&str],
+    numbers_from: usize,
+    body: impl FnOnce(&mut egui::Ui),
+) {
     egui::Grid::new(id)
         .striped(true)
         .spacing(egui::vec2(14.0, 6.0))
+        // One column more than drawn: egui gives its last column the rest
+        // of the line, where a right-aligned figure would drift away.
+        .num_columns(headers.len() + 1)
         .show(ui, |ui| {
-            for header in headers {
-                ui.label(RichText::new(*header).strong());
+            for (i, header) in headers.iter().enumerate() {
+                let header = RichText::new(*header).strong();
+                if i >= numbers_from {
+                    number(ui, header);
+                } else {
+                    ui.label(header);
+                }
             }
             ui.end_row();
             body(ui);
         });
+}
+
+/// A figure in a [`figures_grid`] cell, right-aligned in its column.
+fn number(ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) {
+    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        ui.label(text);
+    });
 }
 
 /// The title of one of the report's parts.

@@ -5,7 +5,7 @@
 use egui::RichText;
 
 use super::numbers::Numbers;
-use super::{Titles, figures_grid};
+use super::{Titles, figures_grid, number};
 use crate::history::{self, Comparison, Difference, SalesFigures, SourceStats, Verdict};
 use crate::ui::i18n::SalesTexts;
 use crate::ui::theme;
@@ -55,12 +55,14 @@ pub fn top_sold_ui(ui: &mut egui::Ui, t: &SalesTexts, sales: &SalesFigures, numb
     egui::Grid::new("what_works_top_sold")
         .striped(true)
         .spacing(egui::vec2(14.0, 4.0))
+        // One more than drawn, as in `figures_grid`.
+        .num_columns(5)
         .show(ui, |ui| {
             for p in &sales.top {
                 ui.label(&p.name);
                 ui.label(RichText::new(&p.id).weak());
-                ui.label(numbers.quantity(p.quantity));
-                ui.label(numbers.money(p.revenue));
+                number(ui, numbers.quantity(p.quantity));
+                number(ui, numbers.money(p.revenue));
                 ui.end_row();
             }
         });
@@ -80,25 +82,34 @@ fn sold_ui(
         ui.label(RichText::new(t.none_from_recommendations).weak().italics());
         return;
     }
-    figures_grid(ui, "what_works_sold", &t.columns, |ui| {
+    figures_grid(ui, "what_works_sold", &t.columns, 1, |ui| {
         for s in stats {
             let sold = history::sold_by(sales, s.source_id);
             if sold.lines == 0 {
                 continue;
             }
             ui.label(title(s.source_id));
-            ui.label(numbers.count(sold.lines));
-            ui.label(numbers.quantity(sold.quantity));
-            ui.label(numbers.money(sold.revenue));
-            ui.label(numbers.money(history::revenue_per_100_shown(sold.revenue, s.shown)));
-            ui.label(numbers.count(sold.after_click));
-            ui.label(numbers.count(sold.without_click));
+            number(ui, numbers.count(sold.lines));
+            number(ui, numbers.quantity(sold.quantity));
+            number(ui, numbers.money(sold.revenue));
+            number(
+                ui,
+                numbers.money(history::revenue_per_100_shown(sold.revenue, s.shown)),
+            );
+            number(ui, numbers.count(sold.after_click));
+            number(ui, numbers.count(sold.without_click));
             ui.end_row();
         }
         ui.label(RichText::new(t.all_sources).strong());
-        ui.label(RichText::new(numbers.count(sales.recommended_lines)).strong());
+        number(
+            ui,
+            RichText::new(numbers.count(sales.recommended_lines)).strong(),
+        );
         ui.label("");
-        ui.label(RichText::new(numbers.money(sales.recommended_revenue)).strong());
+        number(
+            ui,
+            RichText::new(numbers.money(sales.recommended_revenue)).strong(),
+        );
         ui.end_row();
     });
 }
@@ -115,15 +126,16 @@ fn comparison_ui(ui: &mut egui::Ui, t: &SalesTexts, c: &Comparison, numbers: &Nu
         "{} {} ({} {})",
         t.period, c.period, t.since, c.since
     ));
-    figures_grid(ui, "what_works_groups", &t.group_columns, |ui| {
+    figures_grid(ui, "what_works_groups", &t.group_columns, 1, |ui| {
         for (name, g) in [(t.shown, &c.shown), (t.holdout, &c.holdout)] {
             ui.label(name);
-            ui.label(numbers.count(g.sales));
-            ui.label(
+            number(ui, numbers.count(g.sales));
+            number(
+                ui,
                 g.mean_value
                     .map_or_else(|| "–".to_string(), |v| numbers.money(v)),
             );
-            ui.label(numbers.decimals(g.mean_items, 2));
+            number(ui, numbers.decimals(g.mean_items, 2));
             ui.end_row();
         }
     });

@@ -9,7 +9,7 @@ use egui_plot::{Bar, BarChart};
 
 use super::charts::{chart_title, empty_chart, fixed_plot, nothing_to_draw};
 use super::numbers::Numbers;
-use super::{Titles, figures_grid};
+use super::{Titles, figures_grid, number};
 use crate::history::SourceStats;
 use crate::ui::i18n::WhatWorksTexts;
 use crate::ui::theme;
@@ -23,18 +23,18 @@ pub fn sources_ui(
     title: &Titles<'_>,
 ) {
     super::part_title(ui, t.sources_title);
-    figures_grid(ui, "what_works", &t.columns, |ui| {
+    figures_grid(ui, "what_works", &t.columns, 1, |ui| {
         for s in stats {
             ui.label(title(s.source_id));
-            ui.label(numbers.count(s.lookups));
-            ui.label(numbers.percent(s.answered_share()));
-            ui.label(format!("{} ms", numbers.count(s.median_ms)));
-            ui.label(format!("{} ms", numbers.count(s.p95_ms)));
-            ui.label(numbers.count(s.shown));
-            ui.label(numbers.count(s.opened));
-            ui.label(numbers.count(s.to_customer));
-            ui.label(numbers.count(s.added));
-            ui.label(numbers.decimals(s.added_per_100_shown(), 2));
+            number(ui, numbers.count(s.lookups));
+            number(ui, numbers.percent(s.answered_share()));
+            number(ui, format!("{} ms", numbers.count(s.median_ms)));
+            number(ui, format!("{} ms", numbers.count(s.p95_ms)));
+            number(ui, numbers.count(s.shown));
+            number(ui, numbers.count(s.opened));
+            number(ui, numbers.count(s.to_customer));
+            number(ui, numbers.count(s.added));
+            number(ui, numbers.decimals(s.added_per_100_shown(), 2));
             ui.end_row();
         }
     });
@@ -78,7 +78,7 @@ fn top_products_ui(
     ui.add_space(theme::GAP);
     ui.label(RichText::new(t.top_products).strong());
     let headers = [t.columns[0], "SKU", t.columns[8], t.columns[6]];
-    figures_grid(ui, "what_works_top", &headers, |ui| {
+    figures_grid(ui, "what_works_top", &headers, 2, |ui| {
         for s in stats {
             for (i, p) in s.top_products.iter().enumerate() {
                 // The source's name on its first row only.
@@ -88,8 +88,8 @@ fn top_products_ui(
                     String::new()
                 });
                 ui.label(&p.id);
-                ui.label(numbers.count(p.added));
-                ui.label(numbers.count(p.opened));
+                number(ui, numbers.count(p.added));
+                number(ui, numbers.count(p.opened));
                 ui.end_row();
             }
         }
