@@ -44,6 +44,21 @@ pub fn dct_reduction(width: u32, height: u32, target: (u32, u32)) -> u32 {
         .unwrap_or(1)
 }
 
+/// True for a picture that is not empty and within [`MAX_DIMENSION`].
+fn within_limits(width: u32, height: u32) -> bool {
+    width > 0 && height > 0 && width <= MAX_DIMENSION && height <= MAX_DIMENSION
+}
+
+/// True when `bytes` have a picture format's header and dimensions within
+/// the limits (read from the header, without decoding the pixels).
+pub fn looks_like_a_picture(bytes: &[u8]) -> bool {
+    ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|reader| reader.into_dimensions().ok())
+        .is_some_and(|(w, h)| within_limits(w, h))
+}
+
 /// Decodes with size limits, downscales to fit [`THUMB_SIZE`] and turns the
 /// picture upright. JPEG takes the DCT-scaled path; the rest `image`'s.
 pub fn decode_thumbnail(bytes: &[u8]) -> Result<Picture, PictureError> {
@@ -116,7 +131,7 @@ fn decode_jpeg_scaled(bytes: &[u8]) -> Result<Option<Picture>, PictureError> {
         return Err(PictureError::Decode("no JPEG header".into()));
     };
     let (width, height) = (u32::from(info.width), u32::from(info.height));
-    if width == 0 || height == 0 || width > MAX_DIMENSION || height > MAX_DIMENSION {
+    if !within_limits(width, height) {
         return Err(PictureError::Decode(format!(
             "{width}x{height} is over the {MAX_DIMENSION} px limit"
         )));

@@ -6,7 +6,8 @@
 //! download, later asks see `Loading`, then `Ready` or `Failed`. The same URL
 //! asked by several cards is downloaded once.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -163,11 +164,11 @@ pub struct ImageLoader {
     /// Bounds decodes running at once (each may take up to 128 MiB).
     decoders: Arc<Semaphore>,
     /// Pictures already fetched ahead for offline use in this run.
-    prefetched: Arc<Mutex<std::collections::HashSet<String>>>,
+    prefetched: Arc<Mutex<HashSet<String>>>,
     /// One prefetch download at a time: they never crowd the pictures on screen.
     prefetching: Arc<Semaphore>,
     /// Prefetches not finished yet.
-    ahead: Arc<std::sync::atomic::AtomicUsize>,
+    ahead: Arc<AtomicUsize>,
     wake: Option<Wake>,
 }
 
@@ -239,24 +240,20 @@ impl ImageLoader {
         };
         for url in urls {
             let (this, disk) = (self.clone(), disk.clone());
-            self.ahead.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.ahead.fetch_add(1, Ordering::SeqCst);
             self.runtime.spawn(async move {
                 // Counted down however the task ends.
                 let _done = CountDown(this.ahead.clone());
                 let Ok(_turn) = this.prefetching.acquire().await else {
                     return;
                 };
-                let key = url.clone();
-                let lookup = disk.clone();
-                let cached = tokio::task::spawn_blocking(move || lookup.get(&key))
-                    .await
-                    .ok()
-                    .flatten();
-                if cached.is_some_and(|entry| entry.fresh) {
+                if this.disk_entry(&url).await.is_some_and(|entry| entry.fresh) {
                     return;
                 }
                 match this.download(&url, None).await {
-                    Ok(Download::Body(body)) if body.store && looks_like_a_picture(&body.bytes) => {
+                    Ok(Download::Body(body))
+                        if body.store && decode::looks_like_a_picture(&body.bytes) =>
+                    {
                         let _ = tokio::task::spawn_blocking(move || {
                             disk.put(&url, &body.bytes, body.max_age, body.etag.as_deref());
                         })
@@ -334,7 +331,7 @@ impl ImageLoader {
 
     /// Pictures being fetched ahead ([`ImageLoader::prefetch`]).
     pub fn fetching_ahead(&self) -> usize {
-        self.ahead.load(std::sync::atomic::Ordering::SeqCst)
+        self.ahead.load(Ordering::SeqCst)
     }
 
     /// Downloads still running.
@@ -351,16 +348,7 @@ impl ImageLoader {
     /// stale copy exists); a stale copy still serves when the network fails.
     /// Only bytes that decoded are written to the disk cache.
     async fn load(&self, url: &str) -> Result<Picture, PictureError> {
-        let cached = match &self.disk {
-            Some(disk) => {
-                let (disk, key) = (disk.clone(), url.to_string());
-                tokio::task::spawn_blocking(move || disk.get(&key))
-                    .await
-                    .ok()
-                    .flatten()
-            }
-            None => None,
-        };
+        let cached = self.disk_entry(url).await;
         if let Some(entry) = &cached
             && entry.fresh
         {
@@ -394,6 +382,16 @@ impl ImageLoader {
                 None => Err(why),
             },
         }
+    }
+
+    /// The disk cache's entry for `url`, read on a blocking worker; `None`
+    /// without a disk cache.
+    async fn disk_entry(&self, url: &str) -> Option<disk::Entry> {
+        let (disk, key) = (self.disk.clone()?, url.to_string());
+        tokio::task::spawn_blocking(move || disk.get(&key))
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Decodes on a blocking worker, at most one decode per core at once.
@@ -465,22 +463,12 @@ impl ImageLoader {
 }
 
 /// Counts a task down when it ends.
-struct CountDown(Arc<std::sync::atomic::AtomicUsize>);
+struct CountDown(Arc<AtomicUsize>);
 
 impl Drop for CountDown {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
-}
-
-/// True when `bytes` have a picture format's header and dimensions within
-/// [`MAX_DIMENSION`] (read from the header, without decoding the pixels).
-fn looks_like_a_picture(bytes: &[u8]) -> bool {
-    image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()
-        .and_then(|reader| reader.into_dimensions().ok())
-        .is_some_and(|(w, h)| w > 0 && h > 0 && w <= MAX_DIMENSION && h <= MAX_DIMENSION)
 }
 
 /// What a download brought.
