@@ -411,8 +411,12 @@ pub fn table(read: &ChainReports, by: By) -> String {
             money(c.means.1)
         );
         // The chain's reports carry no currency: plain numbers.
-        let plain = |v: f64| format!("{v:+.2}");
-        out.push_str(&crate::history::uplift_text(&c.uplift, "value", "", &plain));
+        out.push_str(&crate::history::uplift_text(
+            &c.uplift,
+            "value",
+            "",
+            &crate::history::signed_plain,
+        ));
     }
     out
 }

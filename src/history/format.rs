@@ -177,6 +177,12 @@ pub fn signed_percent(fraction: f64) -> String {
     format!("{:+.1} %", fraction * 100.0)
 }
 
+/// A signed figure with two decimals and no unit (`+1.25`), for items
+/// and for money whose currency is not known.
+pub fn signed_plain(v: f64) -> String {
+    format!("{v:+.2}")
+}
+
 /// The comparison's difference in plain English for a terminal, each line
 /// begun with `indent`: absolute and relative with their 95 % intervals,
 /// then whether it is significant and how many more sales would tell.
@@ -193,7 +199,7 @@ pub fn uplift_text(
         if measure == "value" {
             signed_money(v)
         } else {
-            format!("{v:+.2}")
+            signed_plain(v)
         }
     };
     if let Some(d) = u.absolute {

@@ -512,7 +512,8 @@ pub use daily::{
     sales_between,
 };
 pub use format::{
-    Figures, csv, revenue_per_100_shown, sales_table, signed_percent, sold_by, table, uplift_text,
+    Figures, csv, revenue_per_100_shown, sales_table, signed_percent, signed_plain, sold_by, table,
+    uplift_text,
 };
 pub use sales::{Comparison, Day, GroupFigures, SalesFigures, SourceSales, TopBought, sales};
 #[cfg(test)]
