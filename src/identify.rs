@@ -64,6 +64,38 @@ impl Identifier {
     pub fn masked(&self) -> String {
         mask(self.kind, &self.value)
     }
+
+    /// True when `text` carries this identifier in any of its usual forms:
+    /// as sent, URL-encoded, in any case, with spaces, dashes, dots or
+    /// brackets between its characters, and for a phone its national
+    /// number alone (`067…` as well as `+380…`). For keeping text that
+    /// must carry nobody's data (answers shared between customers).
+    pub fn appears_in(&self, text: &str) -> bool {
+        let text = text.to_lowercase();
+        let mut forms = vec![self.value.to_lowercase()];
+        match self.kind {
+            IdentifierKind::Phone => {
+                if let Ok(number) = phonenumber::parse(None, format!("+{}", self.value)) {
+                    forms.push(number.national().value().to_string());
+                }
+            }
+            IdentifierKind::Email => forms.push(self.value.to_lowercase().replace('@', "%40")),
+            IdentifierKind::Card => {}
+        }
+        // A form shorter than this would match by chance (prices, ids).
+        forms.retain(|form| form.len() >= 6);
+        let squeezed: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.' | '_'))
+            .collect();
+        forms.iter().any(|form| {
+            let squeezed_form: String = form
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.' | '_'))
+                .collect();
+            text.contains(form.as_str()) || squeezed.contains(squeezed_form.as_str())
+        })
+    }
 }
 
 impl fmt::Display for Identifier {

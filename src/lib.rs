@@ -25,6 +25,7 @@ pub mod money;
 pub mod net;
 pub mod pin;
 pub mod pin_guard;
+pub mod platform;
 pub mod pos_link;
 pub mod report;
 pub mod sale;

@@ -289,6 +289,12 @@ impl LookupEngine {
         }
         if keep {
             match &outcome {
+                // An answer that carries the customer's identifier (a
+                // personalised link, their email) is theirs: never kept
+                // for the next customer.
+                Ok(products) if carries(products, ident) => {
+                    tracing::debug!(source = source.id, "answer not kept: it names the customer");
+                }
                 Ok(products) => {
                     let (cache, id, kept) = (inner.cache.clone(), source.id, products.clone());
                     // Written off the async workers; the answer does not wait for it.
@@ -518,4 +524,10 @@ fn stale_or(
             ..SourceResult::local(index, source, Err(why))
         },
     }
+}
+
+/// True when `products`, as they would be kept, carry `ident`.
+fn carries(products: &[crate::yespo::Product], ident: &Identifier) -> bool {
+    // What cannot be checked is not kept.
+    serde_json::to_string(products).map_or(true, |text| ident.appears_in(&text))
 }

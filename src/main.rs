@@ -27,6 +27,11 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_NONE_ANSWERED: u8 = 3;
 
 fn main() -> ExitCode {
+    // Before any file is made: what the till writes is its user's alone.
+    pos_recs::platform::private_by_default();
+    for dir in pos_recs::platform::own_dirs().iter().filter(|d| d.exists()) {
+        let _ = pos_recs::platform::private_dir(dir);
+    }
     let cli = Cli::parse();
     // The CLI's stderr is part of its contract (one line on bad input), so it
     // logs errors only unless RUST_LOG asks; the GUI also shows warnings
@@ -448,7 +453,8 @@ async fn run_send(config: Option<PathBuf>, args: SendArgs) -> anyhow::Result<u8>
     // Loopback only, so never through a proxy.
     let http = reqwest::Client::builder()
         .no_proxy()
-        .timeout(Duration::from_secs(5))
+        // A sale may wait a few seconds for the till's disk.
+        .timeout(Duration::from_secs(15))
         .build()
         .context("cannot start the HTTP client")?;
     let who = args.who.given();

@@ -443,6 +443,9 @@ async fn delete_customer(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
+/// What a POS is asked to wait before sending a sale the disk did not take.
+const SALE_RETRY_AFTER_SECS: &str = "2";
+
 /// `POST /v1/sale`: the customer on screen finished their sale.
 async fn post_sale(
     State(shared): State<Arc<Shared>>,
@@ -459,6 +462,20 @@ async fn post_sale(
             StatusCode::CONFLICT,
             "no customer is on screen: send POST /v1/customer first; the sale was not recorded",
         ),
+        Ok(Err(e @ crate::sale::SaleError::Conflict(_))) => {
+            error(StatusCode::CONFLICT, e.to_string())
+        }
+        Ok(Err(e @ crate::sale::SaleError::WrongCurrency { .. })) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+        }
+        Ok(Err(e @ crate::sale::SaleError::NotDurable(_))) => {
+            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(SALE_RETRY_AFTER_SECS),
+            );
+            response
+        }
         Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
         Ok(Ok(summary)) => axum::Json(serde_json::json!({
             "status": "ok",

@@ -68,6 +68,24 @@ pub enum SaleError {
     /// No customer is on screen.
     #[error("no customer is on screen")]
     NoCustomer,
+    /// The sale is in another currency than the till's prices.
+    #[error(
+        "currency: this till sells in {till}, not {sent}; the sale was not recorded (send it in {till})"
+    )]
+    WrongCurrency {
+        /// What the POS sent.
+        sent: String,
+        /// The till's currency (`[display] currency`).
+        till: String,
+    },
+    /// The same `sale_id` was recorded before with other lines or total.
+    #[error(
+        "sale_id {0:?} was already recorded for a different sale (other lines or total); this sale was not recorded: give each sale its own sale_id"
+    )]
+    Conflict(String),
+    /// The sale could not be put on disk: nothing was recorded.
+    #[error("the sale could not be recorded on disk ({0}); nothing was recorded: send it again")]
+    NotDurable(String),
 }
 
 impl Sale {
@@ -117,6 +135,12 @@ impl Sale {
         if self.total.is_some_and(|t| !amount_ok(t)) {
             return invalid(format!("total: 0 to {MAX_AMOUNT}"));
         }
+        // Without a total, the lines' sum is the sale's value: the same bound.
+        if self.total.is_none() && self.value().is_some_and(|v| !amount_ok(v)) {
+            return invalid(format!(
+                "total: the lines' sum (price × quantity) must be 0 to {MAX_AMOUNT}"
+            ));
+        }
         if let Some(currency) = &self.currency
             && !(currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase()))
         {
@@ -130,6 +154,36 @@ impl Sale {
             ));
         }
         Ok(())
+    }
+
+    /// Checks the bounds and that the sale is in the till's `currency`
+    /// (a sale without one is taken to be in it).
+    pub fn validate_for(&self, currency: &str) -> Result<(), SaleError> {
+        self.validate()?;
+        match &self.currency {
+            Some(sent) if !sent.eq_ignore_ascii_case(currency.trim()) => {
+                Err(SaleError::WrongCurrency {
+                    sent: sent.clone(),
+                    till: currency.trim().to_ascii_uppercase(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A digest of everything the sale says (lines, total, currency, id),
+    /// keyed with `key`: the same `sale_id` sent again is the same sale only
+    /// when this matches.
+    pub fn body_digest(&self, key: &[u8]) -> String {
+        use blake2::{Blake2s256, Digest};
+        let body = serde_json::to_vec(self).unwrap_or_default();
+        let digest = Blake2s256::new()
+            .chain_update(b"pos-recs sale body")
+            .chain_update((key.len() as u32).to_le_bytes())
+            .chain_update(key)
+            .chain_update(&body)
+            .finalize();
+        crate::sync::hex(&digest[..16])
     }
 
     /// True when every line has a price (the sale has a value).
@@ -267,28 +321,47 @@ impl Recommended {
     /// basket. A product two sources listed counts for both.
     pub fn attribute(&self, sale: &Sale) -> Vec<Bought> {
         let mut bought: Vec<Bought> = Vec::new();
-        for line in &sale.lines {
-            let product = line.product.trim();
+        for (product, quantity, revenue) in lines_by_product(sale) {
             let mut sources: Vec<(&u64, &Recommendation)> = self
                 .by_source
                 .iter()
-                .filter(|((_, id), r)| id == product && !r.already_in_basket)
+                .filter(|((_, id), r)| *id == product && !r.already_in_basket)
                 .map(|((source, _), r)| (source, r))
                 .collect();
             sources.sort_by_key(|(source, _)| **source);
             for (source_id, r) in sources {
                 bought.push(Bought {
                     source_id: *source_id,
-                    product_id: product.to_string(),
+                    product_id: product.clone(),
                     name: r.name.clone(),
-                    quantity: line.quantity,
-                    revenue: line.price.map(|p| p * line.quantity),
+                    quantity,
+                    revenue,
                     click: r.click,
                 });
             }
         }
         bought
     }
+}
+
+/// The sale's lines, one per product in the order first sold: a product on
+/// two lines (scanned twice) is one line with their quantities and revenues
+/// added, so its source and "all sources" count it alike. The revenue is
+/// `None` when any of its lines has no price.
+fn lines_by_product(sale: &Sale) -> Vec<(String, f64, Option<f64>)> {
+    let mut merged: Vec<(String, f64, Option<f64>)> = Vec::new();
+    for line in &sale.lines {
+        let product = line.product.trim();
+        let revenue = line.price.map(|p| p * line.quantity);
+        match merged.iter_mut().find(|(id, _, _)| id == product) {
+            Some((_, quantity, sum)) => {
+                *quantity += line.quantity;
+                *sum = sum.zip(revenue).map(|(a, b)| a + b);
+            }
+            None => merged.push((product.to_string(), line.quantity, revenue)),
+        }
+    }
+    merged
 }
 
 #[cfg(test)]

@@ -16,6 +16,12 @@ pub fn open_checked(
     before_wal: impl FnOnce(&Connection) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
+    // The file and its side files (made with the file's mode) are the
+    // user's alone, whatever the umask was when an older version made them.
+    let _ = crate::platform::private_file(path);
+    for side in side_files(path) {
+        let _ = crate::platform::private_file(&side);
+    }
     conn.busy_timeout(busy)?;
     before_wal(&conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -33,9 +39,16 @@ pub fn open_checked(
 /// Removes the WAL and shared-memory files beside the database at `path`
 /// (after the database itself was moved aside or removed).
 pub fn remove_side_files(path: &Path) {
-    for suffix in ["-wal", "-shm"] {
-        let mut side = path.as_os_str().to_os_string();
-        side.push(suffix);
+    for side in side_files(path) {
         let _ = std::fs::remove_file(side);
     }
+}
+
+/// The WAL and shared-memory files beside the database at `path`.
+fn side_files(path: &Path) -> [std::path::PathBuf; 2] {
+    ["-wal", "-shm"].map(|suffix| {
+        let mut side = path.as_os_str().to_os_string();
+        side.push(suffix);
+        side.into()
+    })
 }

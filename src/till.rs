@@ -294,22 +294,17 @@ pub struct Till {
     experiment_key_file: Option<std::path::PathBuf>,
     /// What the sources recommended during this customer's sale.
     recommended: Recommended,
-    /// The latest sales that came with a `sale_id`, by its keyed digest,
-    /// newest last (also in the history, which fills this at start): a POS
+    /// The key of the digests sales are remembered by in the history's
+    /// receipts (kept beside the history; one per run without one): a POS
     /// that sends a sale again (its request timed out, the till restarted)
-    /// gets the first answer, and neither the history nor the next
-    /// customer's sale sees it twice.
-    recent_sales: std::collections::VecDeque<(String, SaleSummary)>,
-    /// The key of those digests (kept beside the history; one per run without one).
+    /// gets the first answer, and the sale is never counted twice.
     receipt_key: Vec<u8>,
 }
 
-/// How many `sale_id`s are remembered for repeats.
-pub const RECENT_SALES: usize = 256;
-
-/// How long a sale may wait for the disk before the POS is answered anyway
-/// (a till with a dying disk still sells).
-const SALE_WRITE_WAIT: Duration = Duration::from_secs(2);
+/// How long a sale may wait for the disk (another program holding the
+/// history's write lock, a slow disk) before the POS hears "not recorded,
+/// send it again". Longer than the history's busy timeout.
+const SALE_WRITE_WAIT: Duration = Duration::from_secs(4);
 
 /// What [`Till::finish_sale`] recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -328,10 +323,26 @@ pub struct SaleSummary {
 }
 
 impl SaleSummary {
+    /// The first answer to a sale sent again.
+    fn repeat_of(first: &crate::history::Receipt) -> Self {
+        Self {
+            lookup: first.lookup,
+            group: if first.group == Group::Holdout.as_str() {
+                Group::Holdout
+            } else {
+                Group::Shown
+            },
+            lines: first.lines,
+            recommended_lines: first.recommended_lines,
+            repeated: true,
+        }
+    }
+
     /// What the history keeps of this answer, under `digest`.
     fn receipt(&self, digest: String) -> crate::history::Receipt {
         crate::history::Receipt {
             digest,
+            body: String::new(),
             lookup: self.lookup,
             group: self.group.as_str(),
             lines: self.lines,
@@ -379,7 +390,6 @@ impl Till {
             experiment,
             experiment_key_file: None,
             recommended: Recommended::default(),
-            recent_sales: Default::default(),
             receipt_key: Vec::new(),
         })
     }
@@ -429,10 +439,7 @@ impl Till {
                 return Err(e);
             }
         };
-        if let Some(basket) = basket {
-            self.basket = basket;
-        }
-        Ok(self.look_up(customer))
+        Ok(self.look_up_with(customer, basket))
     }
 
     fn next_generation(&mut self) -> u64 {
@@ -442,16 +449,34 @@ impl Till {
     }
 
     /// Looks `customer` up; a basket given along replaces the sale's basket,
-    /// `None` keeps it.
+    /// `None` keeps it as [`Till::look_up`] does.
     pub fn look_up_with(&mut self, customer: Identifier, basket: Option<Basket>) -> &Session {
-        if let Some(basket) = basket {
-            self.basket = basket;
+        match basket {
+            Some(basket) => {
+                self.basket = basket;
+                self.look_up_keeping_basket(customer)
+            }
+            None => self.look_up(customer),
         }
-        self.look_up(customer)
     }
 
-    /// Looks `customer` up with the current basket, superseding any running lookup.
+    /// Looks `customer` up, superseding any running lookup. The basket
+    /// belongs to the customer on screen: it goes with the next customer
+    /// only when it was scanned while nobody was on screen (items scanned
+    /// before the loyalty card) or it is the same customer again.
     pub fn look_up(&mut self, customer: Identifier) -> &Session {
+        if self
+            .session
+            .as_ref()
+            .is_some_and(|on_screen| on_screen.customer != customer)
+        {
+            self.basket = Basket::default();
+        }
+        self.look_up_keeping_basket(customer)
+    }
+
+    /// Looks `customer` up with the sale's basket as it is.
+    fn look_up_keeping_basket(&mut self, customer: Identifier) -> &Session {
         // Cancel what is still running for the previous customer.
         self.lookups.clear();
         let generation = self.next_generation();
@@ -561,51 +586,79 @@ impl Till {
         self.history.record(event);
     }
 
-    /// The customer on screen finished their sale: it is recorded with
-    /// what the recommendations sold, and the till is cleared for the next
-    /// customer. Refused, and nothing recorded, when the sale is malformed
-    /// or no customer is on screen.
+    /// The customer on screen finished their sale: it is recorded, exactly
+    /// once, with what the recommendations sold, and the till is cleared for
+    /// the next customer. A `sale_id` recorded before with the same body is
+    /// answered as then ([`SaleSummary::repeated`]), even with another
+    /// customer on screen; with another body it is refused. Refused, nothing
+    /// recorded and the customer kept on screen, when the sale is malformed,
+    /// in another currency, no customer is on screen, or it could not be
+    /// put on disk.
     pub fn finish_sale(&mut self, sale: &Sale) -> Result<SaleSummary, SaleError> {
-        sale.validate()?;
+        sale.validate_for(&self.config.display.currency)?;
+        let record = self.session.as_ref().map(|session| {
+            let bought = self.recommended.attribute(sale);
+            let recommended_lines: HashSet<&str> =
+                bought.iter().map(|b| b.product_id.as_str()).collect();
+            let summary = SaleSummary {
+                lookup: session.generation,
+                group: session.group,
+                lines: sale.lines.len(),
+                recommended_lines: recommended_lines.len(),
+                repeated: false,
+            };
+            let record = SaleRecord {
+                group: session.group,
+                period: self.experiment.period(),
+                total: sale.value(),
+                items: sale.items(),
+                lines: sale.lines.clone(),
+                bought,
+            };
+            (summary, record)
+        });
+        let receipt_of = |summary: &SaleSummary, digest: String| crate::history::Receipt {
+            digest,
+            body: sale.body_digest(&self.receipt_key),
+            ..summary.receipt(String::new())
+        };
         let digest = sale.sale_id.as_deref().map(|id| self.receipt_digest(id));
-        if let Some(digest) = &digest
-            && let Some((_, first)) = self.recent_sales.iter().find(|(seen, _)| seen == digest)
-        {
-            return Ok(SaleSummary {
-                repeated: true,
-                ..first.clone()
-            });
-        }
-        let Some(session) = &self.session else {
-            return Err(SaleError::NoCustomer);
+        let write = crate::history::SaleWrite {
+            receipt: match (&record, &digest) {
+                (Some((summary, _)), Some(digest)) => Some(receipt_of(summary, digest.clone())),
+                // No customer: only a repeat can be answered.
+                (None, Some(digest)) => Some(crate::history::Receipt {
+                    digest: digest.clone(),
+                    body: sale.body_digest(&self.receipt_key),
+                    lookup: 0,
+                    group: Group::Shown.as_str(),
+                    lines: 0,
+                    recommended_lines: 0,
+                }),
+                (_, None) => None,
+            },
+            record: record.as_ref().map(|(_, record)| record.clone()),
         };
-        let bought = self.recommended.attribute(sale);
-        let recommended_lines: HashSet<&str> =
-            bought.iter().map(|b| b.product_id.as_str()).collect();
-        let summary = SaleSummary {
-            lookup: session.generation,
-            group: session.group,
-            lines: sale.lines.len(),
-            recommended_lines: recommended_lines.len(),
-            repeated: false,
-        };
-        let mut events = vec![Event::Sale(Box::new(SaleRecord {
-            group: session.group,
-            period: self.experiment.period(),
-            total: sale.value(),
-            items: sale.items(),
-            lines: sale.lines.clone(),
-            bought,
-        }))];
-        if let Some(digest) = digest {
-            events.push(Event::Receipt(summary.receipt(digest.clone())));
-            self.remember_sale(digest, summary.clone());
-        }
+        use crate::history::SaleOutcome;
         // On disk before the POS hears "recorded": the chain's report is
         // made from the file, and a till killed now loses nothing.
-        if !self.history.record_durably(events, SALE_WRITE_WAIT) && self.history.is_on() {
-            tracing::warn!("a sale could not be confirmed on disk in time");
+        match self.history.record_sale(write, SALE_WRITE_WAIT) {
+            SaleOutcome::Recorded | SaleOutcome::Off => {}
+            SaleOutcome::Repeated(first) => return Ok(SaleSummary::repeat_of(&first)),
+            SaleOutcome::Conflict => {
+                return Err(SaleError::Conflict(
+                    sale.sale_id.clone().unwrap_or_default(),
+                ));
+            }
+            SaleOutcome::NoCustomer => return Err(SaleError::NoCustomer),
+            SaleOutcome::Failed(why) => {
+                tracing::warn!("a sale was not recorded: {why}");
+                return Err(SaleError::NotDurable(why));
+            }
         }
+        let Some((summary, _)) = record else {
+            return Err(SaleError::NoCustomer);
+        };
         self.clear();
         Ok(summary)
     }
@@ -622,33 +675,10 @@ impl Till {
         crate::sync::hex(&digest[..16])
     }
 
-    fn remember_sale(&mut self, digest: String, summary: SaleSummary) {
-        if self.recent_sales.len() >= RECENT_SALES {
-            self.recent_sales.pop_front();
-        }
-        self.recent_sales.push_back((digest, summary));
-    }
-
-    /// Remembers the sales of earlier runs that came with a `sale_id`
-    /// (read from the history), keyed with `key`: a repeat after a restart
-    /// gets the first answer too.
-    pub fn set_receipts(&mut self, key: Vec<u8>, earlier: Vec<crate::history::Receipt>) {
+    /// Keys the digests sales are remembered by with `key` (the history's
+    /// own, so a repeat after a restart is recognised).
+    pub fn set_receipt_key(&mut self, key: Vec<u8>) {
         self.receipt_key = key;
-        self.recent_sales.clear();
-        for receipt in earlier {
-            let summary = SaleSummary {
-                lookup: receipt.lookup,
-                group: if receipt.group == Group::Holdout.as_str() {
-                    Group::Holdout
-                } else {
-                    Group::Shown
-                },
-                lines: receipt.lines,
-                recommended_lines: receipt.recommended_lines,
-                repeated: false,
-            };
-            self.remember_sale(receipt.digest, summary);
-        }
     }
 
     /// Asks one section's source again for the current customer.

@@ -137,7 +137,7 @@ fn old_rows_go_after_the_retention() {
         ],
     )
     .unwrap();
-    history::apply_retention(&conn, &file, 90).unwrap();
+    history::apply_retention(&conn, &file, 90, 30).unwrap();
     let left: i64 = conn
         .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
         .unwrap();

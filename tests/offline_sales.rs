@@ -13,122 +13,15 @@ mod common;
 #[path = "common/nginx.rs"]
 mod nginx;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
+use common::serve::Serve;
 use nginx::{GatewayOptions, free_port, have_nginx, start_gateway, till_token};
 use pos_recs::secret::ApiKey;
 use serde_json::{Value, json};
 
 const POS_TOKEN: &str = "offline-sales-pos-token";
 const STORE: &str = "store-7";
-
-struct Serve {
-    child: Child,
-    base: String,
-    lines: mpsc::Receiver<String>,
-    log: Vec<String>,
-}
-
-impl Serve {
-    fn start(config: &Path, home: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pos-recs"))
-            .args(["serve", "--config", config.to_str().unwrap()])
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .env("RUST_LOG", "info")
-            .env("XDG_DATA_HOME", home)
-            .env("XDG_CONFIG_HOME", home)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut serve = Self {
-            child,
-            base: String::new(),
-            lines,
-            log: Vec::new(),
-        };
-        let line = serve.wait_for_line("http://");
-        let at = line.find("http://").unwrap();
-        serve.base = line[at..].trim().to_string();
-        serve
-    }
-
-    /// Waits (at most 30 s) for a log line containing `text`.
-    fn wait_for_line(&mut self, text: &str) -> String {
-        if let Some(line) = self.log.iter().find(|l| l.contains(text)) {
-            return line.clone();
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!("no {text:?} in the log: {:#?}", self.log),
-            }
-        }
-    }
-
-    fn kill(mut self, signal: i32) {
-        // SAFETY: kill only sends a signal to the child we started.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, signal);
-        }
-        let _ = self.child.wait();
-    }
-
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let mut request = http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(POS_TOKEN);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn sell(&self, phone: &str, sale_id: &str, total: f64) -> Value {
-        let (status, _) = self
-            .send(
-                reqwest::Method::POST,
-                "/customer",
-                Some(json!({ "phone": phone })),
-            )
-            .await;
-        assert_eq!(status, 200);
-        self.sale(sale_id, total).await
-    }
-
-    async fn sale(&self, sale_id: &str, total: f64) -> Value {
-        let sale = json!({
-            "lines": [{"product": "SKU-1001", "quantity": 1, "price": total}],
-            "total": total,
-            "sale_id": sale_id,
-        });
-        let (status, answer) = self.send(reqwest::Method::POST, "/sale", Some(sale)).await;
-        assert_eq!(status, 200, "{answer}");
-        answer
-    }
-}
 
 fn write_config(path: &Path, history: &Path, gateway_base: &str, till_token: &str) {
     let mut config = pos_recs::config::Config::default();
@@ -184,7 +77,7 @@ async fn sales_taken_offline_survive_a_kill_and_reach_the_chain_once() {
     // Offline: nothing listens where the gateway should be.
     let dead = format!("http://127.0.0.1:{}/api", free_port());
     write_config(&config, &history, &dead, &token);
-    let serve = Serve::start(&config, home.path());
+    let serve = Serve::start(&config, home.path(), POS_TOKEN);
     let totals = [120.0, 75.5, 310.0];
     for (n, total) in totals.iter().enumerate() {
         let answer = serve
@@ -204,7 +97,7 @@ async fn sales_taken_offline_survive_a_kill_and_reach_the_chain_once() {
         std::slice::from_ref(&token),
     ));
     write_config(&config, &history, &gateway.base(), &token);
-    let mut serve = Serve::start(&config, home.path());
+    let mut serve = Serve::start(&config, home.path(), POS_TOKEN);
     // The POS had not heard the answer to R-1 before the kill: sent again, not counted again.
     let (status, answer) = serve
         .send(
@@ -229,7 +122,7 @@ async fn sales_taken_offline_survive_a_kill_and_reach_the_chain_once() {
     serve.kill(libc::SIGTERM);
 
     // A third start: the chain has these figures, nothing is sent again.
-    let mut serve = Serve::start(&config, home.path());
+    let mut serve = Serve::start(&config, home.path(), POS_TOKEN);
     serve.wait_for_line("not sent again");
     serve.kill(libc::SIGTERM);
     assert_eq!(report_puts(&gateway), 1, "a report was sent twice");

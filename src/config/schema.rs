@@ -140,6 +140,9 @@ pub struct HistoryConfig {
     pub enabled: bool,
     /// Days rows are kept.
     pub retention_days: u32,
+    /// Days a sale's `sale_id` is remembered, so that the POS sending it
+    /// again is answered as a repeat and never counted twice (at least 30).
+    pub receipt_days: u32,
     /// The SQLite file; the platform data dir's `pos-recs/history.sqlite3` when not set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<std::path::PathBuf>,
@@ -147,6 +150,9 @@ pub struct HistoryConfig {
 
 /// History rows are kept this many days unless configured otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+/// A `sale_id` is remembered this many days unless configured otherwise;
+/// it is also the least allowed.
+pub const DEFAULT_RECEIPT_DAYS: u32 = 30;
 
 /// The platform data dir's `pos-recs/history.sqlite3`.
 pub fn default_history_path() -> Option<std::path::PathBuf> {
@@ -178,6 +184,7 @@ impl Default for HistoryConfig {
         Self {
             enabled: true,
             retention_days: DEFAULT_RETENTION_DAYS,
+            receipt_days: DEFAULT_RECEIPT_DAYS,
             path: None,
         }
     }

@@ -89,6 +89,16 @@ impl Config {
                 "must be between 1 and 3650".into(),
             );
         }
+        if !(super::DEFAULT_RECEIPT_DAYS..=3650).contains(&self.history.receipt_days) {
+            add(
+                "[history]",
+                "receipt_days",
+                format!(
+                    "must be between {} and 3650 (a repeated sale_id must be recognised at least a month)",
+                    super::DEFAULT_RECEIPT_DAYS
+                ),
+            );
+        }
         if self.experiment.holdout_percent > super::MAX_HOLDOUT_PERCENT {
             add(
                 "[experiment]",

@@ -118,6 +118,26 @@ pub struct DemoStats {
     pub tokens_rejected: AtomicUsize,
     /// Picture requests.
     pub images: AtomicUsize,
+    /// The latest recommendation requests' query pairs (at most
+    /// [`KEPT_QUERIES`]), oldest first: what the till sent, for the tests.
+    pub queries: Mutex<std::collections::VecDeque<Vec<(String, String)>>>,
+}
+
+/// How many recommendation requests' queries [`DemoStats::queries`] keeps.
+pub const KEPT_QUERIES: usize = 1000;
+
+impl DemoStats {
+    /// Keeps a request's query pairs.
+    fn asked(&self, query: &[(String, String)]) {
+        let mut kept = self
+            .queries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() >= KEPT_QUERIES {
+            kept.pop_front();
+        }
+        kept.push_back(query.to_vec());
+    }
 }
 
 struct AppState {
@@ -296,6 +316,7 @@ async fn v2_recoms(
     headers: HeaderMap,
 ) -> Response {
     let _in_flight = InFlight::new(&state.stats);
+    state.stats.asked(&query);
     let required = lock(&state.options).required_key.clone();
     if !authorised(&headers, required.as_deref()) {
         return json_error(StatusCode::UNAUTHORIZED, "Unauthorized");
@@ -449,6 +470,7 @@ async fn v1_recoms(
     headers: HeaderMap,
 ) -> Response {
     let _in_flight = InFlight::new(&state.stats);
+    state.stats.asked(&query);
     let presented = headers
         .get("ES-TOKEN")
         .and_then(|v| v.to_str().ok())

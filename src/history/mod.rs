@@ -74,18 +74,21 @@ pub enum Event {
         product_id: String,
     },
     /// A customer's sale ended: its lines and what the recommendations sold.
+    /// (A sale the POS sent is written through [`History::record_sale`],
+    /// exactly once; this is for sales nobody waits for.)
     Sale(Box<crate::sale::SaleRecord>),
-    /// The sale just recorded came with a `sale_id`: what was answered.
-    Receipt(Receipt),
 }
 
 /// A sale that came with a `sale_id`, as answered: kept so a repeat gets
-/// the same answer, across restarts.
+/// the same answer, across restarts, for [`HistoryConfig::receipt_days`](crate::config::HistoryConfig).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     /// A keyed digest of the `sale_id` (the till's own key): nothing here
     /// leads back to the POS's receipt, or through it to the customer.
     pub digest: String,
+    /// A keyed digest of the whole sale: the same id with another body is
+    /// another sale, refused.
+    pub body: String,
     /// The lookup the sale belonged to.
     pub lookup: u64,
     /// `shown` or `holdout`.
@@ -96,39 +99,104 @@ pub struct Receipt {
     pub recommended_lines: usize,
 }
 
-/// Receipts are kept this long: a POS repeats a sale within minutes.
-const RECEIPTS_KEPT_SECS: i64 = 2 * 86_400;
+/// A sale to record exactly once: what is known of it before the disk is asked.
+#[derive(Debug, Clone)]
+pub struct SaleWrite {
+    /// The sale as the history keeps it; `None` when no customer is on
+    /// screen (only a repeat can then be answered).
+    pub record: Option<crate::sale::SaleRecord>,
+    /// Its receipt, when it came with a `sale_id`.
+    pub receipt: Option<Receipt>,
+}
 
-/// The receipts of the last two days, newest last, at most `limit`
-/// (empty when the file or its table is not there yet).
-pub fn recent_receipts(path: &Path, limit: usize) -> Vec<Receipt> {
-    let read = || -> Result<Vec<Receipt>, HistoryError> {
-        let conn = open_read_only(path)?;
-        let mut query = conn.prepare(
-            "SELECT digest, lookup, grp, lines, recommended_lines FROM
-             (SELECT rowid AS r, * FROM receipts WHERE at >= ?1 ORDER BY at DESC, rowid DESC LIMIT ?2)
-             ORDER BY r",
-        )?;
-        let rows = query.query_map(
-            params![now_secs() - RECEIPTS_KEPT_SECS, limit as i64],
-            |r| {
-                let group: String = r.get(2)?;
-                Ok(Receipt {
-                    digest: r.get(0)?,
-                    lookup: r.get::<_, i64>(1)? as u64,
-                    group: if group == "holdout" {
-                        "holdout"
-                    } else {
-                        "shown"
-                    },
-                    lines: r.get::<_, i64>(3)? as usize,
-                    recommended_lines: r.get::<_, i64>(4)? as usize,
-                })
-            },
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+/// What the disk said about a [`SaleWrite`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaleOutcome {
+    /// Committed (and synced) now.
+    Recorded,
+    /// Its `sale_id` and body were recorded before: the first answer.
+    Repeated(Receipt),
+    /// Its `sale_id` was recorded before with another body: nothing written.
+    Conflict,
+    /// No customer, and not a repeat: nothing written.
+    NoCustomer,
+    /// Not on disk, for this reason: nothing written.
+    Failed(String),
+    /// The history is off: nothing is kept.
+    Off,
+}
+
+/// Reads the receipt kept under `digest`, if any.
+fn receipt_on_disk(conn: &Connection, digest: &str) -> Result<Option<Receipt>, HistoryError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT digest, body, lookup, grp, lines, recommended_lines FROM receipts WHERE digest = ?1",
+        )?
+        .query_row([digest], |r| {
+            let group: String = r.get(3)?;
+            Ok(Receipt {
+                digest: r.get(0)?,
+                body: r.get(1)?,
+                lookup: r.get::<_, i64>(2)? as u64,
+                group: if group == "holdout" {
+                    "holdout"
+                } else {
+                    "shown"
+                },
+                lines: r.get::<_, i64>(4)? as usize,
+                recommended_lines: r.get::<_, i64>(5)? as usize,
+            })
+        })
+        .optional()?)
+}
+
+/// Records `sale` at `at` exactly once: in one `BEGIN IMMEDIATE`
+/// transaction (it waits for another writer up to the busy timeout rather
+/// than failing when it upgrades), the receipts table decides whether its
+/// `sale_id` was recorded before; the sale and its receipt are written
+/// together, and committed only if `may_commit` still agrees (the till
+/// waiting for it has not given up).
+pub fn record_sale_once(
+    conn: &mut Connection,
+    at: i64,
+    sale: &SaleWrite,
+    may_commit: impl FnOnce() -> bool,
+) -> Result<SaleOutcome, HistoryError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if let Some(receipt) = &sale.receipt
+        && let Some(first) = receipt_on_disk(&tx, &receipt.digest)?
+    {
+        // Receipts from before bodies were kept have none: taken as the same sale.
+        return Ok(if first.body.is_empty() || first.body == receipt.body {
+            SaleOutcome::Repeated(first)
+        } else {
+            SaleOutcome::Conflict
+        });
+    }
+    let Some(record) = &sale.record else {
+        return Ok(SaleOutcome::NoCustomer);
     };
-    read().unwrap_or_default()
+    write_sale(&tx, at, record)?;
+    if let Some(receipt) = &sale.receipt {
+        tx.execute(
+            "INSERT INTO receipts (digest, body, at, lookup, grp, lines, recommended_lines)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                receipt.digest,
+                receipt.body,
+                at,
+                receipt.lookup as i64,
+                receipt.group,
+                receipt.lines as i64,
+                receipt.recommended_lines as i64
+            ],
+        )?;
+    }
+    if !may_commit() {
+        return Ok(SaleOutcome::Failed("the till stopped waiting".into()));
+    }
+    tx.commit()?;
+    Ok(SaleOutcome::Recorded)
 }
 
 impl Event {
@@ -141,7 +209,6 @@ impl Event {
             Self::ShownToCustomer { .. } => "to_customer",
             Self::AddedToSale { .. } => "added",
             Self::Sale(_) => "sale",
-            Self::Receipt(_) => "receipt",
         }
     }
 }
@@ -223,6 +290,9 @@ fn migrations() -> Migrations<'static> {
                 recommended_lines INTEGER NOT NULL
             );",
         ),
+        // The sale's body digest: the same `sale_id` with other lines is
+        // another sale, refused rather than taken for a repeat.
+        M::up("ALTER TABLE receipts ADD COLUMN body TEXT NOT NULL DEFAULT '';"),
     ])
 }
 
@@ -313,7 +383,9 @@ fn open_checked(path: &Path) -> Result<Connection, HistoryError> {
 
 /// Writes one batch of events in one transaction.
 pub fn write_batch(conn: &mut Connection, batch: &[(i64, Event)]) -> Result<(), HistoryError> {
-    let tx = conn.transaction()?;
+    // IMMEDIATE: take the write lock first, waiting up to the busy timeout
+    // for another writer; a read upgraded later would fail at once.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO events (at, kind, source_id, product_id, position, status, elapsed_ms)
@@ -380,24 +452,6 @@ pub fn write_batch(conn: &mut Connection, batch: &[(i64, Event)]) -> Result<(), 
                 Event::Sale(sale) => {
                     write_sale(&tx, *at, sale)?;
                     0
-                }
-                Event::Receipt(receipt) => {
-                    tx.execute(
-                        "DELETE FROM receipts WHERE at < ?1",
-                        [*at - RECEIPTS_KEPT_SECS],
-                    )?;
-                    tx.execute(
-                        "INSERT OR IGNORE INTO receipts (digest, at, lookup, grp, lines, recommended_lines)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![
-                            receipt.digest,
-                            at,
-                            receipt.lookup as i64,
-                            receipt.group,
-                            receipt.lines as i64,
-                            receipt.recommended_lines as i64
-                        ],
-                    )?
                 }
             };
         }
@@ -476,7 +530,18 @@ fn write_sale(
 
 /// Deletes rows older than `days`, then the oldest tenth while the file is
 /// over [`MAX_FILE_BYTES`], and gives the space back.
-pub fn apply_retention(conn: &Connection, path: &Path, days: u32) -> Result<(), HistoryError> {
+pub fn apply_retention(
+    conn: &Connection,
+    path: &Path,
+    days: u32,
+    receipt_days: u32,
+) -> Result<(), HistoryError> {
+    // Receipts have their own time: a repeat is recognised that long,
+    // whatever the figures' retention.
+    conn.execute(
+        "DELETE FROM receipts WHERE at < ?1",
+        [now_secs() - i64::from(receipt_days) * 86_400],
+    )?;
     let cutoff = now_secs() - i64::from(days) * 86_400;
     conn.execute("DELETE FROM events WHERE at < ?1", [cutoff])?;
     delete_sales_before(conn, cutoff)?;
@@ -522,7 +587,7 @@ pub use stats::{SourceStats, TopProduct, stats};
 pub use uplift::{
     Difference, ENOUGH_SALES, Moments, POWER, Uplift, Verdict, relative_of, uplift, welch, welch_of,
 };
-pub use writer::History;
+pub use writer::{History, Retention};
 
 #[cfg(test)]
 mod tests {

@@ -162,15 +162,11 @@ impl TillService {
                         tracing::warn!("sale ids are remembered for this run only: {e}");
                         run_key()
                     });
-                // Read before the writer starts: it is this file's last run.
-                till.set_receipts(
-                    key,
-                    crate::history::recent_receipts(&file, crate::till::RECENT_SALES),
-                );
-                let retention = till.config().history.retention_days;
+                till.set_receipt_key(key);
+                let retention = crate::history::Retention::of(&till.config().history);
                 till.set_history(History::start(file, retention));
             }
-            None => till.set_receipts(run_key(), Vec::new()),
+            None => till.set_receipt_key(run_key()),
         }
         let (pos_events, _) = broadcast::channel(64);
         let inner = Arc::new(Inner {

@@ -128,3 +128,4 @@ pub fn json(out: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+pub mod serve;
