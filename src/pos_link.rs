@@ -38,13 +38,21 @@ use crate::secret::ApiKey;
 /// Largest request body accepted: a basket (500 ids at most), not an upload.
 pub const MAX_BODY: usize = 256 * 1024;
 
-/// Most connections served at once; more wait in the kernel's queue until
-/// one closes, so idle clients cannot use up the till's file handles.
-pub const MAX_CONNECTIONS: usize = 64;
+/// Most connections open at once; more wait in the kernel's queue until
+/// one closes, so clients cannot use up the till's file handles.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// Most connections open at once that have not yet made a request with the
+/// right token. When a new one comes and this many are waiting, the oldest
+/// of them is closed: half-open connections from another local process can
+/// never keep the POS out; the POS, which sends its request at once, is
+/// always among the newest.
+pub const MAX_UNPROVEN: usize = 256;
 
 /// How long a client has to send a request's headers, and how long an idle
-/// kept-alive connection stays open.
-pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// kept-alive connection stays open. A POS on the same machine sends them
+/// within milliseconds.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How long a client has to send a request's body.
 pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -177,9 +185,13 @@ impl PosLink {
 }
 
 /// Accepts connections up to [`MAX_CONNECTIONS`] at once, each with the
-/// header and idle timeout (hyper's, which needs a timer to apply at all).
+/// header and idle timeout (hyper's, which needs a timer to apply at all);
+/// the oldest of more than [`MAX_UNPROVEN`] connections without an
+/// authorised request is closed to make room.
 async fn serve(listener: tokio::net::TcpListener, app: Router) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let unproven = Arc::new(Unproven::default());
+    let mut next_id: u64 = 0;
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
@@ -193,16 +205,80 @@ async fn serve(listener: tokio::net::TcpListener, app: Router) {
                 continue;
             }
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        next_id += 1;
+        let connection = Arc::new(Connection {
+            id: next_id,
+            unproven: unproven.clone(),
+            closed: tokio::sync::Notify::new(),
+        });
+        unproven.add(&connection);
+        let service = hyper_util::service::TowerToHyperService::new(
+            app.clone().layer(axum::Extension(connection.clone())),
+        );
         tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
+            let serving = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            // A client that goes away is no error of the till's.
-            let _ = connection.await;
+            // A client that goes away is no error of the till's; one evicted
+            // is dropped here, which closes its socket.
+            tokio::select! {
+                _ = serving => {}
+                () = connection.closed.notified() => {}
+            }
+            connection.proven();
             drop(slot);
         });
+    }
+}
+
+/// One accepted connection, as the eviction knows it.
+struct Connection {
+    id: u64,
+    unproven: Arc<Unproven>,
+    /// Told when the connection is evicted.
+    closed: tokio::sync::Notify,
+}
+
+impl Connection {
+    /// It made an authorised request (or ended): never evicted.
+    fn proven(&self) {
+        self.unproven.remove(self.id);
+    }
+}
+
+/// The connections without an authorised request yet, oldest first.
+#[derive(Default)]
+struct Unproven(std::sync::Mutex<std::collections::VecDeque<Arc<Connection>>>);
+
+impl Unproven {
+    fn add(&self, connection: &Arc<Connection>) {
+        let evicted = {
+            let mut waiting = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            waiting.push_back(connection.clone());
+            if waiting.len() > MAX_UNPROVEN {
+                waiting.pop_front()
+            } else {
+                None
+            }
+        };
+        if let Some(oldest) = evicted {
+            // notify_one keeps the permit should the task not wait yet.
+            oldest.closed.notify_one();
+        }
+    }
+
+    fn remove(&self, id: u64) {
+        let mut waiting = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(at) = waiting.iter().position(|c| c.id == id) {
+            waiting.remove(at);
+        }
     }
 }
 
@@ -215,6 +291,9 @@ async fn guard(
 ) -> Response {
     if !authorised(&shared, request.headers()) {
         return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+    }
+    if let Some(connection) = request.extensions().get::<Arc<Connection>>() {
+        connection.proven();
     }
     let (parts, body) = request.into_parts();
     let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await;

@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use pos_recs::config::{Config, ConfigOrigin, IntegrationConfig};
-use pos_recs::pos_link::{HEADER_TIMEOUT, MAX_CONNECTIONS};
+use pos_recs::pos_link::{HEADER_TIMEOUT, MAX_CONNECTIONS, MAX_UNPROVEN};
 use pos_recs::secret::ApiKey;
 use pos_recs::service::TillService;
 use pos_recs::setup::Ready;
@@ -148,4 +148,51 @@ fn idle_connections_cannot_use_up_the_tills_file_handles() {
     let answer = status_of_get(link.address());
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer:?}");
     drop(idle);
+}
+
+/// Another local process holds hundreds of half-open connections and
+/// opens new ones as they close: every request of the POS (a real socket,
+/// the right token) is still answered at once, never after the flood's
+/// header timeouts. Bounded: the flood runs while the POS sends 20 requests.
+#[test]
+fn a_flood_of_half_open_connections_cannot_starve_the_pos() {
+    let runtime = runtime();
+    let link = link(&runtime);
+    let address = link.address();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flooding = stop.clone();
+    let flooder = std::thread::spawn(move || {
+        let mut open: std::collections::VecDeque<TcpStream> = Default::default();
+        let mut opened = 0usize;
+        while !flooding.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok(stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200)) {
+                open.push_back(stream);
+                opened += 1;
+            }
+            // Hundreds held at once: more than the till lets wait.
+            if open.len() > MAX_UNPROVEN * 2 {
+                open.pop_front();
+            }
+        }
+        opened
+    });
+    // The flood is well under way before the POS comes.
+    while open_descriptors() < MAX_UNPROVEN * 2 {
+        std::thread::yield_now();
+    }
+    let mut slowest = Duration::ZERO;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let answer = status_of_get(address);
+        slowest = slowest.max(started.elapsed());
+        assert!(answer.starts_with("HTTP/1.1 404"), "{answer:?}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let opened = flooder.join().unwrap();
+    assert!(opened > MAX_UNPROVEN, "the flood opened {opened}");
+    // A header timeout would be 2 s: the POS never waited for one.
+    assert!(
+        slowest < HEADER_TIMEOUT / 2,
+        "a POS request waited {slowest:?} behind the flood"
+    );
 }
