@@ -25,6 +25,8 @@ use pos_recs::secret::ApiKey;
 
 const TILLS: usize = 50;
 const STORES: usize = 5;
+/// `store_of(i)` for every till, as the gateway's token map names them.
+const STORE_NAMES: [&str; STORES] = ["store-0", "store-1", "store-2", "store-3", "store-4"];
 const SOURCES: [u64; 3] = [1244, 1245, 1246];
 
 fn now() -> i64 {
@@ -144,6 +146,14 @@ fn settings(base: &str, till: usize, token: &str) -> ReportSettings {
     }
 }
 
+/// The gateway with till `i` registered in `store_of(i)`.
+fn chain_gateway(tokens: &[String]) -> GatewayOptions<'_> {
+    GatewayOptions {
+        stores: &STORE_NAMES,
+        ..GatewayOptions::new("127.0.0.1:9", tokens)
+    }
+}
+
 fn reports_base(gateway: &Nginx) -> String {
     format!("http://127.0.0.1:{}/reports/", gateway.port)
 }
@@ -253,7 +263,7 @@ async fn fifty_tills_report_through_nginx_and_the_chain_table_is_the_sum_of_thei
     let tokens: Vec<String> = (0..TILLS)
         .map(|i| till_token(&format!("chain-till-{i}")))
         .collect();
-    let gateway = start_gateway(&GatewayOptions::new("127.0.0.1:9", &tokens));
+    let gateway = start_gateway(&chain_gateway(&tokens));
     let base = reports_base(&gateway);
     let homes = tempfile::tempdir().unwrap();
     let histories: Vec<PathBuf> = (0..TILLS).map(|i| make_history(homes.path(), i)).collect();
@@ -410,7 +420,11 @@ async fn the_gateway_takes_a_till_s_own_reports_and_nothing_else() {
         .unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
     // Another till's path, a path of another shape, a query: 403.
+    // Its own till name under another store, or a store nobody has: 403.
     for other in [
+        format!("{base}store-b/till-0/2026-11-30.json"),
+        format!("{base}nowhere/till-0/2026-11-30.json"),
+        format!("{base}nowhere/till-evil/2026-11-30.json"),
         format!("{base}store-a/till-1/2026-11-30.json"),
         format!("{base}store-a/till-0/notes.json"),
         format!("{base}store-a/till-0/2026-11-30.json?phone=380501234567"),
@@ -466,7 +480,7 @@ async fn the_gateway_takes_a_till_s_own_reports_and_nothing_else() {
         .map(|(_, t)| t.clone())
         .unwrap();
     assert!(
-        access.contains("till-0 \"PUT /reports/store-a/till-0/2026-11-30.json\" 201"),
+        access.contains("store-a/till-0 \"PUT /reports/store-a/till-0/2026-11-30.json\" 201"),
         "{access}"
     );
     for (path, text) in &logs {
@@ -508,7 +522,7 @@ async fn a_till_that_cannot_reach_the_gateway_keeps_its_days_across_a_restart() 
     assert_eq!(queue.due.len(), 3, "{queue:?}");
 
     // The till starts again, and the gateway is there now.
-    let gateway = start_gateway(&GatewayOptions::new("127.0.0.1:9", &tokens));
+    let gateway = start_gateway(&chain_gateway(&tokens));
     let online = Reporter::start(
         settings(&reports_base(&gateway), 0, &tokens[0]),
         history.clone(),
@@ -695,7 +709,7 @@ async fn a_running_till_with_its_name_set_reports_through_its_gateway() {
     // SAFETY: nextest runs each test in its own process; set before any thread reads it.
     unsafe { std::env::set_var("XDG_DATA_HOME", home.path()) };
     let tokens = vec![till_token("service-0")];
-    let gateway = start_gateway(&GatewayOptions::new("127.0.0.1:9", &tokens));
+    let gateway = start_gateway(&chain_gateway(&tokens));
     let history = make_history(home.path(), 0);
     let mut config = pos_recs::config::Config::default();
     config.yespo.base_url = gateway.base();
@@ -734,4 +748,107 @@ async fn a_running_till_with_its_name_set_reports_through_its_gateway() {
         sums_of_chain(&gateway.reports()),
         sums_of_histories(std::slice::from_ref(&history))
     );
+}
+
+/// A schema-2 report with these figures, as JSON.
+fn report_value(store: &str, till: &str, day: &str, made_at: i64) -> serde_json::Value {
+    serde_json::json!({
+        "schema": 2, "app_version": "0.3.0", "store": store, "till": till, "day": day,
+        "made_at": made_at, "titles": {"1244": "Also bought"},
+        "lookups": 4, "sales": 2, "recommended_lines": 1, "recommended_revenue": 90000.0,
+        "groups": [],
+        "sources": [{"source_id": 1244, "lookups": 4, "answered": 4, "shown": 9, "opened": 2,
+                     "to_customer": 0, "added": 1, "bought_lines": 1, "bought_quantity": 2.0,
+                     "revenue": 90000.0, "bought_after_click": 1}]
+    })
+}
+
+/// What a stolen till token (or a careless copy) could put in the folder
+/// does not change the chain's figures: a file believed only where its
+/// content says it belongs, nothing dated after tomorrow, counters and
+/// money within bounds, no terminal control sequences printed, and a
+/// source named by the newest report.
+#[test]
+fn stats_chain_believes_a_report_only_where_it_belongs_and_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let today = history::day_of(now());
+    let put = |rel: &str, value: &serde_json::Value| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_vec(value).unwrap()).unwrap();
+    };
+    put(
+        &format!("s/till-a/{today}.json"),
+        &report_value("s", "till-a", &today, 100),
+    );
+    // Another till's folder, claiming till-a's day, newer, revenue 0.
+    let mut forged = report_value("s", "till-a", &today, 999);
+    forged["sources"][0]["revenue"] = serde_json::json!(0.0);
+    put(&format!("s/till-evil/{today}.json"), &forged);
+    put(&format!("nowhere/till-evil/{today}.json"), &forged);
+    // Dated 2099, with a made-up experiment period.
+    let mut future = report_value("s", "till-a", "2099-01-01", 5_000_000_000);
+    future["groups"] = serde_json::json!([
+        {"period": "made-up", "group": "shown", "sales": 1, "priced_sales": 1,
+         "value_sum": 1.0, "value_squares": 1.0, "items_sum": 1.0, "items_squares": 1.0}
+    ]);
+    put("s/till-a/2099-01-01.json", &future);
+    // Counters that would wrap, money out of bounds.
+    let mut wrapping = report_value("s", "till-b", &today, 100);
+    wrapping["sources"][0]["lookups"] = serde_json::json!(u64::MAX);
+    put(&format!("s/till-b/{today}.json"), &wrapping);
+    for (till, revenue) in [("till-c", -5.0), ("till-d", 1e308)] {
+        let mut bad = report_value("s", till, &today, 100);
+        bad["sources"][0]["revenue"] = serde_json::json!(revenue);
+        put(&format!("s/{till}/{today}.json"), &bad);
+    }
+    // A store that sorts later, with a newer title and control sequences in it.
+    let mut renamed = report_value("z", "till-z", &today, 200);
+    renamed["titles"]["1244"] = serde_json::json!("\u{1b}[2JNew\u{1b}]0;pwned\u{7} name");
+    put(&format!("z/till-z/{today}.json"), &renamed);
+
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+            .args(["stats", "--chain"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::stderr(&out));
+        (
+            String::from_utf8(out.stdout.clone()).unwrap(),
+            common::stderr(&out),
+        )
+    };
+    let (table, warnings) = run(&["--days", "7"]);
+    assert!(
+        table.starts_with(&format!(
+            "8 files: 2 till-days from 2 tills in 2 stores, {today}; 3 broken skipped; \
+             2 skipped as not where their content says; 1 skipped as dated after tomorrow; \
+             0 older copies replaced"
+        )),
+        "{table}"
+    );
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
+    assert!(!warnings.contains('\u{1b}'), "{warnings:?}");
+    assert!(
+        table.contains("[2JNew]0;pwned name"),
+        "the newest title: {table}"
+    );
+    assert!(
+        !table.contains("Comparison"),
+        "the 2099 period decided: {table}"
+    );
+    let (csv, _) = run(&["--days", "7", "--csv", "--by", "till"]);
+    assert!(
+        csv.contains(&format!(
+            "s,till-a,1244,[2JNew]0;pwned name,{today},4,4,9,2,1,1,2,90000.00"
+        )),
+        "till-a's day is its own: {csv}"
+    );
+    assert!(!csv.contains('\u{1b}'), "{csv:?}");
+    assert_eq!(csv.lines().count(), 3, "{csv}");
 }

@@ -793,7 +793,7 @@ fn new_till_token_makes_256_bit_lowercase_hex_and_a_map_line() {
         env!("CARGO_MANIFEST_DIR")
     );
     let made = std::process::Command::new("bash")
-        .args([&script, "kyiv-01-till-3"])
+        .args([&script, "kyiv-01", "till-3"])
         .output()
         .unwrap();
     assert!(
@@ -804,7 +804,7 @@ fn new_till_token_makes_256_bit_lowercase_hex_and_a_map_line() {
     let line = String::from_utf8_lossy(&made.stdout).trim().to_string();
     let token = line
         .strip_prefix("\"Bearer ")
-        .and_then(|rest| rest.strip_suffix("\" kyiv-01-till-3;"))
+        .and_then(|rest| rest.strip_suffix("\" kyiv-01/till-3;"))
         .unwrap_or_else(|| panic!("not a map line: {line}"));
     assert_eq!(token.len(), 64);
     assert!(
@@ -817,13 +817,24 @@ fn new_till_token_makes_256_bit_lowercase_hex_and_a_map_line() {
         String::from_utf8_lossy(&made.stderr).contains(token),
         "the till's copy"
     );
-    let bad = std::process::Command::new("bash")
-        .args([&script, "till; include /etc/shadow"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        bad.status.code(),
-        Some(2),
-        "a name that would break the map"
-    );
+    // A name that would break the map, a dot the reader refuses, no store.
+    for args in [
+        vec!["kyiv-01", "till; include /etc/shadow"],
+        vec!["kyiv-01", "till.3"],
+        vec!["kyiv.01", "till-3"],
+        vec!["till-3"],
+    ] {
+        let bad = std::process::Command::new("bash")
+            .arg(&script)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_ne!(bad.status.code(), Some(0), "{args:?}");
+        assert!(bad.stdout.is_empty(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("STORE TILL")
+                || String::from_utf8_lossy(&bad.stderr).contains("letters, digits"),
+            "{args:?}"
+        );
+    }
 }

@@ -92,10 +92,10 @@ async fn sales_taken_offline_survive_a_kill_and_reach_the_chain_once() {
     serve.kill(libc::SIGKILL);
 
     // Started again; the gateway is up now.
-    let gateway = start_gateway(&GatewayOptions::new(
-        "127.0.0.1:9",
-        std::slice::from_ref(&token),
-    ));
+    let gateway = start_gateway(&GatewayOptions {
+        stores: &[STORE],
+        ..GatewayOptions::new("127.0.0.1:9", std::slice::from_ref(&token))
+    });
     write_config(&config, &history, &gateway.base(), &token);
     let mut serve = Serve::start(&config, home.path(), POS_TOKEN);
     // The POS had not heard the answer to R-1 before the kill: sent again, not counted again.

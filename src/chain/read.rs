@@ -19,6 +19,15 @@ use crate::history::{Moments, SourceDay, Uplift, day_of, day_start, uplift};
 /// A report file larger than this is not one.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
+/// Largest count of anything one till does in one day (lookups, cards,
+/// sales…). With it, sums over any folder that fits on a disk stay far
+/// below `u64::MAX`.
+const MAX_DAY_COUNT: u64 = 1_000_000_000;
+
+/// Largest money or quantity figure of one till's day (a billion sales of
+/// the largest sale a till takes would not reach it); sums stay finite.
+const MAX_DAY_AMOUNT: f64 = 1e15;
+
 /// Why the folder cannot be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
@@ -39,6 +48,19 @@ pub struct Skipped {
     pub path: PathBuf,
     /// Why it was skipped.
     pub reason: String,
+    /// What kind of reason.
+    pub kind: SkipKind,
+}
+
+/// Why a file was left out, in one word for the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipKind {
+    /// Not a readable report, or figures out of bounds.
+    Broken,
+    /// Its content names another store, till or day than its path.
+    Misplaced,
+    /// Dated after tomorrow.
+    Future,
 }
 
 /// Every usable report in a folder.
@@ -63,6 +85,9 @@ pub fn read_folder(dir: &Path, days: Option<u32>) -> Result<ChainReports, ChainE
         let today = day_of(unix_now());
         day_start(&today).unwrap_or(0) - i64::from(days.saturating_sub(1)) * 86_400
     });
+    // A till's clock may be a little ahead; a day after tomorrow (UTC) is
+    // no till's day yet.
+    let latest_day = day_start(&day_of(unix_now())).unwrap_or(0) + 86_400;
     let parsed = parse_all(&paths);
     let mut read = ChainReports {
         files: paths.len(),
@@ -73,11 +98,25 @@ pub fn read_folder(dir: &Path, days: Option<u32>) -> Result<ChainReports, ChainE
         let report = match result {
             Ok(report) => report,
             Err(reason) => {
-                read.skipped.push(Skipped { path, reason });
+                let kind = SkipKind::Broken;
+                read.skipped.push(Skipped { path, reason, kind });
                 continue;
             }
         };
+        if let Err(reason) = belongs_at(&path, &report) {
+            let kind = SkipKind::Misplaced;
+            read.skipped.push(Skipped { path, reason, kind });
+            continue;
+        }
         let start = day_start(&report.figures.day).unwrap_or(0);
+        if start > latest_day {
+            read.skipped.push(Skipped {
+                path,
+                reason: format!("dated {}, after tomorrow", report.figures.day),
+                kind: SkipKind::Future,
+            });
+            continue;
+        }
         if since.is_some_and(|since| start < since) {
             continue;
         }
@@ -103,6 +142,31 @@ pub fn read_folder(dir: &Path, days: Option<u32>) -> Result<ChainReports, ChainE
         (&a.store, &a.till, &a.figures.day).cmp(&(&b.store, &b.till, &b.figures.day))
     });
     Ok(read)
+}
+
+/// A report is believed only where it belongs: its path ends with
+/// `{store}/{till}/{day}.json` of what it says inside (the gateway lets a
+/// till write only under its own store and till).
+fn belongs_at(path: &Path, report: &DayReport) -> Result<(), String> {
+    let parts: Vec<&str> = path
+        .iter()
+        .rev()
+        .take(3)
+        .map(|p| p.to_str().unwrap_or_default())
+        .collect();
+    let expected = [
+        format!("{}.json", report.figures.day),
+        report.till.clone(),
+        report.store.clone(),
+    ];
+    if parts.len() == 3 && parts.iter().zip(&expected).all(|(a, b)| *a == b.as_str()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "it says {}/{}/{}.json inside but lies elsewhere",
+            report.store, report.till, report.figures.day
+        ))
+    }
 }
 
 /// The `*.json` files under `dir`, depth-first; at most a few levels (a
@@ -177,7 +241,81 @@ pub fn parse(path: &Path) -> Result<DayReport, String> {
     if day_start(&report.figures.day).is_none() {
         return Err(format!("{:?} is not a day", report.figures.day));
     }
+    let mut report = report;
+    check_figures(&report)?;
+    clean_text(&mut report);
     Ok(report)
+}
+
+/// Every figure within its bounds: counts at most [`MAX_DAY_COUNT`], money
+/// and quantities finite, not negative and at most [`MAX_DAY_AMOUNT`].
+fn check_figures(report: &DayReport) -> Result<(), String> {
+    let f = &report.figures;
+    let count = |name: &str, n: u64| {
+        if n > MAX_DAY_COUNT {
+            Err(format!("{name} {n} is more than a till does in a day"))
+        } else {
+            Ok(())
+        }
+    };
+    let amount = |name: &str, x: f64| {
+        if x.is_finite() && (0.0..=MAX_DAY_AMOUNT).contains(&x) {
+            Ok(())
+        } else {
+            Err(format!("{name} {x} is not a figure of a till's day"))
+        }
+    };
+    count("lookups", f.lookups)?;
+    count("sales", f.sales)?;
+    count("recommended_lines", f.recommended_lines)?;
+    amount("recommended_revenue", f.recommended_revenue)?;
+    for s in &f.sources {
+        for (name, n) in [
+            ("lookups", s.lookups),
+            ("answered", s.answered),
+            ("shown", s.shown),
+            ("opened", s.opened),
+            ("to_customer", s.to_customer),
+            ("added", s.added),
+            ("bought_lines", s.bought_lines),
+            ("bought_after_click", s.bought_after_click),
+        ] {
+            count(name, n)?;
+        }
+        amount("bought_quantity", s.bought_quantity)?;
+        amount("revenue", s.revenue)?;
+    }
+    for g in &f.groups {
+        count("sales", g.sales)?;
+        count("priced_sales", g.priced_sales)?;
+        for (name, x) in [("value_sum", g.value_sum), ("items_sum", g.items_sum)] {
+            amount(name, x)?;
+        }
+        // Squares of sums up to the bound.
+        for (name, x) in [
+            ("value_squares", g.value_squares),
+            ("items_squares", g.items_squares),
+        ] {
+            if !(x.is_finite() && x >= 0.0 && x <= MAX_DAY_AMOUNT * MAX_DAY_AMOUNT) {
+                return Err(format!("{name} {x} is not a figure of a till's day"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Text from a report reaches a terminal and a CSV: control characters
+/// (escape sequences that clear the screen or set a title) are removed.
+fn clean_text(report: &mut DayReport) {
+    let clean = |text: &mut String| text.retain(|c| !c.is_control());
+    for title in report.titles.values_mut() {
+        clean(title);
+    }
+    for group in &mut report.figures.groups {
+        clean(&mut group.period);
+        clean(&mut group.group);
+    }
+    clean(&mut report.app_version);
 }
 
 /// How the chain's table is grouped.
@@ -235,11 +373,16 @@ type RowKey = (Option<String>, Option<String>, Option<u64>, Option<String>);
 
 /// The table's rows, grouped `by`, and per day when `per_day`.
 pub fn rows(reports: &[DayReport], by: By, per_day: bool) -> Vec<Row> {
-    let mut titles: BTreeMap<u64, String> = BTreeMap::new();
+    // A source's title is the newest report's (a source renamed since).
+    let mut titles: BTreeMap<u64, (&str, i64, &str)> = BTreeMap::new();
     let mut sums: BTreeMap<RowKey, Totals> = BTreeMap::new();
     for report in reports {
         for (id, title) in &report.titles {
-            titles.entry(*id).or_insert_with(|| title.clone());
+            let when = (report.figures.day.as_str(), report.made_at, title.as_str());
+            let kept = titles.entry(*id).or_insert(when);
+            if (when.0, when.1) > (kept.0, kept.1) {
+                *kept = when;
+            }
         }
         for s in &report.figures.sources {
             let store = (by != By::Source).then(|| report.store.clone());
@@ -253,7 +396,12 @@ pub fn rows(reports: &[DayReport], by: By, per_day: bool) -> Vec<Row> {
         .map(|((store, till, source, day), totals)| Row {
             store,
             till,
-            source: source.map(|id| (id, titles.get(&id).cloned().unwrap_or_default())),
+            source: source.map(|id| {
+                (
+                    id,
+                    titles.get(&id).map_or(String::new(), |t| t.2.to_string()),
+                )
+            }),
             day,
             totals,
         })
@@ -296,8 +444,8 @@ pub fn comparison(reports: &[DayReport]) -> Option<ChainComparison> {
         .filter(|g| g.period == period)
     {
         let side = &mut sides[usize::from(group.group == "holdout")];
-        side.0 += group.sales;
-        side.1 += group.priced_sales;
+        side.0 = side.0.saturating_add(group.sales);
+        side.1 = side.1.saturating_add(group.priced_sales);
         side.2 += group.value_sum;
         side.3 += group.value_squares;
     }
@@ -330,15 +478,27 @@ pub fn summary(read: &ChainReports) -> String {
         (Some(a), Some(b)) => format!(", {a} to {b}"),
         _ => String::new(),
     };
-    format!(
-        "{} files: {} till-days from {} tills in {} stores{span}; {} broken skipped; {} older copies replaced",
+    let skipped = |kind| read.skipped.iter().filter(|s| s.kind == kind).count();
+    let mut out = format!(
+        "{} files: {} till-days from {} tills in {} stores{span}; {} broken skipped",
         read.files,
         read.reports.len(),
         tills.len(),
         stores.len(),
-        read.skipped.len(),
-        read.replaced,
-    )
+        skipped(SkipKind::Broken),
+    );
+    // Said only when it happened: a folder as the gateway writes it has none.
+    for (kind, words) in [
+        (SkipKind::Misplaced, "not where their content says"),
+        (SkipKind::Future, "dated after tomorrow"),
+    ] {
+        let n = skipped(kind);
+        if n > 0 {
+            let _ = write!(out, "; {n} skipped as {words}");
+        }
+    }
+    let _ = write!(out, "; {} older copies replaced", read.replaced);
+    out
 }
 
 /// The chain's table as text.
@@ -505,14 +665,17 @@ impl From<&SourceDay> for Totals {
     }
 }
 
+/// Counts add saturating: each report's are bounded ([`MAX_DAY_COUNT`]),
+/// so no folder that fits on a disk reaches the limit, and a sum never
+/// wraps round to a small number.
 impl std::ops::AddAssign<&Totals> for Totals {
     fn add_assign(&mut self, t: &Totals) {
-        self.lookups += t.lookups;
-        self.answers += t.answers;
-        self.shown += t.shown;
-        self.opened += t.opened;
-        self.added += t.added;
-        self.bought += t.bought;
+        self.lookups = self.lookups.saturating_add(t.lookups);
+        self.answers = self.answers.saturating_add(t.answers);
+        self.shown = self.shown.saturating_add(t.shown);
+        self.opened = self.opened.saturating_add(t.opened);
+        self.added = self.added.saturating_add(t.added);
+        self.bought = self.bought.saturating_add(t.bought);
         self.bought_quantity += t.bought_quantity;
         self.revenue += t.revenue;
     }

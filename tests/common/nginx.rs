@@ -132,6 +132,8 @@ pub struct GatewayOptions<'a> {
     pub ca: Option<&'a Path>,
     /// The tills' tokens; till `i` is named `till-{i}`.
     pub tokens: &'a [String],
+    /// The stores: till `i` is in `stores[i % stores.len()]`.
+    pub stores: &'a [&'a str],
     pub till_rps: u32,
     pub till_burst: u32,
     pub shared_sources: &'a str,
@@ -147,6 +149,7 @@ impl<'a> GatewayOptions<'a> {
             upstream_name: "yespo.test",
             ca: None,
             tokens,
+            stores: &["store-a"],
             till_rps: 100,
             till_burst: 100,
             shared_sources: "1245",
@@ -208,7 +211,10 @@ pub fn start_gateway(options: &GatewayOptions) -> Nginx {
         .tokens
         .iter()
         .enumerate()
-        .map(|(i, t)| format!("\"Bearer {t}\" till-{i};\n"))
+        .map(|(i, t)| {
+            let store = options.stores[i % options.stores.len()];
+            format!("\"Bearer {t}\" {store}/till-{i};\n")
+        })
         .collect();
     std::fs::write(run.join("tokens.map"), tokens).unwrap();
     let port = free_port();
