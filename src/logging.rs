@@ -27,11 +27,14 @@ pub fn filter(default: &str) -> EnvFilter {
     EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new(default))
 }
 
-/// Installs a stderr logger. Safe to call once per process.
+/// Installs a stderr logger. Safe to call once per process. Colours only
+/// on a terminal: a log file or the journal gets plain text.
 pub fn init(default: &str) {
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter(default))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
 }

@@ -108,6 +108,19 @@ impl Session {
         if section.generation != event.generation || section.source.id != r.source.id {
             return false;
         }
+        // Kept cards being refreshed in the background stay until a fresh
+        // answer replaces them: a failure (or another kept answer) leaves
+        // them as they are.
+        let showing_kept = matches!(
+            section.state,
+            SectionState::Loaded {
+                stale_since: Some(_),
+                ..
+            }
+        );
+        if showing_kept && (r.outcome.is_err() || r.stale.is_some()) {
+            return false;
+        }
         section.state = match r.outcome {
             Ok(products) => SectionState::Loaded {
                 products,
@@ -137,6 +150,17 @@ impl Session {
             }
         }
         self.finished_after = None;
+    }
+
+    /// Asks sections again in the background for request `generation`:
+    /// what they show stays until the answer replaces it (kept cards once
+    /// the network is back).
+    pub fn refresh(&mut self, indices: &[usize], generation: u64) {
+        for &index in indices {
+            if let Some(section) = self.sections.get_mut(index) {
+                section.generation = generation;
+            }
+        }
     }
 
     /// True when no section is pending.

@@ -26,6 +26,7 @@ use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
 use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
 use crate::sale::{Click, Recommended, Sale, SaleError, SaleRecord};
 use crate::session::{SectionState, Session};
+use crate::yespo::SourceError;
 
 /// While offline, the account is first asked after this long whether it is back…
 pub const HEALTH_PROBE_FIRST: Duration = Duration::from_secs(3);
@@ -142,6 +143,12 @@ impl Connectivity {
                 self.last_probe = None;
             }
         }
+    }
+
+    /// Forgets which sources could not be reached: the account answered
+    /// again, and they are asked again (until then they count as neither).
+    fn forget_failures(&mut self) {
+        self.reached.retain(|_, reached| *reached);
     }
 
     /// Forgets sources no longer configured.
@@ -766,9 +773,14 @@ impl Till {
     pub fn poll(&mut self) -> bool {
         let mut changed = false;
         let was_offline = self.connectivity.is_offline();
-        while let Ok(event) = self.events_rx.try_recv() {
+        while let Ok(mut event) = self.events_rx.try_recv() {
             self.connectivity
                 .record(event.result.source.id, event.result.network_outcome());
+            // The cashier reads one plain sentence from the first lookup of
+            // an outage on; the technical cause is in the log and the status.
+            if matches!(event.result.outcome, Err(SourceError::Network(_))) {
+                event.result.outcome = Err(SourceError::Offline);
+            }
             if let Some(session) = &mut self.session {
                 let recorded = answer_event(&event);
                 let (index, source_id) = (event.result.index, event.result.source.id);
@@ -794,6 +806,10 @@ impl Till {
         let offline = self.connectivity.is_offline();
         self.engine.set_known_offline(offline);
         if was_offline && !offline {
+            // The account answers again: the other sources' old failures no
+            // longer stand for the state (they are asked again now).
+            self.connectivity.forget_failures();
+            changed |= self.connectivity.settle();
             changed |= self.reask_offline_sections();
         }
         self.lookups.retain(|h| !h.is_finished());
@@ -802,27 +818,42 @@ impl Till {
     }
 
     /// The account is back: the sections of the customer on screen that
-    /// were "offline" are asked again. Stale cards stay: they do not change
-    /// under the cashier's hands.
+    /// were "offline" are asked again, and those showing kept cards are
+    /// refreshed in the background (the kept cards stay until the fresh
+    /// answer replaces them, so nothing vanishes under the cashier's hands).
     fn reask_offline_sections(&mut self) -> bool {
         let Some(session) = &self.session else {
             return false;
         };
-        let offline: Vec<usize> = session
-            .sections
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| matches!(&s.state, SectionState::Failed { error, .. } if error.is_offline()))
-            .map(|(i, _)| i)
-            .collect();
-        if offline.is_empty() {
+        let (mut failed, mut kept) = (Vec::new(), Vec::new());
+        for (i, section) in session.sections.iter().enumerate() {
+            match &section.state {
+                SectionState::Failed { error, .. } if error.is_offline() => failed.push(i),
+                SectionState::Loaded {
+                    stale_since: Some(_),
+                    ..
+                } => kept.push(i),
+                _ => {}
+            }
+        }
+        if failed.is_empty() && kept.is_empty() {
             return false;
         }
         tracing::info!(
-            sections = offline.len(),
+            sections = failed.len() + kept.len(),
             "the account is back: asking again"
         );
-        self.reask(&offline);
+        if !failed.is_empty() {
+            self.reask(&failed);
+        }
+        if !kept.is_empty() {
+            let generation = self.next_generation();
+            if let Some(session) = &mut self.session {
+                Arc::make_mut(session).refresh(&kept, generation);
+                let customer = session.customer.clone();
+                self.spawn(generation, &customer, &kept);
+            }
+        }
         true
     }
 

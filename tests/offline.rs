@@ -34,7 +34,12 @@ struct Proxy {
 
 impl Proxy {
     async fn start(target: SocketAddr) -> Self {
-        let listener = listen(0).await;
+        Self::start_on(0, target).await
+    }
+
+    /// On `port` (0: any), e.g. the port of a proxy stopped before.
+    async fn start_on(port: u16, target: SocketAddr) -> Self {
+        let listener = listen(port).await;
         let addr = listener.local_addr().unwrap();
         let (alive, watching) = watch::channel(true);
         tokio::spawn(async move {
@@ -113,6 +118,8 @@ fn start(config: Config, dir: &Path) -> TillService {
 /// Looks `phone` up with the demo basket and waits until every source
 /// has settled: the POS document then.
 async fn look_up(service: &TillService, phone: &str) -> (Arc<Value>, Duration) {
+    // The previous customer's sale ended; this one's basket is scanned first.
+    service.clear();
     service.set_basket(common::basket());
     let started = Instant::now();
     let lookup = service.submit(phone, None).unwrap();
@@ -233,6 +240,12 @@ async fn a_till_without_network_shows_kept_shared_answers_with_their_age_and_nev
     assert_stale(&second, SOLD_OUT, &sold_out);
     assert_stale(&second, NEW_ARRIVALS, &arrivals);
     assert_personal_offline(&second);
+    // From the first lookup of the outage on, one plain sentence.
+    let first_sentence = section(&second, PERSONAL)["error"].clone();
+    assert!(
+        first_sentence.as_str().unwrap().starts_with("offline"),
+        "{first_sentence}"
+    );
 
     // Known to be offline, the next lookup asks nothing and says so.
     let (third, took) = look_up(&service, "063 222 3344").await;
@@ -247,6 +260,7 @@ async fn a_till_without_network_shows_kept_shared_answers_with_their_age_and_nev
         took < Duration::from_millis(600),
         "waited for the timeout: {took:?}"
     );
+    assert_eq!(personal["error"], first_sentence, "the same sentence");
     drop(service);
 
     // Restarted, with a server that takes the connection and never answers.
@@ -322,6 +336,52 @@ async fn a_corrupt_cache_file_is_discarded_never_shown_and_the_till_goes_on() {
         &pos_recs::answer_cache::basket_key(Some(&common::basket())),
     )
     .await;
+}
+
+/// The network comes back while a customer is on screen with kept cards
+/// and an "offline" personal section: without a new lookup, the health
+/// probe notices, the state returns to online, and the customer's sections
+/// are asked again in the background (kept cards stay until then).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_network_returns_the_customer_on_screen_is_refreshed_by_itself() {
+    let (shop, template) = common::demo(DemoOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history: PathBuf = dir.path().join("history.sqlite3");
+    let basket_key = pos_recs::answer_cache::basket_key(Some(&common::basket()));
+    let proxy = Proxy::start(shop.addr()).await;
+    let port = proxy.addr.port();
+    let base = format!("http://{}/api", proxy.addr);
+    let service = start(config_for(&base, &history, &template), dir.path());
+    look_up(&service, "067 123 4567").await;
+    wait_until_kept(&history, &basket_key).await;
+    proxy.stop();
+    let (offline, _) = look_up(&service, "050 111 2233").await;
+    assert_eq!(offline["network"], "offline", "{offline}");
+    assert!(section(&offline, BESTSELLERS).get("stale_since").is_some());
+    assert_personal_offline(&offline);
+
+    // Back, on the same address.
+    let _back = Proxy::start_on(port, shop.addr()).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refreshed = loop {
+        let document = service.document().expect("the customer is still on screen");
+        let fresh = [PERSONAL, BESTSELLERS, SOLD_OUT, NEW_ARRIVALS]
+            .iter()
+            .all(|id| {
+                let s = section(&document, *id);
+                s["status"] == "ok" && s.get("stale_since").is_none()
+            });
+        if document["network"] == "online" && fresh {
+            break document;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the till did not come back by itself: {document}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(refreshed["lookup"], offline["lookup"], "the same customer");
+    assert!(!product_ids(section(&refreshed, PERSONAL)).is_empty());
 }
 
 fn free_port() -> u16 {

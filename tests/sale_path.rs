@@ -51,7 +51,7 @@ async fn a_sale_the_disk_did_not_take_is_refused_and_its_retry_recorded_once() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history.sqlite3");
     let (_shop, config) = till_config(dir.path(), &history).await;
-    let serve = Serve::start(&config, dir.path(), TOKEN);
+    let mut serve = Serve::start(&config, dir.path(), TOKEN);
     serve.sell("067 123 4500", "S-1", 100.0).await;
     assert_eq!(sales(&history), 1);
 
@@ -96,6 +96,10 @@ async fn a_sale_the_disk_did_not_take_is_refused_and_its_retry_recorded_once() {
     assert_eq!(answer["repeated"], false, "{answer}");
     assert_eq!(sales(&history), 3);
     assert_eq!(count(&history, "SELECT COUNT(*) FROM receipts"), 3);
+    // The log (a pipe, as under systemd or redirected to a file) is plain text.
+    let log = serve.log_so_far();
+    assert!(log.contains("a sale was not recorded"), "{log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in the log: {log:?}");
 }
 
 /// A full disk: a small tmpfs holds the history, filled to the last byte.

@@ -1044,16 +1044,11 @@ impl Texts {
                     format!("no answer within {secs} s")
                 }
             }
-            SourceError::Network(_) => if uk {
-                "немає зв'язку: сервер рекомендацій недоступний"
+            // One sentence from the first lookup of an outage on.
+            SourceError::Network(_) | SourceError::Offline => if uk {
+                "немає зв'язку: пропозиції з'являться, щойно мережа повернеться"
             } else {
-                "offline: cannot reach the recommendation server"
-            }
-            .into(),
-            SourceError::Offline => if uk {
-                "немає зв'язку: особисті пропозиції покупця з'являться, щойно мережа повернеться"
-            } else {
-                "offline: this customer's own picks come back with the network"
+                "offline: these come back with the network"
             }
             .into(),
             SourceError::NotRegistered => if uk {

@@ -50,10 +50,10 @@ pub enum SourceError {
     /// The source builds on the basket, and the basket is empty: not asked.
     #[error("scan the basket's items to see these")]
     NeedsBasket,
-    /// The till knows the account cannot be reached now, and this source's
-    /// answer is the customer's own: it is not asked, and no other
-    /// customer's answer stands in for it.
-    #[error("offline: this customer's own recommendations need the network")]
+    /// The account cannot be reached now, and no kept answer stands in (a
+    /// personal source's never does): the till says so in one sentence
+    /// from the first lookup of an outage on; the cause is in the log.
+    #[error("offline: the recommendation server cannot be reached; these come back with the network")]
     Offline,
     /// The task answering this source crashed (a bug); other sources are unaffected.
     #[error("internal error while asking this source")]
