@@ -162,18 +162,11 @@ impl PosLink {
     ) -> Result<Self, LinkError> {
         let address = config.address().map_err(LinkError::Address)?;
         let token = config.token().ok_or(LinkError::NoToken)?;
-        let listener = std::net::TcpListener::bind(address)
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|source| LinkError::Bind { address, source })?;
+        let _enter = runtime.enter();
+        let listener = listen(address).map_err(|source| LinkError::Bind { address, source })?;
         let address = listener.local_addr().unwrap_or(address);
         let app = router(Arc::new(Shared { token, till }));
-        let _enter = runtime.enter();
-        let server = runtime.spawn(async move {
-            match tokio::net::TcpListener::from_std(listener) {
-                Ok(listener) => serve(listener, app).await,
-                Err(e) => tracing::warn!("the POS link could not start: {e}"),
-            }
-        });
+        let server = runtime.spawn(serve(listener, app));
         tracing::info!(%address, "POS link listening");
         Ok(Self { server, address })
     }
@@ -182,6 +175,16 @@ impl PosLink {
     pub fn address(&self) -> std::net::SocketAddr {
         self.address
     }
+}
+
+/// Connections the kernel queues before the till accepts them: a flood's
+/// connections must not fill the queue so that the POS's is dropped (and
+/// retried by its kernel only a second later).
+const BACKLOG: u32 = 1024;
+
+/// A listener on `address` with a queue of [`BACKLOG`].
+fn listen(address: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    crate::platform::listener(address, BACKLOG)
 }
 
 /// Accepts connections up to [`MAX_CONNECTIONS`] at once, each with the

@@ -36,8 +36,8 @@ async fn real_lookups_are_recorded_and_the_figures_match_what_was_shown_and_chos
     till.set_history(History::start(file.clone(), 90));
     let mut shown_per_source = std::collections::HashMap::<u64, u64>::new();
     for who in ["067 123 4567", "2000123456789", "olena@example.com"] {
-        till.set_basket(common::basket());
-        till.submit(who, None).unwrap();
+        till.submit_with_basket(who, None, Some(common::basket()))
+            .unwrap();
         poll_until(&mut till, "answers", |t| t.session().unwrap().is_settled()).await;
         // The window reports the cards the cashier can see; here, all of
         // them, each twice (drawn again in a later frame): counted once.

@@ -200,9 +200,19 @@ async fn a_sale_is_recorded_with_what_the_recommendations_sold() {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, again) = send(sale(json!({
+    // Another body under that id is another sale: refused, nothing recorded.
+    let (status, other) = send(sale(json!({
         "lines": [{"product": product, "quantity": 2, "price": 10.5}],
         "total": 24.0, "sale_id": "R-77"
+    })))
+    .await;
+    assert_eq!(status, 409, "{other}");
+    let (status, again) = send(sale(json!({
+        "lines": [
+            {"product": product, "quantity": 2, "price": 10.5},
+            {"product": "NOT-RECOMMENDED", "quantity": 1, "price": 3.0}
+        ],
+        "total": 24.0, "currency": "UAH", "sale_id": "R-77"
     })))
     .await;
     assert_eq!(status, 200, "{again}");

@@ -44,6 +44,26 @@ pub fn private_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A TCP listener on `address` whose kernel queue holds `backlog`
+/// connections. Needs a Tokio runtime entered. On Unix the address may be
+/// taken again at once after a restart (`SO_REUSEADDR`, as std does; it
+/// never lets two listeners share a port there); on Windows that option
+/// would let another program take the port over, so it is left off.
+pub fn listener(
+    address: std::net::SocketAddr,
+    backlog: u32,
+) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(backlog)
+}
+
 /// The till's own data and cache folders (under the user's profile).
 pub fn own_dirs() -> Vec<std::path::PathBuf> {
     directories::ProjectDirs::from("", "", "pos-recs")

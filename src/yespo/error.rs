@@ -53,7 +53,9 @@ pub enum SourceError {
     /// The account cannot be reached now, and no kept answer stands in (a
     /// personal source's never does): the till says so in one sentence
     /// from the first lookup of an outage on; the cause is in the log.
-    #[error("offline: the recommendation server cannot be reached; these come back with the network")]
+    #[error(
+        "offline: the recommendation server cannot be reached; these come back with the network"
+    )]
     Offline,
     /// The task answering this source crashed (a bug); other sources are unaffected.
     #[error("internal error while asking this source")]
