@@ -47,6 +47,9 @@ pub enum Command {
     /// POS, a call centre's order screen). Needs `[integration] listen`;
     /// runs without DISPLAY, logs to stderr, stops cleanly on SIGTERM.
     Serve,
+    /// Orders waiting for Yespo and those it refused (customers masked);
+    /// `--retry ID` sends a refused one again, `--drop ID` gives it up.
+    Outbox(OutboxArgs),
     /// What works: per source, lookups, answer times, cards shown, opened,
     /// shown to the customer and added to the sale.
     Stats(StatsArgs),
@@ -123,6 +126,21 @@ pub struct SendArgs {
     /// as `POST /v1/sale` takes it; it ends the sale.
     #[arg(long, value_name = "FILE.json", conflicts_with_all = ["card", "phone", "email", "products", "category", "clear"])]
     pub sale: Option<PathBuf>,
+    /// Cancel a recorded sale by its sale_id (as `POST /v1/void`): it
+    /// leaves the figures, and Yespo's order is cancelled.
+    #[arg(long, value_name = "SALE_ID", conflicts_with_all = ["card", "phone", "email", "products", "category", "clear", "sale"])]
+    pub void: Option<String>,
+}
+
+/// `pos-recs outbox`: what waits to be sent, and what Yespo refused.
+#[derive(Args)]
+pub struct OutboxArgs {
+    /// Send a parked item again.
+    #[arg(long, value_name = "ID", conflicts_with = "drop")]
+    pub retry: Option<i64>,
+    /// Give a parked item up (it is deleted).
+    #[arg(long, value_name = "ID")]
+    pub drop: Option<i64>,
 }
 
 #[derive(Args)]

@@ -23,6 +23,7 @@ pub mod logging;
 pub mod lookup;
 pub mod money;
 pub mod net;
+pub mod outbox;
 pub mod pin;
 pub mod pin_guard;
 pub mod platform;

@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         Some(Command::Send(args)) => runtime.block_on(run_send(cli.config, args)),
         Some(Command::Serve) => runtime.block_on(run_serve(cli.config)),
         Some(Command::Stats(args)) => run_stats(cli.config, &args),
+        Some(Command::Outbox(args)) => run_outbox(cli.config, &args),
         Some(Command::Assets { out }) => write_assets(&out),
         Some(Command::Autostart { state }) => autostart(state == "on"),
     };
@@ -330,13 +331,28 @@ fn write_assets(out: &std::path::Path) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// `pos-recs stats`: the manager's figures from this till's history.
-fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
-    if let Some(dir) = &args.chain {
-        return run_chain_stats(dir, args);
+/// `pos-recs outbox`: the outbox in this till's history file.
+fn run_outbox(config: Option<PathBuf>, args: &cli::OutboxArgs) -> anyhow::Result<u8> {
+    let (_, file) = history_of(config)?;
+    let mut conn = pos_recs::history::open(&file)?;
+    if let Some(id) = args.retry {
+        pos_recs::outbox::retry(&conn, id)?;
+        println!("item {id} will be sent again");
+    } else if let Some(id) = args.drop {
+        pos_recs::outbox::drop_parked(&mut conn, id)?;
+        println!("item {id} is dropped");
+    } else {
+        print!(
+            "{}",
+            pos_recs::outbox::describe(&pos_recs::outbox::list(&conn)?)
+        );
     }
-    // The same file the till records into: the demo's own when there is
-    // no configuration, with the demo's source titles.
+    Ok(0)
+}
+
+/// The configuration and the history file the till records into: the
+/// demo's own when there is no configuration, with the demo's sources.
+fn history_of(config: Option<PathBuf>) -> anyhow::Result<(pos_recs::config::Config, PathBuf)> {
     let (config, origin) = match setup::locate(config) {
         Located::File(path) => (
             pos_recs::config::Config::load(&path)?,
@@ -352,6 +368,15 @@ fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
     let file = pos_recs::history::file_for(&config, &origin).ok_or_else(|| {
         anyhow::anyhow!("recording is off ([history] enabled = false), or there is no data folder")
     })?;
+    Ok((config, file))
+}
+
+/// `pos-recs stats`: the manager's figures from this till's history.
+fn run_stats(config: Option<PathBuf>, args: &StatsArgs) -> anyhow::Result<u8> {
+    if let Some(dir) = &args.chain {
+        return run_chain_stats(dir, args);
+    }
+    let (config, file) = history_of(config)?;
     if !file.exists() && !args.csv {
         // A new till: nothing recorded is no error. (The CSV keeps its
         // header, so a chain's merge script reads an empty till like any other.)
@@ -460,6 +485,9 @@ async fn run_send(config: Option<PathBuf>, args: SendArgs) -> anyhow::Result<u8>
     let who = args.who.given();
     let request = if let Some(file) = &args.sale {
         http.post(format!("{base}/sale")).json(&read_sale(file)?)
+    } else if let Some(sale_id) = &args.void {
+        http.post(format!("{base}/void"))
+            .json(&serde_json::json!({ "sale_id": sale_id }))
     } else if args.clear {
         http.delete(format!("{base}/customer"))
     } else if let Some((kind, value)) = who {

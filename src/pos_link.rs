@@ -81,6 +81,8 @@ pub trait TillPort: Send + Sync + 'static {
     ) -> Result<crate::till::SaleSummary, crate::sale::SaleError>;
     /// What the till shows now, as the `lookup --json` document (`None`:
     /// no customer). Replaced whole with each change of state.
+    /// The POS voided a recorded sale.
+    fn void(&self, sale_id: &str) -> Result<crate::till::VoidSummary, crate::sale::SaleError>;
     fn document(&self) -> Option<Arc<serde_json::Value>>;
     /// What the till tells the POS from now on.
     fn events(&self) -> broadcast::Receiver<PosEvent>;
@@ -330,6 +332,7 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v1/basket", axum::routing::put(put_basket))
         .route("/v1/sale", axum::routing::post(post_sale))
+        .route("/v1/void", axum::routing::post(post_void))
         .route("/v1/recommendations", get(get_recommendations))
         .route("/v1/events", get(get_events))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -565,6 +568,46 @@ async fn post_sale(
             "group": summary.group.as_str(),
             "lines": summary.lines,
             "recommended_lines": summary.recommended_lines,
+            "sale_id": sale_id,
+            "repeated": summary.repeated,
+        }))
+        .into_response(),
+    }
+}
+
+/// `POST /v1/void`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoidRequest {
+    sale_id: String,
+}
+
+/// `POST /v1/void`: a recorded sale is cancelled (refunded, voided).
+async fn post_void(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let request: VoidRequest = match read_json(body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let sale_id = request.sale_id.clone();
+    match on_till(&shared, move |till| till.void(&request.sale_id)).await {
+        Err(response) => response,
+        Ok(Err(e @ crate::sale::SaleError::UnknownSale(_))) => {
+            error(StatusCode::NOT_FOUND, e.to_string())
+        }
+        Ok(Err(e @ crate::sale::SaleError::NotDurable(_))) => {
+            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(SALE_RETRY_AFTER_SECS),
+            );
+            response
+        }
+        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Ok(Ok(summary)) => axum::Json(serde_json::json!({
+            "status": "ok",
             "sale_id": sale_id,
             "repeated": summary.repeated,
         }))

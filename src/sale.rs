@@ -83,6 +83,11 @@ pub enum SaleError {
         "sale_id {0:?} was already recorded for a different sale (other lines or total); this sale was not recorded: give each sale its own sale_id"
     )]
     Conflict(String),
+    /// No recorded sale has this `sale_id` (a void).
+    #[error(
+        "no recorded sale has sale_id {0:?} (sales are remembered [history] receipt_days days)"
+    )]
+    UnknownSale(String),
     /// The sale could not be put on disk: nothing was recorded.
     #[error("the sale could not be recorded on disk ({0}); nothing was recorded: send it again")]
     NotDurable(String),

@@ -313,6 +313,13 @@ pub struct Till {
 /// send it again". Longer than the history's busy timeout.
 const SALE_WRITE_WAIT: Duration = Duration::from_secs(4);
 
+/// What [`Till::void_sale`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoidSummary {
+    /// The sale was voided before: nothing changed now.
+    pub repeated: bool,
+}
+
 /// What [`Till::finish_sale`] recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaleSummary {
@@ -644,6 +651,7 @@ impl Till {
                 }),
                 (_, None) => None,
             },
+            order: self.order_draft(sale),
             record: record.as_ref().map(|(_, record)| record.clone()),
         };
         use crate::history::SaleOutcome;
@@ -668,6 +676,88 @@ impl Till {
         };
         self.clear();
         Ok(summary)
+    }
+
+    /// The Yespo order of `sale` by the customer on screen, when the till
+    /// sends orders (a held-out customer's too: Yespo needs every sale).
+    fn order_draft(&self, sale: &Sale) -> Option<crate::history::OrderDraft> {
+        let settings = crate::outbox::orders::OrderSettings::from_config(&self.config)?;
+        let session = self.session.as_ref()?;
+        let card = |product: &str| {
+            session
+                .sections
+                .iter()
+                .find_map(|section| match &section.state {
+                    SectionState::Loaded { products, .. } => products
+                        .iter()
+                        .find(|p| p.id == product)
+                        .map(|p| crate::outbox::orders::CardFacts {
+                            name: p.name.clone(),
+                            price: p.price,
+                            url: Some(p.url.clone()),
+                            image_url: p.image_url.clone(),
+                        }),
+                    _ => None,
+                })
+        };
+        let mut order = crate::outbox::orders::order_for_sale(
+            sale,
+            &session.customer,
+            &card,
+            &settings,
+            sale.sale_id.as_deref().unwrap_or_default(),
+            crate::sync::unix_secs() as i64,
+        );
+        if sale.sale_id.is_none()
+            && let Some(fields) = order.as_object_mut()
+        {
+            // Made in the sale's transaction, from its row.
+            fields.remove("externalOrderId");
+        }
+        Some(crate::history::OrderDraft {
+            order,
+            id_prefix: self.order_id_prefix(),
+        })
+    }
+
+    /// This till's part of the order ids it makes itself: from its own
+    /// receipt key, so two tills of one account never make the same id.
+    fn order_id_prefix(&self) -> String {
+        use blake2::{Blake2s256, Digest};
+        let digest = Blake2s256::new()
+            .chain_update(b"pos-recs order id")
+            .chain_update(&self.receipt_key)
+            .finalize();
+        format!("pos-recs-{}", crate::sync::hex(&digest[..6]))
+    }
+
+    /// The POS voided a recorded sale: it leaves the figures, and Yespo's
+    /// order is sent again as `CANCELLED`. A repeat is answered the same.
+    pub fn void_sale(&mut self, sale_id: &str) -> Result<VoidSummary, SaleError> {
+        let sale_id = sale_id.trim();
+        if sale_id.is_empty()
+            || sale_id.chars().count() > 128
+            || sale_id.chars().any(char::is_control)
+        {
+            return Err(SaleError::Invalid(
+                "sale_id: 1 to 128 printable characters".into(),
+            ));
+        }
+        let void = crate::history::VoidWrite {
+            digest: self.receipt_digest(sale_id),
+            sale_id: sale_id.to_string(),
+            orders: crate::outbox::orders::OrderSettings::from_config(&self.config),
+        };
+        use crate::history::VoidOutcome;
+        match self.history.void_sale(void, SALE_WRITE_WAIT) {
+            VoidOutcome::Voided => Ok(VoidSummary { repeated: false }),
+            VoidOutcome::AlreadyVoided => Ok(VoidSummary { repeated: true }),
+            VoidOutcome::Unknown | VoidOutcome::Off => Err(SaleError::UnknownSale(sale_id.into())),
+            VoidOutcome::Failed(why) => {
+                tracing::warn!("a void was not recorded: {why}");
+                Err(SaleError::NotDurable(why))
+            }
+        }
     }
 
     /// The keyed digest a `sale_id` is remembered by.

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::proxy::{Proxy, listen};
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,68 +19,11 @@ use pos_recs::config::{Config, ConfigOrigin};
 use pos_recs::demo::DemoOptions;
 use pos_recs::service::TillService;
 use serde_json::Value;
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::watch;
 
 const PERSONAL: u64 = 1246;
 const BESTSELLERS: u64 = 1245;
 const SOLD_OUT: u64 = 1248;
 const NEW_ARRIVALS: u64 = 1249;
-
-/// A TCP forwarder to the demo shop that can be stopped: then its port
-/// refuses connections, and the connections it carried are cut.
-struct Proxy {
-    addr: SocketAddr,
-    alive: watch::Sender<bool>,
-}
-
-impl Proxy {
-    async fn start(target: SocketAddr) -> Self {
-        Self::start_on(0, target).await
-    }
-
-    /// On `port` (0: any), e.g. the port of a proxy stopped before.
-    async fn start_on(port: u16, target: SocketAddr) -> Self {
-        let listener = listen(port).await;
-        let addr = listener.local_addr().unwrap();
-        let (alive, watching) = watch::channel(true);
-        tokio::spawn(async move {
-            let mut stop = watching.clone();
-            loop {
-                let accepted = tokio::select! {
-                    accepted = listener.accept() => accepted,
-                    _ = stop.changed() => return,
-                };
-                let Ok((mut inbound, _)) = accepted else {
-                    return;
-                };
-                let mut stop = watching.clone();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(target).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = stop.changed() => {}
-                    }
-                });
-            }
-        });
-        Self { addr, alive }
-    }
-
-    /// From now on the port refuses connections.
-    fn stop(&self) {
-        let _ = self.alive.send(false);
-    }
-}
-
-async fn listen(port: u16) -> TcpListener {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.set_reuseaddr(true).unwrap();
-    socket.bind(([127, 0, 0, 1], port).into()).unwrap();
-    socket.listen(64).unwrap()
-}
 
 /// A server that takes connections and never answers.
 async fn hanging_server() -> SocketAddr {

@@ -131,6 +131,13 @@ impl TillPort for RecordingTill {
             repeated: false,
         })
     }
+    fn void(
+        &self,
+        sale_id: &str,
+    ) -> Result<pos_recs::till::VoidSummary, pos_recs::sale::SaleError> {
+        self.calls.lock().unwrap().push(format!("void {sale_id}"));
+        Ok(pos_recs::till::VoidSummary { repeated: false })
+    }
     fn document(&self) -> Option<std::sync::Arc<serde_json::Value>> {
         None
     }
@@ -190,6 +197,10 @@ async fn send_reaches_a_listening_till_and_says_when_none_listens() {
     let out = run_cli(&["send", "--config", &path, "--sale", &sale], &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(till.calls.lock().unwrap().last().unwrap(), "sale 2 lines");
+    // A void.
+    let out = run_cli(&["send", "--config", &path, "--void", "R-17"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(till.calls.lock().unwrap().last().unwrap(), "void R-17");
     // A malformed sale file is named, and the till is not asked.
     std::fs::write(&sale, r#"{"lines": [{"product": "SKU", "quantity": -1}]}"#).unwrap();
     let calls = till.calls.lock().unwrap().len();

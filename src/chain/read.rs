@@ -296,7 +296,7 @@ fn check_figures(report: &DayReport) -> Result<(), String> {
             ("value_squares", g.value_squares),
             ("items_squares", g.items_squares),
         ] {
-            if !(x.is_finite() && x >= 0.0 && x <= MAX_DAY_AMOUNT * MAX_DAY_AMOUNT) {
+            if !(x.is_finite() && (0.0..=MAX_DAY_AMOUNT * MAX_DAY_AMOUNT).contains(&x)) {
                 return Err(format!("{name} {x} is not a figure of a till's day"));
             }
         }

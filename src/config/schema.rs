@@ -48,6 +48,60 @@ pub struct Config {
     /// The comparison group (off unless `holdout_percent` is set).
     #[serde(skip_serializing_if = "ExperimentConfig::is_default")]
     pub experiment: ExperimentConfig,
+    /// Finished sales sent to Yespo as offline orders (off unless `send`).
+    #[serde(skip_serializing_if = "OrdersConfig::is_default")]
+    pub orders: OrdersConfig,
+}
+
+/// `[orders]`: each finished sale becomes a Yespo offline order, so its
+/// algorithms learn what the till sells.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrdersConfig {
+    /// Send finished sales to Yespo (`POST /v1/orders`).
+    pub send: bool,
+    /// Yespo's `storeId`; `[fleet] store` when not set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+    /// What `items[].cost` is: the line's total or the unit price.
+    pub item_cost: ItemCost,
+}
+
+impl OrdersConfig {
+    /// True when off with nothing set (the section is then not written).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The `storeId` sent: the one set, else the chain's store name.
+    pub fn store_id<'a>(&'a self, fleet: Option<&'a FleetConfig>) -> Option<&'a str> {
+        self.store_id
+            .as_deref()
+            .or(fleet.map(|f| f.store.as_str()))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// What an order item's `cost` is (Yespo's documents do not settle it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemCost {
+    /// The line's total (price × quantity), as Yespo's WooCommerce plugin sends.
+    #[default]
+    Line,
+    /// The price of one.
+    Unit,
+}
+
+impl ItemCost {
+    /// `line` or `unit`, as in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Line => "line",
+            Self::Unit => "unit",
+        }
+    }
 }
 
 /// `[experiment]`: a share of customers is shown no recommendations, to

@@ -99,6 +99,24 @@ impl Config {
                 ),
             );
         }
+        if let Some(store) = &self.orders.store_id
+            && (store.trim().is_empty()
+                || store.chars().count() > 64
+                || store.chars().any(char::is_control))
+        {
+            add(
+                "[orders]",
+                "store_id",
+                "must be 1 to 64 printable characters".into(),
+            );
+        }
+        if self.orders.send && !self.history.enabled {
+            add(
+                "[orders]",
+                "send",
+                "needs [history] enabled: orders wait in the history's outbox until Yespo takes them".into(),
+            );
+        }
         if self.experiment.holdout_percent > super::MAX_HOLDOUT_PERCENT {
             add(
                 "[experiment]",

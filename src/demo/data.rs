@@ -173,6 +173,7 @@ impl DemoFeed {
             network: Default::default(),
             integration: None,
             history: Default::default(),
+            orders: Default::default(),
             fleet: None,
             experiment: Default::default(),
         }

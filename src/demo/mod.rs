@@ -7,6 +7,7 @@
 //! faults ([`DemoOptions`]).
 
 pub mod data;
+pub mod orders;
 pub mod pictures;
 
 use std::collections::{HashMap, HashSet};
@@ -149,6 +150,7 @@ struct AppState {
     tokens: Mutex<HashMap<String, std::time::Instant>>,
     rate_limited: Mutex<HashSet<u64>>,
     pictures: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    orders: Arc<orders::OrderBook>,
 }
 
 /// A running demo server; stops when dropped.
@@ -166,6 +168,16 @@ impl DemoServer {
 
     /// Starts on `127.0.0.1:port` (0 = any free port).
     pub async fn start_on(port: u16, options: DemoOptions) -> std::io::Result<Self> {
+        Self::start_with_orders(port, options, Arc::default()).await
+    }
+
+    /// Like [`DemoServer::start_on`], keeping the orders it takes in
+    /// `orders` (shared with a server this one replaces).
+    pub async fn start_with_orders(
+        port: u16,
+        options: DemoOptions,
+        orders: Arc<orders::OrderBook>,
+    ) -> std::io::Result<Self> {
         let feed = DemoFeed::embedded().map_err(std::io::Error::other)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
@@ -177,12 +189,14 @@ impl DemoServer {
             tokens: Mutex::default(),
             rate_limited: Mutex::default(),
             pictures: Mutex::default(),
+            orders,
         });
         let app = Router::new()
             .route("/api/v2/contacts/recoms/{id}", get(v2_recoms))
             .route("/api/v1/auth/contact/token", post(v1_token))
             .route("/api/v1/recoms/{id}", get(v1_recoms))
             .route("/api/images/{file}", get(picture))
+            .route("/api/v1/orders", post(post_orders))
             .with_state(state.clone());
         let (tx, rx) = oneshot::channel();
         tokio::spawn(async move {
@@ -229,6 +243,24 @@ impl DemoServer {
     pub fn set_options(&self, options: DemoOptions) {
         *lock(&self.state.options) = options;
     }
+
+    /// The offline orders it took, and its orders faults.
+    pub fn orders(&self) -> Arc<orders::OrderBook> {
+        self.state.orders.clone()
+    }
+}
+
+/// `POST /api/v1/orders`: Yespo's offline orders (see [`orders`]).
+async fn post_orders(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let required = lock(&state.options).required_key.clone();
+    if !authorised(&headers, required.as_deref()) {
+        return json_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    orders::take(&state.orders, &headers, body).await
 }
 
 impl Drop for DemoServer {

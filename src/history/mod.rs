@@ -107,6 +107,47 @@ pub struct SaleWrite {
     pub record: Option<crate::sale::SaleRecord>,
     /// Its receipt, when it came with a `sale_id`.
     pub receipt: Option<Receipt>,
+    /// Its Yespo order, when the till sends them: queued in the outbox in
+    /// the sale's transaction.
+    pub order: Option<OrderDraft>,
+}
+
+/// A sale's Yespo order before the sale has its row.
+#[derive(Debug, Clone)]
+pub struct OrderDraft {
+    /// The order; without `externalOrderId` when the POS sent no
+    /// `sale_id`: then the till's own id for the sale is made in the
+    /// transaction, `{prefix}-{unix seconds}-{sale row}`, unique to this
+    /// till and file and kept across restarts.
+    pub order: serde_json::Value,
+    /// This till's part of its own ids (from its receipt key).
+    pub id_prefix: String,
+}
+
+/// What a void found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VoidOutcome {
+    /// The sale is out of the figures now (and its cancellation queued).
+    Voided,
+    /// It was voided before.
+    AlreadyVoided,
+    /// No sale with that `sale_id` is kept.
+    Unknown,
+    /// Not on disk, for this reason: nothing changed.
+    Failed(String),
+    /// The history is off.
+    Off,
+}
+
+/// A void to apply: the `sale_id`'s digest, and what to send Yespo.
+#[derive(Debug, Clone)]
+pub struct VoidWrite {
+    /// The keyed digest of the `sale_id`.
+    pub digest: String,
+    /// The `sale_id` itself (Yespo's `externalOrderId`).
+    pub sale_id: String,
+    /// Send Yespo the cancellation, with these order settings.
+    pub orders: Option<crate::outbox::orders::OrderSettings>,
 }
 
 /// What the disk said about a [`SaleWrite`].
@@ -124,6 +165,93 @@ pub enum SaleOutcome {
     Failed(String),
     /// The history is off: nothing is kept.
     Off,
+}
+
+/// Voids the sale kept under `void.digest`: its rows leave the figures,
+/// its receipt is marked (a repeat of the void is answered the same), and
+/// Yespo's order is queued again as `CANCELLED`, all in one transaction.
+pub fn void_sale(
+    conn: &mut Connection,
+    at: i64,
+    void: &VoidWrite,
+) -> Result<VoidOutcome, HistoryError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: Option<(Option<i64>, bool)> = tx
+        .query_row(
+            "SELECT sale, voided FROM receipts WHERE digest = ?1",
+            [&void.digest],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)),
+        )
+        .optional()?;
+    let sale = match found {
+        None => return Ok(VoidOutcome::Unknown),
+        Some((_, true)) => return Ok(VoidOutcome::AlreadyVoided),
+        Some((sale, false)) => sale,
+    };
+    // What the order said, for the cancellation: the sale's time, total and lines.
+    let kept: Option<(i64, Option<f64>)> = match sale {
+        Some(id) => tx
+            .query_row("SELECT at, total FROM sales WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?,
+        None => None,
+    };
+    let mut items = Vec::new();
+    if let Some(id) = sale {
+        let mut lines = tx.prepare(
+            "SELECT product_id, quantity, price FROM sale_lines WHERE sale = ?1 ORDER BY rowid",
+        )?;
+        let rows = lines.query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, Option<f64>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (product, quantity, price) = row?;
+            items.push(serde_json::json!({
+                "externalItemId": product,
+                "name": product,
+                "quantity": quantity,
+                "cost": price.map_or(0.0, |p| (p * quantity * 100.0).round() / 100.0),
+            }));
+        }
+        for table in ["sale_lines", "bought"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE sale = ?1"), [id])?;
+        }
+        tx.execute("DELETE FROM sales WHERE id = ?1", [id])?;
+    }
+    tx.execute(
+        "UPDATE receipts SET voided = 1 WHERE digest = ?1",
+        [&void.digest],
+    )?;
+    if let Some(settings) = &void.orders {
+        let (sold_at, total) = kept.unwrap_or((at, None));
+        let items_total: f64 = items.iter().filter_map(|i| i["cost"].as_f64()).sum();
+        let mut order = serde_json::json!({
+            "externalOrderId": void.sale_id,
+            "status": crate::outbox::orders::CANCELLED,
+            "date": crate::outbox::orders::date_with_offset(sold_at),
+            "currency": settings.currency,
+            "totalCost": total.unwrap_or(items_total),
+            "source": "offline",
+            "items": items,
+        });
+        if let Some(store) = &settings.store_id {
+            order["storeId"] = store.clone().into();
+        }
+        crate::outbox::enqueue(
+            &tx,
+            crate::outbox::Destination::YespoOrders,
+            &void.sale_id,
+            &order.to_string(),
+            at,
+        )?;
+    }
+    tx.commit()?;
+    Ok(VoidOutcome::Voided)
 }
 
 /// Reads the receipt kept under `digest`, if any.
@@ -176,11 +304,11 @@ pub fn record_sale_once(
     let Some(record) = &sale.record else {
         return Ok(SaleOutcome::NoCustomer);
     };
-    write_sale(&tx, at, record)?;
+    let row = write_sale(&tx, at, record)?;
     if let Some(receipt) = &sale.receipt {
         tx.execute(
-            "INSERT INTO receipts (digest, body, at, lookup, grp, lines, recommended_lines)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO receipts (digest, body, at, lookup, grp, lines, recommended_lines, sale)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 receipt.digest,
                 receipt.body,
@@ -188,8 +316,26 @@ pub fn record_sale_once(
                 receipt.lookup as i64,
                 receipt.group,
                 receipt.lines as i64,
-                receipt.recommended_lines as i64
+                receipt.recommended_lines as i64,
+                row
             ],
+        )?;
+    }
+    if let Some(draft) = &sale.order {
+        let mut order = draft.order.clone();
+        if order.get("externalOrderId").is_none() {
+            order["externalOrderId"] = format!("{}-{at}-{row}", draft.id_prefix).into();
+        }
+        let key = order["externalOrderId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        crate::outbox::enqueue(
+            &tx,
+            crate::outbox::Destination::YespoOrders,
+            &key,
+            &order.to_string(),
+            at,
         )?;
     }
     if !may_commit() {
@@ -225,6 +371,9 @@ pub enum HistoryError {
     /// The folder or file could not be used.
     #[error("history file: {0}")]
     Io(#[from] std::io::Error),
+    /// The outbox beside the sales refused.
+    #[error("{0}")]
+    Outbox(#[from] crate::outbox::OutboxError),
 }
 
 fn migrations() -> Migrations<'static> {
@@ -293,6 +442,23 @@ fn migrations() -> Migrations<'static> {
         // The sale's body digest: the same `sale_id` with other lines is
         // another sale, refused rather than taken for a repeat.
         M::up("ALTER TABLE receipts ADD COLUMN body TEXT NOT NULL DEFAULT '';"),
+        // What the till sends out (Yespo's orders), written in the sale's
+        // transaction; a row goes once the far side takes it. A receipt
+        // knows its sale (a void finds it), and whether it was voided.
+        M::up(
+            "CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                destination TEXT NOT NULL,   -- yespo-orders
+                item_key TEXT NOT NULL,      -- the far side's idempotent key
+                payload TEXT NOT NULL,       -- what is sent (JSON)
+                created INTEGER NOT NULL,    -- unix seconds
+                attempts INTEGER NOT NULL DEFAULT 0,
+                parked TEXT                  -- refused for good: the answer
+            );
+            CREATE INDEX outbox_waiting ON outbox(destination, parked, id);
+            ALTER TABLE receipts ADD COLUMN sale INTEGER;
+            ALTER TABLE receipts ADD COLUMN voided INTEGER NOT NULL DEFAULT 0;",
+        ),
     ])
 }
 
@@ -480,7 +646,7 @@ fn write_sale(
     tx: &rusqlite::Transaction<'_>,
     at: i64,
     sale: &crate::sale::SaleRecord,
-) -> Result<(), HistoryError> {
+) -> Result<i64, HistoryError> {
     // The latest sale's period continues, or a new run starts.
     let latest: Option<(String, i64)> = tx
         .prepare_cached("SELECT period, period_run FROM sales ORDER BY id DESC LIMIT 1")?
@@ -525,7 +691,7 @@ fn write_sale(
             b.click.as_str()
         ])?;
     }
-    Ok(())
+    Ok(id)
 }
 
 /// Deletes rows older than `days`, then the oldest tenth while the file is

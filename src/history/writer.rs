@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{
-    BATCH, BATCH_WAIT, Event, HistoryError, SaleOutcome, SaleWrite, apply_retention, now_secs,
-    open, record_sale_once, write_batch,
+    BATCH, BATCH_WAIT, Event, HistoryError, SaleOutcome, SaleWrite, VoidOutcome, VoidWrite,
+    apply_retention, now_secs, open, record_sale_once, void_sale, write_batch,
 };
 
 /// A message to the writer thread.
@@ -17,6 +17,8 @@ enum Message {
     Events(Vec<(i64, Event)>),
     /// A sale the POS waits for: written exactly once, synced, answered.
     Sale(Box<SaleJob>),
+    /// A void the POS waits for.
+    Void(VoidWrite, mpsc::SyncSender<VoidOutcome>),
 }
 
 /// A sale for the writer, and the till waiting for its outcome.
@@ -185,6 +187,25 @@ impl History {
         }
     }
 
+    /// Voids a recorded sale (synced, in one transaction) and says what
+    /// was found. Waits at most `wait`; a void not written by then may
+    /// still be written (a repeat of it is harmless).
+    pub fn void_sale(&self, void: VoidWrite, wait: Duration) -> VoidOutcome {
+        let Some(sender) = self.writer.as_ref().and_then(|w| w.sender.as_ref()) else {
+            return VoidOutcome::Off;
+        };
+        let (reply, outcome) = mpsc::sync_channel(1);
+        if sender.send(Message::Void(void, reply)).is_err() {
+            return VoidOutcome::Failed("the history's writer has stopped".into());
+        }
+        outcome.recv_timeout(wait).unwrap_or_else(|_| {
+            VoidOutcome::Failed(format!(
+                "the history file stayed busy for {} s (another program is writing it)",
+                wait.as_secs()
+            ))
+        })
+    }
+
     fn send(&self, events: Vec<Event>) -> bool {
         let Some(sender) = self.writer.as_ref().and_then(|w| w.sender.as_ref()) else {
             return false;
@@ -244,11 +265,27 @@ fn write_sale_synced(
     db: &mut rusqlite::Connection,
     job: &SaleJob,
 ) -> Result<SaleOutcome, HistoryError> {
+    synced(db, |db| {
+        record_sale_once(db, job.at, &job.sale, || job.ticket.begin_commit())
+    })
+}
+
+/// Runs `write` with its commit synced to the disk (`synchronous = FULL`),
+/// then back to `NORMAL`, even when the write failed.
+fn synced<T>(
+    db: &mut rusqlite::Connection,
+    write: impl FnOnce(&mut rusqlite::Connection) -> Result<T, HistoryError>,
+) -> Result<T, HistoryError> {
     db.pragma_update(None, "synchronous", "FULL")?;
-    let outcome = record_sale_once(db, job.at, &job.sale, || job.ticket.begin_commit());
-    // Back to NORMAL even when the write failed.
+    let outcome = write(db);
     db.pragma_update(None, "synchronous", "NORMAL")?;
     outcome
+}
+
+/// What someone waits for the writer to do.
+enum Waited {
+    Sale(Box<SaleJob>),
+    Void(VoidWrite, mpsc::SyncSender<VoidOutcome>),
 }
 
 /// The writer thread: opens the database, writes batches and sales,
@@ -284,19 +321,21 @@ fn writer(
     let mut last_retention = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
         let mut batch = Vec::new();
-        let mut sale = None;
+        let mut waited: Option<Waited> = None;
         match receiver.recv() {
             Ok(Message::Events(events)) => batch = events,
-            Ok(Message::Sale(job)) => sale = Some(job),
+            Ok(Message::Sale(job)) => waited = Some(Waited::Sale(job)),
+            Ok(Message::Void(void, reply)) => waited = Some(Waited::Void(void, reply)),
             Err(_) => return,
         }
         let deadline = std::time::Instant::now() + BATCH_WAIT;
-        // A sale is waited for: written now, not after the batch's wait.
-        while batch.len() < BATCH && sale.is_none() {
+        // A sale or void is waited for: written now, not after the batch's wait.
+        while batch.len() < BATCH && waited.is_none() {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match receiver.recv_timeout(left) {
                 Ok(Message::Events(more)) => batch.extend(more),
-                Ok(Message::Sale(job)) => sale = Some(job),
+                Ok(Message::Sale(job)) => waited = Some(Waited::Sale(job)),
+                Ok(Message::Void(void, reply)) => waited = Some(Waited::Void(void, reply)),
                 Err(_) => break,
             }
         }
@@ -304,13 +343,19 @@ fn writer(
             conn = open(path).ok();
         }
         let Some(db) = conn.as_mut() else {
-            if let Some(job) = sale {
-                let why = problem
-                    .lock()
-                    .ok()
-                    .and_then(|p| p.clone())
-                    .unwrap_or_else(|| "the history file cannot be opened".into());
-                let _ = job.reply.send(SaleOutcome::Failed(why));
+            let why = problem
+                .lock()
+                .ok()
+                .and_then(|p| p.clone())
+                .unwrap_or_else(|| "the history file cannot be opened".into());
+            match waited {
+                Some(Waited::Sale(job)) => {
+                    let _ = job.reply.send(SaleOutcome::Failed(why));
+                }
+                Some(Waited::Void(_, reply)) => {
+                    let _ = reply.send(VoidOutcome::Failed(why));
+                }
+                None => {}
             }
             continue;
         };
@@ -322,18 +367,31 @@ fn writer(
                 Err(e) => report(&e),
             }
         }
-        if let Some(job) = sale {
-            let outcome = match write_sale_synced(db, &job) {
-                Ok(outcome) => {
-                    clear();
-                    outcome
-                }
-                Err(e) => {
-                    report(&e);
-                    SaleOutcome::Failed(e.to_string())
-                }
-            };
-            let _ = job.reply.send(outcome);
+        match waited {
+            Some(Waited::Sale(job)) => {
+                let outcome = match write_sale_synced(db, &job) {
+                    Ok(outcome) => {
+                        clear();
+                        outcome
+                    }
+                    Err(e) => {
+                        report(&e);
+                        SaleOutcome::Failed(e.to_string())
+                    }
+                };
+                let _ = job.reply.send(outcome);
+            }
+            Some(Waited::Void(void, reply)) => {
+                let outcome = match synced(db, |db| void_sale(db, now_secs(), &void)) {
+                    Ok(outcome) => outcome,
+                    Err(e) => {
+                        report(&e);
+                        VoidOutcome::Failed(e.to_string())
+                    }
+                };
+                let _ = reply.send(outcome);
+            }
+            None => {}
         }
         if last_retention.elapsed() >= Duration::from_secs(3600) {
             last_retention = std::time::Instant::now();
@@ -360,6 +418,7 @@ mod tests {
                 lines: Vec::new(),
                 bought: Vec::new(),
             }),
+            order: None,
             receipt: Some(super::super::Receipt {
                 digest: digest.into(),
                 body: body.into(),

@@ -36,12 +36,13 @@ use crate::history::{Event, History};
 use crate::identify::{Identifier, IdentifierKind, IdentifyError};
 use crate::instance::Request;
 use crate::lookup::Wake;
+use crate::outbox::sender::{OrderSender, SenderStatus};
 use crate::pos_link::{PosEvent, PosLink};
 use crate::sale::{Sale, SaleError};
 use crate::session::Session;
 use crate::setup::Ready;
 use crate::sync::lock;
-use crate::till::{SaleSummary, Till};
+use crate::till::{SaleSummary, Till, VoidSummary};
 use crate::yespo::Product;
 
 /// What a front end hears from the service (besides a new document, which
@@ -92,6 +93,10 @@ struct Inner {
     central_status: Mutex<Option<FleetStatus>>,
     fleet: Mutex<Option<Fleet>>,
     instance: Mutex<Option<Instance>>,
+    /// The history file (the outbox is in it), when recording.
+    history_file: Option<PathBuf>,
+    /// Sends the outbox's orders to Yespo, when `[orders] send`.
+    orders: Mutex<Option<OrderSender>>,
 }
 
 /// The running till (see the module docs). Dropping it stops the link, the
@@ -138,6 +143,7 @@ impl TillService {
             )
         });
         let integration = ready.config.integration.clone();
+        let orders = order_sender(&ready.config, history_file.as_deref(), &runtime);
         let reporter = match (
             crate::chain::upload::ReportSettings::from_config(&ready.config),
             &history_file,
@@ -151,7 +157,7 @@ impl TillService {
                 .as_deref()
                 .map(crate::experiment::key_file_beside),
         );
-        match history_file {
+        match history_file.clone() {
             Some(file) => {
                 till.set_answer_cache(crate::answer_cache::AnswerCache::open(
                     &crate::answer_cache::file_beside(&file),
@@ -180,6 +186,8 @@ impl TillService {
             central_status: Mutex::new(fleet.as_ref().map(Fleet::status)),
             fleet: Mutex::new(fleet),
             instance: Mutex::default(),
+            history_file,
+            orders: Mutex::new(orders),
         });
         let (link, link_problem) = match &integration {
             None => (None, None),
@@ -318,8 +326,19 @@ impl TillService {
     pub fn reconfigure(&self, config: Config) -> Result<(), ConfigError> {
         let mut till = self.inner.till();
         till.reconfigure(config)?;
+        self.inner.restart_orders(till.config());
         self.inner.publish(&till);
         Ok(())
+    }
+
+    /// How sending orders to Yespo stands (`None`: orders are not sent).
+    pub fn orders_status(&self) -> Option<SenderStatus> {
+        lock(&self.inner.orders).as_ref().map(OrderSender::status)
+    }
+
+    /// The POS voided a recorded sale (see [`Till::void_sale`]).
+    pub fn void_sale(&self, sale_id: &str) -> Result<VoidSummary, SaleError> {
+        self.inner.void_sale(sale_id)
     }
 
     /// Shows a session prepared elsewhere (benchmarks, screenshots).
@@ -458,8 +477,41 @@ impl Inner {
         })?;
         if !summary.repeated {
             let _ = self.pos_events.send(PosEvent::CustomerCleared);
+            self.wake_orders();
         }
         Ok(summary)
+    }
+
+    fn void_sale(&self, sale_id: &str) -> Result<VoidSummary, SaleError> {
+        let summary = self.till().void_sale(sale_id)?;
+        if !summary.repeated {
+            self.wake_orders();
+        }
+        Ok(summary)
+    }
+
+    /// An order was queued: the sender goes at once.
+    fn wake_orders(&self) {
+        if let Some(orders) = lock(&self.orders).as_ref() {
+            orders.wake();
+        }
+    }
+
+    /// The settings changed: orders go as they now say (or stop).
+    fn restart_orders(&self, config: &Config) {
+        let runtime = tokio::runtime::Handle::try_current();
+        let mut orders = lock(&self.orders);
+        *orders = None;
+        if let Ok(runtime) = runtime {
+            *orders = order_sender(config, self.history_file.as_deref(), &runtime);
+        }
+    }
+
+    /// Orders waiting for Yespo, when the till sends them.
+    fn orders_waiting(&self) -> Option<u64> {
+        lock(&self.orders)
+            .as_ref()
+            .map(|o| o.status().outbox.waiting)
     }
 
     /// Replaces the document with what `till` shows now. Called with the
@@ -568,6 +620,20 @@ impl Inner {
 
 /// A key for this run only (all zeros if the system has no randomness,
 /// which only weakens the digest, never the sale).
+/// The order sender for `config`, when it sends orders and records a history.
+fn order_sender(
+    config: &Config,
+    history_file: Option<&std::path::Path>,
+    runtime: &tokio::runtime::Handle,
+) -> Option<OrderSender> {
+    match history_file {
+        Some(file) if config.orders.send => {
+            Some(OrderSender::start(config, file.to_path_buf(), runtime))
+        }
+        _ => None,
+    }
+}
+
 fn run_key() -> Vec<u8> {
     crate::experiment::new_key().unwrap_or_else(|_| vec![0u8; 32])
 }

@@ -10,7 +10,7 @@ use crate::identify::{IdentifierKind, IdentifyError};
 use crate::pos_link::{PosEvent, TillPort};
 use crate::sale::{Sale, SaleError};
 use crate::sync::lock;
-use crate::till::SaleSummary;
+use crate::till::{SaleSummary, VoidSummary};
 
 /// The service's side of the POS link: every call is applied, and the
 /// document republished, before it returns.
@@ -41,6 +41,10 @@ impl TillPort for Port {
         Ok(summary)
     }
 
+    fn void(&self, sale_id: &str) -> Result<VoidSummary, SaleError> {
+        self.0.void_sale(sale_id)
+    }
+
     fn document(&self) -> Option<Arc<serde_json::Value>> {
         // Without a window, the POS that fetched the cards draws them: they
         // count as shown (once per customer), so "per 100 shown" means the
@@ -48,7 +52,16 @@ impl TillPort for Port {
         if lock(&self.0.front_wake).is_none() {
             self.0.till().all_cards_seen();
         }
-        lock(&self.0.document).clone()
+        let document = lock(&self.0.document).clone()?;
+        match self.0.orders_waiting() {
+            // Orders waiting for Yespo, when the till sends them.
+            Some(waiting) => {
+                let mut document = (*document).clone();
+                document["orders_waiting"] = waiting.into();
+                Some(Arc::new(document))
+            }
+            None => Some(document),
+        }
     }
 
     fn events(&self) -> broadcast::Receiver<PosEvent> {

@@ -128,4 +128,5 @@ pub fn json(out: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+pub mod proxy;
 pub mod serve;
