@@ -8,6 +8,8 @@
 #![cfg(unix)]
 
 mod common;
+#[path = "common/nginx.rs"]
+mod nginx;
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -351,5 +353,118 @@ async fn parked_item(config: &Path) -> String {
         }
         assert!(Instant::now() < deadline, "nothing parked: {text}");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A chain's till sends its orders through the real nginx gateway: they
+/// reach Yespo with the account's key (which the till never holds), the
+/// access log counts them without personal data, and a stolen till token
+/// reaches no other path of the account and meets the orders' own budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_till_sends_orders_through_the_gateway_and_a_stolen_token_gets_no_further() {
+    if !nginx::have_nginx() {
+        return;
+    }
+    let book = std::sync::Arc::new(OrderBook::default());
+    let shop = DemoServer::start_with_orders(
+        0,
+        DemoOptions {
+            required_key: Some(nginx::KEY.into()),
+            ..DemoOptions::default()
+        },
+        book.clone(),
+    )
+    .await
+    .unwrap();
+    let token = nginx::till_token("orders-till-0");
+    let upstream = shop.addr().to_string();
+    let gateway = nginx::start_gateway(&nginx::GatewayOptions::new(
+        &upstream,
+        std::slice::from_ref(&token),
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let history = home.path().join("history.sqlite3");
+    let config = home.path().join("config.toml");
+    let mut template = shop.config();
+    template.yespo.auth = pos_recs::config::AuthMode::Gateway;
+    template.yespo.api_key = None;
+    template.yespo.till_token = Some(pos_recs::secret::ApiKey::new(token.clone()));
+    write_config(&config, &gateway.base(), &history, &template);
+    let serve = start(&config, home.path());
+    for n in 0..3 {
+        serve.customer("067 123 4567").await;
+        let lines = json!([{"product": "SKU-1001", "quantity": 1, "price": 10.0}]);
+        assert_eq!(
+            serve
+                .try_sale(&sale(&format!("G-{n}"), lines, 10.0))
+                .await
+                .0,
+            200
+        );
+    }
+    until(&book, 30, "the orders through the gateway", |b| {
+        (0..3).all(|n| b.count(&format!("G-{n}"), "DELIVERED") == 1)
+    })
+    .await;
+    serve.kill(libc::SIGTERM);
+
+    // A stolen token: the orders endpoint with other methods, and the
+    // account's other paths, never reach Yespo.
+    let port = gateway.port;
+    let before = book.requests.load(Ordering::SeqCst);
+    for (method, target, status) in [
+        ("GET", "/api/v1/orders", 405),
+        ("DELETE", "/api/v1/orders", 405),
+        ("PUT", "/api/v1/orders", 405),
+        ("POST", "/api/v1/orders/42", 404),
+        ("POST", "/api/v1/orders/../contacts", 404),
+        ("GET", "/api/v1/contacts?email=a%40b.example", 404),
+        ("POST", "/api/v1/event", 404),
+        ("POST", "/api/v1/message/sms", 404),
+    ] {
+        let token = token.clone();
+        let got = tokio::task::spawn_blocking(move || {
+            nginx::raw_status(port, method, target, Some(&token))
+        })
+        .await
+        .unwrap();
+        assert_eq!(got, status, "{method} {target}");
+    }
+    assert_eq!(
+        book.requests.load(Ordering::SeqCst),
+        before,
+        "reached Yespo"
+    );
+    // Made-up orders in bulk meet the orders' own budget (burst 10).
+    let statuses: Vec<u16> = {
+        let token = token.clone();
+        tokio::task::spawn_blocking(move || {
+            (0..30)
+                .map(|_| nginx::raw_status(port, "POST", "/api/v1/orders", Some(&token)))
+                .collect()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(
+        statuses.iter().filter(|s| **s != 429).count() <= 12,
+        "{statuses:?}"
+    );
+    // The access log counts each till's orders; no identifier in any log.
+    let logs = gateway.logs();
+    let access = logs
+        .iter()
+        .find(|(p, _)| p.ends_with("access.log"))
+        .map(|(_, t)| t.clone())
+        .unwrap();
+    assert!(
+        access.contains("store-a/till-0 \"POST /api/v1/orders\" 200")
+            && access.contains("orders=1"),
+        "{access}"
+    );
+    for (path, text) in &logs {
+        assert!(!text.contains("380671234567"), "{}: {text}", path.display());
+        assert!(!text.contains(token.as_str()), "{}", path.display());
     }
 }
