@@ -468,3 +468,28 @@ async fn a_chain_till_sends_orders_through_the_gateway_and_a_stolen_token_gets_n
         assert!(!text.contains(token.as_str()), "{}", path.display());
     }
 }
+
+/// `[orders]` is checked like every other section: one line, exit 2.
+#[tokio::test]
+async fn a_bad_orders_section_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    for (section, said) in [
+        ("[orders]\nitem_cost = \"each\"\n", "expected `line` or `unit`"),
+        ("[orders]\nsend = \"yes\"\n", "expected a boolean"),
+        ("[orders]\nstore_id = \"\"\n", "store_id"),
+        ("[orders]\nsurprise = 1\n", "surprise"),
+        ("[orders]\nsend = true\n[history]\nenabled = false\n", "[history] enabled"),
+    ] {
+        std::fs::write(
+            &path,
+            format!("[yespo]\napi_key = \"k\"\n[[sources]]\nid = 1\n{section}"),
+        )
+        .unwrap();
+        let out = common::run_cli(&["check", "--config", path.to_str().unwrap()], &[]).await;
+        let stderr = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{section}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(said), "{section}: {stderr}");
+    }
+}

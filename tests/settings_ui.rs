@@ -408,6 +408,38 @@ fn each_source_shows_its_basket_key_and_a_change_is_saved() {
     assert_eq!(config.sources[1].basket, None, "defaults are not written");
 }
 
+/// "Sales to Yespo": the manager turns orders on, names the store and
+/// picks the unit price; the file says so, and the till sends from then on.
+#[test]
+fn orders_are_turned_on_in_the_settings_and_saved() {
+    let w = world();
+    let mut h = w.harness(w.config(Some("2468")));
+    unlock(&mut h, "2468", None);
+    step_until(&mut h, "settings open", |h| {
+        h.query_by_label(labels::SAVE).is_some()
+    });
+    let st = &pos_recs::ui::i18n::EN.settings_screen;
+    h.get_by_label(st.orders_send).click();
+    h.step();
+    h.step();
+    let store = h.get_by_role_and_label(egui::Role::TextInput, st.orders_store_id);
+    store.focus();
+    store.type_text("kyiv-01");
+    h.step();
+    h.get_by_label(st.item_cost_unit).click();
+    h.step();
+    h.get_by_label(labels::SAVE).click();
+    step_until(&mut h, "saved", |h| !h.state().in_settings());
+    let config = saved(&w.path());
+    assert!(config.orders.send, "{}", std::fs::read_to_string(w.path()).unwrap());
+    assert_eq!(config.orders.store_id.as_deref(), Some("kyiv-01"));
+    assert_eq!(config.orders.item_cost, pos_recs::config::ItemCost::Unit);
+    assert!(
+        h.state().service().orders_status().is_some(),
+        "the till sends orders from now on"
+    );
+}
+
 #[test]
 fn sources_export_and_import_off_the_frame() {
     let w = world();

@@ -75,6 +75,7 @@ fn merge_toml(old: &str, fresh: &str) -> Option<String> {
         "network",
         "integration",
         "history",
+        "orders",
     ] {
         let Some(new_table) = new.get(section).and_then(Item::as_table) else {
             doc.remove(section);

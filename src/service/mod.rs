@@ -16,6 +16,7 @@ mod port;
 
 // What the window reads of the till's links, as plain values: front ends
 // name these through the service, never the modules behind it.
+pub use crate::outbox::sender::SenderStatus as OrdersStatus;
 pub use crate::chain::upload::ReportStatus;
 pub use crate::fleet::FleetStatus;
 pub use crate::instance::Instance;

@@ -443,6 +443,20 @@ pub struct SettingsTexts {
     pub till_token: &'static str,
     /// The manager menu's "What works" entry.
     pub what_works_tab: &'static str,
+    /// Sales to Yespo (the `[orders]` group's title).
+    pub orders_heading: &'static str,
+    /// Send each finished sale to Yespo as an offline order
+    pub orders_send: &'static str,
+    /// Store id at Yespo
+    pub orders_store_id: &'static str,
+    /// Empty: the chain's store name
+    pub orders_store_hint: &'static str,
+    /// Item cost is
+    pub orders_item_cost: &'static str,
+    /// the line's total
+    pub item_cost_line: &'static str,
+    /// the price of one
+    pub item_cost_unit: &'static str,
     /// The manager menu's way back to the till (the settings' edits are dropped).
     pub back_to_till: &'static str,
     /// tag
@@ -600,6 +614,13 @@ pub const EN: Texts = Texts {
         tag_hint: "tag",
         managed: "Managed by the chain: these sources come from the store's file and cannot be changed here.",
         what_works_tab: "What works",
+        orders_heading: "Sales to Yespo",
+        orders_send: "Send each finished sale to Yespo as an offline order",
+        orders_store_id: "Store id at Yespo",
+        orders_store_hint: "empty: the chain's store name",
+        orders_item_cost: "Item cost is",
+        item_cost_line: "the line's total",
+        item_cost_unit: "the price of one",
         back_to_till: "Back to the till",
         till_token: "till token",
         read_only: "This till uses a machine-wide configuration that only the IT administrator can change (sudoedit, or the chain's deployment): the settings can be looked at and tested here, not saved.",
@@ -836,6 +857,13 @@ pub const UK: Texts = Texts {
         tag_hint: "атрибут",
         managed: "Керує мережа: ці джерела задає файл магазину, тут їх змінити не можна.",
         what_works_tab: "Що працює",
+        orders_heading: "Продажі в Yespo",
+        orders_send: "Надсилати кожен завершений продаж у Yespo як офлайн-замовлення",
+        orders_store_id: "Ідентифікатор магазину в Yespo",
+        orders_store_hint: "порожньо: назва магазину мережі",
+        orders_item_cost: "Вартість позиції — це",
+        item_cost_line: "сума рядка",
+        item_cost_unit: "ціна за одиницю",
         back_to_till: "Назад до каси",
         till_token: "токен каси",
         read_only: "Ця каса використовує спільну конфігурацію комп’ютера, яку може змінити лише ІТ-адміністратор (sudoedit або розгортання мережі): тут налаштування можна переглянути й перевірити, але не зберегти.",
@@ -969,17 +997,61 @@ impl Texts {
 
     /// "12 products" with the right plural form.
     pub fn products(&self, n: usize) -> String {
-        if self.language == Language::Uk {
-            let form = match (n % 10, n % 100) {
-                (1, r) if r != 11 => "товар",
-                (2..=4, r) if !(12..=14).contains(&r) => "товари",
-                _ => "товарів",
-            };
-            format!("{n} {form}")
-        } else if n == 1 {
-            "1 product".into()
+        let forms = if self.language == Language::Uk {
+            super::plural::Forms {
+                one: "товар",
+                few: "товари",
+                many: "товарів",
+            }
         } else {
-            format!("{n} products")
+            super::plural::Forms {
+                one: "product",
+                few: "products",
+                many: "products",
+            }
+        };
+        format!("{n} {}", super::plural::pick(self.language, n as u64, &forms))
+    }
+
+    /// "12 sales waiting for Yespo, since 10:42" (`since` as the clock shows it).
+    pub fn orders_waiting(&self, n: u64, since: &str) -> String {
+        if self.language == Language::Uk {
+            let forms = super::plural::Forms {
+                one: "продаж чекає",
+                few: "продажі чекають",
+                many: "продажів чекають",
+            };
+            let words = super::plural::pick(self.language, n, &forms);
+            format!("{n} {words} на Yespo, з {since}")
+        } else {
+            let forms = super::plural::Forms {
+                one: "sale",
+                few: "sales",
+                many: "sales",
+            };
+            let word = super::plural::pick(self.language, n, &forms);
+            format!("{n} {word} waiting for Yespo, since {since}")
+        }
+    }
+
+    /// "N orders refused by Yespo: see pos-recs outbox".
+    pub fn orders_refused(&self, n: u64) -> String {
+        if self.language == Language::Uk {
+            let forms = super::plural::Forms {
+                one: "замовлення відхилено",
+                few: "замовлення відхилено",
+                many: "замовлень відхилено",
+            };
+            let words = super::plural::pick(self.language, n, &forms);
+            format!("Yespo: {n} {words} — див. pos-recs outbox")
+        } else {
+            let forms = super::plural::Forms {
+                one: "order",
+                few: "orders",
+                many: "orders",
+            };
+            let word = super::plural::pick(self.language, n, &forms);
+            format!("Yespo refused {n} {word}: see pos-recs outbox")
         }
     }
 

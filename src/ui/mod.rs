@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod lookup_bar;
 pub mod manager_menu;
 pub mod pin_gate;
+pub mod plural;
 pub mod probe;
 pub mod scanner;
 pub mod settings;

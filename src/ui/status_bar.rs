@@ -28,6 +28,8 @@ pub struct StatusContext<'a> {
     pub central: Option<crate::service::FleetStatus>,
     /// How sending the chain its daily figures stands, when the till does.
     pub reports: Option<crate::service::ReportStatus>,
+    /// How sending Yespo the sales stands, when the till does.
+    pub orders: Option<crate::service::OrdersStatus>,
 }
 
 /// Draws the status line.
@@ -41,6 +43,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
         history_problem,
         central,
         reports,
+        orders,
     } = cx;
     ui.horizontal(|ui| {
         match origin {
@@ -107,6 +110,32 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
                     .color(theme::error(ui)),
             )
             .on_hover_text(problem);
+        }
+        // Orders: said while some wait (sales since a time) or were refused.
+        if let Some(orders) = orders {
+            let outbox = &orders.outbox;
+            if outbox.waiting > 0
+                && let Some(oldest) = outbox.oldest
+            {
+                ui.separator();
+                let since = crate::outbox::orders::date_with_offset(oldest);
+                let clock = since.get(11..16).unwrap_or_default();
+                let text = t.orders_waiting(outbox.waiting, clock);
+                // Red with the reason while sending fails; quiet while it goes.
+                match &orders.problem {
+                    Some(problem) => {
+                        ui.label(RichText::new(text).color(theme::error(ui)))
+                            .on_hover_text(problem);
+                    }
+                    None => {
+                        ui.label(RichText::new(text).weak());
+                    }
+                }
+            }
+            if outbox.parked > 0 {
+                ui.separator();
+                ui.label(RichText::new(t.orders_refused(outbox.parked)).color(theme::error(ui)));
+            }
         }
         if let Some(problem) = history_problem.as_deref() {
             ui.separator();

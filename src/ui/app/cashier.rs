@@ -144,6 +144,7 @@ impl CashierApp {
                     history_problem: self.service.history_problem(),
                     central: self.service.central_status(),
                     reports: self.service.report_status(),
+                    orders: self.service.orders_status(),
                 },
             );
         });

@@ -19,6 +19,7 @@ use crate::secret::ApiKey;
 use super::i18n::{EN, SettingsTexts, Texts, UK};
 use super::theme;
 
+mod orders;
 mod sources;
 mod tools;
 
@@ -68,6 +69,8 @@ pub struct SettingsForm {
     key_base_url: String,
     image_fields: String,
     old_price_fields: String,
+    /// `[orders] store_id` as typed (empty: none).
+    store_id: String,
     new_id: String,
     new_title: String,
     new_kind: SourceKind,
@@ -105,6 +108,7 @@ impl SettingsForm {
             writable,
             image_fields: config.display.image_field.0.join(", "),
             old_price_fields: config.display.old_price_field.0.join(", "),
+            store_id: config.orders.store_id.clone().unwrap_or_default(),
             draft: config.clone(),
             key_base_url: config.yespo.base_url.clone(),
             target,
@@ -174,6 +178,8 @@ impl SettingsForm {
                 self.account_ui(ui);
                 ui.separator();
                 self.display_ui(ui);
+                ui.separator();
+                self.orders_ui(ui);
                 ui.separator();
                 self.sources_ui(ui);
                 ui.separator();
@@ -376,6 +382,8 @@ impl SettingsForm {
     fn validated(&mut self) -> Option<Config> {
         self.errors.clear();
         self.general_error = None;
+        let store_id = self.store_id.trim();
+        self.draft.orders.store_id = (!store_id.is_empty()).then(|| store_id.to_string());
         let (config, key) = crate::config::edit::tidied(
             &self.draft,
             &self.image_fields,
