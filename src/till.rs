@@ -747,6 +747,7 @@ impl Till {
             digest: self.receipt_digest(sale_id),
             sale_id: sale_id.to_string(),
             orders: crate::outbox::orders::OrderSettings::from_config(&self.config),
+            chain_report: crate::chain::upload::ReportSettings::from_config(&self.config).is_some(),
         };
         use crate::history::VoidOutcome;
         match self.history.void_sale(void, SALE_WRITE_WAIT) {

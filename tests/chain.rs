@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use nginx::{GatewayOptions, Nginx, free_port, have_nginx, start_gateway, till_token};
 use pos_recs::chain::read::{self, By};
-use pos_recs::chain::upload::{Queue, ReportSettings, Reporter, queue_file_beside};
+use pos_recs::chain::upload::{ReportSettings, Reporter, pending_days, queue_file_beside};
 use pos_recs::experiment::Group;
 use pos_recs::history::{self, Event};
 use pos_recs::sale::{Bought, Click, SaleLine, SaleRecord};
@@ -158,16 +158,14 @@ fn reports_base(gateway: &Nginx) -> String {
     format!("http://127.0.0.1:{}/reports/", gateway.port)
 }
 
-/// Waits until every queue file beside `histories` is empty.
+/// Waits until every till of `histories` has started reporting and has no
+/// day waiting in its outbox.
 fn wait_until_sent(histories: &[PathBuf], what: &str) {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let waiting: Vec<&PathBuf> = histories
             .iter()
-            .filter(|h| {
-                let queue = queue_file_beside(h);
-                !queue.exists() || !Queue::load(&queue).due.is_empty()
-            })
+            .filter(|h| !queue_file_beside(h).exists() || !pending_days(h).is_empty())
             .collect();
         if waiting.is_empty() {
             return;
@@ -518,8 +516,8 @@ async fn a_till_that_cannot_reach_the_gateway_keeps_its_days_across_a_restart() 
             .contains("cannot be reached")
     );
     drop(offline);
-    let queue = Queue::load(&queue_file_beside(&history));
-    assert_eq!(queue.due.len(), 3, "{queue:?}");
+    let due = pending_days(&history);
+    assert_eq!(due.len(), 3, "{due:?}");
 
     // The till starts again, and the gateway is there now.
     let gateway = start_gateway(&chain_gateway(&tokens));
@@ -537,7 +535,7 @@ async fn a_till_that_cannot_reach_the_gateway_keeps_its_days_across_a_restart() 
         .iter()
         .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
-    let mut expected: Vec<String> = queue.due.into_iter().collect();
+    let mut expected: Vec<String> = due;
     expected.sort();
     assert_eq!(days, expected);
     assert_eq!(

@@ -124,13 +124,32 @@ async fn sales_taken_offline_survive_a_kill_and_reach_the_chain_once() {
     // A third start: the chain has these figures, nothing is sent again.
     let mut serve = Serve::start(&config, home.path(), POS_TOKEN);
     serve.wait_for_line("not sent again");
-    serve.kill(libc::SIGTERM);
     assert_eq!(report_puts(&gateway), 1, "a report was sent twice");
+    // A sale voided: the day goes to the chain again without it.
+    let (status, answer) = serve
+        .send(
+            reqwest::Method::POST,
+            "/void",
+            Some(json!({"sale_id": "R-0"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while report_puts(&gateway) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the day was not sent again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    serve.kill(libc::SIGTERM);
+    let report: Value = serde_json::from_slice(&std::fs::read(&reports[0]).unwrap()).unwrap();
+    assert_eq!(report["sales"], totals.len() - 1, "{report}");
     let db = rusqlite::Connection::open(&history).unwrap();
     let sales: i64 = db
         .query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(sales as usize, totals.len());
+    assert_eq!(sales as usize, totals.len() - 1, "the voided sale is out");
     // The history keeps no receipt number, only its keyed digest.
     let digests: Vec<String> = db
         .prepare("SELECT digest FROM receipts")

@@ -475,11 +475,17 @@ async fn a_bad_orders_section_is_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     for (section, said) in [
-        ("[orders]\nitem_cost = \"each\"\n", "expected `line` or `unit`"),
+        (
+            "[orders]\nitem_cost = \"each\"\n",
+            "expected `line` or `unit`",
+        ),
         ("[orders]\nsend = \"yes\"\n", "expected a boolean"),
         ("[orders]\nstore_id = \"\"\n", "store_id"),
         ("[orders]\nsurprise = 1\n", "surprise"),
-        ("[orders]\nsend = true\n[history]\nenabled = false\n", "[history] enabled"),
+        (
+            "[orders]\nsend = true\n[history]\nenabled = false\n",
+            "[history] enabled",
+        ),
     ] {
         std::fs::write(
             &path,

@@ -431,7 +431,11 @@ fn orders_are_turned_on_in_the_settings_and_saved() {
     h.get_by_label(labels::SAVE).click();
     step_until(&mut h, "saved", |h| !h.state().in_settings());
     let config = saved(&w.path());
-    assert!(config.orders.send, "{}", std::fs::read_to_string(w.path()).unwrap());
+    assert!(
+        config.orders.send,
+        "{}",
+        std::fs::read_to_string(w.path()).unwrap()
+    );
     assert_eq!(config.orders.store_id.as_deref(), Some("kyiv-01"));
     assert_eq!(config.orders.item_cost, pos_recs::config::ItemCost::Unit);
     assert!(

@@ -6,15 +6,21 @@
 //! - at the end of every hour in which the till had sales, that hour's day;
 //! - at midnight (UTC), the day that ended, with its final figures.
 //!
-//! Due days wait in a small queue file beside the history, so a till that
+//! - when a sale is voided, that sale's day (queued in the void's transaction).
+//!
+//! Due days wait in the till's one outbox (the history file's `outbox`
+//! table, destination `chain-report`, keyed by the day), so a till that
 //! cannot reach the gateway keeps them across restarts and sends them once
-//! it can, oldest first, backing off between failures. Each day's file
-//! replaces that day's earlier one at the gateway, so a repeat is harmless.
-//! The reporter runs on its own task with its own client and reads the
-//! history read-only: it never delays a lookup.
+//! it can, in the order queued, backing off between failures. Each day's
+//! file is made from the history when sent and replaces that day's earlier
+//! one at the gateway, so a repeat is harmless. A small state file beside
+//! the history remembers how far the history was looked through and the
+//! digest of each day the gateway took. The reporter runs on its own task
+//! with its own client and connection: it never delays a lookup.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::MutexGuard;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +31,7 @@ use super::unix_now;
 use crate::config::Config;
 use crate::history::{day_figures, day_of, days_with_records, sales_between};
 use crate::net::NetworkConfig;
+use crate::outbox::Destination;
 use crate::secret::ApiKey;
 
 /// First wait after a failed upload; it doubles up to [`MAX_BACKOFF`].
@@ -79,16 +86,28 @@ impl ReportSettings {
     }
 }
 
-/// Where the queue of unsent days is kept for the history at `history_file`.
+/// Where the reports' state is kept for the history at `history_file`.
 pub fn queue_file_beside(history_file: &Path) -> PathBuf {
     history_file.with_extension("reports-queue.json")
 }
 
-/// The queue file's content.
+/// The days waiting in the outbox of the history at `history_file`, in
+/// the order queued.
+pub fn pending_days(history_file: &Path) -> Vec<String> {
+    crate::history::open(history_file)
+        .ok()
+        .and_then(|conn| crate::outbox::waiting(&conn, Destination::ChainReport, 100_000).ok())
+        .map(|items| items.into_iter().map(|i| i.key).collect())
+        .unwrap_or_default()
+}
+
+/// The reports' state file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Queue {
-    /// Days due, not yet accepted by the gateway.
+    /// Days due, as files of older versions kept them: moved into the
+    /// outbox at start.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub due: BTreeSet<String>,
     /// The last day looked at for records: the next start looks from here.
     pub looked_through: Option<String>,
@@ -104,7 +123,6 @@ const SENT_KEPT: usize = 62;
 impl Queue {
     /// Notes that the gateway accepted `day` with figures of `digest`.
     fn accepted(&mut self, day: &str, digest: String) {
-        self.due.remove(day);
         self.sent.insert(day.to_string(), digest);
         while self.sent.len() > SENT_KEPT {
             self.sent.pop_first();
@@ -156,6 +174,7 @@ pub struct ReportStatus {
 pub struct Reporter {
     task: tokio::task::JoinHandle<()>,
     status: Arc<Mutex<ReportStatus>>,
+    doorbell: Arc<tokio::sync::Notify>,
 }
 
 impl Drop for Reporter {
@@ -172,14 +191,25 @@ impl Reporter {
         runtime: &tokio::runtime::Handle,
     ) -> Self {
         let status: Arc<Mutex<ReportStatus>> = Arc::default();
+        let doorbell = Arc::new(tokio::sync::Notify::new());
         let worker = Worker {
             queue_file: queue_file_beside(&history_file),
             history_file,
             settings,
             status: status.clone(),
+            doorbell: doorbell.clone(),
         };
         let task = runtime.spawn(worker.run());
-        Self { task, status }
+        Self {
+            task,
+            status,
+            doorbell,
+        }
+    }
+
+    /// A day was queued (a void): look at the outbox now.
+    pub fn wake(&self) {
+        self.doorbell.notify_one();
     }
 
     /// How reporting stands.
@@ -193,6 +223,7 @@ struct Worker {
     queue_file: PathBuf,
     settings: ReportSettings,
     status: Arc<Mutex<ReportStatus>>,
+    doorbell: Arc<tokio::sync::Notify>,
 }
 
 /// Why one upload did not go through.
@@ -206,6 +237,53 @@ enum UploadError {
     History(String),
 }
 
+/// The history file's connection, shared with blocking workers.
+type Db = Arc<Mutex<rusqlite::Connection>>;
+
+fn lock_db(db: &Db) -> MutexGuard<'_, rusqlite::Connection> {
+    db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Queues `days` in the outbox (a day already waiting is not queued twice).
+async fn queue_days(db: &Db, days: Vec<String>) {
+    let db = db.clone();
+    let queued = tokio::task::spawn_blocking(move || {
+        let conn = lock_db(&db);
+        let now = unix_now();
+        days.iter().try_for_each(|day| {
+            crate::outbox::enqueue_once(&conn, Destination::ChainReport, day, now)
+        })
+    })
+    .await;
+    if let Ok(Err(e)) = queued {
+        tracing::warn!("the chain's report cannot queue its days: {e}");
+    }
+}
+
+/// The days waiting, in the order queued, with their rows.
+async fn waiting_days(db: &Db) -> Vec<(i64, String)> {
+    let db = db.clone();
+    tokio::task::spawn_blocking(move || {
+        crate::outbox::waiting(&lock_db(&db), Destination::ChainReport, 100_000)
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .map(|items| items.into_iter().map(|i| (i.id, i.key)).collect())
+    .unwrap_or_default()
+}
+
+/// The gateway took (or no longer needs) the day of row `id`.
+async fn day_done(db: &Db, id: i64) {
+    let db = db.clone();
+    let done =
+        tokio::task::spawn_blocking(move || crate::outbox::accepted(&mut lock_db(&db), &[id]))
+            .await;
+    if let Ok(Err(e)) = done {
+        tracing::warn!("the chain's report cannot update its outbox: {e}");
+    }
+}
+
 impl Worker {
     async fn run(self) {
         let http = match crate::net::chain_client(&self.settings.network, UPLOAD_TIMEOUT) {
@@ -215,9 +293,21 @@ impl Worker {
                 return;
             }
         };
+        let file = self.history_file.clone();
+        let db: Db = match tokio::task::spawn_blocking(move || crate::history::open(&file)).await {
+            Ok(Ok(conn)) => Arc::new(Mutex::new(conn)),
+            Ok(Err(e)) => {
+                self.set_problem(Some(format!("the history cannot be opened ({e})")));
+                return;
+            }
+            Err(_) => return,
+        };
         let mut queue = Queue::load(&self.queue_file);
+        // Days an older version kept in the state file move into the outbox.
+        let older = std::mem::take(&mut queue.due);
+        queue_days(&db, older.into_iter().collect()).await;
         let now = unix_now();
-        self.queue_recorded_days(&mut queue, now).await;
+        self.queue_recorded_days(&db, &mut queue, now).await;
         queue.save(&self.queue_file);
         let mut hour = now.div_euclid(HOUR);
         let mut backoff = FIRST_BACKOFF;
@@ -227,13 +317,14 @@ impl Worker {
             // The hours (and days) that ended since the last turn.
             let this_hour = now.div_euclid(HOUR);
             if this_hour != hour {
-                self.queue_ended(&mut queue, hour, this_hour).await;
+                self.queue_ended(&db, &mut queue, hour, this_hour).await;
                 hour = this_hour;
                 queue.save(&self.queue_file);
             }
             let ready = retry_at.is_none_or(|at| tokio::time::Instant::now() >= at);
-            if ready && !queue.due.is_empty() {
-                match self.send_due(&http, &mut queue).await {
+            let due = waiting_days(&db).await;
+            if ready && !due.is_empty() {
+                match self.send_due(&http, &db, &mut queue, due).await {
                     Ok(()) => {
                         backoff = FIRST_BACKOFF;
                         retry_at = None;
@@ -247,46 +338,59 @@ impl Worker {
                 }
                 queue.save(&self.queue_file);
             }
-            self.set_waiting(queue.due.len());
-            // Wake at the next hour's end or at the retry.
+            self.set_waiting(waiting_days(&db).await.len());
+            // Wake at the next hour's end, at the retry, or for a day a
+            // void queued (looked at every minute).
             let to_next_hour = (this_hour + 1) * HOUR - unix_now() + 1;
-            let mut wait = Duration::from_secs(to_next_hour.clamp(1, HOUR) as u64);
-            if let Some(at) = retry_at {
-                wait = wait.min(at.saturating_duration_since(tokio::time::Instant::now()));
+            let mut wait = Duration::from_secs(to_next_hour.clamp(1, 60) as u64);
+            match retry_at {
+                // Waiting out a failure: a queued day does not hurry it.
+                Some(at) => {
+                    wait = wait.max(at.saturating_duration_since(tokio::time::Instant::now()));
+                    tokio::time::sleep(wait).await;
+                }
+                None => {
+                    let _ = tokio::time::timeout(wait, self.doorbell.notified()).await;
+                }
             }
-            tokio::time::sleep(wait).await;
         }
     }
 
     /// At start: every day with records since the last one looked at, and
     /// today.
-    async fn queue_recorded_days(&self, queue: &mut Queue, now: i64) {
+    async fn queue_recorded_days(&self, db: &Db, queue: &mut Queue, now: i64) {
         let since = queue
             .looked_through
             .as_deref()
             .and_then(crate::history::day_start)
             .unwrap_or(0);
         let path = self.history_file.clone();
-        match tokio::task::spawn_blocking(move || days_with_records(&path, since)).await {
-            Ok(Ok(days)) => queue.due.extend(days),
-            Ok(Err(e)) => tracing::warn!("the chain's report cannot read the history: {e}"),
-            Err(_) => {}
-        }
+        let mut days =
+            match tokio::task::spawn_blocking(move || days_with_records(&path, since)).await {
+                Ok(Ok(days)) => days.into_iter().collect(),
+                Ok(Err(e)) => {
+                    tracing::warn!("the chain's report cannot read the history: {e}");
+                    Vec::new()
+                }
+                Err(_) => Vec::new(),
+            };
         let today = day_of(now);
-        queue.due.insert(today.clone());
+        days.push(today.clone());
+        queue_days(db, days).await;
         queue.looked_through = Some(today);
     }
 
     /// Hours `from` (inclusive) to `to` (exclusive) ended: a day that ended
     /// is due with its final figures, and an hour with sales makes its day
     /// due.
-    async fn queue_ended(&self, queue: &mut Queue, from: i64, to: i64) {
+    async fn queue_ended(&self, db: &Db, queue: &mut Queue, from: i64, to: i64) {
         // A till asleep for days wakes to a long range: one look at the
         // history covers it.
         if to - from > 48 {
-            self.queue_recorded_days(queue, to * HOUR).await;
+            self.queue_recorded_days(db, queue, to * HOUR).await;
             return;
         }
+        let mut days = Vec::new();
         for hour in from..to {
             let start = hour * HOUR;
             let day = day_of(start);
@@ -298,16 +402,22 @@ impl Worker {
             .await
             .unwrap_or(false);
             if day_ended || had_sales {
-                queue.due.insert(day);
+                days.push(day);
             }
         }
+        queue_days(db, days).await;
         queue.looked_through = Some(day_of(to * HOUR));
     }
 
-    /// Sends the due days, oldest first; stops at the first failure.
-    async fn send_due(&self, http: &reqwest::Client, queue: &mut Queue) -> Result<(), UploadError> {
-        let days: Vec<String> = queue.due.iter().cloned().collect();
-        for day in days {
+    /// Sends the due days in the order queued; stops at the first failure.
+    async fn send_due(
+        &self,
+        http: &reqwest::Client,
+        db: &Db,
+        queue: &mut Queue,
+        due: Vec<(i64, String)>,
+    ) -> Result<(), UploadError> {
+        for (id, day) in due {
             let path = self.history_file.clone();
             let wanted = day.clone();
             let figures = tokio::task::spawn_blocking(move || day_figures(&path, &wanted))
@@ -319,13 +429,13 @@ impl Worker {
                 // retention reads empty, and is dropped below.)
                 Err(e) if crate::history::day_start(&day).is_none() => {
                     tracing::warn!("the chain's report skips {day:?}: {e}");
-                    queue.due.remove(&day);
+                    day_done(db, id).await;
                     continue;
                 }
                 Err(e) => return Err(UploadError::History(e.to_string())),
             };
-            if figures.is_empty() {
-                queue.due.remove(&day);
+            if figures.is_empty() && !queue.sent.contains_key(&day) {
+                day_done(db, id).await;
                 continue;
             }
             let report = DayReport::new(
@@ -338,12 +448,13 @@ impl Worker {
             let digest = figures_digest(&report);
             if queue.sent.get(&day) == Some(&digest) {
                 tracing::info!("the chain has {day}'s figures already: not sent again");
-                queue.due.remove(&day);
+                day_done(db, id).await;
                 continue;
             }
             self.put(http, &day, report.to_json()).await?;
             queue.accepted(&day, digest);
             queue.save(&self.queue_file);
+            day_done(db, id).await;
             tracing::info!("the chain's report for {day} is sent");
             if let Ok(mut status) = self.status.lock() {
                 status.sent += 1;

@@ -148,6 +148,8 @@ pub struct VoidWrite {
     pub sale_id: String,
     /// Send Yespo the cancellation, with these order settings.
     pub orders: Option<crate::outbox::orders::OrderSettings>,
+    /// The till reports to a chain: the sale's day is sent again.
+    pub chain_report: bool,
 }
 
 /// What the disk said about a [`SaleWrite`].
@@ -227,6 +229,16 @@ pub fn void_sale(
         "UPDATE receipts SET voided = 1 WHERE digest = ?1",
         [&void.digest],
     )?;
+    if void.chain_report
+        && let Some((sold_at, _)) = kept
+    {
+        crate::outbox::enqueue_once(
+            &tx,
+            crate::outbox::Destination::ChainReport,
+            &day_of(sold_at),
+            at,
+        )?;
+    }
     if let Some(settings) = &void.orders {
         let (sold_at, total) = kept.unwrap_or((at, None));
         let items_total: f64 = items.iter().filter_map(|i| i["cost"].as_f64()).sum();

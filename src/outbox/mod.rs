@@ -21,6 +21,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub enum Destination {
     /// Yespo's `POST /v1/orders`.
     YespoOrders,
+    /// The chain's gateway: a day's report (`PUT /reports/…`), made from
+    /// the history when sent; the key is the day.
+    ChainReport,
 }
 
 impl Destination {
@@ -28,6 +31,7 @@ impl Destination {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::YespoOrders => "yespo-orders",
+            Self::ChainReport => "chain-report",
         }
     }
 }
@@ -89,6 +93,23 @@ pub fn enqueue(
     Ok(())
 }
 
+/// Queues `key` for `destination` unless it already waits there (a day's
+/// report is made when sent: one row a day is enough).
+pub fn enqueue_once(
+    conn: &Connection,
+    destination: Destination,
+    key: &str,
+    at: i64,
+) -> Result<(), OutboxError> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (destination, item_key, payload, created)
+         SELECT ?1, ?2, '', ?3 WHERE NOT EXISTS
+           (SELECT 1 FROM outbox WHERE destination = ?1 AND item_key = ?2 AND parked IS NULL)",
+    )?
+    .execute(params![destination.as_str(), key, at])?;
+    Ok(())
+}
+
 const COLUMNS: &str = "id, destination, item_key, payload, created, attempts, parked";
 
 fn item(row: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
@@ -123,8 +144,9 @@ pub fn list(conn: &Connection) -> Result<Vec<Item>, OutboxError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How the outbox stands (all zero when the file has no outbox yet).
-pub fn summary(conn: &Connection) -> Result<Summary, OutboxError> {
+/// How the outbox stands for `destination` (all zero when the file has no
+/// outbox yet).
+pub fn summary(conn: &Connection, destination: Destination) -> Result<Summary, OutboxError> {
     let has_table: bool = conn.query_row(
         "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'",
         [],
@@ -137,8 +159,8 @@ pub fn summary(conn: &Connection) -> Result<Summary, OutboxError> {
         "SELECT COUNT(*) FILTER (WHERE parked IS NULL),
                 MIN(created) FILTER (WHERE parked IS NULL),
                 COUNT(*) FILTER (WHERE parked IS NOT NULL)
-         FROM outbox",
-        [],
+         FROM outbox WHERE destination = ?1",
+        [destination.as_str()],
         |r| {
             Ok(Summary {
                 waiting: r.get::<_, i64>(0)? as u64,
@@ -304,7 +326,7 @@ mod tests {
         );
         park(&conn, all[1].id, "HTTP 400: bad phone").unwrap();
         assert_eq!(
-            summary(&conn).unwrap(),
+            summary(&conn, Destination::YespoOrders).unwrap(),
             Summary {
                 waiting: 2,
                 oldest: Some(100),
@@ -326,9 +348,17 @@ mod tests {
             drop_parked(&mut conn, all[1].id),
             Err(OutboxError::NoSuchItem(_))
         ));
+        enqueue_once(&conn, Destination::ChainReport, "2026-12-07", 1).unwrap();
+        enqueue_once(&conn, Destination::ChainReport, "2026-12-07", 2).unwrap();
+        assert_eq!(summary(&conn, Destination::ChainReport).unwrap().waiting, 1);
+        let day = waiting(&conn, Destination::ChainReport, 10).unwrap();
+        accepted(&mut conn, &[day[0].id]).unwrap();
         park(&conn, all[1].id, "x").unwrap();
         drop_parked(&mut conn, all[1].id).unwrap();
-        assert_eq!(summary(&conn).unwrap(), Summary::default());
+        assert_eq!(
+            summary(&conn, Destination::YespoOrders).unwrap(),
+            Summary::default()
+        );
         drop(conn);
         // Not one identifier left in the file's bytes, nor in the WAL's.
         for name in ["history.sqlite3", "history.sqlite3-wal"] {

@@ -377,7 +377,7 @@ impl Worker {
     }
 
     async fn refresh(&self, conn: &Arc<Mutex<Connection>>) {
-        if let Ok(summary) = with_db(conn, |db| super::summary(db)).await
+        if let Ok(summary) = with_db(conn, |db| super::summary(db, Destination::YespoOrders)).await
             && let Ok(mut status) = self.status.lock()
         {
             status.outbox = summary;

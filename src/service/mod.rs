@@ -16,10 +16,10 @@ mod port;
 
 // What the window reads of the till's links, as plain values: front ends
 // name these through the service, never the modules behind it.
-pub use crate::outbox::sender::SenderStatus as OrdersStatus;
 pub use crate::chain::upload::ReportStatus;
 pub use crate::fleet::FleetStatus;
 pub use crate::instance::Instance;
+pub use crate::outbox::sender::SenderStatus as OrdersStatus;
 pub use crate::till::{Connectivity, NetState};
 
 use std::path::PathBuf;
@@ -98,6 +98,8 @@ struct Inner {
     history_file: Option<PathBuf>,
     /// Sends the outbox's orders to Yespo, when `[orders] send`.
     orders: Mutex<Option<OrderSender>>,
+    /// Sends the chain the daily figures, when `[fleet] till` is set.
+    reporter: Option<Reporter>,
 }
 
 /// The running till (see the module docs). Dropping it stops the link, the
@@ -112,8 +114,6 @@ pub struct TillService {
     place: Mutex<Place>,
     /// The demo shop, while it is in use (stops when dropped).
     _demo: Option<DemoServer>,
-    /// Sends the chain the daily figures, when `[fleet] till` is set.
-    reporter: Option<Reporter>,
 }
 
 impl Drop for TillService {
@@ -189,6 +189,7 @@ impl TillService {
             instance: Mutex::default(),
             history_file,
             orders: Mutex::new(orders),
+            reporter,
         });
         let (link, link_problem) = match &integration {
             None => (None, None),
@@ -221,13 +222,12 @@ impl TillService {
                 setup_mode: ready.setup_mode,
             }),
             _demo: ready.demo,
-            reporter,
         })
     }
 
     /// How sending the chain its daily figures stands (`None`: not set up).
     pub fn report_status(&self) -> Option<ReportStatus> {
-        self.reporter.as_ref().map(Reporter::status)
+        self.inner.reporter.as_ref().map(Reporter::status)
     }
 
     /// Who to wake when something the front end shows changed.
@@ -487,6 +487,10 @@ impl Inner {
         let summary = self.till().void_sale(sale_id)?;
         if !summary.repeated {
             self.wake_orders();
+            // The sale's day goes to the chain again without it.
+            if let Some(reporter) = &self.reporter {
+                reporter.wake();
+            }
         }
         Ok(summary)
     }

@@ -1010,7 +1010,10 @@ impl Texts {
                 many: "products",
             }
         };
-        format!("{n} {}", super::plural::pick(self.language, n as u64, &forms))
+        format!(
+            "{n} {}",
+            super::plural::pick(self.language, n as u64, &forms)
+        )
     }
 
     /// "12 sales waiting for Yespo, since 10:42" (`since` as the clock shows it).
