@@ -413,7 +413,13 @@ fn each_source_shows_its_basket_key_and_a_change_is_saved() {
 #[test]
 fn orders_are_turned_on_in_the_settings_and_saved() {
     let w = world();
-    let mut h = w.harness(w.config(Some("2468")));
+    // A tall screen: the group sits below the sources.
+    let config = w.config(Some("2468"));
+    let origin = ConfigOrigin::File(w.path());
+    let mut h = w
+        .shop
+        .till(config, origin, false, egui::vec2(1400.0, 2000.0));
+    h.step();
     unlock(&mut h, "2468", None);
     step_until(&mut h, "settings open", |h| {
         h.query_by_label(labels::SAVE).is_some()

@@ -179,9 +179,9 @@ impl SettingsForm {
                 ui.separator();
                 self.display_ui(ui);
                 ui.separator();
-                self.orders_ui(ui);
-                ui.separator();
                 self.sources_ui(ui);
+                ui.separator();
+                self.orders_ui(ui);
                 ui.separator();
                 self.test_ui(ui);
                 ui.separator();
