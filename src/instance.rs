@@ -1,6 +1,6 @@
 //! One till window per user: a second launch (`pos-recs`, or `pos-recs
 //! --phone …` from a POS button) hands what it was asked to the running one
-//! over a per-user Unix socket and exits; the running one comes to the
+//! over a per-user Unix socket (a named pipe on Windows) and exits; the running one comes to the
 //! front (and looks the customer up). A socket left by a crash is found
 //! dead (nobody accepts) and replaced, so it never blocks start-up.
 
@@ -168,11 +168,86 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
     }))
 }
 
-/// Without Unix sockets every launch is a till of its own.
-#[cfg(not(unix))]
+/// The per-user named pipe for `path` (which lies in the user's profile):
+/// `\\.\pipe\pos-recs-<digest of the path>`. Pipes share one namespace
+/// per machine; the digest keeps each user's apart.
+#[cfg(windows)]
+fn pipe_name(path: &Path) -> String {
+    use blake2::{Blake2s256, Digest};
+    let digest = Blake2s256::digest(path.to_string_lossy().as_bytes());
+    format!("pos-recs-{}", crate::sync::hex(&digest[..8]))
+}
+
+/// Hands `request` to a running till over the user's named pipe, or
+/// becomes the running till (Windows).
+#[cfg(windows)]
+pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
+    use interprocess::local_socket::traits::{Listener as _, Stream as _};
+    use interprocess::local_socket::{GenericNamespaced, ListenerOptions, Stream, ToNsName};
+    let name = pipe_name(path);
+    if let Ok(mut stream) = Stream::connect(name.clone().to_ns_name::<GenericNamespaced>()?) {
+        // Someone listens: a till runs. Whatever it answers, it is alive.
+        stream.set_recv_timeout(Some(IO_TIMEOUT))?;
+        stream.set_send_timeout(Some(IO_TIMEOUT))?;
+        let answer = stream
+            .write_all(request.line().as_bytes())
+            .and_then(|()| read_bounded_line(&mut stream));
+        return Ok(match answer {
+            Ok(Some(answer)) if answer.trim() == "ok" => Start::Handed,
+            Ok(Some(answer)) if !answer.trim().is_empty() => Start::Refused(format!(
+                "the running till refused the request: {}",
+                answer.trim()
+            )),
+            Ok(_) => Start::Refused("the running till refused the request".into()),
+            Err(e) => Start::Refused(format!("the running till does not answer ({e})")),
+        });
+    }
+    let listener = ListenerOptions::new()
+        .name(name.to_ns_name::<GenericNamespaced>()?)
+        .create_sync()?;
+    let (tx, requests) = mpsc::unbounded_channel();
+    let _ = tx.send(request.clone());
+    let wake: std::sync::Arc<std::sync::Mutex<Option<Wake>>> = Default::default();
+    let waker = wake.clone();
+    std::thread::Builder::new()
+        .name("instance".into())
+        .spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let _ = stream.set_recv_timeout(Some(IO_TIMEOUT));
+                let _ = stream.set_send_timeout(Some(IO_TIMEOUT));
+                let line = match read_bounded_line(&mut stream) {
+                    Ok(Some(line)) => line,
+                    Ok(None) => {
+                        let _ = stream.write_all(b"too long\n");
+                        continue;
+                    }
+                    Err(_) => continue,
+                };
+                let Some(request) = Request::parse(&line) else {
+                    let _ = stream.write_all(b"bad request\n");
+                    continue;
+                };
+                if tx.send(request).is_err() {
+                    return;
+                }
+                let _ = stream.write_all(b"ok\n");
+                if let Some(wake) = waker.lock().ok().and_then(|w| w.clone()) {
+                    wake();
+                }
+            }
+        })?;
+    Ok(Start::First(Instance {
+        requests,
+        path: path.to_path_buf(),
+        wake,
+    }))
+}
+
+/// Without Unix sockets or named pipes every launch is a till of its own.
+#[cfg(not(any(unix, windows)))]
 pub fn start(_path: &Path, _request: &Request) -> std::io::Result<Start> {
     Err(std::io::Error::other(
-        "one instance per user needs Unix sockets",
+        "one instance per user needs Unix sockets or named pipes",
     ))
 }
 

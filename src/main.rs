@@ -280,27 +280,10 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
     })
 }
 
-/// Writes or removes `~/.config/autostart/pos-recs.desktop`.
+/// `pos-recs autostart on|off` (see [`pos_recs::platform::autostart`]).
 fn autostart(on: bool) -> anyhow::Result<u8> {
-    let dir = directories::BaseDirs::new()
-        .map(|d| d.config_dir().join("autostart"))
-        .ok_or_else(|| anyhow::anyhow!("no config directory for this user"))?;
-    let file = dir.join("pos-recs.desktop");
-    if on {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let entry = "[Desktop Entry]\nType=Application\nName=pos-recs\nComment=The till's recommendations, started with the session\nExec=pos-recs\nIcon=pos-recs\nTerminal=false\nX-GNOME-Autostart-enabled=true\n";
-        std::fs::write(&file, entry).with_context(|| format!("cannot write {}", file.display()))?;
-        println!("pos-recs starts with the session ({})", file.display());
-    } else {
-        match std::fs::remove_file(&file) {
-            Ok(()) => println!("pos-recs no longer starts with the session"),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                println!("pos-recs was not starting with the session")
-            }
-            Err(e) => anyhow::bail!("cannot remove {}: {e}", file.display()),
-        }
-    }
+    let said = pos_recs::platform::autostart(on).context("autostart")?;
+    println!("{said}");
     Ok(0)
 }
 
@@ -422,7 +405,7 @@ async fn run_serve(config: Option<PathBuf>) -> anyhow::Result<u8> {
         );
     };
     tracing::info!("serving the POS link on http://{address}/v1");
-    stopped().await;
+    pos_recs::platform::stop_requested().await;
     tracing::info!("stopping: the history is being written");
     // Dropping the service stops the link and the poller, and waits for
     // the history's writer to write what is queued.
@@ -431,25 +414,6 @@ async fn run_serve(config: Option<PathBuf>) -> anyhow::Result<u8> {
         .context("the till did not stop cleanly")?;
     tracing::info!("stopped");
     Ok(0)
-}
-
-/// Returns on SIGTERM (systemd's stop) or Ctrl+C.
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = terminate.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-                return;
-            }
-            Err(e) => tracing::warn!("cannot listen for SIGTERM ({e}); Ctrl+C stops the till"),
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// `pos-recs send`: one request to the till's local API.

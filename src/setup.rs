@@ -15,18 +15,15 @@ pub enum Located {
     Demo(Option<PathBuf>),
 }
 
-/// The machine-wide configuration a package installs, used when the user
-/// has none: one file serves every cashier account of a till.
-pub const SYSTEM_CONFIG: &str = "/etc/pos-recs/config.toml";
-
 /// Finds the config file, in this order: `--config` (which must exist), the
 /// user's own (`~/.config/pos-recs/config.toml`), the machine-wide
-/// [`SYSTEM_CONFIG`], and the built-in demo when there is none.
+/// machine-wide one ([`crate::platform::machine_config`]), and the built-in
+/// demo when there is none.
 pub fn locate(explicit: Option<PathBuf>) -> Located {
     locate_in(
         explicit,
         config::default_path(),
-        PathBuf::from(SYSTEM_CONFIG),
+        crate::platform::machine_config(),
     )
 }
 
