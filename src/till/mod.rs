@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -24,7 +24,7 @@ use crate::experiment::{Experiment, Group};
 use crate::history::{Event, History};
 use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
 use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
-use crate::sale::{Click, Recommended, Sale, SaleError, SaleRecord};
+use crate::sale::{Click, Recommended};
 use crate::session::{SectionState, Session};
 use crate::yespo::SourceError;
 
@@ -38,153 +38,11 @@ pub const HEALTH_PROBE_MAX: Duration = Duration::from_secs(60);
 /// probe's answer only updates connectivity and never reaches the screen.
 const PROBE_GENERATION: u64 = 0;
 
-/// How the till reaches the account, derived from what its requests met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetState {
-    /// Nothing asked yet.
-    Unknown,
-    /// Every source answered last time it was asked.
-    Online,
-    /// Some sources answer, some cannot be reached (timeouts, server errors).
-    Degraded,
-    /// No source can be reached: shared sources show their last good
-    /// answers, personal ones say "offline".
-    Offline,
-}
+mod connectivity;
+mod sale;
 
-impl NetState {
-    /// `online`, `degraded` or `offline`, as in the POS document (a till
-    /// that has asked nothing yet has met no failure: `online`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unknown | Self::Online => "online",
-            Self::Degraded => "degraded",
-            Self::Offline => "offline",
-        }
-    }
-}
-
-/// When the account last answered or failed for network reasons, and
-/// whether each source could be reached the last time it was asked.
-#[derive(Debug, Default, Clone)]
-pub struct Connectivity {
-    /// Last answer of any kind from the account.
-    pub last_success: Option<Instant>,
-    /// Last network failure and its message.
-    pub last_failure: Option<(Instant, String)>,
-    /// Per source: reached (true) or not (false) when last asked.
-    reached: HashMap<u64, bool>,
-    /// The state shown: taken from `reached` only when no lookup is
-    /// half-answered, so one source's early failure never reads as
-    /// "offline" while the others are still answering.
-    shown: Option<NetState>,
-    /// When the last health probe was sent.
-    last_probe: Option<Instant>,
-    /// Wait before the next probe (backs off while the outage lasts).
-    probe_interval: Option<Duration>,
-}
-
-impl Connectivity {
-    /// Online, degraded or offline, from the latest outcome of each
-    /// source, as of the last settled lookup.
-    pub fn state(&self) -> NetState {
-        self.shown.unwrap_or(NetState::Unknown)
-    }
-
-    /// Takes the sources' latest outcomes as the state shown. True when it changed.
-    fn settle(&mut self) -> bool {
-        let live = Some(self.live());
-        let changed = live != self.shown;
-        self.shown = live;
-        changed
-    }
-
-    fn live(&self) -> NetState {
-        let reached = self.reached.values().filter(|r| **r).count();
-        match (reached, self.reached.len()) {
-            (_, 0) => NetState::Unknown,
-            (0, _) => NetState::Offline,
-            (r, n) if r < n => NetState::Degraded,
-            _ => NetState::Online,
-        }
-    }
-
-    /// True when no source can be reached.
-    pub fn is_offline(&self) -> bool {
-        self.state() == NetState::Offline
-    }
-
-    /// Why the till is offline or degraded, when it is.
-    pub fn offline_reason(&self) -> Option<&str> {
-        match self.state() {
-            NetState::Offline | NetState::Degraded => {
-                self.last_failure.as_ref().map(|(_, m)| m.as_str())
-            }
-            _ => None,
-        }
-    }
-
-    /// Takes one answer of source `source_id` into account. Any HTTP
-    /// answer, an error status or "customer not found" included, proves
-    /// the account is reachable; what the till answered by itself
-    /// (waiting for a basket, "offline") proves nothing.
-    fn record(&mut self, source_id: u64, outcome: Result<(), &crate::yespo::SourceError>) {
-        use crate::yespo::SourceError;
-        match outcome {
-            Err(SourceError::NeedsBasket | SourceError::Offline) => {}
-            Err(e) if e.is_offline() => {
-                self.last_failure = Some((Instant::now(), e.to_string()));
-                self.reached.insert(source_id, false);
-            }
-            _ => {
-                self.last_success = Some(Instant::now());
-                self.reached.insert(source_id, true);
-                self.probe_interval = None;
-                self.last_probe = None;
-            }
-        }
-    }
-
-    /// Forgets which sources could not be reached: the account answered
-    /// again, and they are asked again (until then they count as neither).
-    fn forget_failures(&mut self) {
-        self.reached.retain(|_, reached| *reached);
-    }
-
-    /// Forgets sources no longer configured.
-    fn keep_only(&mut self, ids: &HashSet<u64>) {
-        self.reached.retain(|id, _| ids.contains(id));
-        self.settle();
-    }
-
-    /// A cashier is waiting on an offline till: the next probe is due
-    /// [`HEALTH_PROBE_FIRST`] after the last one, whatever the back-off.
-    fn hurry(&mut self) {
-        self.probe_interval = None;
-    }
-
-    /// The wait before the next health probe.
-    fn interval(&self) -> Duration {
-        self.probe_interval.unwrap_or(HEALTH_PROBE_FIRST)
-    }
-
-    /// True when a health probe is due now.
-    fn probe_due(&self) -> bool {
-        // Counted from the last probe, or from the failure that made us offline.
-        let failed_at = self.last_failure.as_ref().map(|(t, _)| *t);
-        let since = self.last_probe.or(failed_at);
-        since.is_none_or(|t| t.elapsed() >= self.interval())
-    }
-
-    /// Notes a probe sent now and backs the next one off (with jitter, which
-    /// spreads tills that went offline together).
-    fn probe_sent(&mut self) {
-        self.last_probe = Some(Instant::now());
-        let next = (self.interval() * 2).min(HEALTH_PROBE_MAX)
-            + crate::yespo::jitter(Duration::ZERO, Duration::from_millis(500));
-        self.probe_interval = Some(next);
-    }
-}
+pub use connectivity::{Connectivity, NetState};
+pub use sale::{SaleSummary, VoidSummary};
 
 /// What one accepted answer adds to the history: which source answered,
 /// how, and how fast. Nothing about the customer; the cards count as shown
@@ -306,63 +164,6 @@ pub struct Till {
     /// that sends a sale again (its request timed out, the till restarted)
     /// gets the first answer, and the sale is never counted twice.
     receipt_key: Vec<u8>,
-}
-
-/// How long a sale may wait for the disk (another program holding the
-/// history's write lock, a slow disk) before the POS hears "not recorded,
-/// send it again". Longer than the history's busy timeout.
-const SALE_WRITE_WAIT: Duration = Duration::from_secs(4);
-
-/// What [`Till::void_sale`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VoidSummary {
-    /// The sale was voided before: nothing changed now.
-    pub repeated: bool,
-}
-
-/// What [`Till::finish_sale`] recorded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SaleSummary {
-    /// The lookup the sale belonged to.
-    pub lookup: u64,
-    /// The customer's group.
-    pub group: Group,
-    /// Lines in the sale.
-    pub lines: usize,
-    /// Of them, lines some source had recommended.
-    pub recommended_lines: usize,
-    /// The sale's `sale_id` was seen before: this is the first answer
-    /// again, and nothing was recorded or cleared.
-    pub repeated: bool,
-}
-
-impl SaleSummary {
-    /// The first answer to a sale sent again.
-    fn repeat_of(first: &crate::history::Receipt) -> Self {
-        Self {
-            lookup: first.lookup,
-            group: if first.group == Group::Holdout.as_str() {
-                Group::Holdout
-            } else {
-                Group::Shown
-            },
-            lines: first.lines,
-            recommended_lines: first.recommended_lines,
-            repeated: true,
-        }
-    }
-
-    /// What the history keeps of this answer, under `digest`.
-    fn receipt(&self, digest: String) -> crate::history::Receipt {
-        crate::history::Receipt {
-            digest,
-            body: String::new(),
-            lookup: self.lookup,
-            group: self.group.as_str(),
-            lines: self.lines,
-            recommended_lines: self.recommended_lines,
-        }
-    }
 }
 
 impl std::fmt::Debug for Till {
@@ -598,185 +399,6 @@ impl Till {
             _ => {}
         }
         self.history.record(event);
-    }
-
-    /// The customer on screen finished their sale: it is recorded, exactly
-    /// once, with what the recommendations sold, and the till is cleared for
-    /// the next customer. A `sale_id` recorded before with the same body is
-    /// answered as then ([`SaleSummary::repeated`]), even with another
-    /// customer on screen; with another body it is refused. Refused, nothing
-    /// recorded and the customer kept on screen, when the sale is malformed,
-    /// in another currency, no customer is on screen, or it could not be
-    /// put on disk.
-    pub fn finish_sale(&mut self, sale: &Sale) -> Result<SaleSummary, SaleError> {
-        sale.validate_for(&self.config.display.currency)?;
-        let record = self.session.as_ref().map(|session| {
-            let bought = self.recommended.attribute(sale);
-            let recommended_lines: HashSet<&str> =
-                bought.iter().map(|b| b.product_id.as_str()).collect();
-            let summary = SaleSummary {
-                lookup: session.generation,
-                group: session.group,
-                lines: sale.lines.len(),
-                recommended_lines: recommended_lines.len(),
-                repeated: false,
-            };
-            let record = SaleRecord {
-                group: session.group,
-                period: self.experiment.period(),
-                total: sale.value(),
-                items: sale.items(),
-                lines: sale.lines.clone(),
-                bought,
-            };
-            (summary, record)
-        });
-        let receipt_of = |summary: &SaleSummary, digest: String| crate::history::Receipt {
-            digest,
-            body: sale.body_digest(&self.receipt_key),
-            ..summary.receipt(String::new())
-        };
-        let digest = sale.sale_id.as_deref().map(|id| self.receipt_digest(id));
-        let write = crate::history::SaleWrite {
-            receipt: match (&record, &digest) {
-                (Some((summary, _)), Some(digest)) => Some(receipt_of(summary, digest.clone())),
-                // No customer: only a repeat can be answered.
-                (None, Some(digest)) => Some(crate::history::Receipt {
-                    digest: digest.clone(),
-                    body: sale.body_digest(&self.receipt_key),
-                    lookup: 0,
-                    group: Group::Shown.as_str(),
-                    lines: 0,
-                    recommended_lines: 0,
-                }),
-                (_, None) => None,
-            },
-            order: self.order_draft(sale),
-            record: record.as_ref().map(|(_, record)| record.clone()),
-        };
-        use crate::history::SaleOutcome;
-        // On disk before the POS hears "recorded": the chain's report is
-        // made from the file, and a till killed now loses nothing.
-        match self.history.record_sale(write, SALE_WRITE_WAIT) {
-            SaleOutcome::Recorded | SaleOutcome::Off => {}
-            SaleOutcome::Repeated(first) => return Ok(SaleSummary::repeat_of(&first)),
-            SaleOutcome::Conflict => {
-                return Err(SaleError::Conflict(
-                    sale.sale_id.clone().unwrap_or_default(),
-                ));
-            }
-            SaleOutcome::NoCustomer => return Err(SaleError::NoCustomer),
-            SaleOutcome::Failed(why) => {
-                tracing::warn!("a sale was not recorded: {why}");
-                return Err(SaleError::NotDurable(why));
-            }
-        }
-        let Some((summary, _)) = record else {
-            return Err(SaleError::NoCustomer);
-        };
-        self.clear();
-        Ok(summary)
-    }
-
-    /// The Yespo order of `sale` by the customer on screen, when the till
-    /// sends orders (a held-out customer's too: Yespo needs every sale).
-    fn order_draft(&self, sale: &Sale) -> Option<crate::history::OrderDraft> {
-        let settings = crate::outbox::orders::OrderSettings::from_config(&self.config)?;
-        let session = self.session.as_ref()?;
-        let card = |product: &str| {
-            session
-                .sections
-                .iter()
-                .find_map(|section| match &section.state {
-                    SectionState::Loaded { products, .. } => products
-                        .iter()
-                        .find(|p| p.id == product)
-                        .map(|p| crate::outbox::orders::CardFacts {
-                            name: p.name.clone(),
-                            price: p.price,
-                            url: Some(p.url.clone()),
-                            image_url: p.image_url.clone(),
-                        }),
-                    _ => None,
-                })
-        };
-        let mut order = crate::outbox::orders::order_for_sale(
-            sale,
-            &session.customer,
-            &card,
-            &settings,
-            sale.sale_id.as_deref().unwrap_or_default(),
-            crate::sync::unix_secs() as i64,
-        );
-        if sale.sale_id.is_none()
-            && let Some(fields) = order.as_object_mut()
-        {
-            // Made in the sale's transaction, from its row.
-            fields.remove("externalOrderId");
-        }
-        Some(crate::history::OrderDraft {
-            order,
-            id_prefix: self.order_id_prefix(),
-        })
-    }
-
-    /// This till's part of the order ids it makes itself: from its own
-    /// receipt key, so two tills of one account never make the same id.
-    fn order_id_prefix(&self) -> String {
-        use blake2::{Blake2s256, Digest};
-        let digest = Blake2s256::new()
-            .chain_update(b"pos-recs order id")
-            .chain_update(&self.receipt_key)
-            .finalize();
-        format!("pos-recs-{}", crate::sync::hex(&digest[..6]))
-    }
-
-    /// The POS voided a recorded sale: it leaves the figures, and Yespo's
-    /// order is sent again as `CANCELLED`. A repeat is answered the same.
-    pub fn void_sale(&mut self, sale_id: &str) -> Result<VoidSummary, SaleError> {
-        let sale_id = sale_id.trim();
-        if sale_id.is_empty()
-            || sale_id.chars().count() > 128
-            || sale_id.chars().any(char::is_control)
-        {
-            return Err(SaleError::Invalid(
-                "sale_id: 1 to 128 printable characters".into(),
-            ));
-        }
-        let void = crate::history::VoidWrite {
-            digest: self.receipt_digest(sale_id),
-            sale_id: sale_id.to_string(),
-            orders: crate::outbox::orders::OrderSettings::from_config(&self.config),
-            chain_report: crate::chain::upload::ReportSettings::from_config(&self.config).is_some(),
-        };
-        use crate::history::VoidOutcome;
-        match self.history.void_sale(void, SALE_WRITE_WAIT) {
-            VoidOutcome::Voided => Ok(VoidSummary { repeated: false }),
-            VoidOutcome::AlreadyVoided => Ok(VoidSummary { repeated: true }),
-            VoidOutcome::Unknown | VoidOutcome::Off => Err(SaleError::UnknownSale(sale_id.into())),
-            VoidOutcome::Failed(why) => {
-                tracing::warn!("a void was not recorded: {why}");
-                Err(SaleError::NotDurable(why))
-            }
-        }
-    }
-
-    /// The keyed digest a `sale_id` is remembered by.
-    fn receipt_digest(&self, sale_id: &str) -> String {
-        use blake2::{Blake2s256, Digest};
-        let digest = Blake2s256::new()
-            .chain_update(b"pos-recs receipt")
-            .chain_update((self.receipt_key.len() as u32).to_le_bytes())
-            .chain_update(&self.receipt_key)
-            .chain_update(sale_id.as_bytes())
-            .finalize();
-        crate::sync::hex(&digest[..16])
-    }
-
-    /// Keys the digests sales are remembered by with `key` (the history's
-    /// own, so a repeat after a restart is recognised).
-    pub fn set_receipt_key(&mut self, key: Vec<u8>) {
-        self.receipt_key = key;
     }
 
     /// Asks one section's source again for the current customer.
@@ -1028,44 +650,5 @@ impl Till {
     /// The lookup engine (for the settings' Test connection).
     pub fn engine(&self) -> &LookupEngine {
         &self.engine
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::yespo::SourceError;
-
-    #[test]
-    fn the_state_comes_from_each_source_s_latest_outcome_once_settled() {
-        let mut net = Connectivity::default();
-        assert_eq!(net.state(), NetState::Unknown);
-        net.record(1, Err(&SourceError::Timeout(500)));
-        assert_eq!(net.state(), NetState::Unknown, "not settled yet");
-        net.record(2, Ok(()));
-        net.settle();
-        assert_eq!(net.state(), NetState::Degraded);
-        net.record(
-            2,
-            Err(&SourceError::Http {
-                status: 502,
-                source_id: 2,
-            }),
-        );
-        net.settle();
-        assert_eq!(net.state(), NetState::Offline);
-        // What the till answered by itself, and a basket not scanned, prove nothing.
-        net.record(2, Err(&SourceError::Offline));
-        net.record(1, Err(&SourceError::NeedsBasket));
-        net.settle();
-        assert_eq!(net.state(), NetState::Offline);
-        // A 404 is an answer: the account is there.
-        net.record(1, Err(&SourceError::NotFound(1)));
-        net.settle();
-        assert_eq!(net.state(), NetState::Degraded);
-        net.record(2, Ok(()));
-        net.settle();
-        assert_eq!(net.state(), NetState::Online);
-        assert_eq!(net.offline_reason(), None);
     }
 }
