@@ -1421,6 +1421,9 @@ fn offline_lookup(rt: &tokio::runtime::Runtime) {
     drop(hanging);
 }
 
+#[path = "perf/orders_drain.rs"]
+mod orders_drain;
+
 fn main() {
     // `cargo test --benches` passes --bench-less args; only run when benchmarking.
     if std::env::args().any(|a| a == "--list") {
@@ -1461,6 +1464,9 @@ fn main() {
     }
     if wanted("offline_lookup") {
         offline_lookup(&rt);
+    }
+    if wanted("orders_drain") {
+        orders_drain::orders_drain(&rt);
     }
     if wanted("history_recording") {
         history_recording();

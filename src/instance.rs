@@ -96,6 +96,55 @@ fn read_bounded_line(stream: impl Read) -> std::io::Result<Option<String>> {
     Ok((line.len() <= MAX_LINE).then_some(line))
 }
 
+/// A second launch's side, whatever the transport: writes the request and
+/// reads the running till's answer.
+#[cfg(any(unix, windows))]
+fn hand_over(stream: &mut (impl Read + Write), request: &Request) -> Start {
+    let answer = stream
+        .write_all(request.line().as_bytes())
+        .and_then(|()| read_bounded_line(&mut *stream));
+    match answer {
+        Ok(Some(answer)) if answer.trim() == "ok" => Start::Handed,
+        Ok(Some(answer)) if !answer.trim().is_empty() => Start::Refused(format!(
+            "the running till refused the request: {}",
+            answer.trim()
+        )),
+        Ok(_) => Start::Refused("the running till refused the request".into()),
+        Err(e) => Start::Refused(format!("the running till does not answer ({e})")),
+    }
+}
+
+/// The running till's side of one connection, whatever the transport:
+/// reads one request, answers, passes it on and wakes the window. False
+/// when the till is gone (stop listening).
+#[cfg(any(unix, windows))]
+fn take_request(
+    stream: &mut (impl Read + Write),
+    requests: &mpsc::UnboundedSender<Request>,
+    wake: &std::sync::Mutex<Option<Wake>>,
+) -> bool {
+    let line = match read_bounded_line(&mut *stream) {
+        Ok(Some(line)) => line,
+        Ok(None) => {
+            let _ = stream.write_all(b"too long\n");
+            return true;
+        }
+        Err(_) => return true,
+    };
+    let Some(request) = Request::parse(&line) else {
+        let _ = stream.write_all(b"bad request\n");
+        return true;
+    };
+    if requests.send(request).is_err() {
+        return false;
+    }
+    let _ = stream.write_all(b"ok\n");
+    if let Some(wake) = wake.lock().ok().and_then(|w| w.clone()) {
+        wake();
+    }
+    true
+}
+
 /// Hands `request` to a running till at `path`, or becomes the running
 /// till. Any failure to listen leaves the till working without the guard.
 #[cfg(unix)]
@@ -105,18 +154,7 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
         // Someone listens: a till runs. Whatever it answers, it is alive.
         stream.set_read_timeout(Some(IO_TIMEOUT))?;
         stream.set_write_timeout(Some(IO_TIMEOUT))?;
-        let answer = stream
-            .write_all(request.line().as_bytes())
-            .and_then(|()| read_bounded_line(&stream));
-        return Ok(match answer {
-            Ok(Some(answer)) if answer.trim() == "ok" => Start::Handed,
-            Ok(Some(answer)) if !answer.trim().is_empty() => Start::Refused(format!(
-                "the running till refused the request: {}",
-                answer.trim()
-            )),
-            Ok(_) => Start::Refused("the running till refused the request".into()),
-            Err(e) => Start::Refused(format!("the running till does not answer ({e})")),
-        });
+        return Ok(hand_over(&mut stream, request));
     }
     // Nobody answers: a socket left by a crash, or none at all.
     let _ = std::fs::remove_file(path);
@@ -136,28 +174,12 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
     std::thread::Builder::new()
         .name("instance".into())
         .spawn(move || {
-            for stream in listener.incoming().flatten() {
+            for mut stream in listener.incoming().flatten() {
                 // One client at a time, each given a few seconds at most.
                 let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
                 let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
-                let line = match read_bounded_line(&stream) {
-                    Ok(Some(line)) => line,
-                    Ok(None) => {
-                        let _ = (&stream).write_all(b"too long\n");
-                        continue;
-                    }
-                    Err(_) => continue,
-                };
-                let Some(request) = Request::parse(&line) else {
-                    let _ = (&stream).write_all(b"bad request\n");
-                    continue;
-                };
-                if tx.send(request).is_err() {
+                if !take_request(&mut stream, &tx, &waker) {
                     return;
-                }
-                let _ = (&stream).write_all(b"ok\n");
-                if let Some(wake) = waker.lock().ok().and_then(|w| w.clone()) {
-                    wake();
                 }
             }
         })?;
@@ -189,18 +211,7 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
         // Someone listens: a till runs. Whatever it answers, it is alive.
         stream.set_recv_timeout(Some(IO_TIMEOUT))?;
         stream.set_send_timeout(Some(IO_TIMEOUT))?;
-        let answer = stream
-            .write_all(request.line().as_bytes())
-            .and_then(|()| read_bounded_line(&mut stream));
-        return Ok(match answer {
-            Ok(Some(answer)) if answer.trim() == "ok" => Start::Handed,
-            Ok(Some(answer)) if !answer.trim().is_empty() => Start::Refused(format!(
-                "the running till refused the request: {}",
-                answer.trim()
-            )),
-            Ok(_) => Start::Refused("the running till refused the request".into()),
-            Err(e) => Start::Refused(format!("the running till does not answer ({e})")),
-        });
+        return Ok(hand_over(&mut stream, request));
     }
     let listener = ListenerOptions::new()
         .name(name.to_ns_name::<GenericNamespaced>()?)
@@ -215,24 +226,8 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
             for mut stream in listener.incoming().flatten() {
                 let _ = stream.set_recv_timeout(Some(IO_TIMEOUT));
                 let _ = stream.set_send_timeout(Some(IO_TIMEOUT));
-                let line = match read_bounded_line(&mut stream) {
-                    Ok(Some(line)) => line,
-                    Ok(None) => {
-                        let _ = stream.write_all(b"too long\n");
-                        continue;
-                    }
-                    Err(_) => continue,
-                };
-                let Some(request) = Request::parse(&line) else {
-                    let _ = stream.write_all(b"bad request\n");
-                    continue;
-                };
-                if tx.send(request).is_err() {
+                if !take_request(&mut stream, &tx, &waker) {
                     return;
-                }
-                let _ = stream.write_all(b"ok\n");
-                if let Some(wake) = waker.lock().ok().and_then(|w| w.clone()) {
-                    wake();
                 }
             }
         })?;

@@ -531,6 +531,30 @@ async fn delete_customer(State(shared): State<Arc<Shared>>) -> Response {
 /// What a POS is asked to wait before sending a sale the disk did not take.
 const SALE_RETRY_AFTER_SECS: &str = "2";
 
+/// The answer to a sale or void the till refused: what the POS should do
+/// is in the status (README, "The sale's guarantees").
+fn sale_refused(e: crate::sale::SaleError) -> Response {
+    use crate::sale::SaleError;
+    match e {
+        SaleError::NoCustomer => error(
+            StatusCode::CONFLICT,
+            "no customer is on screen: send POST /v1/customer first; the sale was not recorded",
+        ),
+        SaleError::Conflict(_) => error(StatusCode::CONFLICT, e.to_string()),
+        SaleError::WrongCurrency { .. } => error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        SaleError::UnknownSale(_) => error(StatusCode::NOT_FOUND, e.to_string()),
+        SaleError::NotDurable(_) => {
+            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(SALE_RETRY_AFTER_SECS),
+            );
+            response
+        }
+        SaleError::Invalid(_) => error(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
 /// `POST /v1/sale`: the customer on screen finished their sale.
 async fn post_sale(
     State(shared): State<Arc<Shared>>,
@@ -543,25 +567,7 @@ async fn post_sale(
     let sale_id = sale.sale_id.clone();
     match on_till(&shared, move |till| till.sale(&sale)).await {
         Err(response) => response,
-        Ok(Err(crate::sale::SaleError::NoCustomer)) => error(
-            StatusCode::CONFLICT,
-            "no customer is on screen: send POST /v1/customer first; the sale was not recorded",
-        ),
-        Ok(Err(e @ crate::sale::SaleError::Conflict(_))) => {
-            error(StatusCode::CONFLICT, e.to_string())
-        }
-        Ok(Err(e @ crate::sale::SaleError::WrongCurrency { .. })) => {
-            error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
-        }
-        Ok(Err(e @ crate::sale::SaleError::NotDurable(_))) => {
-            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static(SALE_RETRY_AFTER_SECS),
-            );
-            response
-        }
-        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Ok(Err(e)) => sale_refused(e),
         Ok(Ok(summary)) => axum::Json(serde_json::json!({
             "status": "ok",
             "lookup": summary.lookup,
@@ -594,18 +600,7 @@ async fn post_void(
     let sale_id = request.sale_id.clone();
     match on_till(&shared, move |till| till.void(&request.sale_id)).await {
         Err(response) => response,
-        Ok(Err(e @ crate::sale::SaleError::UnknownSale(_))) => {
-            error(StatusCode::NOT_FOUND, e.to_string())
-        }
-        Ok(Err(e @ crate::sale::SaleError::NotDurable(_))) => {
-            let mut response = error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static(SALE_RETRY_AFTER_SECS),
-            );
-            response
-        }
-        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Ok(Err(e)) => sale_refused(e),
         Ok(Ok(summary)) => axum::Json(serde_json::json!({
             "status": "ok",
             "sale_id": sale_id,

@@ -85,7 +85,12 @@ pub struct OrderSender {
     task: tokio::task::JoinHandle<()>,
     status: Arc<Mutex<SenderStatus>>,
     doorbell: Arc<tokio::sync::Notify>,
+    /// The outbox's connection, once the worker opened it.
+    db: Arc<Mutex<Option<Db>>>,
 }
+
+/// The history file's connection, shared with blocking workers.
+type Db = Arc<Mutex<Connection>>;
 
 impl Drop for OrderSender {
     fn drop(&mut self) {
@@ -106,17 +111,33 @@ impl OrderSender {
     pub fn start(config: &Config, history_file: PathBuf, runtime: &tokio::runtime::Handle) -> Self {
         let status: Arc<Mutex<SenderStatus>> = Arc::default();
         let doorbell = Arc::new(tokio::sync::Notify::new());
+        let db: Arc<Mutex<Option<Db>>> = Arc::default();
         let worker = Worker {
             file: history_file,
             target: Target::from_config(config),
             status: status.clone(),
             doorbell: doorbell.clone(),
+            shared_db: db.clone(),
         };
         let task = runtime.spawn(worker.run());
         Self {
             task,
             status,
             doorbell,
+            db,
+        }
+    }
+
+    /// Orders waiting now, read from the outbox itself (for the POS
+    /// document: exact the moment a sale is answered). Blocks briefly.
+    pub fn waiting_now(&self) -> u64 {
+        let db = self.db.lock().ok().and_then(|d| d.clone());
+        match db {
+            Some(db) => {
+                let conn = db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                super::summary(&conn, Destination::YespoOrders).map_or(0, |s| s.waiting)
+            }
+            None => self.status().outbox.waiting,
         }
     }
 
@@ -144,6 +165,7 @@ struct Worker {
     target: Target,
     status: Arc<Mutex<SenderStatus>>,
     doorbell: Arc<tokio::sync::Notify>,
+    shared_db: Arc<Mutex<Option<Db>>>,
 }
 
 /// What one request met.
@@ -160,7 +182,7 @@ enum Answer {
 
 /// Runs `work` with the outbox's connection, off the async workers.
 async fn with_db<T: Send + 'static>(
-    db: &Arc<Mutex<Connection>>,
+    db: &Db,
     work: impl FnOnce(&mut Connection) -> Result<T, super::OutboxError> + Send + 'static,
 ) -> Result<T, String> {
     let db = db.clone();
@@ -190,6 +212,9 @@ impl Worker {
             }
             Err(_) => return,
         };
+        if let Ok(mut shared) = self.shared_db.lock() {
+            *shared = Some(conn.clone());
+        }
         let mut backoff = FIRST_BACKOFF;
         loop {
             self.refresh(&conn).await;
@@ -250,7 +275,7 @@ impl Worker {
     async fn send_all(
         &self,
         http: &reqwest::Client,
-        conn: &Arc<Mutex<Connection>>,
+        conn: &Db,
         batch: Vec<Item>,
     ) -> Result<(), Answer> {
         let mut parts: Vec<Vec<Item>> = vec![batch];
@@ -294,12 +319,7 @@ impl Worker {
     }
 
     /// Parks and deletes what one answer decided.
-    async fn settle(
-        &self,
-        conn: &Arc<Mutex<Connection>>,
-        parked: Vec<(i64, String)>,
-        taken: Vec<i64>,
-    ) {
+    async fn settle(&self, conn: &Db, parked: Vec<(i64, String)>, taken: Vec<i64>) {
         let accepted = taken.len() as u64;
         for (id, _) in &parked {
             tracing::warn!(
@@ -376,7 +396,7 @@ impl Worker {
         }
     }
 
-    async fn refresh(&self, conn: &Arc<Mutex<Connection>>) {
+    async fn refresh(&self, conn: &Db) {
         if let Ok(summary) = with_db(conn, |db| super::summary(db, Destination::YespoOrders)).await
             && let Ok(mut status) = self.status.lock()
         {

@@ -514,9 +514,7 @@ impl Inner {
 
     /// Orders waiting for Yespo, when the till sends them.
     fn orders_waiting(&self) -> Option<u64> {
-        lock(&self.orders)
-            .as_ref()
-            .map(|o| o.status().outbox.waiting)
+        lock(&self.orders).as_ref().map(OrderSender::waiting_now)
     }
 
     /// Replaces the document with what `till` shows now. Called with the
