@@ -182,3 +182,46 @@ async fn a_bad_customer_leaves_the_screen_as_it_was() {
         "the huge body changed the screen"
     );
 }
+
+/// The manager's "Save" is a service operation, without a window: an
+/// unusable configuration is refused with nothing written; a good one is
+/// written and the till works with it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_are_saved_and_applied_by_the_service() {
+    let (_shop, config) = common::demo(DemoOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    config.save(&path).unwrap();
+    let mut ready = linked(config.clone());
+    ready.origin = ConfigOrigin::File(path.clone());
+    let service = TillService::start(ready, tokio::runtime::Handle::current()).unwrap();
+    let job = service.save_job().unwrap();
+    assert_eq!(job.path(), path);
+    let mut bad = config.clone();
+    bad.yespo.base_url = "http://example.com/api".into();
+    let before = std::fs::read_to_string(&path).unwrap();
+    let refused = tokio::task::spawn_blocking({
+        let job = job.clone();
+        move || job.write(&bad)
+    })
+    .await
+    .unwrap();
+    assert!(refused.is_err());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        before,
+        "nothing written"
+    );
+    let mut good = config.clone();
+    good.display.currency = "EUR".into();
+    let written = tokio::task::spawn_blocking({
+        let (job, good) = (job.clone(), good.clone());
+        move || job.write(&good)
+    })
+    .await
+    .unwrap();
+    assert!(written.is_ok(), "{written:?}");
+    service.apply_saved(good, &path).unwrap();
+    assert_eq!(service.config().display.currency, "EUR");
+    assert!(std::fs::read_to_string(&path).unwrap().contains("EUR"));
+}

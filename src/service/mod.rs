@@ -13,6 +13,9 @@
 //! store files and later launches' requests as they arrive.
 
 mod port;
+mod settings;
+
+pub use settings::{SaveJob, SettingsError};
 
 // What the window reads of the till's links, as plain values: front ends
 // name these through the service, never the modules behind it.

@@ -227,62 +227,37 @@ impl CashierApp {
     /// Writes the new configuration on a blocking worker (never in the
     /// frame); the till switches to it when the file is written.
     pub(super) fn start_saving(&mut self, new: Config) {
-        let Some(path) = self.service.place().config_path.clone() else {
-            self.shown.notice = Some(self.texts.no_place_to_save.into());
-            return;
+        let job = match self.service.save_job() {
+            Ok(job) => job,
+            Err(_) => {
+                self.shown.notice = Some(self.texts.no_place_to_save.into());
+                return;
+            }
         };
         let Screen::Settings(form) = std::mem::replace(&mut self.screen, Screen::Cashier) else {
             return;
         };
-        let managed_by_chain = self.service.central_status().is_some();
+        // The service checks and writes, off the frame; the window waits.
         let writing = poll_promise::Promise::spawn_blocking(move || {
-            // Checked before writing: a configuration the till cannot use is not saved.
-            crate::lookup::LookupEngine::new(&new).map_err(|e| e.to_string())?;
-            // The chain's sources live in the chain's file: the store's own
-            // list stays as it was, for when the chain cannot be reached.
-            let to_write = if managed_by_chain {
-                with_sources_on_disk(&new, &path)
-            } else {
-                new.clone()
-            };
-            to_write.save_preserving(&path).map_err(|e| e.to_string())?;
-            Ok((new, path))
+            job.write(&new).map_err(|e| e.to_string())?;
+            Ok((new, job.path().to_path_buf()))
         });
         self.screen = Screen::Saving(Box::new(writing), form);
     }
 
     /// The file is written: the till switches to the new configuration.
     pub(super) fn saved(&mut self, ctx: &egui::Context, new: Config, path: PathBuf) {
-        if new.manager.pin_hash != self.config().manager.pin_hash {
-            tracing::warn!(config = %path.display(), "manager PIN changed");
-        }
         theme::apply(
             ctx,
             new.display.theme == ThemeChoice::Dark,
             new.display.text_scale,
         );
-        if let Err(e) = self.apply_config(new) {
+        if let Err(e) = self.service.apply_saved(new, &path) {
             self.shown.notice = Some(e.to_string());
             return;
         }
-        self.service.place().origin = ConfigOrigin::File(path.clone());
         self.clear();
         self.shown.notice = Some(format!("{} {}", self.texts.settings_saved, path.display()));
         self.screen = Screen::Cashier;
-    }
-}
-
-/// `config` with the `[[sources]]` the file at `path` has now (all of
-/// `config` when the file cannot be read).
-fn with_sources_on_disk(config: &Config, path: &std::path::Path) -> Config {
-    let own = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| Config::parse(&text, path).ok());
-    match own {
-        Some(own) => Config {
-            sources: own.sources,
-            ..config.clone()
-        },
-        None => config.clone(),
     }
 }
