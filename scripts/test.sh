@@ -13,6 +13,8 @@
 #     nginx-light openssl ca-certificates                     the gateway (tests/gateway.rs, chain.rs, orders.rs)
 #   Otherwise it names the exact command and goes on: those tests then say
 #   "SKIPPED" loudly (and fail under CI, where CI=1).
+# - The Windows build (scripts/windows.sh: Debian's Rust, MinGW, Wine, wixl;
+#   about 14 minutes on 2 cores the first time) for tests/windows.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,5 +52,16 @@ fi
 command -v cargo-nextest >/dev/null 2>&1 || cargo install --locked cargo-nextest
 # The package test packages the debug binary the tests built and installs it with dpkg.
 command -v cargo-deb >/dev/null 2>&1 || cargo install --locked cargo-deb
+
+# The Windows till (tests/windows.rs, under Wine): cross-built and packaged
+# by scripts/windows.sh when its toolchain can be had (as root, with apt).
+# POS_RECS_SKIP_WINDOWS=1 leaves it out (the tests then say SKIPPED).
+if [ -z "${POS_RECS_WINDOWS_EXE:-}" ] && [ -z "${POS_RECS_SKIP_WINDOWS:-}" ]; then
+  if windows_env=$(bash scripts/windows.sh); then
+    eval "$windows_env"
+  else
+    echo "test.sh: WARNING: the Windows build failed (see above); tests/windows.rs will say SKIPPED" >&2
+  fi
+fi
 
 exec cargo nextest run "$@"

@@ -50,8 +50,10 @@ linux_target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import 
 python3 scripts/windows/make_ico.py "$out/msi/pos-recs.ico" \
   "$out/msi/assets/pos-recs-48.png" "$out/msi/assets/pos-recs-128.png" "$out/msi/assets/pos-recs-256.png"
 msi=$out/pos-recs-$version-x64.msi
-wixl -a x64 -D Version="$version" -D Binary="$out/msi/pos-recs.exe" -D Icon="$out/msi/pos-recs.ico" \
-  -D ConfigExample="$PWD/assets/config.example.toml" -o "$msi" assets/windows/pos-recs.wxs
+# wixl takes the files' paths relative to here (absolute ones it refuses).
+relative=${out#"$PWD"/}
+wixl -a x64 -D Version="$version" -D Binary="$relative/msi/pos-recs.exe" -D Icon="$relative/msi/pos-recs.ico" \
+  -D ConfigExample=assets/config.example.toml -o "$msi" assets/windows/pos-recs.wxs >&2
 
 # Wine for the tests.
 cp "$out/msi/pos-recs.exe" "$out/wine/pos-recs.exe"

@@ -204,7 +204,7 @@ fn pipe_name(path: &Path) -> String {
 /// becomes the running till (Windows).
 #[cfg(windows)]
 pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
-    use interprocess::local_socket::traits::{Listener as _, Stream as _};
+    use interprocess::local_socket::traits::{ListenerExt as _, Stream as _};
     use interprocess::local_socket::{GenericNamespaced, ListenerOptions, Stream, ToNsName};
     let name = pipe_name(path);
     if let Ok(mut stream) = Stream::connect(name.clone().to_ns_name::<GenericNamespaced>()?) {
