@@ -613,6 +613,30 @@ mod tests {
         assert_eq!(identify("   ", None, "380"), Err(IdentifyError::Empty));
     }
 
+    #[test]
+    fn an_identifier_is_found_in_its_usual_forms_and_only_there() {
+        let phone = identify("067 123 4567", None, "380").unwrap();
+        for text in [
+            "utm_content=380671234567",
+            "tel:+380671234567",
+            "call 067 123 45 67",
+            "p?c=067-123-45-67",
+            "%2B380671234567",
+        ] {
+            assert!(phone.appears_in(text), "{text}");
+        }
+        for text in ["price 671.23", "SKU-4567", "380671234568"] {
+            assert!(!phone.appears_in(text), "{text}");
+        }
+        let email = identify("Olena.K@Example.com", None, "380").unwrap();
+        assert!(email.appears_in("ref=OLENA.K%40EXAMPLE.COM"));
+        assert!(email.appears_in("\"email\":\"olena.k@example.com\""));
+        assert!(!email.appears_in("olena@example.com"));
+        let card = identify("2000123456789", None, "380").unwrap();
+        assert!(card.appears_in("card=2000 1234 5678 9"));
+        assert!(!card.appears_in("card=2000123456780"));
+    }
+
     proptest! {
         /// Any way of writing the same national number gives the same result.
         #[test]

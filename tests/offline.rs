@@ -336,3 +336,59 @@ fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// A shared source's answer that names the customer looked up (a product
+/// link tagged with their phone, their email in a field) is theirs: it is
+/// never kept for the next customer to see offline. An answer naming
+/// nobody is kept as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_naming_the_customer_is_never_kept_for_another() {
+    use axum::extract::Query;
+    let app = axum::Router::new().route(
+        "/api/v2/contacts/recoms/{id}",
+        axum::routing::get(|Query(q): Query<Vec<(String, String)>>| async move {
+            let phone = q.iter().find(|(k, _)| k == "phone").map(|(_, v)| v.clone());
+            // For 0671234567 the answer carries the phone in a link (in its
+            // national form) and the email; for anyone else it names nobody.
+            let url = match phone.as_deref() {
+                Some("380671234567") => "https://shop.example/p/1?utm_content=067-123-45-67",
+                _ => "https://shop.example/p/1",
+            };
+            axum::Json(serde_json::json!([
+                {"id": "P-1", "name": "Kettle", "url": url, "price": 10}
+            ]))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let dir = tempfile::tempdir().unwrap();
+    let cache = AnswerCache::open(&dir.path().join("answers.sqlite3"));
+    let mut config = Config::default();
+    config.yespo.base_url = format!("http://{addr}/api");
+    config.yespo.api_key = Some(pos_recs::secret::ApiKey::new("k"));
+    config.sources = vec![pos_recs::config::SourceConfig {
+        id: BESTSELLERS,
+        kind: pos_recs::config::SourceKind::Bestsellers,
+        ..pos_recs::config::SourceConfig::default()
+    }];
+    let engine = pos_recs::lookup::LookupEngine::with_cache(&config, cache.clone()).unwrap();
+    let a = pos_recs::identify::identify("067 123 4567", None, "380").unwrap();
+    let answer = engine.run(&a).await;
+    assert!(answer[0].outcome.is_ok(), "answered");
+    // Written off the lookup's path, if at all: give it the time it takes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        cache.get(BESTSELLERS, "").is_none(),
+        "an answer naming the customer was kept"
+    );
+    let b = pos_recs::identify::identify("050 111 2233", None, "380").unwrap();
+    engine.run(&b).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cache.get(BESTSELLERS, "").is_none() {
+        assert!(Instant::now() < deadline, "a clean answer was not kept");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let kept = cache.get(BESTSELLERS, "").unwrap();
+    assert_eq!(kept.products[0].url, "https://shop.example/p/1");
+}
