@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use crate::config::{Config, FieldList, FleetConfig, SourceConfig};
-use crate::lookup::Wake;
+use crate::sync::Wake;
 
 /// Largest store file accepted.
 const MAX_BYTES: usize = 256 * 1024;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::identify::IdentifierKind;
-use crate::lookup::Wake;
+use crate::sync::Wake;
 
 /// Longest request line, line break included.
 pub const MAX_LINE: usize = 512;

@@ -99,8 +99,22 @@ pub struct LookupEvent {
     pub result: SourceResult,
 }
 
-/// Called after each event is sent (the GUI passes `ctx.request_repaint`).
-pub type Wake = Arc<dyn Fn() + Send + Sync>;
+pub use crate::sync::Wake;
+
+/// Who is asked about, with what, and why: one lookup's question.
+struct Asking<'a> {
+    /// The lookup's generation (answers of older ones are refused).
+    generation: u64,
+    ident: &'a Identifier,
+    basket: &'a Basket,
+    purpose: Purpose,
+}
+
+/// Where one lookup's answers go, and who is woken for each.
+struct Answers {
+    tx: mpsc::UnboundedSender<LookupEvent>,
+    wake: Option<Wake>,
+}
 
 /// Running tasks of one lookup. Dropping it (or calling [`LookupHandle::abort`])
 /// cancels every source still in flight.
@@ -346,13 +360,14 @@ impl LookupEngine {
         wake: Option<Wake>,
     ) -> LookupHandle {
         self.spawn_for(
-            generation,
-            ident,
-            basket,
+            Asking {
+                generation,
+                ident,
+                basket,
+                purpose: Purpose::Lookup,
+            },
             indices,
-            tx,
-            wake,
-            Purpose::Lookup,
+            Answers { tx, wake },
         )
     }
 
@@ -368,27 +383,27 @@ impl LookupEngine {
     ) -> LookupHandle {
         let basket = Basket::default();
         self.spawn_for(
-            generation,
-            ident,
-            &basket,
+            Asking {
+                generation,
+                ident,
+                basket: &basket,
+                purpose: Purpose::Probe,
+            },
             &[index],
-            tx,
-            wake,
-            Purpose::Probe,
+            Answers { tx, wake },
         )
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn spawn_for(
-        &self,
-        generation: u64,
-        ident: &Identifier,
-        basket: &Basket,
-        indices: &[usize],
-        tx: mpsc::UnboundedSender<LookupEvent>,
-        wake: Option<Wake>,
-        purpose: Purpose,
-    ) -> LookupHandle {
+    /// Asks the sources at `indices` as `asking` says, each answer sent to
+    /// `answers`.
+    fn spawn_for(&self, asking: Asking<'_>, indices: &[usize], answers: Answers) -> LookupHandle {
+        let Asking {
+            generation,
+            ident,
+            basket,
+            purpose,
+        } = asking;
+        let Answers { tx, wake } = answers;
         let tasks = indices
             .iter()
             .filter(|&&index| index < self.inner.sources.len())
@@ -473,7 +488,13 @@ impl LookupEngine {
         purpose: Purpose,
     ) -> Vec<SourceResult> {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let _handle = self.spawn_for(0, ident, basket, indices, tx, None, purpose);
+        let asking = Asking {
+            generation: 0,
+            ident,
+            basket,
+            purpose,
+        };
+        let _handle = self.spawn_for(asking, indices, Answers { tx, wake: None });
         let mut slots: Vec<Option<SourceResult>> = vec![None; self.inner.sources.len()];
         while let Some(event) = rx.recv().await {
             let index = event.result.index;

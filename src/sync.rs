@@ -1,6 +1,11 @@
 //! Small shared helpers for state behind a mutex, wall-clock time and
 //! digests written as text.
 
+/// A doorbell: called when something a front end or a loop waits for has
+/// arrived (the window passes `ctx.request_repaint`). Used by lookups, the
+/// chain's poller, later launches and the pictures.
+pub type Wake = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
-use crate::lookup::Wake;
 use crate::net::{LazyClient, NetworkConfig};
+use crate::sync::Wake;
 use crate::sync::lock;
 
 mod decode;

@@ -12,9 +12,9 @@ use crate::history::Event;
 use crate::identify::Identifier;
 use crate::images::disk::DEFAULT_DISK_BYTES;
 use crate::images::{DEFAULT_CACHE_BYTES, DiskCache, ImageLoader};
-use crate::lookup::Wake;
 use crate::service::{News, TillService};
 use crate::setup::Ready;
+use crate::sync::Wake;
 use crate::yespo::Product;
 
 use super::basket_line::BasketLine;
