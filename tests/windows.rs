@@ -392,3 +392,112 @@ fn walk(root: &Path) -> Vec<PathBuf> {
     }
     found
 }
+
+/// The window under Wine and Xvfb: it opens on a Wine desktop, a phone
+/// typed with xdotool brings the demo's cards, and the cards the cashier
+/// could see are in the till's history (recorded only once drawn).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_windows_window_opens_under_wine_and_shows_cards() {
+    let Some(exe) = exe() else { return };
+    let have = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("Xvfb") || !have("xdotool") {
+        eprintln!("SKIPPED: Xvfb or xdotool missing; the Windows window test did not run");
+        return;
+    }
+    let prefix = PathBuf::from(std::env::var_os("WINEPREFIX").expect("a Wine prefix"));
+    // A copy of its own (with the stand-in DLL), so only it is stopped at the end.
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("pos-recs-window-test.exe");
+    std::fs::copy(&exe, &own).unwrap();
+    let dll = exe.with_file_name("bcryptprimitives.dll");
+    std::fs::copy(&dll, dir.path().join("bcryptprimitives.dll")).unwrap();
+    for history in walk(&prefix.join("drive_c/users")) {
+        if history.to_string_lossy().contains("history-demo.sqlite3") {
+            let _ = std::fs::remove_file(history);
+        }
+    }
+    let display = format!(":{}", 40 + std::process::id() % 40);
+    let mut xvfb = Command::new("Xvfb")
+        .args([display.as_str(), "-screen", "0", "1280x860x24"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Stop<'a>(&'a mut Child, PathBuf);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("pkill")
+                .args(["-f", &self.1.to_string_lossy()])
+                .status();
+            let _ = self.0.kill();
+        }
+    }
+    let xdotool = |args: &[&str]| {
+        Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &display)
+            .output()
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !xdotool(&["getmouselocation"]).status.success() {
+        assert!(Instant::now() < deadline, "Xvfb did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut desktop = Command::new(wine64())
+        .args(["explorer", "/desktop=pos-recs-test,1280x860"])
+        .arg(&own)
+        .env("DISPLAY", &display)
+        .env("WINEDEBUG", "-all")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _stop = Stop(&mut desktop, own.clone());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let found = xdotool(&["search", "--name", "^pos-recs$"]);
+        if found.status.success() && !found.stdout.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the window did not open under Wine"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The first frame, then the phone as a cashier types it.
+    std::thread::sleep(Duration::from_secs(3));
+    xdotool(&["mousemove", "640", "53", "click", "1"]);
+    xdotool(&["type", "--delay", "30", "0671234567"]);
+    xdotool(&["key", "Return"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let shown = loop {
+        let history = walk(&prefix.join("drive_c/users"))
+            .into_iter()
+            .find(|p| p.to_string_lossy().ends_with("history-demo.sqlite3"));
+        let shown: i64 = history
+            .and_then(|h| rusqlite::Connection::open(h).ok())
+            .and_then(|db| {
+                db.query_row(
+                    "SELECT COUNT(*) FROM events WHERE kind = 'shown'",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok()
+            })
+            .unwrap_or(0);
+        if shown > 0 {
+            break shown;
+        }
+        assert!(Instant::now() < deadline, "no card was shown under Wine");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(shown >= 4, "{shown} cards shown");
+    let _ = xvfb.kill();
+}
