@@ -422,21 +422,29 @@ async fn the_windows_window_opens_under_wine_and_shows_cards() {
         }
     }
     let display = format!(":{}", 40 + std::process::id() % 40);
-    let mut xvfb = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1280x860x24"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    struct Stop<'a>(&'a mut Child, PathBuf);
-    impl Drop for Stop<'_> {
+    /// Stops a child when the test ends, however it ends.
+    struct Stop(Child, Option<PathBuf>);
+    impl Drop for Stop {
         fn drop(&mut self) {
-            let _ = Command::new("pkill")
-                .args(["-f", &self.1.to_string_lossy()])
-                .status();
+            // The Windows program runs in its own process beside explorer.
+            if let Some(exe) = &self.1 {
+                let _ = Command::new("pkill")
+                    .args(["-f", &exe.to_string_lossy()])
+                    .status();
+            }
             let _ = self.0.kill();
+            let _ = self.0.wait();
         }
     }
+    let _xvfb = Stop(
+        Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x860x24"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        None,
+    );
     let xdotool = |args: &[&str]| {
         Command::new("xdotool")
             .args(args)
@@ -449,7 +457,7 @@ async fn the_windows_window_opens_under_wine_and_shows_cards() {
         assert!(Instant::now() < deadline, "Xvfb did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let mut desktop = Command::new(wine64())
+    let desktop = Command::new(wine64())
         .args(["explorer", "/desktop=pos-recs-test,1280x860"])
         .arg(&own)
         .env("DISPLAY", &display)
@@ -458,7 +466,7 @@ async fn the_windows_window_opens_under_wine_and_shows_cards() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let _stop = Stop(&mut desktop, own.clone());
+    let _desktop = Stop(desktop, Some(own.clone()));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let found = xdotool(&["search", "--name", "^pos-recs$"]);
@@ -499,5 +507,4 @@ async fn the_windows_window_opens_under_wine_and_shows_cards() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert!(shown >= 4, "{shown} cards shown");
-    let _ = xvfb.kill();
 }
