@@ -27,6 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 2
   fi
   echo "windows.sh: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
