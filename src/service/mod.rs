@@ -15,7 +15,7 @@
 mod port;
 mod settings;
 
-pub use settings::{SaveJob, SettingsError};
+pub use settings::{SaveJob, SettingsError, export_sources, import_sources, test_account};
 
 // What the window reads of the till's links, as plain values: front ends
 // name these through the service, never the modules behind it.

@@ -1,6 +1,7 @@
-//! The manager's "Save": check the new configuration, keep the chain's
-//! sources out of the store's file, write it, and switch the till to it.
-//! A service operation with a typed result, usable without a window.
+//! The manager's settings as service operations with typed results,
+//! usable without a window: "Save" (check the new configuration, keep the
+//! chain's sources out of the store's file, write it, switch the till to
+//! it), "Test connection", and the sources file's export and import.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,46 @@ pub enum SettingsError {
     /// The file could not be written.
     #[error("{0}")]
     Write(crate::config::ConfigError),
+    /// A sources file could not be written.
+    #[error("{0}")]
+    Export(String),
+    /// A sources file could not be read.
+    #[error("{0}")]
+    Import(String),
+    /// A file was read but holds no sources (the parser's words).
+    #[error("{0}")]
+    NotSources(String),
+}
+
+/// "Test connection": asks each enabled source of `config` once, with the
+/// made-up test customer (nobody's data), and says how each answered.
+pub async fn test_account(
+    config: &Config,
+) -> Result<Vec<crate::lookup::SourceResult>, SettingsError> {
+    let engine = crate::lookup::LookupEngine::new(config).map_err(SettingsError::Unusable)?;
+    Ok(engine.test_account().await)
+}
+
+/// Writes `sources` to the sources file at `path` (blocking): how many.
+pub fn export_sources(
+    sources: Vec<crate::config::SourceConfig>,
+    path: &Path,
+) -> Result<usize, SettingsError> {
+    let export = crate::config::SourcesExport { sources };
+    let text = export
+        .to_toml()
+        .map_err(|e| SettingsError::Export(e.to_string()))?;
+    crate::config::write_atomically(path, text.as_bytes())
+        .map_err(|e| SettingsError::Export(e.to_string()))?;
+    Ok(export.sources.len())
+}
+
+/// Reads the sources file at `path` (blocking).
+pub fn import_sources(path: &Path) -> Result<Vec<crate::config::SourceConfig>, SettingsError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SettingsError::Import(e.to_string()))?;
+    crate::config::SourcesExport::parse(&text, path)
+        .map(|export| export.sources)
+        .map_err(|e| SettingsError::NotSources(e.to_string()))
 }
 
 /// What "Save" needs to do its work off the window's thread.

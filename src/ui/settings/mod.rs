@@ -10,10 +10,9 @@ use egui::{RichText, vec2};
 use poll_promise::Promise;
 
 use crate::config::{
-    AuthMode, BasketUse, CardField, Config, Language, SourceConfig, SourceKind, SourcesExport,
-    ThemeChoice,
+    AuthMode, BasketUse, CardField, Config, Language, SourceConfig, SourceKind, ThemeChoice,
 };
-use crate::lookup::{LookupEngine, SourceResult};
+use crate::lookup::SourceResult;
 use crate::secret::ApiKey;
 
 use super::i18n::{EN, SettingsTexts, Texts, UK};

@@ -52,8 +52,9 @@ impl SettingsForm {
             None => return,
         };
         self.test = Some(Promise::spawn_async(async move {
-            let engine = LookupEngine::new(&config).map_err(|e| e.to_string())?;
-            Ok(engine.test_account().await)
+            crate::service::test_account(&config)
+                .await
+                .map_err(|e| e.to_string())
         }));
     }
 
@@ -86,19 +87,12 @@ impl SettingsForm {
                 .add_enabled(!busy, egui::Button::new(st.export))
                 .clicked()
             {
-                let export = SourcesExport {
-                    sources: self.draft.sources.clone(),
-                };
+                let sources = self.draft.sources.clone();
                 let path = PathBuf::from(&self.io_path);
                 self.file_job = Some(Promise::spawn_blocking(move || {
-                    let n = export.sources.len();
-                    FileJob::Exported(export.to_toml().map_err(|e| e.to_string()).and_then(
-                        |text| {
-                            crate::config::write_atomically(&path, text.as_bytes())
-                                .map(|()| n)
-                                .map_err(|e| e.to_string())
-                        },
-                    ))
+                    FileJob::Exported(
+                        crate::service::export_sources(sources, &path).map_err(|e| e.to_string()),
+                    )
                 }));
             }
             if ui
@@ -108,12 +102,12 @@ impl SettingsForm {
                 let path = PathBuf::from(&self.io_path);
                 let cannot_read = st.cannot_read;
                 self.file_job = Some(Promise::spawn_blocking(move || {
-                    FileJob::Imported(match std::fs::read_to_string(&path) {
-                        Ok(text) => SourcesExport::parse(&text, &path)
-                            .map(|export| export.sources)
-                            .map_err(|e| e.to_string()),
-                        Err(e) => Err(format!("{cannot_read} {e}")),
-                    })
+                    FileJob::Imported(crate::service::import_sources(&path).map_err(|e| match e {
+                        crate::service::SettingsError::Import(why) => {
+                            format!("{cannot_read} {why}")
+                        }
+                        other => other.to_string(),
+                    }))
                 }));
             }
             if busy {
