@@ -13,8 +13,10 @@
 //! store files and later launches' requests as they arrive.
 
 mod port;
+mod report;
 mod settings;
 
+pub use report::{ReportError, export_report_csv, report_figures};
 pub use settings::{SaveJob, SettingsError, export_sources, import_sources, test_account};
 
 // What the window reads of the till's links, as plain values: front ends

@@ -142,7 +142,7 @@ impl WhatWorks {
         };
         let days = self.days;
         self.loading = Some(Promise::spawn_blocking(move || {
-            Figures::read(&file, days).map_err(|e| e.to_string())
+            crate::service::report_figures(&file, days).map_err(|e| e.to_string())
         }));
     }
 
@@ -237,11 +237,12 @@ impl WhatWorks {
         let shown = self.figures.clone();
         Promise::spawn_blocking(move || {
             let figures = match file {
-                Some(file) => Figures::read(&file, days).map_err(|e| e.to_string())?,
+                Some(file) => {
+                    crate::service::report_figures(&file, days).map_err(|e| e.to_string())?
+                }
                 None => shown?,
             };
-            crate::config::write_atomically(&path, figures.csv().as_bytes())
-                .map_err(|e| e.to_string())
+            crate::service::export_report_csv(&figures, &path).map_err(|e| e.to_string())
         })
     }
 
