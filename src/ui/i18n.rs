@@ -299,8 +299,13 @@ pub struct SalesTexts {
     pub lower_items: &'static str,
     /// The interval includes zero.
     pub not_yet: &'static str,
-    /// The power estimate; `{n}` is the number of sales.
+    /// The power estimate; `{n}` is the number of sales, `{sales}` the
+    /// word in the form the number takes ([`SalesTexts::sales_word`]).
     pub more_needed: &'static str,
+    /// "sale" in its plural forms.
+    pub sales_word: super::plural::Forms,
+    /// The language of these texts (for the plural forms).
+    pub language: Language,
     /// Heading of the products sold after a recommendation.
     pub top: &'static str,
     /// Sales recorded, none of their lines recommended.
@@ -689,7 +694,13 @@ pub const EN: Texts = Texts {
             higher_items: "Significant: customers shown recommendations buy more items.",
             lower_items: "Significant: customers shown recommendations buy fewer items.",
             not_yet: "Not significant yet: the interval still includes zero.",
-            more_needed: "About {n} more sales would tell, if the difference stays as it is.",
+            more_needed: "About {n} more {sales} would tell, if the difference stays as it is.",
+            sales_word: super::plural::Forms {
+                one: "sale",
+                few: "sales",
+                many: "sales",
+            },
+            language: Language::En,
             top: "Top products sold after a recommendation",
             none_from_recommendations: "Nothing was bought after a recommendation in this period yet.",
         },
@@ -932,7 +943,13 @@ pub const UK: Texts = Texts {
             higher_items: "Значуще: покупці, які бачили рекомендації, купують більше товарів.",
             lower_items: "Значуще: покупці, які бачили рекомендації, купують менше товарів.",
             not_yet: "Ще не значуще: інтервал досі містить нуль.",
-            more_needed: "Щоб це з’ясувати, потрібно ще приблизно стільки продажів: {n} (якщо різниця збережеться).",
+            more_needed: "Щоб це з’ясувати, потрібно ще приблизно {n} {sales} (якщо різниця збережеться).",
+            sales_word: super::plural::Forms {
+                one: "продаж",
+                few: "продажі",
+                many: "продажів",
+            },
+            language: Language::Uk,
             top: "Найкращі товари, продані після рекомендації",
             none_from_recommendations: "За цей період після рекомендацій ще нічого не купили.",
         },

@@ -187,6 +187,11 @@ fn comparison_ui(ui: &mut egui::Ui, t: &SalesTexts, c: &Comparison, numbers: &Nu
     };
     ui.label(RichText::new(verdict).color(colour).strong());
     if let Some(n) = u.more_sales_needed.filter(|&n| n > 0) {
-        ui.label(t.more_needed.replace("{n}", &numbers.count(n)));
+        let sales = crate::ui::plural::pick(t.language, n, &t.sales_word);
+        ui.label(
+            t.more_needed
+                .replace("{n}", &numbers.count(n))
+                .replace("{sales}", sales),
+        );
     }
 }
