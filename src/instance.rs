@@ -205,13 +205,21 @@ fn pipe_name(path: &Path) -> String {
 #[cfg(windows)]
 pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
     use interprocess::local_socket::traits::{ListenerExt as _, Stream as _};
+    // (`Stream as _` brings `connect`.)
     use interprocess::local_socket::{GenericNamespaced, ListenerOptions, Stream, ToNsName};
     let name = pipe_name(path);
     if let Ok(mut stream) = Stream::connect(name.clone().to_ns_name::<GenericNamespaced>()?) {
         // Someone listens: a till runs. Whatever it answers, it is alive.
-        stream.set_recv_timeout(Some(IO_TIMEOUT))?;
-        stream.set_send_timeout(Some(IO_TIMEOUT))?;
-        return Ok(hand_over(&mut stream, request));
+        // Named pipes have no I/O timeouts: the handover runs on a thread
+        // of its own, and a till that does not answer in time is left.
+        let request = request.clone();
+        let (done, outcome) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(hand_over(&mut stream, &request));
+        });
+        return Ok(outcome
+            .recv_timeout(IO_TIMEOUT * 2)
+            .unwrap_or_else(|_| Start::Refused("the running till does not answer".into())));
     }
     let listener = ListenerOptions::new()
         .name(name.to_ns_name::<GenericNamespaced>()?)
@@ -223,12 +231,13 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
     std::thread::Builder::new()
         .name("instance".into())
         .spawn(move || {
+            // Without I/O timeouts on named pipes, each connection gets a
+            // thread of its own: a client that stalls holds only that one.
             for mut stream in listener.incoming().flatten() {
-                let _ = stream.set_recv_timeout(Some(IO_TIMEOUT));
-                let _ = stream.set_send_timeout(Some(IO_TIMEOUT));
-                if !take_request(&mut stream, &tx, &waker) {
-                    return;
-                }
+                let (tx, waker) = (tx.clone(), waker.clone());
+                let _ = std::thread::Builder::new()
+                    .name("instance-client".into())
+                    .spawn(move || take_request(&mut stream, &tx, &waker));
             }
         })?;
     Ok(Start::First(Instance {

@@ -507,4 +507,41 @@ async fn the_windows_window_opens_under_wine_and_shows_cards() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert!(shown >= 4, "{shown} cards shown");
+
+    // A second launch with a customer (a POS button) hands them to the
+    // running window over the user's named pipe, and exits at once.
+    let lookups = || -> i64 {
+        walk(&prefix.join("drive_c/users"))
+            .into_iter()
+            .find(|p| p.to_string_lossy().ends_with("history-demo.sqlite3"))
+            .and_then(|h| rusqlite::Connection::open(h).ok())
+            .and_then(|db| {
+                db.query_row(
+                    "SELECT COUNT(*) FROM events WHERE kind = 'lookup'",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok()
+            })
+            .unwrap_or(0)
+    };
+    let before = lookups();
+    let mut second = wine(&own, &["--phone", "050 111 2233"]);
+    second.env("DISPLAY", &display);
+    let handed = run(second).await;
+    assert!(handed.status.success(), "{}", text(&handed.stderr));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while lookups() <= before {
+        assert!(
+            Instant::now() < deadline,
+            "the running window did not take the second launch's customer"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let windows = xdotool(&["search", "--name", "^pos-recs$"]);
+    assert_eq!(
+        text(&windows.stdout).lines().count(),
+        1,
+        "a second window opened"
+    );
 }
