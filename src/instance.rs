@@ -166,11 +166,7 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
     }
-    let (tx, requests) = mpsc::unbounded_channel();
-    let first = request.clone();
-    let _ = tx.send(first);
-    let wake: std::sync::Arc<std::sync::Mutex<Option<Wake>>> = Default::default();
-    let waker = wake.clone();
+    let (instance, (tx, waker)) = Instance::first(path, request);
     std::thread::Builder::new()
         .name("instance".into())
         .spawn(move || {
@@ -183,11 +179,7 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
                 }
             }
         })?;
-    Ok(Start::First(Instance {
-        requests,
-        path: path.to_path_buf(),
-        wake,
-    }))
+    Ok(Start::First(instance))
 }
 
 /// The per-user named pipe for `path` (which lies in the user's profile):
@@ -224,10 +216,7 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
     let listener = ListenerOptions::new()
         .name(name.to_ns_name::<GenericNamespaced>()?)
         .create_sync()?;
-    let (tx, requests) = mpsc::unbounded_channel();
-    let _ = tx.send(request.clone());
-    let wake: std::sync::Arc<std::sync::Mutex<Option<Wake>>> = Default::default();
-    let waker = wake.clone();
+    let (instance, (tx, waker)) = Instance::first(path, request);
     std::thread::Builder::new()
         .name("instance".into())
         .spawn(move || {
@@ -240,11 +229,7 @@ pub fn start(path: &Path, request: &Request) -> std::io::Result<Start> {
                     .spawn(move || take_request(&mut stream, &tx, &waker));
             }
         })?;
-    Ok(Start::First(Instance {
-        requests,
-        path: path.to_path_buf(),
-        wake,
-    }))
+    Ok(Start::First(instance))
 }
 
 /// Without Unix sockets or named pipes every launch is a till of its own.
@@ -255,7 +240,29 @@ pub fn start(_path: &Path, _request: &Request) -> std::io::Result<Start> {
     ))
 }
 
+/// Where a listener thread sends what later launches ask, and who it wakes.
+#[cfg(any(unix, windows))]
+type Doorway = (
+    mpsc::UnboundedSender<Request>,
+    std::sync::Arc<std::sync::Mutex<Option<Wake>>>,
+);
+
 impl Instance {
+    /// The running till's end at `path`, its own launch's `request`
+    /// first, and the way a listener thread reaches it.
+    #[cfg(any(unix, windows))]
+    fn first(path: &Path, request: &Request) -> (Self, Doorway) {
+        let (tx, requests) = mpsc::unbounded_channel();
+        let _ = tx.send(request.clone());
+        let wake: std::sync::Arc<std::sync::Mutex<Option<Wake>>> = Default::default();
+        let instance = Self {
+            requests,
+            path: path.to_path_buf(),
+            wake: wake.clone(),
+        };
+        (instance, (tx, wake))
+    }
+
     /// Who to wake when a request arrives (the window, once it exists).
     pub fn set_wake(&self, wake: Wake) {
         if let Ok(mut slot) = self.wake.lock() {

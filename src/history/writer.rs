@@ -155,7 +155,7 @@ impl History {
     /// why not. Waits for the writer at most `wait`; a sale not yet being
     /// committed by then is abandoned (rolled back), never written later.
     pub fn record_sale(&self, sale: SaleWrite, wait: Duration) -> SaleOutcome {
-        let Some(sender) = self.writer.as_ref().and_then(|w| w.sender.as_ref()) else {
+        let Some(sender) = self.sender() else {
             return SaleOutcome::Off;
         };
         let (reply, outcome) = mpsc::sync_channel(1);
@@ -191,7 +191,7 @@ impl History {
     /// was found. Waits at most `wait`; a void not written by then may
     /// still be written (a repeat of it is harmless).
     pub fn void_sale(&self, void: VoidWrite, wait: Duration) -> VoidOutcome {
-        let Some(sender) = self.writer.as_ref().and_then(|w| w.sender.as_ref()) else {
+        let Some(sender) = self.sender() else {
             return VoidOutcome::Off;
         };
         let (reply, outcome) = mpsc::sync_channel(1);
@@ -207,13 +207,18 @@ impl History {
     }
 
     fn send(&self, events: Vec<Event>) -> bool {
-        let Some(sender) = self.writer.as_ref().and_then(|w| w.sender.as_ref()) else {
+        let Some(sender) = self.sender() else {
             return false;
         };
         let at = now_secs();
         let events = events.into_iter().map(|e| (at, e)).collect();
         // A stopped writer means the history is off; the till goes on.
         sender.send(Message::Events(events)).is_ok()
+    }
+
+    /// The way to the writer thread, while it runs.
+    fn sender(&self) -> Option<&mpsc::Sender<Message>> {
+        self.writer.as_ref().and_then(|w| w.sender.as_ref())
     }
 
     /// True when events are being recorded.

@@ -53,11 +53,12 @@ impl SaleSummary {
         }
     }
 
-    /// What the history keeps of this answer, under `digest`.
-    fn receipt(&self, digest: String) -> crate::history::Receipt {
+    /// What the history keeps of this answer: the `sale_id`'s digest and
+    /// the body's.
+    fn receipt(&self, digest: String, body: String) -> crate::history::Receipt {
         crate::history::Receipt {
             digest,
-            body: String::new(),
+            body,
             lookup: self.lookup,
             group: self.group.as_str(),
             lines: self.lines,
@@ -98,28 +99,23 @@ impl Till {
             };
             (summary, record)
         });
-        let receipt_of = |summary: &SaleSummary, digest: String| crate::history::Receipt {
-            digest,
-            body: sale.body_digest(&self.receipt_key),
-            ..summary.receipt(String::new())
-        };
-        let digest = sale.sale_id.as_deref().map(|id| self.receipt_digest(id));
+        let (summary, record) = record.unzip();
+        let receipt = sale.sale_id.as_deref().map(|id| {
+            // Without a customer only a repeat can be answered: this
+            // receipt is looked up, never written.
+            let answer = summary.clone().unwrap_or(SaleSummary {
+                lookup: 0,
+                group: Group::Shown,
+                lines: 0,
+                recommended_lines: 0,
+                repeated: false,
+            });
+            answer.receipt(self.receipt_digest(id), sale.body_digest(&self.receipt_key))
+        });
         let write = crate::history::SaleWrite {
-            receipt: match (&record, &digest) {
-                (Some((summary, _)), Some(digest)) => Some(receipt_of(summary, digest.clone())),
-                // No customer: only a repeat can be answered.
-                (None, Some(digest)) => Some(crate::history::Receipt {
-                    digest: digest.clone(),
-                    body: sale.body_digest(&self.receipt_key),
-                    lookup: 0,
-                    group: Group::Shown.as_str(),
-                    lines: 0,
-                    recommended_lines: 0,
-                }),
-                (_, None) => None,
-            },
+            receipt,
             order: self.order_draft(sale),
-            record: record.as_ref().map(|(_, record)| record.clone()),
+            record,
         };
         use crate::history::SaleOutcome;
         // On disk before the POS hears "recorded": the chain's report is
@@ -138,7 +134,7 @@ impl Till {
                 return Err(SaleError::NotDurable(why));
             }
         }
-        let Some((summary, _)) = record else {
+        let Some(summary) = summary else {
             return Err(SaleError::NoCustomer);
         };
         self.clear();
