@@ -472,11 +472,7 @@ async fn the_gateway_takes_a_till_s_own_reports_and_nothing_else() {
     assert_eq!(std::fs::read(&files[0]).unwrap(), body);
     // The access log names the till and the path, never the query.
     let logs = gateway.logs();
-    let access = logs
-        .iter()
-        .find(|(p, _)| p.ends_with("access.log"))
-        .map(|(_, t)| t.clone())
-        .unwrap();
+    let access = Nginx::access_log(&logs);
     assert!(
         access.contains("store-a/till-0 \"PUT /reports/store-a/till-0/2026-11-30.json\" 201"),
         "{access}"
@@ -542,6 +538,21 @@ async fn a_till_that_cannot_reach_the_gateway_keeps_its_days_across_a_restart() 
         sums_of_chain(&gateway.reports()),
         sums_of_histories(std::slice::from_ref(&history))
     );
+}
+
+/// `pos-recs stats --chain DIR ARGS…`, which must succeed: its stdout and stderr.
+fn stats_chain(dir: &std::path::Path, args: &[&str]) -> (String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+        .args(["stats", "--chain"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    (
+        String::from_utf8(out.stdout.clone()).unwrap(),
+        common::stderr(&out),
+    )
 }
 
 /// A report file as a till of `schema` would write it.
@@ -621,19 +632,7 @@ fn stats_chain_reads_older_schemas_skips_broken_files_and_keeps_the_newest_copy_
         &report_json(2, "a", "till-1", "2020-01-01", 1, 1000),
     );
 
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
-            .args(["stats", "--chain"])
-            .arg(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", common::stderr(&out));
-        (
-            String::from_utf8(out.stdout.clone()).unwrap(),
-            common::stderr(&out),
-        )
-    };
+    let run = |args: &[&str]| stats_chain(dir.path(), args);
     let (table, warnings) = run(&["--days", "7"]);
     assert_eq!(
         warnings.lines().count(),
@@ -805,19 +804,7 @@ fn stats_chain_believes_a_report_only_where_it_belongs_and_within_bounds() {
     renamed["titles"]["1244"] = serde_json::json!("\u{1b}[2JNew\u{1b}]0;pwned\u{7} name");
     put(&format!("z/till-z/{today}.json"), &renamed);
 
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
-            .args(["stats", "--chain"])
-            .arg(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", common::stderr(&out));
-        (
-            String::from_utf8(out.stdout.clone()).unwrap(),
-            common::stderr(&out),
-        )
-    };
+    let run = |args: &[&str]| stats_chain(dir.path(), args);
     let (table, warnings) = run(&["--days", "7"]);
     assert!(
         table.starts_with(&format!(

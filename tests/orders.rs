@@ -287,7 +287,7 @@ async fn a_batch_refused_without_a_name_is_halved_until_the_bad_order_is_found()
     let history = home.path().join("history.sqlite3");
     let config = home.path().join("config.toml");
     // Offline first, so the sales queue up and go as one batch.
-    let dead = format!("http://127.0.0.1:{}/api", free_port());
+    let dead = format!("http://127.0.0.1:{}/api", nginx::free_port());
     write_config(&config, &dead, &history, &shop.config());
     let serve = start(&config, home.path());
     for n in 0..8 {
@@ -320,14 +320,6 @@ async fn a_batch_refused_without_a_name_is_halved_until_the_bad_order_is_found()
     assert_eq!(book.requests.load(Ordering::SeqCst), 7);
     assert!(!parked_item(&config).await.is_empty());
     serve.kill(libc::SIGTERM);
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn sales_in(history: &Path) -> i64 {
@@ -453,11 +445,7 @@ async fn a_chain_till_sends_orders_through_the_gateway_and_a_stolen_token_gets_n
     );
     // The access log counts each till's orders; no identifier in any log.
     let logs = gateway.logs();
-    let access = logs
-        .iter()
-        .find(|(p, _)| p.ends_with("access.log"))
-        .map(|(_, t)| t.clone())
-        .unwrap();
+    let access = nginx::Nginx::access_log(&logs);
     assert!(
         access.contains("store-a/till-0 \"POST /api/v1/orders\" 200")
             && access.contains("orders=1"),

@@ -378,6 +378,22 @@ async fn the_msi_installs_runs_and_uninstalls_keeping_the_config() {
     std::fs::remove_file(data.join("config.toml")).unwrap();
 }
 
+/// How many events of `kind` the demo till under Wine recorded (0 while
+/// its history does not exist yet).
+fn demo_events(prefix: &Path, kind: &str) -> i64 {
+    walk(&prefix.join("drive_c/users"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with("history-demo.sqlite3"))
+        .and_then(|h| rusqlite::Connection::open(h).ok())
+        .and_then(|db| {
+            db.query_row("SELECT COUNT(*) FROM events WHERE kind = ?1", [kind], |r| {
+                r.get(0)
+            })
+            .ok()
+        })
+        .unwrap_or(0)
+}
+
 fn walk(root: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     if let Ok(entries) = std::fs::read_dir(root) {
@@ -486,20 +502,7 @@ async fn the_windows_window_opens_under_wine_and_shows_cards() {
     xdotool(&["key", "Return"]);
     let deadline = Instant::now() + Duration::from_secs(60);
     let shown = loop {
-        let history = walk(&prefix.join("drive_c/users"))
-            .into_iter()
-            .find(|p| p.to_string_lossy().ends_with("history-demo.sqlite3"));
-        let shown: i64 = history
-            .and_then(|h| rusqlite::Connection::open(h).ok())
-            .and_then(|db| {
-                db.query_row(
-                    "SELECT COUNT(*) FROM events WHERE kind = 'shown'",
-                    [],
-                    |r| r.get(0),
-                )
-                .ok()
-            })
-            .unwrap_or(0);
+        let shown = demo_events(&prefix, "shown");
         if shown > 0 {
             break shown;
         }
@@ -510,21 +513,7 @@ async fn the_windows_window_opens_under_wine_and_shows_cards() {
 
     // A second launch with a customer (a POS button) hands them to the
     // running window over the user's named pipe, and exits at once.
-    let lookups = || -> i64 {
-        walk(&prefix.join("drive_c/users"))
-            .into_iter()
-            .find(|p| p.to_string_lossy().ends_with("history-demo.sqlite3"))
-            .and_then(|h| rusqlite::Connection::open(h).ok())
-            .and_then(|db| {
-                db.query_row(
-                    "SELECT COUNT(*) FROM events WHERE kind = 'lookup'",
-                    [],
-                    |r| r.get(0),
-                )
-                .ok()
-            })
-            .unwrap_or(0)
-    };
+    let lookups = || demo_events(&prefix, "lookup");
     let before = lookups();
     let mut second = wine(&own, &["--phone", "050 111 2233"]);
     second.env("DISPLAY", &display);

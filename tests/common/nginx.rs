@@ -94,6 +94,14 @@ impl Nginx {
         }
         logs
     }
+
+    /// The access log's text, from `logs` (read once with the others).
+    pub fn access_log(logs: &[(PathBuf, String)]) -> String {
+        logs.iter()
+            .find(|(p, _)| p.ends_with("access.log"))
+            .map(|(_, t)| t.clone())
+            .expect("nginx writes an access log")
+    }
 }
 
 fn start(dir: tempfile::TempDir, config: &Path, port: u16) -> Nginx {
