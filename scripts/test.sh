@@ -57,7 +57,7 @@ command -v cargo-deb >/dev/null 2>&1 || cargo install --locked cargo-deb
 # by scripts/windows.sh when its toolchain can be had (as root, with apt).
 # POS_RECS_SKIP_WINDOWS=1 leaves it out (the tests then say SKIPPED).
 if [ -z "${POS_RECS_WINDOWS_EXE:-}" ] && [ -z "${POS_RECS_SKIP_WINDOWS:-}" ]; then
-  if windows_env=$(bash scripts/windows.sh); then
+  if windows_env=$(POS_RECS_WINDOWS_PROFILE=${POS_RECS_WINDOWS_PROFILE:-wine-test} bash scripts/windows.sh); then
     eval "$windows_env"
   else
     echo "test.sh: WARNING: the Windows build failed (see above); tests/windows.rs will say SKIPPED" >&2

@@ -36,12 +36,14 @@ debian_cargo=$(dpkg -L cargo-web | grep -m1 -E '/bin/cargo$')
 debian_rustc=$(dpkg -L rustc-web | grep -m1 -E '/bin/rustc$')
 out=$PWD/target/windows
 triple=x86_64-pc-windows-gnu
-echo "windows.sh: cross-building with $("$debian_rustc" --version)" >&2
+# release for what ships; the tests take the quicker wine-test (Cargo.toml).
+profile=${POS_RECS_WINDOWS_PROFILE:-release}
+echo "windows.sh: cross-building ($profile) with $("$debian_rustc" --version)" >&2
 RUSTC=$debian_rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$out \
   CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-  "$debian_cargo" build --release --quiet -Zbuild-std=std,panic_abort --target $triple >&2
+  "$debian_cargo" build --profile "$profile" --quiet -Zbuild-std=std,panic_abort --target $triple >&2
 mkdir -p "$out/msi" "$out/wine"
-x86_64-w64-mingw32-strip -o "$out/msi/pos-recs.exe" "$out/$triple/release/pos-recs.exe"
+x86_64-w64-mingw32-strip -o "$out/msi/pos-recs.exe" "$out/$triple/$profile/pos-recs.exe"
 
 # The icon from the same drawing as the Linux one.
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
@@ -63,7 +65,14 @@ x86_64-w64-mingw32-gcc -shared -O2 -o "$out/wine/bcryptprimitives.dll" \
 # Debian's wine64 package keeps its launcher out of PATH.
 wine=$(command -v wine64 || dpkg -L wine64 | grep -m1 -E '/wine64$')
 export WINEPREFIX=$out/wineprefix WINEDEBUG=-all
-[ -d "$WINEPREFIX/drive_c" ] || DISPLAY= "$wine" wineboot -i >/dev/null 2>&1 || true
+if [ ! -d "$WINEPREFIX/drive_c" ]; then
+  DISPLAY= timeout 300 "$wine" wineboot -i </dev/null >/dev/null 2>&1 || true
+  # wineboot returns while Wine's services still set the prefix up: wait
+  # for them (and their wineserver) to finish, so no test starts them.
+  wineserver=$(dirname "$wine")/wineserver
+  [ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo wineserver)
+  timeout 300 "$wineserver" -w </dev/null >/dev/null 2>&1 || true
+fi
 # The MSI's installs under Wine need the stand-in too.
 cp "$out/wine/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/" 2>/dev/null || true
 echo "export POS_RECS_WINDOWS_EXE=$out/wine/pos-recs.exe POS_RECS_WINDOWS_MSI=$msi WINEPREFIX=$WINEPREFIX WINEDEBUG=-all WINE=$wine"

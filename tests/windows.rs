@@ -62,11 +62,54 @@ fn wine(exe: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// How long one Wine command may take before the test fails (the first
+/// one in a fresh prefix starts Wine's own services too).
+const WINE_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Runs a Wine command to its end, within [`WINE_DEADLINE`].
+///
+/// Its output goes to files, not pipes: the Wine services a command starts
+/// (wineserver, services.exe, explorer) inherit its stdout and stderr and
+/// outlive it, so waiting for a pipe to close can wait for as long as any
+/// other Wine program in the prefix runs. The process itself is waited on.
 async fn run(command: Command) -> Output {
     let mut command = command;
-    tokio::task::spawn_blocking(move || command.output().expect("wine64 runs"))
-        .await
-        .unwrap()
+    tokio::task::spawn_blocking(move || {
+        let stdout = tempfile::tempfile().unwrap();
+        let stderr = tempfile::tempfile().unwrap();
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(stdout.try_clone().unwrap())
+            .stderr(stderr.try_clone().unwrap())
+            .spawn()
+            .expect("wine64 runs");
+        let deadline = Instant::now() + WINE_DEADLINE;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{command:?} did not end within {WINE_DEADLINE:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let read = |mut file: std::fs::File| {
+            use std::io::{Read, Seek};
+            let mut bytes = Vec::new();
+            file.seek(std::io::SeekFrom::Start(0)).unwrap();
+            file.read_to_end(&mut bytes).unwrap();
+            bytes
+        };
+        Output {
+            status,
+            stdout: read(stdout),
+            stderr: read(stderr),
+        }
+    })
+    .await
+    .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
