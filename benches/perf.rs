@@ -402,11 +402,18 @@ struct PictureFrames {
     rss_kib: u64,
 }
 
-fn frames_while_pictures_load(
-    rt: &tokio::runtime::Runtime,
+/// One way of drawing a customer's cards as their pictures arrive.
+struct PictureWay {
+    name: String,
+    /// Bytes of textures made per frame.
     upload_budget: usize,
+    /// Whether the till rasterises the cards' glyphs while idle at start.
+    glyph_warm_up: bool,
+    /// Whether the till has served a customer before this one.
     after_one_customer: bool,
-) -> PictureFrames {
+}
+
+fn frames_while_pictures_load(rt: &tokio::runtime::Runtime, way: &PictureWay) -> PictureFrames {
     let server = rt
         .block_on(DemoServer::start(DemoOptions {
             image_latency: Duration::from_millis(300),
@@ -436,11 +443,18 @@ fn frames_while_pictures_load(
         .build_eframe(move |cc| {
             pos_recs::ui::CashierApp::new(&cc.egui_ctx, handle, ready).expect("app")
         });
-    h.state_mut().set_upload_budget(upload_budget);
-    // The till's start: its first frames, before any customer.
+    h.state_mut().set_upload_budget(way.upload_budget);
+    if !way.glyph_warm_up {
+        h.state_mut().skip_glyph_warm_up();
+    }
+    // The till's start: its first frames, before any customer (a till
+    // starts long before its first customer).
     h.step();
     h.step();
-    if after_one_customer {
+    while !h.state().glyphs_warmed_up() {
+        h.step();
+    }
+    if way.after_one_customer {
         // A till that has served a customer: its heap already has the
         // pages a screen of cards needs (a fresh process faults them in).
         let first = identify("0501112233", None, "380").expect("phone");
@@ -522,17 +536,51 @@ fn frames_while_pictures_load(
 fn ui_frames(rt: &tokio::runtime::Runtime) {
     // Before: six pictures a frame whatever their size; now a byte budget.
     let budget = pos_recs::ui::textures::UPLOAD_BYTES_PER_FRAME;
-    // Three ways, interleaved, five runs each: one run's worst frame is
-    // noise on a 2-core machine; the median of five worst frames is not.
-    let ways = [(6 * 352 * 1024, false), (budget, false), (budget, true)];
-    let mut runs: [Vec<PictureFrames>; 3] = Default::default();
+    let budget_text = format!("{} KiB of textures a frame", budget / 1024);
+    let way = |name: String, upload_budget, glyph_warm_up, after_one_customer| PictureWay {
+        name,
+        upload_budget,
+        glyph_warm_up,
+        after_one_customer,
+    };
+    let ways = [
+        way(
+            "before: 6 textures a frame, the first customer after start".into(),
+            6 * 352 * 1024,
+            false,
+            false,
+        ),
+        way(
+            format!("{budget_text}, the first customer after start, glyphs not warmed up"),
+            budget,
+            false,
+            false,
+        ),
+        way(
+            format!(
+                "now: {budget_text}, the first customer after start (glyphs warmed up while idle)"
+            ),
+            budget,
+            true,
+            false,
+        ),
+        way(
+            format!("now: {budget_text}, the next customer (the till has served one)"),
+            budget,
+            true,
+            true,
+        ),
+    ];
+    // The ways interleaved, five runs each: one run's worst frame is noise
+    // on a 2-core machine; the median of five worst frames is not.
+    let mut runs: Vec<Vec<PictureFrames>> = ways.iter().map(|_| Vec::new()).collect();
     for _ in 0..5 {
-        for (i, (bytes, after_one)) in ways.iter().enumerate() {
-            runs[i].push(frames_while_pictures_load(rt, *bytes, *after_one));
+        for (i, way) in ways.iter().enumerate() {
+            runs[i].push(frames_while_pictures_load(rt, way));
         }
     }
-    let cards = runs[1][0].cards;
-    let rss_kib = runs[1][0].rss_kib;
+    let cards = runs[2][0].cards;
+    let rss_kib = runs[2][0].rss_kib;
     let server = rt
         .block_on(DemoServer::start(DemoOptions::default()))
         .expect("demo server");
@@ -546,12 +594,6 @@ fn ui_frames(rt: &tokio::runtime::Runtime) {
     println!("| 120, all visible | 2700x3900 | {:.2} |", ms(visible_120));
     println!("| 120 in the list | 1280x900 | {:.2} |", ms(list_120));
     println!("| 1,000 in the list | 1280x900 | {:.2} |", ms(list_1000));
-    let budget_text = format!("{} KiB of textures a frame", budget / 1024);
-    let names = [
-        "before: 6 textures a frame, the first customer after start".to_string(),
-        format!("now: {budget_text}, the first customer after start"),
-        format!("now: {budget_text}, the next customer (the till has served one)"),
-    ];
     println!(
         "\n## Frames while {cards} cards' pictures arrive (300 ms each), 2700x5200, medians of 5 runs (worst of the 5 in brackets)"
     );
@@ -559,7 +601,8 @@ fn ui_frames(rt: &tokio::runtime::Runtime) {
         "| way | median frame | p99 | worst frame | worst frame with uploads | the cards' first frame | worst of the app's own drawing | most CPU time of one frame (UI thread) |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    for (name, r) in names.iter().zip(&runs) {
+    for (way, r) in ways.iter().zip(&runs) {
+        let name = &way.name;
         let of = |f: &dyn Fn(&PictureFrames) -> Duration| {
             let v: Vec<Duration> = r.iter().map(f).collect();
             format!(
@@ -775,39 +818,22 @@ fn field(line: &str, key: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Runs the release binary against `demo-server` on `port` with these
-/// sources and renderer, in a window of `size`.
-fn window_run(
-    port: u16,
-    sources: &[(u64, usize)],
-    renderer: &str,
-    size: &str,
-) -> Option<WindowRun> {
+/// Reads one measured run's probe lines from `program`'s stderr.
+fn probe_run(mut command: std::process::Command) -> Option<WindowRun> {
     use std::io::{BufRead, BufReader};
-    let home = tempfile::tempdir().ok()?;
-    let sources: String = sources
-        .iter()
-        .map(|(id, n)| format!("[[sources]]\nid = {id}\nmax_cards = {n}\n"))
-        .collect();
-    let config = format!(
-        "[yespo]\nbase_url = \"http://127.0.0.1:{port}/api\"\napi_key = \"k\"\n[display]\nrenderer = \"{renderer}\"\n{sources}"
-    );
-    let dir = home.path().join("pos-recs");
-    std::fs::create_dir_all(&dir).ok()?;
-    std::fs::write(dir.join("config.toml"), config).ok()?;
     let started = Instant::now();
-    let mut app = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+    let mut app = command
         .env("POS_RECS_PROBE", "0671234567")
         .env("POS_RECS_PROBE_MEASURE", "1")
-        .env("POS_RECS_PROBE_SIZE", size)
-        .env("XDG_CONFIG_HOME", home.path())
-        .env("XDG_CACHE_HOME", home.path())
-        .env("XDG_DATA_HOME", home.path())
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
         .ok()?;
-    let mut run = WindowRun::default();
+    let mut run = WindowRun {
+        rss_mib: f64::NAN,
+        rest_percent: f64::NAN,
+        ..WindowRun::default()
+    };
     if let Some(stderr) = app.stderr.take() {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if line.contains("probe: first-frame") {
@@ -823,72 +849,179 @@ fn window_run(
         }
     }
     let _ = app.wait();
-    Some(run)
+    (run.frame_cpu_ms > 0.0).then_some(run)
 }
 
-/// wgpu and glow side by side in the real window (software rendering under
-/// Xvfb), with 36 and with 120 cards on screen.
-fn renderers() {
-    if std::env::var_os("DISPLAY").is_none() {
-        println!("\n## Renderers: skipped (no DISPLAY; scripts/bench.sh runs it under Xvfb)");
-        return;
-    }
-    let bin = env!("CARGO_BIN_EXE_pos-recs");
-    let Ok(port) = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-    else {
-        return;
-    };
-    let Ok(mut server) = std::process::Command::new(bin)
-        .args(["demo-server", "--port", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    else {
-        return;
-    };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let six: Vec<(u64, usize)> = [1246, 1244, 1247, 1245, 1248, 1249]
+/// The release binary against `demo-server` on `port` with these sources
+/// and renderer, in a window of `size`: the cards shown, then scrolled.
+fn window_run(
+    port: u16,
+    sources: &[(u64, usize)],
+    renderer: &str,
+    size: &str,
+) -> Option<WindowRun> {
+    let home = tempfile::tempdir().ok()?;
+    let sources: String = sources
         .iter()
-        .map(|id| (*id, 6))
+        .map(|(id, n)| {
+            format!("[[sources]]\nid = {id}\nshow_tags = [\"clear_size\"]\nmax_cards = {n}\n")
+        })
         .collect();
-    let many = [(1250, 51), (1251, 51), (1246, 18)];
-    // Large enough for every card to be on screen at once.
-    let size = "3800x3100";
-    println!("\n## Real window under Xvfb (Mesa software rendering), {size}, one run each");
-    println!(
-        "| renderer | cards | CPU per frame (ms) | wall per frame (ms) | CPU at rest | first frame (ms) | RSS (MiB) |"
+    let config = format!(
+        "[yespo]\nbase_url = \"http://127.0.0.1:{port}/api\"\napi_key = \"k\"\n[display]\nrenderer = \"{renderer}\"\n{sources}"
     );
-    println!("|---|---|---|---|---|---|---|");
-    for renderer in ["wgpu", "glow"] {
-        for (label, sources) in [("36", &six[..]), ("120", &many[..])] {
-            let mut runs: Vec<WindowRun> = (0..1)
-                .filter_map(|_| window_run(port, sources, renderer, size))
-                .collect();
-            if runs.is_empty() {
-                println!("| {renderer} | {label} | failed to start | | | | |");
-                continue;
-            }
-            let median = |f: fn(&WindowRun) -> f64, runs: &mut Vec<WindowRun>| {
-                runs.sort_by(|a, b| f(a).total_cmp(&f(b)));
-                f(&runs[runs.len() / 2])
-            };
-            let cpu = median(|r| r.frame_cpu_ms, &mut runs);
-            let wall = median(|r| r.frame_wall_ms, &mut runs);
-            let rest = median(|r| r.rest_percent, &mut runs);
-            let first = median(|r| r.first_frame_ms, &mut runs);
-            let rss = median(|r| r.rss_mib, &mut runs);
-            println!(
-                "| {renderer} | {label} | {cpu:.2} | {wall:.2} | {rest:.2} % | {first:.0} | {rss:.0} |"
-            );
+    let dir = home.path().join("pos-recs");
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::write(dir.join("config.toml"), config).ok()?;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"));
+    command
+        .env("POS_RECS_PROBE_SIZE", size)
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path())
+        .env("XDG_DATA_HOME", home.path());
+    probe_run(command)
+}
+
+/// The empty eframe window (`examples/empty_window.rs`, glow) of `size`,
+/// its frames forced and the wheel turning as over the till's cards.
+fn empty_window_run(size: &str) -> Option<WindowRun> {
+    let program = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/release/examples/empty_window");
+    let mut command = std::process::Command::new(program);
+    command.env("POS_RECS_PROBE_SIZE", size);
+    probe_run(command)
+}
+
+/// `demo-server` in its own process on a free port (killed on drop).
+struct DemoProcess {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl DemoProcess {
+    fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .ok()?;
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
+            .args(["demo-server", "--port", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Self { child, port })
+    }
+}
+
+impl Drop for DemoProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Median, smallest and largest of `values`, as "median (min–max)".
+fn spread(values: &[f64], digits: usize) -> String {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return "–".into();
+    }
+    v.sort_by(f64::total_cmp);
+    format!(
+        "{:.digits$} ({:.digits$}–{:.digits$})",
+        v[v.len() / 2],
+        v[0],
+        v[v.len() - 1]
+    )
+}
+
+fn median_of(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// A till without a GPU (Mesa's software rasteriser under Xvfb, glow):
+/// CPU and wall time per frame while 72 cards scroll, at 1024×768 and
+/// 1920×1080, beside the empty eframe window of the same size, five
+/// interleaved runs each; and wgpu beside glow at 1920×1080.
+fn software_rendering() {
+    if std::env::var_os("DISPLAY").is_none() {
+        println!(
+            "\n## Software rendering: skipped (no DISPLAY; scripts/bench.sh runs it under Xvfb)"
+        );
+        return;
+    }
+    let Some(demo) = DemoProcess::start() else {
+        println!("\n## Software rendering: the demo server did not start");
+        return;
+    };
+    let cards: Vec<(u64, usize)> = [1246, 1244, 1247, 1245, 1248, 1249]
+        .iter()
+        .map(|id| (*id, 12))
+        .collect();
+    const RUNS: usize = 5;
+    let sizes = ["1024x768", "1920x1080"];
+    let mut till: Vec<Vec<WindowRun>> = vec![Vec::new(); sizes.len()];
+    let mut empty: Vec<Vec<WindowRun>> = vec![Vec::new(); sizes.len()];
+    for _ in 0..RUNS {
+        for (i, size) in sizes.iter().enumerate() {
+            empty[i].extend(empty_window_run(size));
+            till[i].extend(window_run(demo.port, &cards, "glow", size));
         }
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    println!(
+        "\n## A till without a GPU: Mesa's software rasteriser under Xvfb, glow, 72 cards scrolled with the wheel \
+         ({} frames a run), {RUNS} interleaved runs: median (min–max)",
+        pos_recs::ui::probe::ForcedFrames::FRAMES
+    );
+    println!(
+        "| size | window | CPU per frame (ms) | wall per frame (ms) | CPU: till ÷ empty | CPU at rest |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (i, size) in sizes.iter().enumerate() {
+        let cpu = |runs: &[WindowRun]| runs.iter().map(|r| r.frame_cpu_ms).collect::<Vec<_>>();
+        let wall = |runs: &[WindowRun]| runs.iter().map(|r| r.frame_wall_ms).collect::<Vec<_>>();
+        let rest: Vec<f64> = till[i].iter().map(|r| r.rest_percent).collect();
+        let ratio = median_of(&cpu(&till[i])) / median_of(&cpu(&empty[i]));
+        println!(
+            "| {size} | empty eframe window | {} | {} | | |",
+            spread(&cpu(&empty[i]), 2),
+            spread(&wall(&empty[i]), 2)
+        );
+        println!(
+            "| {size} | the till, 72 cards | {} | {} | **{ratio:.2}** | {} % |",
+            spread(&cpu(&till[i]), 2),
+            spread(&wall(&till[i]), 2),
+            spread(&rest, 2)
+        );
+    }
+    // wgpu beside glow once more: why `auto` is glow.
+    let mut wgpu = Vec::new();
+    let mut glow = Vec::new();
+    for _ in 0..3 {
+        wgpu.extend(window_run(demo.port, &cards, "wgpu", "1920x1080"));
+        glow.extend(window_run(demo.port, &cards, "glow", "1920x1080"));
+    }
+    let cpu =
+        |runs: &[WindowRun]| median_of(&runs.iter().map(|r| r.frame_cpu_ms).collect::<Vec<_>>());
+    let rss = |runs: &[WindowRun]| median_of(&runs.iter().map(|r| r.rss_mib).collect::<Vec<_>>());
+    println!(
+        "\nRenderers at 1920x1080, 72 cards, 3 interleaved runs: CPU per frame glow {:.1} ms, wgpu {:.1} ms \
+         (glow ÷ wgpu **{:.2}**); RSS glow {:.0} MiB, wgpu {:.0} MiB",
+        cpu(&glow),
+        cpu(&wgpu),
+        cpu(&glow) / cpu(&wgpu),
+        rss(&glow),
+        rss(&wgpu)
+    );
 }
 
 /// The time from the scanner's last key (Enter, after Esc and a 13-digit
@@ -1480,8 +1613,8 @@ fn main() {
     if wanted("cold_start") {
         cold_start();
     }
-    if wanted("renderers") {
-        renderers();
+    if wanted("software_rendering") {
+        software_rendering();
     }
     if wanted("scanner_latency") {
         scanner_latency(&rt);

@@ -7,6 +7,7 @@ pub mod card;
 pub mod command;
 pub mod customer_screen;
 pub mod details;
+pub mod glyph_warm_up;
 pub mod i18n;
 pub mod lookup_bar;
 pub mod manager_menu;
@@ -51,7 +52,7 @@ fn window_icon() -> egui::IconData {
 }
 
 /// Window size for measurements (`POS_RECS_PROBE_SIZE=WxH`), else the default.
-fn initial_size() -> [f32; 2] {
+pub fn initial_size() -> [f32; 2] {
     std::env::var(probe::SIZE_ENV)
         .ok()
         .and_then(|v| {

@@ -33,8 +33,6 @@ pub const MEASURE_ENV: &str = "POS_RECS_PROBE_MEASURE";
 
 /// How long the till is left alone to measure CPU at rest.
 const REST: Duration = Duration::from_secs(3);
-/// Frames forced to measure the cost of one.
-const FORCED_FRAMES: u32 = 20;
 /// Wait after everything is shown before measuring the rest (last texture
 /// uploads, a last spinner frame).
 const SETTLE: Duration = Duration::from_secs(2);
@@ -54,12 +52,9 @@ enum Phase {
     },
     /// Measured; the window is closing.
     Done,
-    /// Frames are forced back to back; CPU is counted.
-    Drawing {
-        frames: u32,
-        since: Instant,
-        cpu: Duration,
-    },
+    /// Frames are drawn back to back while the wheel scrolls the cards;
+    /// CPU and wall time are counted.
+    Drawing(ForcedFrames),
 }
 
 impl Probe {
@@ -186,35 +181,93 @@ impl Probe {
                     return false;
                 };
                 self.report(&format!("rest-cpu percent={:.2}", share * 100.0));
-                self.phase = Phase::Drawing {
-                    frames: 0,
-                    since: Instant::now(),
-                    cpu: process_cpu(),
-                };
-                ctx.request_repaint();
+                self.phase = Phase::Drawing(ForcedFrames::start(ctx));
                 false
             }
             Phase::Done => true,
-            Phase::Drawing { frames, since, cpu } => {
-                if frames + 1 < FORCED_FRAMES {
-                    self.phase = Phase::Drawing {
-                        frames: frames + 1,
-                        since,
-                        cpu,
-                    };
-                    ctx.request_repaint();
+            Phase::Drawing(mut frames) => {
+                let Some(measured) = frames.frame_drawn(ctx) else {
+                    self.phase = Phase::Drawing(frames);
                     return false;
-                }
-                let per_frame =
-                    (process_cpu() - cpu).as_secs_f64() * 1000.0 / f64::from(FORCED_FRAMES);
-                let wall = since.elapsed().as_secs_f64() * 1000.0 / f64::from(FORCED_FRAMES);
-                self.report(&format!(
-                    "frame-cpu ms={per_frame:.2} wall_ms={wall:.2} cards={cards_loaded}"
-                ));
+                };
+                self.report(&format!("frame-cpu {measured} cards={cards_loaded}"));
                 self.phase = Phase::Done;
                 true
             }
         }
+    }
+
+    /// Adds this frame's wheel event while frames are being measured.
+    pub fn input_hook(&self, raw: &mut egui::RawInput) {
+        if let Phase::Drawing(frames) = &self.phase {
+            frames.scroll(raw);
+        }
+    }
+}
+
+/// Frames drawn back to back while the mouse wheel scrolls the window's
+/// middle (down for the first half, back up for the second), as a cashier
+/// scrolls the cards: what one frame costs in CPU (all threads, the
+/// software rasteriser's among them) and in wall time. The till's probe and
+/// the empty window of `examples/empty_window.rs` measure alike.
+#[derive(Debug, Clone)]
+pub struct ForcedFrames {
+    drawn: u32,
+    since: Instant,
+    cpu: Duration,
+}
+
+impl ForcedFrames {
+    /// How many frames are measured.
+    pub const FRAMES: u32 = 40;
+    /// How far one wheel event scrolls, in points.
+    const WHEEL_STEP: f32 = 40.0;
+
+    /// Starts counting, and asks for the first frame.
+    pub fn start(ctx: &egui::Context) -> Self {
+        ctx.request_repaint();
+        Self {
+            drawn: 0,
+            since: Instant::now(),
+            cpu: process_cpu(),
+        }
+    }
+
+    /// Puts the pointer in the middle of the window and turns the wheel.
+    pub fn scroll(&self, raw: &mut egui::RawInput) {
+        let Some(screen) = raw.screen_rect else {
+            return;
+        };
+        let down = self.drawn < Self::FRAMES / 2;
+        raw.events.push(egui::Event::PointerMoved(screen.center()));
+        raw.events.push(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(
+                0.0,
+                if down {
+                    -Self::WHEEL_STEP
+                } else {
+                    Self::WHEEL_STEP
+                },
+            ),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+
+    /// Counts a drawn frame. Asks for the next one, or returns the result
+    /// (`ms=… wall_ms=…`, per frame) once all are drawn.
+    pub fn frame_drawn(&mut self, ctx: &egui::Context) -> Option<String> {
+        self.drawn += 1;
+        if self.drawn < Self::FRAMES {
+            ctx.request_repaint();
+            return None;
+        }
+        let frames = f64::from(Self::FRAMES);
+        let cpu = (process_cpu() - self.cpu).as_secs_f64() * 1000.0 / frames;
+        let wall = self.since.elapsed().as_secs_f64() * 1000.0 / frames;
+        Some(format!("ms={cpu:.2} wall_ms={wall:.2}"))
     }
 }
 

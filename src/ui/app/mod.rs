@@ -19,6 +19,7 @@ use crate::yespo::Product;
 
 use super::basket_line::BasketLine;
 use super::command::OpenProduct;
+use super::glyph_warm_up::GlyphWarmUp;
 use super::i18n::{Texts, system_language};
 use super::lookup_bar::LookupBar;
 use super::pin_gate::PinGate;
@@ -85,6 +86,8 @@ pub struct CashierApp {
     texts: &'static Texts,
     /// The window's context, for the input's text state and window commands.
     ctx: egui::Context,
+    /// The cards' glyphs rasterised before the first customer.
+    glyphs: GlyphWarmUp,
     /// Measurement and test hooks.
     diagnostics: Diagnostics,
 }
@@ -199,6 +202,7 @@ impl CashierApp {
             keyboard: Keyboard::default(),
             texts,
             ctx: ctx.clone(),
+            glyphs: GlyphWarmUp::default(),
             diagnostics: Diagnostics {
                 probe: super::probe::Probe::from_env(),
                 debug_repaint: std::env::var_os("POS_RECS_DEBUG_REPAINT").is_some(),
@@ -480,6 +484,19 @@ impl CashierApp {
         self.pictures.textures.set_upload_budget(bytes);
     }
 
+    /// Measurements: leaves the glyphs to the first customer's cards, as
+    /// before the warm-up (the bench compares both).
+    #[doc(hidden)]
+    pub fn skip_glyph_warm_up(&mut self) {
+        self.glyphs = GlyphWarmUp::finished();
+    }
+
+    /// Whether the cards' glyphs are all rasterised (the till's idle frames
+    /// after start do it).
+    pub fn glyphs_warmed_up(&self) -> bool {
+        self.glyphs.is_done()
+    }
+
     /// How long the app's own drawing of the last frame took (egui's layout
     /// of the till's screen, without the platform's accessibility tree,
     /// tessellation and painting).
@@ -514,6 +531,12 @@ impl CashierApp {
 }
 
 impl eframe::App for CashierApp {
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        if let Some(probe) = &self.diagnostics.probe {
+            probe.input_hook(raw_input);
+        }
+    }
+
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll();
     }
@@ -539,6 +562,11 @@ impl eframe::App for CashierApp {
             self.recover_from_panic();
         }
         let session = self.service.session();
+        // Idle frames before the first customer: their cards' glyphs then
+        // need no rasterising in the frame the cards first appear in.
+        if session.is_none() {
+            self.glyphs.step(ui.ctx());
+        }
         let settled = session.as_deref().is_some_and(Session::is_settled);
         let cards = session.as_deref().map_or(0, Session::product_count);
         let (loading, textures) = (
