@@ -56,12 +56,21 @@ command -v cargo-deb >/dev/null 2>&1 || cargo install --locked cargo-deb
 # The Windows till (tests/windows.rs, under Wine): cross-built and packaged
 # by scripts/windows.sh when its toolchain can be had (as root, with apt).
 # POS_RECS_SKIP_WINDOWS=1 leaves it out (the tests then say SKIPPED).
+# It runs beside the build of the Linux tests: each build spends minutes
+# on one core (the last, largest crates), and the other fills that time.
 if [ -z "${POS_RECS_WINDOWS_EXE:-}" ] && [ -z "${POS_RECS_SKIP_WINDOWS:-}" ]; then
-  if windows_env=$(POS_RECS_WINDOWS_PROFILE=${POS_RECS_WINDOWS_PROFILE:-wine-test} bash scripts/windows.sh); then
-    eval "$windows_env"
+  windows_env=$(mktemp)
+  POS_RECS_WINDOWS_PROFILE=${POS_RECS_WINDOWS_PROFILE:-wine-test} bash scripts/windows.sh >"$windows_env" &
+  windows_build=$!
+  linux_build=0
+  cargo nextest run --no-run "$@" || linux_build=$?
+  if wait "$windows_build"; then
+    eval "$(cat "$windows_env")"
   else
     echo "test.sh: WARNING: the Windows build failed (see above); tests/windows.rs will say SKIPPED" >&2
   fi
+  rm -f "$windows_env"
+  [ "$linux_build" -eq 0 ] || exit "$linux_build"
 fi
 
 exec cargo nextest run "$@"

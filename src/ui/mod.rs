@@ -78,6 +78,9 @@ fn native_options(choice: crate::config::RendererChoice, kiosk: bool) -> eframe:
             .with_icon(window_icon())
             .with_min_inner_size([640.0, 480.0]),
         renderer: renderer(choice),
+        // Dithering smooths gradients the till does not draw, and costs
+        // every pixel of every frame on a software rasteriser.
+        dithering: false,
         ..Default::default()
     }
 }
@@ -95,6 +98,7 @@ pub fn run(
         "pos-recs",
         native_options(ready.config.display.renderer, ready.config.display.kiosk),
         Box::new(move |cc| {
+            theme::clear_instead_of_panel_fill(&cc.egui_ctx);
             let mut app = CashierApp::new(&cc.egui_ctx, handle, ready)?;
             if let Some(instance) = instance {
                 app.listen_for_launches(instance);

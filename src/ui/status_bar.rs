@@ -50,7 +50,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
             ConfigOrigin::Demo => ui.label(RichText::new(t.status_demo).color(theme::demo(ui))),
             ConfigOrigin::File(path) => ui.label(format!("{} {}", t.status_config, path.display())),
         };
-        ui.separator();
+        divider(ui);
         let host = url::Url::parse(&config.yespo.base_url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
@@ -60,7 +60,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
         } else {
             ui.label(format!("{} {host}", t.status_account));
         }
-        ui.separator();
+        divider(ui);
         let why = net.offline_reason().unwrap_or_default();
         if net.is_offline() {
             ui.label(
@@ -82,11 +82,11 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
             ui.label(t.not_connected);
         }
         if config.manager.pin_hash.is_none() && *origin != ConfigOrigin::Demo {
-            ui.separator();
+            divider(ui);
             ui.label(RichText::new(t.no_pin_status).color(theme::error(ui)));
         }
         if let Some(central) = central {
-            ui.separator();
+            divider(ui);
             match (&central.problem, central.managed) {
                 (Some(problem), _) => {
                     ui.label(RichText::new(t.central_stale).color(theme::error(ui)))
@@ -104,7 +104,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
         if let Some(reports) = reports
             && let Some(problem) = &reports.problem
         {
-            ui.separator();
+            divider(ui);
             ui.label(
                 RichText::new(format!("{} {}", t.reports_waiting, reports.waiting))
                     .color(theme::error(ui)),
@@ -117,7 +117,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
             if outbox.waiting > 0
                 && let Some(oldest) = outbox.oldest
             {
-                ui.separator();
+                divider(ui);
                 let since = crate::outbox::orders::date_with_offset(oldest);
                 let clock = since.get(11..16).unwrap_or_default();
                 let text = t.orders_waiting(outbox.waiting, clock);
@@ -133,17 +133,17 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
                 }
             }
             if outbox.parked > 0 {
-                ui.separator();
+                divider(ui);
                 ui.label(RichText::new(t.orders_refused(outbox.parked)).color(theme::error(ui)));
             }
         }
         if let Some(problem) = history_problem.as_deref() {
-            ui.separator();
+            divider(ui);
             ui.label(RichText::new(t.history_off).color(theme::error(ui)))
                 .on_hover_text(problem);
         }
         if let Some(s) = session {
-            ui.separator();
+            divider(ui);
             match s.finished_after {
                 Some(took) => ui.label(format!(
                     "{} {} ms · {}",
@@ -159,4 +159,11 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
             };
         }
     });
+}
+
+/// The line between two parts of the status line, as tall as its text:
+/// a full separator would reach above the panel (the row is taller than
+/// the panel's text), where no panel fill covers it any more.
+fn divider(ui: &mut egui::Ui) {
+    ui.add(egui::Separator::default().shrink(6.0));
 }

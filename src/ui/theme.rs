@@ -181,6 +181,26 @@ pub const PROMPT_TITLE_SIZE: f32 = 26.0;
 /// A group's heading on the settings screen.
 pub const GROUP_TITLE_SIZE: f32 = 18.0;
 
+/// The window's background in the light or the dark theme: the colour
+/// egui's panels are filled with.
+pub fn background(dark: bool) -> Color32 {
+    if dark {
+        egui::Visuals::dark().panel_fill
+    } else {
+        egui::Visuals::light().panel_fill
+    }
+}
+
+/// The real window clears to [`background`], and panels draw no fill of
+/// their own. On a till without a GPU, Mesa's software rasteriser shades
+/// every pixel of every shape: the panels' fills covered the whole window
+/// once more each frame, measured at a third of the CPU of a frame at
+/// 1920×1080 (`scripts/bench.sh`). A clear costs next to nothing. (The
+/// headless test harness clears to transparent, so it keeps the fills.)
+pub fn clear_instead_of_panel_fill(ctx: &egui::Context) {
+    ctx.all_styles_mut(|style| style.visuals.panel_fill = Color32::TRANSPARENT);
+}
+
 /// Applies the app's base style (larger text, touch-friendly spacing),
 /// the theme and the text size factor.
 pub fn apply(ctx: &egui::Context, dark: bool, text_scale: f32) {

@@ -531,6 +531,10 @@ impl CashierApp {
 }
 
 impl eframe::App for CashierApp {
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        theme::background(visuals.dark_mode).to_normalized_gamma_f32()
+    }
+
     fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
         if let Some(probe) = &self.diagnostics.probe {
             probe.input_hook(raw_input);
