@@ -192,9 +192,7 @@ pub fn kept_key(path: &Path) -> Result<Vec<u8>, ExperimentError> {
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
+    match crate::platform::create_private(&mut options).open(path) {
         Ok(mut file) => {
             std::io::Write::write_all(&mut file, hex.as_bytes()).map_err(file_error)?;
             Ok(key)

@@ -18,7 +18,7 @@ pub mod history;
 pub mod icon;
 pub mod identify;
 pub mod images;
-pub mod instance;
+pub use platform::instance;
 pub mod logging;
 pub mod lookup;
 pub mod money;

@@ -196,10 +196,10 @@ async fn run_check(config: Option<PathBuf>) -> anyhow::Result<u8> {
         if !secrets.is_empty() {
             problems += 1;
             println!(
-                "problem: every user of this machine can read {} ({}); run: chmod 640 {}",
+                "problem: every user of this machine can read {} ({}); run: {}",
                 path.display(),
                 secrets.join(", "),
-                path.display()
+                pos_recs::platform::make_private_command(path)
             );
         }
     }

@@ -48,20 +48,16 @@ pub fn rfc3339(t: SystemTime) -> String {
 /// where the local zone cannot be read).
 pub fn local_clock(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    #[cfg(unix)]
-    {
-        let raw = secs as libc::time_t;
-        // SAFETY: localtime_r writes only into `tm`, which lives on this
-        // stack frame; it is the thread-safe variant of localtime.
-        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-        let filled = unsafe { libc::localtime_r(&raw, &mut tm) };
-        if !filled.is_null() {
-            return format!("{:02}:{:02}", tm.tm_hour, tm.tm_min);
-        }
+    let Ok(at) = jiff::Timestamp::from_second(secs) else {
+        return "00:00 UTC".into();
+    };
+    match jiff::tz::TimeZone::try_system() {
+        Ok(zone) => at.to_zoned(zone).strftime("%H:%M").to_string(),
+        Err(_) => at
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%H:%M UTC")
+            .to_string(),
     }
-    let at =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!("{:02}:{:02} UTC", at.hour(), at.minute())
 }
 
 #[cfg(test)]

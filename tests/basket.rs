@@ -50,9 +50,7 @@ async fn recording_server(delay: Duration) -> (String, Seen) {
         .route("/api/v1/recoms/{id}", get(recoms))
         .route("/api/v1/auth/contact/token", post(token))
         .with_state(S(seen.clone(), delay));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{}/api", common::serve_router(app).await);
     (base, seen)
 }
 

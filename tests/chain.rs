@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nginx::{GatewayOptions, Nginx, free_port, have_nginx, start_gateway, till_token};
+use nginx::{GatewayOptions, Nginx, have_nginx, start_gateway, till_token};
 use pos_recs::chain::read::{self, By};
 use pos_recs::chain::upload::{ReportSettings, Reporter, pending_days, queue_file_beside};
 use pos_recs::experiment::Group;
@@ -494,7 +494,7 @@ async fn a_till_that_cannot_reach_the_gateway_keeps_its_days_across_a_restart() 
     let home = tempfile::tempdir().unwrap();
     let history = make_history(home.path(), 0);
     let runtime = tokio::runtime::Handle::current();
-    let dead = format!("http://127.0.0.1:{}/reports/", free_port());
+    let dead = format!("http://127.0.0.1:{}/reports/", common::free_port());
     let offline = Reporter::start(settings(&dead, 0, &tokens[0]), history.clone(), &runtime);
     let deadline = Instant::now() + Duration::from_secs(30);
     while offline.status().problem.is_none() {

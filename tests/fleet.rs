@@ -2,6 +2,8 @@
 //! chain; the till picks up a change within the poll interval, refuses a
 //! broken file and keeps the last good copy, also across a restart.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -42,9 +44,7 @@ async fn chain() -> (String, Files) {
     let app = axum::Router::new()
         .route("/stores/{store}", get(serve))
         .with_state(files.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{}", common::serve_router(app).await);
     (base, files)
 }
 

@@ -129,9 +129,7 @@ async fn yespo() -> (String, Seen) {
         .route("/api/v1/recoms/{id}", get(recoms_v1))
         .fallback(other)
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = common::serve_router(app).await.to_string();
     (addr, seen)
 }
 
@@ -635,7 +633,7 @@ async fn no_log_file_holds_a_customer_after_a_burst_over_budget_and_an_outage() 
     let mut logs = gateway.logs();
     drop(gateway);
     // Yespo down: nothing listens upstream.
-    let dead = format!("127.0.0.1:{}", nginx::free_port());
+    let dead = format!("127.0.0.1:{}", common::free_port());
     let mut options = GatewayOptions::new(&dead, &tokens);
     options.till_rps = 100;
     let gateway = start_gateway(&options);

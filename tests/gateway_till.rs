@@ -33,9 +33,7 @@ async fn gateway() -> (String, Arc<Mutex<Vec<HeaderMap>>>) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{}/api", common::serve_router(app).await);
     (base, seen)
 }
 

@@ -182,9 +182,7 @@ async fn a_tag_cannot_drive_the_terminal() {
             }]))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = common::serve_router(app).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
     std::fs::write(
@@ -271,9 +269,7 @@ async fn picture_server(answer: Answer) -> PictureServer {
             async move { answer(n) }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{}", common::serve_router(app).await);
     PictureServer { base, hits }
 }
 
@@ -435,9 +431,7 @@ async fn a_huge_retry_after_is_refused_without_a_panic() {
         "/api/v2/contacts/recoms/{id}",
         get(|| async { (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1e20")], "") }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = common::serve_router(app).await;
     let (_server, mut config) = demo(DemoOptions::default()).await;
     config.yespo.base_url = format!("http://{addr}/api");
     only_sources(&mut config, &[1244]);

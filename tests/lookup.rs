@@ -349,11 +349,7 @@ async fn plain_http_to_a_remote_host_is_refused_before_connecting() {
 #[tokio::test]
 async fn a_dead_network_is_a_network_error_not_a_hang() {
     // Bind and drop a listener: the port is then (almost certainly) closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let (_server, mut config) = demo(DemoOptions::default()).await;
     config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
     only_sources(&mut config, &[1244]);

@@ -259,7 +259,7 @@ async fn a_corrupt_cache_file_is_discarded_never_shown_and_the_till_goes_on() {
         Vec::new(),
     ] {
         std::fs::write(&cache, &garbage).unwrap();
-        let dead = format!("http://127.0.0.1:{}/api", free_port());
+        let dead = format!("http://127.0.0.1:{}/api", common::free_port());
         let service = start(config_for(&dead, &history, &template), dir.path());
         let (document, _) = look_up(&service, "067 123 4567").await;
         for id in [PERSONAL, BESTSELLERS, SOLD_OUT, NEW_ARRIVALS] {
@@ -329,14 +329,6 @@ async fn when_the_network_returns_the_customer_on_screen_is_refreshed_by_itself(
     assert!(!product_ids(section(&refreshed, PERSONAL)).is_empty());
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A shared source's answer that names the customer looked up (a product
 /// link tagged with their phone, their email in a field) is theirs: it is
 /// never kept for the next customer to see offline. An answer naming
@@ -359,9 +351,7 @@ async fn an_answer_naming_the_customer_is_never_kept_for_another() {
             ]))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = common::serve_router(app).await;
     let dir = tempfile::tempdir().unwrap();
     let cache = AnswerCache::open(&dir.path().join("answers.sqlite3"));
     let mut config = Config::default();

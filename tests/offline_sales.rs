@@ -16,7 +16,7 @@ mod nginx;
 use std::path::Path;
 
 use common::serve::Serve;
-use nginx::{GatewayOptions, free_port, have_nginx, start_gateway, till_token};
+use nginx::{GatewayOptions, have_nginx, start_gateway, till_token};
 use pos_recs::secret::ApiKey;
 use serde_json::{Value, json};
 
@@ -75,7 +75,7 @@ async fn sales_taken_offline_survive_a_kill_and_reach_the_chain_once() {
     let token = till_token("offline-sales-0");
 
     // Offline: nothing listens where the gateway should be.
-    let dead = format!("http://127.0.0.1:{}/api", free_port());
+    let dead = format!("http://127.0.0.1:{}/api", common::free_port());
     write_config(&config, &history, &dead, &token);
     let serve = Serve::start(&config, home.path(), POS_TOKEN);
     let totals = [120.0, 75.5, 310.0];

@@ -287,7 +287,7 @@ async fn a_batch_refused_without_a_name_is_halved_until_the_bad_order_is_found()
     let history = home.path().join("history.sqlite3");
     let config = home.path().join("config.toml");
     // Offline first, so the sales queue up and go as one batch.
-    let dead = format!("http://127.0.0.1:{}/api", nginx::free_port());
+    let dead = format!("http://127.0.0.1:{}/api", common::free_port());
     write_config(&config, &dead, &history, &shop.config());
     let serve = start(&config, home.path());
     for n in 0..8 {

@@ -1,5 +1,7 @@
 //! The manager's settings screen, driven through the UI (egui_kittest).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -607,11 +609,7 @@ fn the_status_line_tells_when_the_chains_reports_wait() {
     config.yespo.auth = pos_recs::config::AuthMode::Gateway;
     config.yespo.api_key = None;
     config.yespo.till_token = Some(pos_recs::secret::ApiKey::new("ab".repeat(32)));
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead = common::free_port();
     config.fleet = Some(pos_recs::config::FleetConfig {
         config_url: format!("http://127.0.0.1:{dead}/stores/{{store}}.toml"),
         store: "store-a".into(),

@@ -13,11 +13,7 @@ use pos_recs::till::Till;
 /// A till whose account's port refuses connections, offline after a lookup;
 /// and that port, for the account to come back on.
 async fn offline_till(mut config: pos_recs::config::Config) -> (Till, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
     let mut till = Till::new(config, tokio::runtime::Handle::current(), None).unwrap();
     till.submit("067 123 4567", None).unwrap();

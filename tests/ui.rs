@@ -1,6 +1,8 @@
 //! The cashier screen driven like a cashier drives it (egui_kittest),
 //! against the demo server on loopback.
 
+mod common;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -382,11 +384,7 @@ fn enter_on_a_focused_card_opens_its_details() {
 fn the_till_shows_offline_and_recovers_by_itself_when_the_network_returns() {
     let w = world(DemoOptions::default());
     // A port with nothing behind it: the "network" is down.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut config = w.server.config();
     config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
     let mut h = harness(&w, config);
@@ -406,11 +404,7 @@ fn the_till_shows_offline_and_recovers_by_itself_when_the_network_returns() {
 #[test]
 fn an_error_status_from_the_account_counts_as_back_online() {
     let w = world(DemoOptions::default());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut config = w.server.config();
     config.yespo.base_url = format!("http://127.0.0.1:{port}/api");
     let first_source = config.sources[0].id;

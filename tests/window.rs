@@ -8,6 +8,8 @@
 
 #![cfg(all(unix, feature = "gui"))]
 
+mod common;
+
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -71,9 +73,7 @@ async fn recording_server() -> (String, Seen) {
         .route("/api/v2/contacts/recoms/{id}", get(recoms))
         .route("/pictures/{file}", get(picture))
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{}/api", common::serve_router(app).await);
     (base, seen)
 }
 
@@ -516,11 +516,7 @@ fn a_second_launch_hands_the_customer_to_the_running_till() {
 /// frames never stand between a command and the answer.
 #[test]
 fn the_windows_pos_link_answers_every_change_at_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let token = "window-pos-token";
     let section = format!("\n[integration]\nlisten = \"127.0.0.1:{port}\"\ntoken = \"{token}\"\n");
     let Some(scene) = Scene::start(&section) else {

@@ -154,6 +154,24 @@ async fn the_windows_cli_answers_under_wine() {
         text(&check.stdout),
         text(&check.stderr)
     );
+    // The same file readable by every user of the machine (Wine gives
+    // the Unix "others" bits to Everyone in the file's ACL): `check` reads
+    // the ACL, says so, and names the command that makes it private.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let open = run(wine(&exe, &["check", "--config", &config_arg])).await;
+        let said = text(&open.stdout);
+        assert_ne!(open.status.code(), Some(0), "{said}");
+        assert!(
+            said.contains("every user of this machine can read") && said.contains("api_key"),
+            "{said}"
+        );
+        assert!(said.contains("icacls"), "{said}");
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let private = run(wine(&exe, &["check", "--config", &config_arg])).await;
+        assert_eq!(private.status.code(), Some(0), "{}", text(&private.stdout));
+    }
     let lookup = run(wine(
         &exe,
         &[

@@ -232,20 +232,10 @@ fn describe_toml_error(err: &toml::de::Error, text: &str) -> String {
     }
 }
 
-/// True when every user of the machine may read the file (Unix: the
-/// "others" bits). Group read is allowed: the package's install step gives
-/// the machine-wide file to the `pos-recs` group, mode 0640.
+/// True when every user of the machine may read the file
+/// ([`crate::platform::readable_by_others`]).
 pub fn readable_by_others(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o007 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        false
-    }
+    crate::platform::readable_by_others(path)
 }
 
 /// The secrets written in the file at `path` (`api_key`, `till_token`, the
@@ -277,10 +267,10 @@ fn warn_if_readable_by_others(path: &Path) {
     let secrets = secrets_readable_by_others(path);
     if !secrets.is_empty() {
         tracing::warn!(
-            "config {} is readable by every user and holds {}; run: chmod 640 {}",
+            "config {} is readable by every user and holds {}; run: {}",
             path.display(),
             secrets.join(", "),
-            path.display()
+            crate::platform::make_private_command(path)
         );
     }
 }

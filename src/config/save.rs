@@ -133,35 +133,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     };
     std::fs::create_dir_all(&dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = keep_group_read(&path, tmp.as_file());
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
+    crate::platform::keep_access(&path, tmp.as_file())?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(&path).map_err(|e| e.error)?;
-    sync_dir(&dir)
-}
-
-/// The mode for the new copy of `path`: 0600, or 0640 when the old file
-/// was group-readable and the new one could be given the same group (the
-/// machine-wide config belongs to the `pos-recs` group, so that the till's
-/// users can read what `sudo pos-recs --setup` wrote). Never readable by all.
-#[cfg(unix)]
-fn keep_group_read(path: &Path, new: &std::fs::File) -> u32 {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let Ok(old) = std::fs::metadata(path) else {
-        return 0o600;
-    };
-    if old.permissions().mode() & 0o040 == 0 {
-        return 0o600;
-    }
-    let same_group = new.metadata().is_ok_and(|m| m.gid() == old.gid())
-        || std::os::unix::fs::fchown(new, None, Some(old.gid())).is_ok();
-    if same_group { 0o640 } else { 0o600 }
+    crate::platform::sync_dir(&dir)
 }
 
 /// True when [`write_atomically`] could write `path` as this user: its
@@ -202,15 +178,6 @@ fn resolve_symlinks(path: &Path) -> std::io::Result<PathBuf> {
         }
     }
     Err(std::io::Error::other("too many levels of symbolic links"))
-}
-
-/// fsync of a folder, so a rename in it is durable (a no-op off Unix).
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(dir)?.sync_all()?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 /// Holds an exclusive lock on `<config>.lock` while a save reads, merges

@@ -1,8 +1,10 @@
 //! What differs between the operating systems a till runs on, in one place:
 //! private files and folders, the machine-wide configuration's place, the
 //! listening socket, how a service is told to stop, and starting with the
-//! session. The rest of the code asks here instead of carrying `#[cfg]` of
-//! its own (the one-instance guard's transport is in `instance`).
+//! session, who may read a file, the local clock's zone. The rest of the
+//! code asks here instead of carrying `#[cfg]` of its own.
+
+pub mod instance;
 
 use std::path::Path;
 
@@ -168,6 +170,189 @@ pub fn own_dirs() -> Vec<std::path::PathBuf> {
     directories::ProjectDirs::from("", "", "pos-recs")
         .map(|d| vec![d.data_dir().to_path_buf(), d.cache_dir().to_path_buf()])
         .unwrap_or_default()
+}
+
+/// Opens a new file only its owner may read (0600 on Unix; on Windows the
+/// profile folder it is created in is the user's already).
+pub fn create_private(options: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+    options
+}
+
+/// Opens for reading without following a symlink at the last step, and
+/// without waiting on a FIFO (Unix; on Windows, reparse points in the
+/// till's own cache folder are not a concern).
+pub fn read_no_follow(options: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    options
+}
+
+/// fsync of a folder, so a rename in it is durable (Unix; NTFS makes a
+/// rename durable by itself).
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Gives `new`, the fresh copy of the config at `path`, the old file's
+/// access: 0600, or 0640 when the old file was group-readable and the new
+/// one could be given the same group (the machine-wide config belongs to
+/// the `pos-recs` group, so that the till's users can read what
+/// `sudo pos-recs --setup` wrote). Never readable by all. On Windows the
+/// new file takes its folder's ACL, which IT sets once (README).
+pub fn keep_access(path: &Path, new: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let mode = match std::fs::metadata(path) {
+            Ok(old) if old.permissions().mode() & 0o040 != 0 => {
+                let same_group = new.metadata().is_ok_and(|m| m.gid() == old.gid())
+                    || std::os::unix::fs::fchown(new, None, Some(old.gid())).is_ok();
+                if same_group { 0o640 } else { 0o600 }
+            }
+            _ => 0o600,
+        };
+        new.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, new);
+    Ok(())
+}
+
+/// True when every user of the machine may read the file. Unix: the
+/// "others" bits (group read is allowed: the package gives the
+/// machine-wide file to the `pos-recs` group, mode 0640). Windows: an
+/// access-allowed entry in its ACL that lets Everyone, Authenticated Users
+/// or the built-in Users group read it (or no ACL at all).
+pub fn readable_by_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o007 != 0)
+    }
+    #[cfg(windows)]
+    {
+        windows_acl::readable_by_everyone(path)
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// The command that makes the config at `path` readable only by the
+/// administrators and the till's users: the `pos-recs` group (which the
+/// .deb makes; on Windows, a local group IT makes of the cashiers'
+/// accounts, see the README).
+pub fn make_private_command(path: &Path) -> String {
+    if cfg!(windows) {
+        format!(
+            "icacls \"{}\" /inheritance:r /grant:r *S-1-5-32-544:F *S-1-5-18:F pos-recs:R",
+            path.display()
+        )
+    } else {
+        format!("chmod 640 {}", path.display())
+    }
+}
+
+/// CPU time (user + system, all threads) this process has used so far
+/// (zero where it cannot be read). For measurements.
+pub fn process_cpu_time() -> std::time::Duration {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes into the struct we pass.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            let time = |t: libc::timeval| {
+                std::time::Duration::from_secs(t.tv_sec as u64)
+                    + std::time::Duration::from_micros(t.tv_usec as u64)
+            };
+            return time(usage.ru_utime) + time(usage.ru_stime);
+        }
+    }
+    std::time::Duration::ZERO
+}
+
+#[cfg(windows)]
+mod windows_acl {
+    use std::os::windows::ffi::OsStrExt;
+    use std::path::Path;
+
+    use windows_sys::Win32::Foundation::{ERROR_SUCCESS, GENERIC_ALL, GENERIC_READ, LocalFree};
+    use windows_sys::Win32::Security::Authorization::{GetNamedSecurityInfoW, SE_FILE_OBJECT};
+    use windows_sys::Win32::Security::{
+        ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, DACL_SECURITY_INFORMATION, GetAce, IsWellKnownSid,
+        PSECURITY_DESCRIPTOR, WinAuthenticatedUserSid, WinBuiltinUsersSid, WinWorldSid,
+    };
+    use windows_sys::Win32::Storage::FileSystem::FILE_READ_DATA;
+
+    const ACCESS_ALLOWED_ACE_TYPE: u8 = 0;
+    /// An entry only inherited by what the folder holds, not its own.
+    const INHERIT_ONLY_ACE: u8 = 0x08;
+
+    /// Whether the file's DACL lets Everyone, Authenticated Users or Users
+    /// read it. A file whose ACL cannot be read counts as private (the
+    /// check then says nothing rather than something false).
+    pub(super) fn readable_by_everyone(path: &Path) -> bool {
+        let wide: Vec<u16> = path.as_os_str().encode_wide().chain(Some(0)).collect();
+        let mut dacl: *mut ACL = std::ptr::null_mut();
+        let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        // SAFETY: the name is NUL-terminated; the out-pointers live on this
+        // frame; the descriptor is freed below with LocalFree as documented.
+        let status = unsafe {
+            GetNamedSecurityInfoW(
+                wide.as_ptr(),
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut dacl,
+                std::ptr::null_mut(),
+                &mut descriptor,
+            )
+        };
+        if status != ERROR_SUCCESS {
+            return false;
+        }
+        // A NULL DACL grants everyone everything.
+        let open = dacl.is_null() || {
+            // SAFETY: `dacl` points into `descriptor`, alive until LocalFree.
+            let count = unsafe { (*dacl).AceCount };
+            (0..u32::from(count)).any(|index| {
+                let mut ace: *mut core::ffi::c_void = std::ptr::null_mut();
+                // SAFETY: index < AceCount; GetAce points `ace` into the DACL.
+                if unsafe { GetAce(dacl, index, &mut ace) } == 0 || ace.is_null() {
+                    return false;
+                }
+                // SAFETY: every ACE starts with its header.
+                let header = unsafe { &*(ace as *const ACE_HEADER) };
+                if header.AceType != ACCESS_ALLOWED_ACE_TYPE
+                    || header.AceFlags & INHERIT_ONLY_ACE != 0
+                {
+                    return false;
+                }
+                // SAFETY: an access-allowed ACE has this layout; its SID
+                // starts at SidStart.
+                let allowed = unsafe { &*(ace as *const ACCESS_ALLOWED_ACE) };
+                let reads = allowed.Mask & (FILE_READ_DATA | GENERIC_READ | GENERIC_ALL) != 0;
+                let sid = std::ptr::addr_of!(allowed.SidStart) as *mut core::ffi::c_void;
+                reads
+                    && [WinWorldSid, WinAuthenticatedUserSid, WinBuiltinUsersSid]
+                        .into_iter()
+                        // SAFETY: `sid` is the ACE's own SID.
+                        .any(|kind| unsafe { IsWellKnownSid(sid, kind) } != 0)
+            })
+        };
+        // SAFETY: allocated by GetNamedSecurityInfoW for us to free.
+        unsafe { LocalFree(descriptor) };
+        open
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -273,18 +273,7 @@ impl ForcedFrames {
 
 /// CPU time (user + system, all threads) used by this process so far.
 fn process_cpu() -> Duration {
-    #[cfg(unix)]
-    {
-        // SAFETY: getrusage only writes into the struct we pass.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
-            let time = |t: libc::timeval| {
-                Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-            };
-            return time(usage.ru_utime) + time(usage.ru_stime);
-        }
-    }
-    Duration::ZERO
+    crate::platform::process_cpu_time()
 }
 
 /// Resident memory of this process in KiB (Linux; 0 elsewhere).

@@ -7,6 +7,24 @@ use pos_recs::config::{Config, SourceConfig};
 use pos_recs::demo::{DemoOptions, DemoServer};
 use pos_recs::identify::{Identifier, identify};
 
+/// A loopback port nobody listens on right now: a dead server for a test,
+/// or a port for a server the test starts itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Serves `router` (a test's own stand-in) on a free loopback port, on the
+/// current Tokio runtime; returns its address.
+pub async fn serve_router(router: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address
+}
+
 /// A demo server with these knobs and the config pointing at it.
 pub async fn demo(options: DemoOptions) -> (DemoServer, Config) {
     let server = DemoServer::start(options)

@@ -45,14 +45,6 @@ pub fn have_nginx() -> bool {
     found
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A running nginx, stopped with SIGTERM when dropped (a killed master
 /// would leave its workers and cache processes running).
 pub struct Nginx {
@@ -225,7 +217,7 @@ pub fn start_gateway(options: &GatewayOptions) -> Nginx {
         })
         .collect();
     std::fs::write(run.join("tokens.map"), tokens).unwrap();
-    let port = free_port();
+    let port = crate::common::free_port();
     let config = run.join("nginx.conf");
     let rendered = render(options, run, port, &config);
     assert!(
@@ -263,7 +255,7 @@ pub fn start_tls_front(upstream: &str, name: &str) -> (Nginx, PathBuf) {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let port = free_port();
+    let port = crate::common::free_port();
     let config = format!(
         "pid {run}/nginx.pid;\nerror_log {run}/error.log warn;\nevents {{}}\nhttp {{\n\
          client_body_temp_path {run}/tmp/body; proxy_temp_path {run}/tmp/proxy;\n\
