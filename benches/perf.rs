@@ -740,30 +740,10 @@ fn slow_pictures_window() {
         return;
     }
     let bin = env!("CARGO_BIN_EXE_pos-recs");
-    let Ok(port) = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-    else {
+    let Some(server) = DemoProcess::start(&["--image-latency-ms", "300"]) else {
         return;
     };
-    let Ok(mut server) = std::process::Command::new(bin)
-        .args([
-            "demo-server",
-            "--port",
-            &port.to_string(),
-            "--image-latency-ms",
-            "300",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    else {
-        return;
-    };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let port = server.port;
     let home = tempfile::tempdir().expect("temp dir");
     let sources: String = [1246, 1244, 1247, 1245, 1248, 1249]
         .iter()
@@ -794,8 +774,7 @@ fn slow_pictures_window() {
         }
         let _ = app.wait();
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     println!("\n## Real window (Xvfb, software rendering): pictures arriving at 300 ms each");
     println!("{}", line.trim());
 }
@@ -899,13 +878,15 @@ struct DemoProcess {
 }
 
 impl DemoProcess {
-    fn start() -> Option<Self> {
+    /// Starts it with these extra arguments (`--image-latency-ms 300`).
+    fn start(extra: &[&str]) -> Option<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .ok()?;
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_pos-recs"))
             .args(["demo-server", "--port", &port.to_string()])
+            .args(extra)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -959,7 +940,7 @@ fn software_rendering() {
         );
         return;
     }
-    let Some(demo) = DemoProcess::start() else {
+    let Some(demo) = DemoProcess::start(&[]) else {
         println!("\n## Software rendering: the demo server did not start");
         return;
     };
