@@ -106,7 +106,7 @@ pub fn card_ui(
 
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
     let picture = cx.picture(ui.ctx(), product);
-    picture_ui(&painter, image_rect, &picture, cx.texts);
+    picture_ui(&painter, image_rect, &picture, cx.texts, PictureOn::Card);
     stale_banner(&painter, image_rect, cx.stale.as_deref());
 
     let inner_width = CARD_WIDTH - 2.0 * CARD_PADDING;
@@ -175,7 +175,7 @@ pub fn compact_card_ui(
     let side = height - 2.0 * pad;
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(pad), Vec2::splat(side));
     let picture = cx.picture(ui.ctx(), product);
-    picture_ui(&painter, image_rect, &picture, cx.texts);
+    picture_ui(&painter, image_rect, &picture, cx.texts, PictureOn::Card);
     stale_banner(&painter, image_rect, cx.stale.as_deref());
     let x = image_rect.right() + pad;
     let width = rect.right() - pad - x;
@@ -247,8 +247,6 @@ pub fn placeholder_card_ui(ui: &mut egui::Ui) {
     }
 }
 
-/// Draws a picture fitted into `rect`, a placeholder while loading, or a
-/// neutral "no picture" box.
 /// The "from 10:42, offline" band across the top of a card's picture.
 fn stale_banner(painter: &egui::Painter, picture: Rect, mark: Option<&str>) {
     let Some(mark) = mark else {
@@ -266,11 +264,25 @@ fn stale_banner(painter: &egui::Painter, picture: Rect, mark: Option<&str>) {
     painter.galley(band.min + vec2(4.0, 3.0), galley, Color32::WHITE);
 }
 
+/// Where a picture is drawn: what lies under it decides whether its
+/// letterbox needs a white fill of its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PictureOn {
+    /// A card, white already ([`CARD_FILL`]): another white layer would
+    /// only cost a software rasteriser every one of its pixels again.
+    Card,
+    /// Anything else (the details, the customer's view).
+    Window,
+}
+
+/// Draws a picture fitted into `rect`, a placeholder while loading, or a
+/// neutral "no picture" box.
 pub fn picture_ui(
     painter: &egui::Painter,
     rect: Rect,
     picture: &PictureState,
     t: &super::i18n::Texts,
+    on: PictureOn,
 ) {
     match picture {
         PictureState::Loading => {
@@ -295,7 +307,9 @@ pub fn picture_ui(
             );
         }
         PictureState::Ready(texture) => {
-            painter.rect_filled(rect, PICTURE_RADIUS, Color32::WHITE);
+            if on == PictureOn::Window || CARD_FILL != Color32::WHITE {
+                painter.rect_filled(rect, PICTURE_RADIUS, Color32::WHITE);
+            }
             let size = texture.size_vec2();
             let scale = (rect.width() / size.x).min(rect.height() / size.y);
             let fitted = Rect::from_center_size(rect.center(), size * scale);

@@ -32,7 +32,7 @@ pub fn ui(
         ui.horizontal_top(|ui| {
             let (rect, _) = ui.allocate_exact_size(theme::DETAILS_PICTURE, Sense::hover());
             let picture = cx.picture(ctx, product);
-            card::picture_ui(ui.painter(), rect, &picture, t);
+            card::picture_ui(ui.painter(), rect, &picture, t, card::PictureOn::Window);
             ui.vertical(|ui| {
                 ui.label(
                     RichText::new(&product.name)
@@ -205,7 +205,7 @@ pub fn customer_product_ui(ui: &mut egui::Ui, product: &Product, cx: &mut CardCo
         let side = (width * 0.45).min(ui.available_height() * 1.2).max(200.0);
         let (rect, _) = ui.allocate_exact_size(vec2(side, side * 0.75), Sense::hover());
         let picture = cx.picture(ui.ctx(), product);
-        card::picture_ui(ui.painter(), rect, &picture, t);
+        card::picture_ui(ui.painter(), rect, &picture, t, card::PictureOn::Window);
         ui.add_space(30.0);
         ui.vertical(|ui| {
             ui.label(
