@@ -6,13 +6,15 @@
 //! - [`upload`]: the till's side: which days are due, the queue kept across
 //!   restarts, `PUT {report_url}{store}/{till}/{day}.json` with back-off.
 //! - [`read`]: `pos-recs stats --chain DIR`: a folder of those files (the
-//!   gateway's, or a copy) read into the chain's table.
+//!   gateway's, or a copy) read, checked and de-duplicated;
+//! - [`table`]: the chain's table made of them, as text or CSV.
 //!
 //! The gateway stores the files with nginx's own WebDAV module
 //! (`deploy/gateway/`, `docs/chain.md`); there is no collector server.
 
 pub mod read;
 pub mod report;
+pub mod table;
 pub mod upload;
 
 /// Now, in unix seconds.
