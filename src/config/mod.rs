@@ -232,17 +232,11 @@ fn describe_toml_error(err: &toml::de::Error, text: &str) -> String {
     }
 }
 
-/// True when every user of the machine may read the file
-/// ([`crate::platform::readable_by_others`]).
-pub fn readable_by_others(path: &Path) -> bool {
-    crate::platform::readable_by_others(path)
-}
-
 /// The secrets written in the file at `path` (`api_key`, `till_token`, the
 /// POS link's `token`, `pin_hash`) when every user may read it; empty when
 /// the file is private or holds none.
 pub fn secrets_readable_by_others(path: &Path) -> Vec<&'static str> {
-    if !readable_by_others(path) {
+    if !crate::platform::readable_by_others(path) {
         return Vec::new();
     }
     let Some(table) = std::fs::read_to_string(path)

@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::platform::process_cpu_time;
+
 /// Environment variable that turns the probe on; its value is the identifier to look up.
 pub const PROBE_ENV: &str = "POS_RECS_PROBE";
 
@@ -163,10 +165,10 @@ impl Probe {
                 std::thread::spawn(move || {
                     // Let this frame's painting finish before counting.
                     std::thread::sleep(Duration::from_millis(1500));
-                    let (started, cpu) = (Instant::now(), process_cpu());
+                    let (started, cpu) = (Instant::now(), process_cpu_time());
                     std::thread::sleep(REST);
                     let share =
-                        (process_cpu() - cpu).as_secs_f64() / started.elapsed().as_secs_f64();
+                        (process_cpu_time() - cpu).as_secs_f64() / started.elapsed().as_secs_f64();
                     if let Ok(mut slot) = slot.lock() {
                         *slot = Some(share);
                     }
@@ -229,7 +231,7 @@ impl ForcedFrames {
         Self {
             drawn: 0,
             since: Instant::now(),
-            cpu: process_cpu(),
+            cpu: process_cpu_time(),
         }
     }
 
@@ -265,15 +267,10 @@ impl ForcedFrames {
             return None;
         }
         let frames = f64::from(Self::FRAMES);
-        let cpu = (process_cpu() - self.cpu).as_secs_f64() * 1000.0 / frames;
+        let cpu = (process_cpu_time() - self.cpu).as_secs_f64() * 1000.0 / frames;
         let wall = self.since.elapsed().as_secs_f64() * 1000.0 / frames;
         Some(format!("ms={cpu:.2} wall_ms={wall:.2}"))
     }
-}
-
-/// CPU time (user + system, all threads) used by this process so far.
-fn process_cpu() -> Duration {
-    crate::platform::process_cpu_time()
 }
 
 /// Resident memory of this process in KiB (Linux; 0 elsewhere).
