@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-use super::Inner;
+use super::shared::Inner;
 use crate::basket::Basket;
 use crate::identify::{IdentifierKind, IdentifyError};
 use crate::pos_link::{PosEvent, TillPort};

@@ -22,10 +22,11 @@ use crate::basket::Basket;
 use crate::config::{BasketUse, Config, ConfigError};
 use crate::experiment::{Experiment, Group};
 use crate::history::{Event, History};
-use crate::identify::{self, Identifier, IdentifierKind, IdentifyError, Rules};
-use crate::lookup::{LookupEngine, LookupEvent, LookupHandle, Wake};
+use crate::identify::{Identifier, IdentifierKind, IdentifyError, Rules};
+use crate::lookup::{LookupEngine, LookupEvent, LookupHandle};
 use crate::sale::{Click, Recommended};
 use crate::session::{SectionState, Session};
+use crate::sync::Wake;
 use crate::yespo::SourceError;
 
 /// While offline, the account is first asked after this long whether it is back…
@@ -39,9 +40,12 @@ pub const HEALTH_PROBE_MAX: Duration = Duration::from_secs(60);
 const PROBE_GENERATION: u64 = 0;
 
 mod connectivity;
+mod offline;
+mod once;
 mod sale;
 
 pub use connectivity::{Connectivity, NetState};
+pub use once::{LookUpOnceError, OneLookup, look_up_once, sources_to_ask};
 pub use sale::{SaleSummary, VoidSummary};
 
 /// What one accepted answer adds to the history: which source answered,
@@ -56,20 +60,6 @@ fn answer_event(event: &LookupEvent) -> Event {
     }
 }
 
-/// Which sources a lookup of `customer` asks: every one, or none for a
-/// customer in the comparison group. The one place where the window, the
-/// POS link, a second launch and the CLI's `lookup` decide it.
-pub fn sources_to_ask(
-    engine: &LookupEngine,
-    experiment: &Experiment,
-    customer: &Identifier,
-) -> (Group, Vec<usize>) {
-    match experiment.group_of(customer) {
-        Group::Holdout => (Group::Holdout, Vec::new()),
-        Group::Shown => (Group::Shown, engine.all()),
-    }
-}
-
 /// The experiment a till runs for `config`. A key that cannot be kept
 /// turns it off (everyone is shown recommendations), with a warning.
 fn experiment_for(
@@ -80,53 +70,6 @@ fn experiment_for(
         tracing::warn!("the comparison group is off: {e}");
         Experiment::off()
     })
-}
-
-/// A lookup with no screen behind it (the CLI's `lookup`).
-#[derive(Debug)]
-pub struct OneLookup {
-    /// The customer, as the till's rules read them.
-    pub customer: Identifier,
-    /// Their group.
-    pub group: Group,
-    /// The answers of the sources asked, in configured order.
-    pub results: Vec<crate::lookup::SourceResult>,
-}
-
-/// Looks a customer up once, as a till would: the same rules read `raw`,
-/// the same experiment (its key kept in `key_file`) decides the group, the
-/// same engine asks the sources.
-pub async fn look_up_once(
-    config: &Config,
-    key_file: Option<&std::path::Path>,
-    raw: &str,
-    forced: Option<IdentifierKind>,
-    basket: &Basket,
-) -> Result<OneLookup, LookUpOnceError> {
-    let customer = Rules::from_config(config).identify(raw, forced)?;
-    let engine = LookupEngine::new(config)?;
-    let experiment = Experiment::from_config(&config.experiment, key_file)?;
-    let (group, asked) = sources_to_ask(&engine, &experiment, &customer);
-    let results = engine.run_sources(&customer, basket, &asked).await;
-    Ok(OneLookup {
-        customer,
-        group,
-        results,
-    })
-}
-
-/// Why [`look_up_once`] could not look up.
-#[derive(Debug, thiserror::Error)]
-pub enum LookUpOnceError {
-    /// The input is not a customer.
-    #[error(transparent)]
-    Identify(#[from] IdentifyError),
-    /// The configuration cannot be used.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The experiment's key cannot be used.
-    #[error("[experiment]: {0}")]
-    Experiment(#[from] crate::experiment::ExperimentError),
 }
 
 /// The till controller (see the module docs).
@@ -528,69 +471,6 @@ impl Till {
         self.lookups.retain(|h| !h.is_finished());
         self.probe_when_offline();
         changed
-    }
-
-    /// The account is back: the sections of the customer on screen that
-    /// were "offline" are asked again, and those showing kept cards are
-    /// refreshed in the background (the kept cards stay until the fresh
-    /// answer replaces them, so nothing vanishes under the cashier's hands).
-    fn reask_offline_sections(&mut self) -> bool {
-        let Some(session) = &self.session else {
-            return false;
-        };
-        let (mut failed, mut kept) = (Vec::new(), Vec::new());
-        for (i, section) in session.sections.iter().enumerate() {
-            match &section.state {
-                SectionState::Failed { error, .. } if error.is_offline() => failed.push(i),
-                SectionState::Loaded {
-                    stale_since: Some(_),
-                    ..
-                } => kept.push(i),
-                _ => {}
-            }
-        }
-        if failed.is_empty() && kept.is_empty() {
-            return false;
-        }
-        tracing::info!(
-            sections = failed.len() + kept.len(),
-            "the account is back: asking again"
-        );
-        if !failed.is_empty() {
-            self.reask(&failed);
-        }
-        if !kept.is_empty() {
-            let generation = self.next_generation();
-            if let Some(session) = &mut self.session {
-                Arc::make_mut(session).refresh(&kept, generation);
-                let customer = session.customer.clone();
-                self.spawn(generation, &customer, &kept);
-            }
-        }
-        true
-    }
-
-    /// While offline, asks the first source for the made-up customer every
-    /// few seconds (backing off), so the till notices by itself when the
-    /// network is back.
-    fn probe_when_offline(&mut self) {
-        if !self.connectivity.is_offline() || self.engine.sources().is_empty() {
-            return;
-        }
-        let busy = self.session.as_ref().is_some_and(|s| !s.is_settled());
-        if busy || !self.connectivity.probe_due() {
-            return;
-        }
-        self.connectivity.probe_sent();
-        let _enter = self.runtime.enter();
-        let handle = self.engine.spawn_probe(
-            PROBE_GENERATION,
-            &identify::account_probe(),
-            0,
-            self.events_tx.clone(),
-            self.wake.clone(),
-        );
-        self.lookups.push(handle);
     }
 
     /// How soon [`Till::poll`] should run again although nothing woke it:
