@@ -627,9 +627,9 @@ fn the_status_line_tells_when_the_chains_reports_wait() {
     pos_recs::history::write_batch(&mut conn, &[(now, pos_recs::history::Event::Lookup)]).unwrap();
     drop(conn);
     let mut h = w.harness(config);
-    let waiting = pos_recs::ui::i18n::EN.reports_waiting;
     step_until(&mut h, "the reports' note", |h| {
-        h.query_by_label(&format!("{waiting} 1")).is_some()
+        h.query_by_label("Reports to the chain not sent yet: 1 day waiting")
+            .is_some()
     });
 }
 

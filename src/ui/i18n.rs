@@ -161,8 +161,8 @@ pub struct Texts {
     pub central_managed: &'static str,
     /// Status line: the chain's file could not be used; the last good copy stays.
     pub central_stale: &'static str,
-    /// Reports to the chain could not be sent; before the days waiting.
-    pub reports_waiting: &'static str,
+    /// Reports to the chain could not be sent: "{n} days waiting", in its plural forms.
+    pub reports_waiting: super::plural::Forms,
     /// Status line: no copy from the chain yet.
     pub central_waiting: &'static str,
     /// PINs differ.
@@ -201,10 +201,8 @@ pub struct Texts {
 pub struct WhatWorksTexts {
     /// Page title.
     pub title: &'static str,
-    /// Before the number of days of a period ("Last" 30 "days").
-    pub last: &'static str,
-    /// After the number of days.
-    pub days: &'static str,
+    /// A period's button, "Last {n} days", in its plural forms.
+    pub last_days: super::plural::Forms,
     /// Recording is switched off in the config.
     pub recording_off: &'static str,
     /// Nothing recorded in the chosen period.
@@ -420,10 +418,10 @@ pub struct SettingsTexts {
     pub export: &'static str,
     /// Import sources
     pub import: &'static str,
-    /// sources exported (no API key, no PIN)
-    pub exported: &'static str,
-    /// sources imported — review, then Save
-    pub imported: &'static str,
+    /// "{n} sources exported (no API key, no PIN)", in its plural forms.
+    pub exported: super::plural::Forms,
+    /// "{n} sources imported — review, then Save", in its plural forms.
+    pub imported: super::plural::Forms,
     /// Could not write the file:
     pub cannot_write: &'static str,
     /// Could not read the file:
@@ -543,7 +541,11 @@ pub const EN: Texts = Texts {
     central_managed: "Sources managed by the chain",
     customer_idle: "Welcome",
     central_stale: "Chain's sources not updated: the last good copy is in use",
-    reports_waiting: "Reports to the chain not sent yet, days waiting:",
+    reports_waiting: super::plural::Forms {
+        one: "Reports to the chain not sent yet: {n} day waiting",
+        few: "Reports to the chain not sent yet: {n} days waiting",
+        many: "Reports to the chain not sent yet: {n} days waiting",
+    },
     central_waiting: "Waiting for the chain's sources",
     pins_differ: "The two PINs differ",
     pin_shape: "The PIN must be 6 to 12 digits",
@@ -606,8 +608,16 @@ pub const EN: Texts = Texts {
         sources_file: "Sources file",
         export: "Export sources",
         import: "Import sources",
-        exported: "sources exported (no API key, no PIN)",
-        imported: "sources imported — review, then Save",
+        exported: super::plural::Forms {
+            one: "{n} source exported (no API key, no PIN)",
+            few: "{n} sources exported (no API key, no PIN)",
+            many: "{n} sources exported (no API key, no PIN)",
+        },
+        imported: super::plural::Forms {
+            one: "{n} source imported — review, then Save",
+            few: "{n} sources imported — review, then Save",
+            many: "{n} sources imported — review, then Save",
+        },
         cannot_write: "Could not write the file:",
         cannot_read: "Could not read the file:",
         save: "Save settings",
@@ -632,8 +642,11 @@ pub const EN: Texts = Texts {
     },
     what_works: WhatWorksTexts {
         title: "What works",
-        last: "Last",
-        days: "days",
+        last_days: super::plural::Forms {
+            one: "Last {n} day",
+            few: "Last {n} days",
+            many: "Last {n} days",
+        },
         recording_off: "Recording is off ([history] enabled = false).",
         nothing_yet: "Nothing recorded in this period yet: the figures appear as the till is used.",
         data_source: "Data source",
@@ -792,7 +805,11 @@ pub const UK: Texts = Texts {
     central_managed: "Джерела задає мережа",
     customer_idle: "Ласкаво просимо",
     central_stale: "Джерела мережі не оновлено: діє остання справна копія",
-    reports_waiting: "Звіти мережі ще не надіслано, днів у черзі:",
+    reports_waiting: super::plural::Forms {
+        one: "Звіти мережі ще не надіслано: {n} день у черзі",
+        few: "Звіти мережі ще не надіслано: {n} дні в черзі",
+        many: "Звіти мережі ще не надіслано: {n} днів у черзі",
+    },
     central_waiting: "Очікуємо джерела від мережі",
     pins_differ: "PIN-коди не збігаються",
     pin_shape: "PIN має містити від 6 до 12 цифр",
@@ -855,8 +872,16 @@ pub const UK: Texts = Texts {
         sources_file: "Файл джерел",
         export: "Експортувати джерела",
         import: "Імпортувати джерела",
-        exported: "джерел експортовано (без API-ключа та PIN)",
-        imported: "джерел імпортовано — перевірте й збережіть",
+        exported: super::plural::Forms {
+            one: "{n} джерело експортовано (без API-ключа та PIN)",
+            few: "{n} джерела експортовано (без API-ключа та PIN)",
+            many: "{n} джерел експортовано (без API-ключа та PIN)",
+        },
+        imported: super::plural::Forms {
+            one: "{n} джерело імпортовано — перевірте й збережіть",
+            few: "{n} джерела імпортовано — перевірте й збережіть",
+            many: "{n} джерел імпортовано — перевірте й збережіть",
+        },
         cannot_write: "Не вдалося записати файл:",
         cannot_read: "Не вдалося прочитати файл:",
         save: "Зберегти налаштування",
@@ -881,8 +906,11 @@ pub const UK: Texts = Texts {
     },
     what_works: WhatWorksTexts {
         title: "Що працює",
-        last: "Останні",
-        days: "днів",
+        last_days: super::plural::Forms {
+            one: "Останній {n} день",
+            few: "Останні {n} дні",
+            many: "Останні {n} днів",
+        },
         recording_off: "Запис вимкнено ([history] enabled = false).",
         nothing_yet: "За цей період ще нічого не записано: цифри з’являться, щойно касою почнуть користуватися.",
         data_source: "Джерело даних",
@@ -1253,6 +1281,48 @@ mod tests {
         assert_eq!(UK.products(11), "11 товарів");
         assert_eq!(UK.products(21), "21 товар");
         assert_eq!(EN.products(1), "1 product");
+    }
+
+    #[test]
+    fn counted_sentences_take_the_numbers_form() {
+        let exported = &UK.settings_screen.exported;
+        assert_eq!(
+            exported.say(Language::Uk, 1),
+            "1 джерело експортовано (без API-ключа та PIN)"
+        );
+        assert_eq!(
+            exported.say(Language::Uk, 3),
+            "3 джерела експортовано (без API-ключа та PIN)"
+        );
+        assert_eq!(
+            exported.say(Language::Uk, 12),
+            "12 джерел експортовано (без API-ключа та PIN)"
+        );
+        let days = &UK.what_works.last_days;
+        assert_eq!(days.say(Language::Uk, 7), "Останні 7 днів");
+        assert_eq!(days.say(Language::Uk, 21), "Останній 21 день");
+        assert_eq!(days.say(Language::Uk, 2), "Останні 2 дні");
+        assert_eq!(
+            UK.reports_waiting.say(Language::Uk, 3),
+            "Звіти мережі ще не надіслано: 3 дні в черзі"
+        );
+        assert_eq!(
+            EN.settings_screen.imported.say(Language::En, 1),
+            "1 source imported — review, then Save"
+        );
+        // Every counted sentence of both tables carries its number.
+        for texts in [&EN, &UK] {
+            for forms in [
+                &texts.settings_screen.exported,
+                &texts.settings_screen.imported,
+                &texts.what_works.last_days,
+                &texts.reports_waiting,
+            ] {
+                for form in [forms.one, forms.few, forms.many] {
+                    assert!(form.contains("{n}"), "{form}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -41,6 +41,14 @@ pub fn pick(language: Language, n: u64, forms: &Forms) -> &'static str {
     }
 }
 
+impl Forms {
+    /// The form `n` takes in `language`, with `{n}` in it replaced by `n`
+    /// (forms that are whole sentences: "Останні {n} днів").
+    pub fn say(&self, language: Language, n: u64) -> String {
+        pick(language, n, self).replace("{n}", &n.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,7 +106,7 @@ pub fn ui(ui: &mut egui::Ui, cx: StatusContext<'_>) {
         {
             divider(ui);
             ui.label(
-                RichText::new(format!("{} {}", t.reports_waiting, reports.waiting))
+                RichText::new(t.reports_waiting.say(t.language, reports.waiting as u64))
                     .color(theme::error(ui)),
             )
             .on_hover_text(problem);

@@ -60,6 +60,7 @@ impl SettingsForm {
 
     pub(super) fn import_export_ui(&mut self, ui: &mut egui::Ui) {
         let st: &'static SettingsTexts = &self.texts.settings_screen;
+        let language = self.texts.language;
         ui.label(
             RichText::new(st.copy_title)
                 .size(theme::GROUP_TITLE_SIZE)
@@ -69,12 +70,12 @@ impl SettingsForm {
         if let Some(done) = self.file_job.as_ref().and_then(|p| p.ready()).cloned() {
             self.file_job = None;
             self.io_message = Some(match done {
-                FileJob::Exported(Ok(n)) => format!("{n} {}", st.exported),
+                FileJob::Exported(Ok(n)) => st.exported.say(language, n as u64),
                 FileJob::Exported(Err(e)) => format!("{} {e}", st.cannot_write),
                 FileJob::Imported(Ok(sources)) => {
                     let n = sources.len();
                     self.draft.sources = sources;
-                    format!("{n} {}", st.imported)
+                    st.imported.say(language, n as u64)
                 }
                 FileJob::Imported(Err(e)) => e,
             });

@@ -175,7 +175,7 @@ impl WhatWorks {
         ui.horizontal(|ui| {
             ui.label(RichText::new(t.title).size(theme::WELCOME_SIZE).strong());
             for days in PERIODS {
-                let label = format!("{} {days} {}", t.last, t.days);
+                let label = t.last_days.say(t.sales.language, u64::from(days));
                 if ui.selectable_label(self.days == days, label).clicked() && self.days != days {
                     self.days = days;
                     self.reload();
