@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
+use common::yespo::{Reply, StandIn, Yespo};
 use common::{demo, ms, poll_until};
 use pos_recs::basket::Basket;
 use pos_recs::config::{AuthMode, BasketUse, Config, SourceConfig, SourceKind};
@@ -15,43 +13,19 @@ use pos_recs::demo::DemoOptions;
 use pos_recs::session::SectionState;
 use pos_recs::till::Till;
 
-/// Every recommendation request a test server received: source and query.
-type Seen = Arc<Mutex<Vec<(u64, Vec<(String, String)>)>>>;
-
-/// A server for v2 and v1 that records the query of every recommendation
-/// request and answers with one product, after `delay`.
-async fn recording_server(delay: Duration) -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    #[derive(Clone)]
-    struct S(Seen, Duration);
-    async fn recoms(
-        State(S(seen, delay)): State<S>,
-        Path(id): Path<u64>,
-        Query(query): Query<Vec<(String, String)>>,
-    ) -> axum::Json<serde_json::Value> {
-        seen.lock().unwrap().push((id, query.clone()));
-        tokio::time::sleep(delay).await;
-        let products: Vec<&str> = query
-            .iter()
-            .filter(|(k, _)| k == "products")
-            .map(|(_, v)| v.as_str())
-            .collect();
-        // The answer names what it was asked with, so tests can tell answers apart.
-        axum::Json(serde_json::json!([{
-            "id": format!("for-{}", products.join("+")),
+/// A stand-in that answers every recommendation request with one product
+/// named after the basket it was asked with (so tests can tell answers
+/// apart), after `delay`.
+async fn recording_server(delay: Duration) -> Yespo {
+    StandIn::answering(|asked| {
+        Reply::items(serde_json::json!([{
+            "id": format!("for-{}", asked.values("products").join("+")),
             "name": "Answer"
         }]))
-    }
-    async fn token() -> axum::Json<serde_json::Value> {
-        axum::Json(serde_json::json!({"token": "t"}))
-    }
-    let app = axum::Router::new()
-        .route("/api/v2/contacts/recoms/{id}", get(recoms))
-        .route("/api/v1/recoms/{id}", get(recoms))
-        .route("/api/v1/auth/contact/token", post(token))
-        .with_state(S(seen.clone(), delay));
-    let base = format!("http://{}/api", common::serve_router(app).await);
-    (base, seen)
+    })
+    .delay(delay)
+    .start()
+    .await
 }
 
 fn source(id: u64, kind: SourceKind, basket: Option<BasketUse>) -> SourceConfig {
@@ -71,21 +45,13 @@ fn config(base: &str, sources: Vec<SourceConfig>) -> Config {
     config
 }
 
-fn values<'a>(query: &'a [(String, String)], key: &str) -> Vec<&'a str> {
-    query
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn products_and_category_go_on_the_wire_for_v2_and_v1() {
-    let (base, seen) = recording_server(Duration::ZERO).await;
+    let yespo = recording_server(Duration::ZERO).await;
     let basket = Basket::new(&["SKU,1", "SKU-2"], Some("shoes")).unwrap();
     for auth in [AuthMode::ApiKey, AuthMode::ContactToken] {
-        seen.lock().unwrap().clear();
-        let mut config = config(&base, vec![source(1, SourceKind::CrossSell, None)]);
+        yespo.forget();
+        let mut config = config(&yespo.base(), vec![source(1, SourceKind::CrossSell, None)]);
         config.yespo.auth = auth;
         let engine = pos_recs::lookup::LookupEngine::new(&config).unwrap();
         let results = engine.run_with(&common::customer(), &basket).await;
@@ -95,18 +61,17 @@ async fn products_and_category_go_on_the_wire_for_v2_and_v1() {
             "{auth:?}: {:?}",
             results[0].outcome
         );
-        let seen = seen.lock().unwrap();
-        let (_, query) = &seen[0];
-        assert_eq!(values(query, "products"), ["SKU,1", "SKU-2"], "{auth:?}");
-        assert_eq!(values(query, "category"), ["shoes"], "{auth:?}");
+        let asked = &yespo.recoms()[0];
+        assert_eq!(asked.values("products"), ["SKU,1", "SKU-2"], "{auth:?}");
+        assert_eq!(asked.values("category"), ["shoes"], "{auth:?}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_require_and_never() {
-    let (base, seen) = recording_server(Duration::ZERO).await;
+    let yespo = recording_server(Duration::ZERO).await;
     let config = config(
-        &base,
+        &yespo.base(),
         vec![
             source(1, SourceKind::Personal, None),  // send (default)
             source(2, SourceKind::CrossSell, None), // require (default)
@@ -122,23 +87,23 @@ async fn send_require_and_never() {
         results[1].outcome.as_ref().unwrap_err().to_string(),
         "scan the basket's items to see these"
     );
-    let asked: Vec<u64> = seen.lock().unwrap().iter().map(|(id, _)| *id).collect();
-    assert!(!asked.contains(&2), "{asked:?}");
+    let asked: Vec<Option<u64>> = yespo.recoms().iter().map(|a| a.source).collect();
+    assert!(!asked.contains(&Some(2)), "{asked:?}");
     assert!(
-        seen.lock()
-            .unwrap()
+        yespo
+            .recoms()
             .iter()
-            .all(|(_, q)| values(q, "products").is_empty()),
+            .all(|a| a.values("products").is_empty()),
         "no basket, no products"
     );
     // With one: send and require carry it, never does not.
-    seen.lock().unwrap().clear();
+    yespo.forget();
     let basket = Basket::new(&["A"], None).unwrap();
     let results = engine.run_with(&common::customer(), &basket).await;
     assert!(results.iter().all(|r| r.status() == "ok"));
-    for (id, query) in seen.lock().unwrap().iter() {
-        let carried = values(query, "products") == ["A"];
-        assert_eq!(carried, *id != 3, "source {id}");
+    for asked in yespo.recoms() {
+        let carried = asked.values("products") == ["A"];
+        assert_eq!(carried, asked.source != Some(3), "{asked:?}");
     }
 }
 
@@ -151,9 +116,9 @@ fn product_ids(till: &Till, section: usize) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_basket_change_asks_only_the_sources_that_use_it_and_old_answers_lose() {
-    let (base, seen) = recording_server(ms(150)).await;
+    let yespo = recording_server(ms(150)).await;
     let config = config(
-        &base,
+        &yespo.base(),
         vec![
             source(1, SourceKind::Bestsellers, Some(BasketUse::Never)),
             source(2, SourceKind::CrossSell, None),
@@ -164,7 +129,7 @@ async fn a_basket_change_asks_only_the_sources_that_use_it_and_old_answers_lose(
     till.submit("067 123 4567", None).unwrap();
     poll_until(&mut till, "answers", |t| t.session().unwrap().is_settled()).await;
     assert_eq!(product_ids(&till, 1), ["for-A"]);
-    let before = seen.lock().unwrap().len();
+    let before = yespo.recoms().len();
     // Two changes in quick succession: only the last one may win.
     till.set_basket(Basket::new(&["A", "B"], None).unwrap());
     till.set_basket(Basket::new(&["A", "B", "C"], None).unwrap());
@@ -183,12 +148,9 @@ async fn a_basket_change_asks_only_the_sources_that_use_it_and_old_answers_lose(
     tokio::time::sleep(ms(300)).await;
     till.poll();
     assert_eq!(product_ids(&till, 1), ["for-A+B+C"]);
-    let asked: Vec<u64> = seen.lock().unwrap()[before..]
-        .iter()
-        .map(|(id, _)| *id)
-        .collect();
+    let asked: Vec<Option<u64>> = yespo.recoms()[before..].iter().map(|a| a.source).collect();
     assert!(
-        asked.iter().all(|id| *id == 2),
+        asked.iter().all(|id| *id == Some(2)),
         "only the cross-sell source: {asked:?}"
     );
 }

@@ -146,17 +146,14 @@ async fn bad_input_and_bad_config_exit_2_with_one_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skipped_items_are_warned_about_on_stderr() {
     // An in-test server with an untidy feed.
-    let app = axum::Router::new().route(
-        "/api/v2/contacts/recoms/{id}",
-        axum::routing::get(|| async {
-            axum::Json(serde_json::json!([
-                {"id": "A", "name": "Kept", "price": "10.5", "isInStock": "1", "category": "Hats"},
-                {"name": "no id"},
-                {"id": "B"}
-            ]))
-        }),
-    );
-    let addr = common::serve_router(app).await;
+    let yespo = common::yespo::StandIn::items(serde_json::json!([
+        {"id": "A", "name": "Kept", "price": "10.5", "isInStock": "1", "category": "Hats"},
+        {"name": "no id"},
+        {"id": "B"}
+    ]))
+    .start()
+    .await;
+    let addr = yespo.addr;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
     std::fs::write(

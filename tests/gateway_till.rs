@@ -5,36 +5,21 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::http::StatusCode;
 use common::run_cli;
+use common::yespo::{Reply, StandIn, Yespo};
 
-/// A stand-in gateway: accepts `Bearer good-till`, records every header set.
-async fn gateway() -> (String, Arc<Mutex<Vec<HeaderMap>>>) {
-    let seen: Arc<Mutex<Vec<HeaderMap>>> = Arc::default();
-    let record = seen.clone();
-    let app = axum::Router::new().route(
-        "/api/v2/contacts/recoms/{id}",
-        get(move |headers: HeaderMap| {
-            let record = record.clone();
-            async move {
-                let ok = headers
-                    .get("authorization")
-                    .is_some_and(|v| v == "Bearer good-till");
-                record.lock().unwrap().push(headers);
-                if ok {
-                    axum::Json(serde_json::json!([{"id": "A", "name": "Cap"}])).into_response()
-                } else {
-                    StatusCode::UNAUTHORIZED.into_response()
-                }
-            }
-        }),
-    );
-    let base = format!("http://{}/api", common::serve_router(app).await);
-    (base, seen)
+/// A stand-in gateway: accepts `Bearer good-till`, records every request.
+async fn gateway() -> Yespo {
+    StandIn::answering(|asked| {
+        if asked.header("authorization") == "Bearer good-till" {
+            Reply::items(serde_json::json!([{"id": "A", "name": "Cap"}]))
+        } else {
+            Reply::Status(StatusCode::UNAUTHORIZED)
+        }
+    })
+    .start()
+    .await
 }
 
 fn config(dir: &std::path::Path, base: &str, token: Option<&str>) -> String {
@@ -52,9 +37,9 @@ fn config(dir: &std::path::Path, base: &str, token: Option<&str>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_till_token_goes_to_the_gateway() {
-    let (base, seen) = gateway().await;
+    let gateway = gateway().await;
     let dir = tempfile::tempdir().unwrap();
-    let path = config(dir.path(), &base, Some("good-till"));
+    let path = config(dir.path(), &gateway.base(), Some("good-till"));
     let out = common::lookup(&path, &["--phone", "0671234567", "--json"], &[]).await;
     assert_eq!(
         out.status.code(),
@@ -62,9 +47,9 @@ async fn only_the_till_token_goes_to_the_gateway() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let headers = seen.lock().unwrap().clone();
-    assert_eq!(headers.len(), 1);
-    assert_eq!(headers[0]["authorization"], "Bearer good-till");
+    let asked = gateway.asked();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].header("authorization"), "Bearer good-till");
     let check = run_cli(&["check", "--config", &path], &[]).await;
     let text = String::from_utf8_lossy(&check.stdout);
     assert!(text.contains("via gateway"), "{text}");
@@ -73,7 +58,8 @@ async fn only_the_till_token_goes_to_the_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_till_reads_not_registered_and_the_environment_token_wins() {
-    let (base, _seen) = gateway().await;
+    let gateway = gateway().await;
+    let base = gateway.base();
     let dir = tempfile::tempdir().unwrap();
     let path = config(dir.path(), &base, Some("revoked-till"));
     let out = common::lookup(&path, &["--phone", "0671234567", "--json"], &[]).await;

@@ -172,17 +172,14 @@ async fn a_numeric_key_is_not_printed_back_in_the_type_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tag_cannot_drive_the_terminal() {
-    let app = axum::Router::new().route(
-        "/api/v2/contacts/recoms/{id}",
-        get(|| async {
-            axum::Json(serde_json::json!([{
-                "id": "A", "name": "Cap\u{1b}[2J",
-                "tags_colour": "red\u{1b}]0;pwned\u{7}\u{1b}[2J",
-                "descr": "x\u{1b}[31m"
-            }]))
-        }),
-    );
-    let addr = common::serve_router(app).await;
+    let yespo = common::yespo::StandIn::items(serde_json::json!([{
+        "id": "A", "name": "Cap\u{1b}[2J",
+        "tags_colour": "red\u{1b}]0;pwned\u{7}\u{1b}[2J",
+        "descr": "x\u{1b}[31m"
+    }]))
+    .start()
+    .await;
+    let addr = yespo.addr;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
     std::fs::write(

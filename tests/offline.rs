@@ -335,23 +335,21 @@ async fn when_the_network_returns_the_customer_on_screen_is_refreshed_by_itself(
 /// nobody is kept as before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_naming_the_customer_is_never_kept_for_another() {
-    use axum::extract::Query;
-    let app = axum::Router::new().route(
-        "/api/v2/contacts/recoms/{id}",
-        axum::routing::get(|Query(q): Query<Vec<(String, String)>>| async move {
-            let phone = q.iter().find(|(k, _)| k == "phone").map(|(_, v)| v.clone());
-            // For 0671234567 the answer carries the phone in a link (in its
-            // national form) and the email; for anyone else it names nobody.
-            let url = match phone.as_deref() {
-                Some("380671234567") => "https://shop.example/p/1?utm_content=067-123-45-67",
-                _ => "https://shop.example/p/1",
-            };
-            axum::Json(serde_json::json!([
-                {"id": "P-1", "name": "Kettle", "url": url, "price": 10}
-            ]))
-        }),
-    );
-    let addr = common::serve_router(app).await;
+    use common::yespo::{Reply, StandIn};
+    let yespo = StandIn::answering(|asked| {
+        // For 0671234567 the answer carries the phone in a link (in its
+        // national form); for anyone else it names nobody.
+        let url = match asked.values("phone").as_slice() {
+            ["380671234567"] => "https://shop.example/p/1?utm_content=067-123-45-67",
+            _ => "https://shop.example/p/1",
+        };
+        Reply::items(serde_json::json!([
+            {"id": "P-1", "name": "Kettle", "url": url, "price": 10}
+        ]))
+    })
+    .start()
+    .await;
+    let addr = yespo.addr;
     let dir = tempfile::tempdir().unwrap();
     let cache = AnswerCache::open(&dir.path().join("answers.sqlite3"));
     let mut config = Config::default();

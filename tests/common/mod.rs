@@ -148,3 +148,4 @@ pub fn json(out: &std::process::Output) -> serde_json::Value {
 }
 pub mod proxy;
 pub mod serve;
+pub mod yespo;
