@@ -10,71 +10,48 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Query, State};
-use axum::routing::get;
+use axum::response::IntoResponse;
+use common::yespo::{Reply, StandIn, Yespo};
 
-/// Identifiers the test server was asked for, in order.
-type Seen = Arc<Mutex<Vec<String>>>;
-
-/// A Yespo-like server that records every identifier it is asked for and
-/// answers with many products whose pictures arrive slowly and are all
-/// broken (cut off, bombs, too large, missing): a busy, hostile screen.
-async fn recording_server() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    async fn recoms(
-        State(seen): State<Seen>,
-        Query(query): Query<HashMap<String, String>>,
-    ) -> axum::Json<serde_json::Value> {
-        let who = ["externalCustomerId", "phone", "email", "contactId"]
-            .iter()
-            .find_map(|k| query.get(*k).cloned())
-            .unwrap_or_default();
-        seen.lock().unwrap().push(who);
-        let items: Vec<serde_json::Value> = (0..30)
-            .map(|i| {
-                serde_json::json!({
-                    "id": format!("SKU-{i}"), "name": format!("Product {i}"),
-                    "price": 100 + i, "isInStock": true,
-                    "tags_picture": format!("/pictures/{i}.png"),
-                })
+/// A Yespo stand-in that answers with many products whose pictures arrive
+/// slowly and are all broken (cut off, bombs, too large, missing): a busy,
+/// hostile screen. It records every identifier it is asked for.
+async fn recording_server() -> Yespo {
+    let items: Vec<serde_json::Value> = (0..30)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("SKU-{i}"), "name": format!("Product {i}"),
+                "price": 100 + i, "isInStock": true,
+                "tags_picture": format!("/pictures/{i}.png"),
             })
-            .collect();
-        axum::Json(serde_json::Value::Array(items))
-    }
-    // Hostile pictures: cut-off PNGs, decompression bombs, 11 MB bodies, and
-    // plain 404s. The window must keep answering while they arrive.
-    async fn picture(
-        axum::extract::Path(file): axum::extract::Path<String>,
-    ) -> axum::response::Response {
-        use axum::response::IntoResponse;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let n: usize = file.trim_end_matches(".png").parse().unwrap_or(0);
-        match n % 4 {
-            0 => {
-                let mut png = pos_recs::demo::pictures::bomb_png(64, 64);
-                png.truncate(png.len() / 2);
-                ([("content-type", "image/png")], png).into_response()
+        })
+        .collect();
+    StandIn::items(serde_json::Value::Array(items))
+        .pictures(Duration::from_millis(300), |asked| {
+            let n: usize = asked.customer.trim_end_matches(".png").parse().unwrap_or(0);
+            let png =
+                |body: Vec<u8>| Reply::Raw(([("content-type", "image/png")], body).into_response());
+            match n % 4 {
+                0 => {
+                    let mut bomb = pos_recs::demo::pictures::bomb_png(64, 64);
+                    bomb.truncate(bomb.len() / 2);
+                    png(bomb)
+                }
+                1 => png(pos_recs::demo::pictures::bomb_png(30_000, 30_000)),
+                2 => png(vec![0u8; 11 * 1024 * 1024]),
+                _ => Reply::Status(axum::http::StatusCode::NOT_FOUND),
             }
-            1 => (
-                [("content-type", "image/png")],
-                pos_recs::demo::pictures::bomb_png(30_000, 30_000),
-            )
-                .into_response(),
-            2 => ([("content-type", "image/png")], vec![0u8; 11 * 1024 * 1024]).into_response(),
-            _ => axum::http::StatusCode::NOT_FOUND.into_response(),
-        }
-    }
-    let app = axum::Router::new()
-        .route("/api/v2/contacts/recoms/{id}", get(recoms))
-        .route("/pictures/{file}", get(picture))
-        .with_state(seen.clone());
-    let base = format!("http://{}/api", common::serve_router(app).await);
-    (base, seen)
+        })
+        .start()
+        .await
+}
+
+/// The identifiers the stand-in was asked for, in order.
+fn customers(yespo: &Yespo) -> Vec<String> {
+    yespo.recoms().into_iter().map(|a| a.customer).collect()
 }
 
 fn have(tool: &str) -> bool {
@@ -276,13 +253,13 @@ impl Till {
     }
 }
 
-fn wait_for(what: &str, seen: &Seen, done: impl Fn(&[String]) -> bool) {
+fn wait_for(what: &str, seen: &Yespo, done: impl Fn(&[String]) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !done(&seen.lock().unwrap()) {
+    while !done(&customers(seen)) {
         assert!(
             Instant::now() < deadline,
             "timed out waiting for {what}: {:?}",
-            seen.lock().unwrap()
+            customers(seen)
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -292,7 +269,8 @@ fn wait_for(what: &str, seen: &Seen, done: impl Fn(&[String]) -> bool) {
 /// window on it. Fields drop in order: the till before its display.
 struct Scene {
     till: Till,
-    seen: Seen,
+    /// The stand-in Yespo, and what it was asked for.
+    seen: Yespo,
     dir: tempfile::TempDir,
     _runtime: tokio::runtime::Runtime,
     display: Display,
@@ -313,7 +291,8 @@ impl Scene {
     fn start_with_pin(display_section: &str, pin_hash: &str) -> Option<Scene> {
         let display = start_display()?;
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let (base, seen) = runtime.block_on(recording_server());
+        let seen = runtime.block_on(recording_server());
+        let base = seen.base();
         let dir = tempfile::tempdir().unwrap();
         let till = Till::start_with(&display, &base, dir.path(), display_section, pin_hash);
         Some(Scene {
@@ -347,7 +326,7 @@ fn the_real_window_takes_scans_whole_and_rests_quietly() {
     wait_for("the card's lookup", seen, |s| s.len() >= 8);
     std::thread::sleep(Duration::from_millis(500));
     {
-        let seen = seen.lock().unwrap();
+        let seen = customers(seen);
         let after: Vec<&String> = seen[4..].iter().collect();
         assert!(
             after.iter().all(|w| *w == "2000123456789"),
@@ -364,7 +343,7 @@ fn the_real_window_takes_scans_whole_and_rests_quietly() {
     wait_for("the phone's lookup", seen, |s| s.len() >= 12);
     std::thread::sleep(Duration::from_millis(500));
     {
-        let seen = seen.lock().unwrap();
+        let seen = customers(seen);
         assert!(
             seen[8..].iter().all(|w| w == "380501112233"),
             "the leftover was glued on: {:?}",
@@ -450,11 +429,11 @@ fn the_customer_window_follows_show_to_customer() {
         s.iter().any(|w| w == "olena@example.com")
     });
     assert!(
-        seen.lock().unwrap()[4..]
+        customers(seen)[4..]
             .iter()
             .all(|w| w == "olena@example.com"),
         "{:?}",
-        seen.lock().unwrap()
+        customers(seen)
     );
     let deadline = Instant::now() + Duration::from_secs(10);
     while windows(display, "customer: ") > 0 {
@@ -503,9 +482,9 @@ fn a_second_launch_hands_the_customer_to_the_running_till() {
     assert!(status.success(), "the second launch: {status}");
     wait_for("the handed-over lookup", seen, |s| s.len() >= 4);
     assert!(
-        seen.lock().unwrap().iter().all(|w| w == "380501112233"),
+        customers(seen).iter().all(|w| w == "380501112233"),
         "{:?}",
-        seen.lock().unwrap()
+        customers(seen)
     );
     assert_eq!(windows(display, "^pos-recs$"), 1, "one till window");
 }
