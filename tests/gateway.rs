@@ -10,12 +10,9 @@ mod common;
 #[path = "common/nginx.rs"]
 mod nginx;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::routing::get;
+use common::yespo::{Kind, Reply, StandIn, Yespo};
 use nginx::{GatewayOptions, basic, have_nginx, raw_status, start_gateway, till_token};
 use pos_recs::config::{AuthMode, Config, SourceConfig, SourceKind};
 use pos_recs::lookup::LookupEngine;
@@ -29,116 +26,48 @@ const SHARED_BASKET: u64 = 1249;
 /// The source id under which a request to any other path is recorded.
 const OTHER_PATH: u64 = u64::MAX - 1;
 
-/// What reached the stand-in Yespo: source, customer, Authorization header.
-type Seen = Arc<Mutex<Vec<(u64, String, String)>>>;
+/// Pictures that reached the stand-in Yespo are recorded under this source id.
+const PICTURES: u64 = u64::MAX - 2;
 
-async fn yespo() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    async fn recoms(
-        State(seen): State<Seen>,
-        UrlPath(id): UrlPath<u64>,
-        RawQuery(query): RawQuery,
-        headers: HeaderMap,
-    ) -> axum::Json<serde_json::Value> {
-        let query: Vec<(String, String)> =
-            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect();
-        let param = |name: &str| -> Vec<String> {
-            query
-                .iter()
-                .filter(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .collect()
-        };
-        let who = param("phone").concat();
-        seen.lock()
-            .unwrap()
-            .push((id, who.clone(), header(&headers, "authorization")));
-        // A personal answer names its customer; a shared one is the same
-        // for all, or names the basket it was asked with.
-        let id_text = match id {
-            PERSONAL => format!("for-{who}"),
-            SHARED_BASKET => format!("with-{}", param("products").join("+")),
+/// A stand-in Yespo whose answers say whom (or which basket) they are for:
+/// a personal or v1 answer names its customer, a shared one is the same for
+/// all or names its basket. v1 tokens go to the key's holder only.
+async fn yespo() -> (String, Yespo) {
+    let yespo = StandIn::answering(|asked| {
+        let id_text = match asked.source {
+            _ if asked.kind == Kind::RecomsV1 => format!("for-{}", asked.customer),
+            Some(PERSONAL) => format!("for-{}", asked.customer),
+            Some(SHARED_BASKET) => format!("with-{}", asked.values("products").join("+")),
             _ => "BEST-1".into(),
         };
-        axum::Json(serde_json::json!([{ "id": id_text, "name": "Product" }]))
-    }
-    // The v1 flow: tokens for the key's holder only, each token good once
-    // and naming its customer.
-    async fn token(
-        State(seen): State<Seen>,
-        headers: HeaderMap,
-        axum::Json(body): axum::Json<serde_json::Value>,
-    ) -> axum::response::Response {
-        use axum::response::IntoResponse;
-        let auth = header(&headers, "authorization");
-        let who = body["phone"].as_str().unwrap_or_default().to_string();
-        // Recorded and numbered under one lock: two requests at once must
-        // never be given the same token.
-        let n = {
-            let mut seen = seen.lock().unwrap();
-            seen.push((0, who.clone(), auth.clone()));
-            seen.len()
-        };
-        if auth != basic() {
-            return axum::http::StatusCode::UNAUTHORIZED.into_response();
-        }
-        axum::Json(serde_json::json!({ "token": format!("tok-{n}-{who}") })).into_response()
-    }
-    async fn recoms_v1(
-        State(seen): State<Seen>,
-        UrlPath(id): UrlPath<u64>,
-        headers: HeaderMap,
-    ) -> axum::response::Response {
-        use axum::response::IntoResponse;
-        let token = header(&headers, "es-token");
-        let spent = seen.lock().unwrap().iter().any(|(_, t, _)| *t == token);
-        let Some(who) = token
-            .rsplit('-')
-            .next()
-            .filter(|_| !spent && !token.is_empty())
-        else {
-            return axum::http::StatusCode::UNAUTHORIZED.into_response();
-        };
-        let who = who.to_string();
-        // The spent token is remembered in the customer column of source u64::MAX.
-        seen.lock()
-            .unwrap()
-            .push((u64::MAX, token.clone(), String::new()));
-        seen.lock()
-            .unwrap()
-            .push((id, who.clone(), header(&headers, "authorization")));
-        (
-            [("es-token", format!("{token}-next"))],
-            axum::Json(serde_json::json!([{ "id": format!("for-{who}"), "name": "Product" }])),
-        )
-            .into_response()
-    }
-    // Anything else that got through: a leak of the account.
-    async fn other(State(seen): State<Seen>, uri: axum::http::Uri, headers: HeaderMap) {
-        seen.lock().unwrap().push((
-            OTHER_PATH,
-            uri.to_string(),
-            header(&headers, "authorization"),
-        ));
-    }
-    let app = axum::Router::new()
-        .route("/api/v2/contacts/recoms/{id}", get(recoms))
-        .route("/api/v1/auth/contact/token", axum::routing::post(token))
-        .route("/api/v1/recoms/{id}", get(recoms_v1))
-        .fallback(other)
-        .with_state(seen.clone());
-    let addr = common::serve_router(app).await.to_string();
-    (addr, seen)
+        Reply::items(serde_json::json!([{ "id": id_text, "name": "Product" }]))
+    })
+    .v1_key(&basic())
+    .start()
+    .await;
+    (yespo.addr.to_string(), yespo)
 }
 
-fn header(headers: &HeaderMap, name: &str) -> String {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
+/// What reached the stand-in Yespo, as (source, customer, Authorization):
+/// token requests under source 0, other paths under [`OTHER_PATH`],
+/// pictures under [`PICTURES`]. A v1 request with a spent or unknown token
+/// is refused there and left out.
+fn seen(yespo: &Yespo) -> Vec<(u64, String, String)> {
+    yespo
+        .asked()
+        .into_iter()
+        .filter_map(|asked| {
+            let id = match asked.kind {
+                Kind::RecomsV2 | Kind::RecomsV1 => asked.source?,
+                Kind::Token => 0,
+                Kind::Refused if asked.uri.contains("/auth/contact/token") => 0,
+                Kind::Refused => return None,
+                Kind::Picture => PICTURES,
+                Kind::Other => OTHER_PATH,
+            };
+            Some((id, asked.customer.clone(), asked.header("authorization")))
+        })
+        .collect()
 }
 
 fn till_config(base: &str, token: &str) -> Config {
@@ -167,7 +96,7 @@ async fn three_hundred_tills_through_nginx_keep_the_key_off_the_tills_and_never_
     if !have_nginx() {
         return;
     }
-    let (upstream, seen) = yespo().await;
+    let (upstream, yespo) = yespo().await;
     // Tokens as the runbook makes them: 256 bits, which nginx's default map
     // buckets could not hold.
     let tills: Vec<String> = (0..300).map(|i| till_token(&format!("till-{i}"))).collect();
@@ -197,7 +126,7 @@ async fn three_hundred_tills_through_nginx_keep_the_key_off_the_tills_and_never_
         );
         assert!(results[1].outcome.is_ok());
     }
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen(&yespo);
     let expected = basic();
     assert!(
         seen.iter().all(|(_, _, auth)| *auth == expected),
@@ -230,7 +159,7 @@ async fn a_revoked_till_gets_401_and_an_over_budget_till_429_with_one_retry() {
     if !have_nginx() {
         return;
     }
-    let (upstream, seen) = yespo().await;
+    let (upstream, yespo) = yespo().await;
     let known_token = till_token("known");
     let tokens = [known_token.clone()];
     let mut options = GatewayOptions::new(&upstream, &tokens);
@@ -246,7 +175,7 @@ async fn a_revoked_till_gets_401_and_an_over_budget_till_429_with_one_retry() {
             .iter()
             .all(|r| r.outcome == Err(SourceError::NotRegistered))
     );
-    assert!(seen.lock().unwrap().is_empty(), "nothing reached Yespo");
+    assert!(seen(&yespo).is_empty(), "nothing reached Yespo");
     // One request a second for this till (one more may queue): two lookups
     // of two sources at once go over it.
     let known = LookupEngine::new(&till_config(&gateway.base(), &known_token)).unwrap();
@@ -267,7 +196,7 @@ async fn a_revoked_till_gets_401_and_an_over_budget_till_429_with_one_retry() {
         "{:?}",
         started.elapsed()
     );
-    let upstream_hits = seen.lock().unwrap().len();
+    let upstream_hits = seen(&yespo).len();
     assert!(
         upstream_hits <= 4,
         "{upstream_hits} requests reached Yespo: over the budget"
@@ -303,7 +232,7 @@ async fn tills_on_the_token_flow_get_their_tokens_through_the_gateway() {
     if !have_nginx() {
         return;
     }
-    let (upstream, seen) = yespo().await;
+    let (upstream, yespo) = yespo().await;
     let v1_token = till_token("v1");
     let tokens = [v1_token.clone()];
     let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
@@ -321,7 +250,7 @@ async fn tills_on_the_token_flow_get_their_tokens_through_the_gateway() {
             assert_eq!(products[0].id, format!("for-{}", who.value()), "{r:?}");
         }
     }
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen(&yespo);
     let tokens: Vec<_> = seen.iter().filter(|(id, _, _)| *id == 0).collect();
     assert_eq!(tokens.len(), 4, "one token per source per lookup: {seen:?}");
     assert!(
@@ -345,12 +274,10 @@ async fn tills_on_the_token_flow_get_their_tokens_through_the_gateway() {
 }
 
 /// What reached the stand-in Yespo by way of a path other than the till's three.
-fn leaks(seen: &Seen) -> Vec<(u64, String, String)> {
-    seen.lock()
-        .unwrap()
-        .iter()
+fn leaks(yespo: &Yespo) -> Vec<(u64, String, String)> {
+    seen(yespo)
+        .into_iter()
         .filter(|(id, _, _)| *id == OTHER_PATH)
-        .cloned()
         .collect()
 }
 
@@ -361,7 +288,7 @@ async fn a_stolen_till_token_reaches_the_three_till_requests_and_nothing_else() 
     if !have_nginx() {
         return;
     }
-    let (upstream, seen) = yespo().await;
+    let (upstream, yespo) = yespo().await;
     let token = till_token("stolen");
     let tokens = [token.clone()];
     let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
@@ -404,11 +331,7 @@ async fn a_stolen_till_token_reaches_the_three_till_requests_and_nothing_else() 
                 .unwrap();
         assert_eq!(got, status, "{method} {target}");
     }
-    assert!(
-        seen.lock().unwrap().is_empty(),
-        "reached Yespo: {:?}",
-        seen.lock().unwrap()
-    );
+    assert!(seen(&yespo).is_empty(), "reached Yespo: {:?}", seen(&yespo));
 
     // The three a till needs do get through, with the key.
     for (method, target) in [
@@ -433,8 +356,8 @@ async fn a_stolen_till_token_reaches_the_three_till_requests_and_nothing_else() 
     .await
     .unwrap();
     assert_eq!(got, 200);
-    assert!(leaks(&seen).is_empty(), "{:?}", leaks(&seen));
-    let seen = seen.lock().unwrap().clone();
+    assert!(leaks(&yespo).is_empty(), "{:?}", leaks(&yespo));
+    let seen = seen(&yespo);
     assert!(seen.iter().all(|(_, _, auth)| *auth == basic()), "{seen:?}");
     assert_eq!(seen.iter().filter(|(id, _, _)| *id == PERSONAL).count(), 2);
 }
@@ -445,7 +368,7 @@ async fn guessed_and_recased_tokens_are_refused_and_guessing_meets_429() {
     if !have_nginx() {
         return;
     }
-    let (upstream, seen) = yespo().await;
+    let (upstream, yespo) = yespo().await;
     let token = till_token("exact");
     let tokens = [token.clone()];
     let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
@@ -478,7 +401,7 @@ async fn guessed_and_recased_tokens_are_refused_and_guessing_meets_429() {
         limited >= 30,
         "only {limited} of 50 guesses met 429: {statuses:?}"
     );
-    assert!(seen.lock().unwrap().is_empty(), "a guess reached Yespo");
+    assert!(seen(&yespo).is_empty(), "a guess reached Yespo");
     // The registered till, from the same address, is not held back.
     let status = tokio::task::spawn_blocking(move || raw_status(port, "GET", target, Some(&token)))
         .await
@@ -550,7 +473,7 @@ async fn an_upstream_with_an_untrusted_certificate_never_receives_the_key() {
     if !have_nginx() {
         return;
     }
-    let (standin, seen) = yespo().await;
+    let (standin, yespo) = yespo().await;
     let token = till_token("tls");
     let tokens = [token.clone()];
     let ask = |port: u16| {
@@ -569,25 +492,19 @@ async fn an_upstream_with_an_untrusted_certificate_never_receives_the_key() {
     let front_addr = format!("127.0.0.1:{}", front.port);
     let gateway = upstream_tls_case(None, &front_addr, &tokens);
     assert_eq!(ask(gateway.port).await.unwrap(), 502);
-    assert!(
-        seen.lock().unwrap().is_empty(),
-        "an untrusted upstream got the key"
-    );
+    assert!(seen(&yespo).is_empty(), "an untrusted upstream got the key");
     drop(gateway);
     // Trusted, but issued to another name.
     let (other, other_cert) = nginx::start_tls_front(&standin, "not-yespo.test");
     let other_addr = format!("127.0.0.1:{}", other.port);
     let gateway = upstream_tls_case(Some(&other_cert), &other_addr, &tokens);
     assert_eq!(ask(gateway.port).await.unwrap(), 502);
-    assert!(
-        seen.lock().unwrap().is_empty(),
-        "a misnamed upstream got the key"
-    );
+    assert!(seen(&yespo).is_empty(), "a misnamed upstream got the key");
     drop(gateway);
     // Trusted and rightly named: the request goes through with the key.
     let gateway = upstream_tls_case(Some(&cert), &front_addr, &tokens);
     assert_eq!(ask(gateway.port).await.unwrap(), 200);
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen(&yespo);
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(seen[0].2, basic());
 }
@@ -599,7 +516,7 @@ async fn no_log_file_holds_a_customer_after_a_burst_over_budget_and_an_outage() 
     if !have_nginx() {
         return;
     }
-    let (upstream, _seen) = yespo().await;
+    let (upstream, _yespo) = yespo().await;
     let token = till_token("logs");
     let tokens = [token.clone()];
     let mut options = GatewayOptions::new(&upstream, &tokens);
@@ -672,7 +589,7 @@ async fn two_baskets_on_a_shared_basket_source_get_their_own_answers() {
     if !have_nginx() {
         return;
     }
-    let (upstream, seen) = yespo().await;
+    let (upstream, yespo) = yespo().await;
     let token = till_token("baskets");
     let tokens = [token.clone()];
     let mut options = GatewayOptions::new(&upstream, &tokens);
@@ -700,9 +617,7 @@ async fn two_baskets_on_a_shared_basket_source_get_their_own_answers() {
         let products = results[0].outcome.as_ref().expect("answered");
         assert_eq!(products[0].id, expected, "basket {basket:?}");
     }
-    let upstream_hits = seen
-        .lock()
-        .unwrap()
+    let upstream_hits = seen(&yespo)
         .iter()
         .filter(|(id, _, _)| *id == SHARED_BASKET)
         .count();
@@ -734,7 +649,7 @@ async fn pictures_are_rate_limited_and_carry_no_token_upstream() {
     if !have_nginx() {
         return;
     }
-    let (upstream, seen) = yespo().await;
+    let (upstream, yespo) = yespo().await;
     let token = till_token("pictures");
     let tokens = [token.clone()];
     let gateway = start_gateway(&GatewayOptions::new(&upstream, &tokens));
@@ -769,7 +684,7 @@ async fn pictures_are_rate_limited_and_carry_no_token_upstream() {
         statuses.contains(&429),
         "no limit on pictures: {statuses:?}"
     );
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen(&yespo);
     assert!(!seen.is_empty(), "no picture reached the upstream");
     assert!(
         seen.iter().all(|(_, _, auth)| auth.is_empty()),

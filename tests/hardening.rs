@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use common::yespo::{Kind, Reply, StandIn, Yespo};
 use common::{demo, only_sources};
 use pos_recs::demo::{DemoOptions, DemoServer};
 use pos_recs::images::{DiskCache, ImageLoader, ImageStatus};
@@ -172,7 +172,7 @@ async fn a_numeric_key_is_not_printed_back_in_the_type_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tag_cannot_drive_the_terminal() {
-    let yespo = common::yespo::StandIn::items(serde_json::json!([{
+    let yespo = StandIn::items(serde_json::json!([{
         "id": "A", "name": "Cap\u{1b}[2J",
         "tags_colour": "red\u{1b}]0;pwned\u{7}\u{1b}[2J",
         "descr": "x\u{1b}[31m"
@@ -247,27 +247,34 @@ async fn unused_v1_tokens_expire_on_the_demo_server() {
     );
 }
 
-/// A picture server whose answers the test chooses, counting requests.
+/// The stand-in Yespo's pictures, answered as the test chooses (given the
+/// request's number, from 0).
 struct PictureServer {
+    /// Where its pictures are: `http://127.0.0.1:PORT/pictures`.
     base: String,
-    hits: Arc<AtomicUsize>,
+    yespo: Yespo,
+}
+
+impl PictureServer {
+    /// Picture requests that reached it.
+    fn hits(&self) -> usize {
+        let asked = self.yespo.asked();
+        asked.iter().filter(|a| a.kind == Kind::Picture).count()
+    }
 }
 
 type Answer = Arc<dyn Fn(usize) -> Response + Send + Sync>;
 
 async fn picture_server(answer: Answer) -> PictureServer {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    let app = axum::Router::new().route(
-        "/{file}",
-        get(move |_h: HeaderMap| {
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            let answer = answer.clone();
-            async move { answer(n) }
-        }),
-    );
-    let base = format!("http://{}", common::serve_router(app).await);
-    PictureServer { base, hits }
+    let count = AtomicUsize::new(0);
+    let yespo = StandIn::items(serde_json::json!([]))
+        .pictures(Duration::ZERO, move |_| {
+            Reply::Raw(answer(count.fetch_add(1, Ordering::SeqCst)))
+        })
+        .start()
+        .await;
+    let base = format!("http://{}/pictures", yespo.addr);
+    PictureServer { base, yespo }
 }
 
 fn png() -> Vec<u8> {
@@ -322,7 +329,7 @@ async fn a_picture_that_failed_once_comes_back_for_the_next_customer() {
     ));
     // The same customer's frames do not hammer the server…
     assert!(matches!(loader.get(&url), ImageStatus::Failed(_)));
-    assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+    assert_eq!(server.hits(), 1);
     // …but the next customer's lookup asks again.
     loader.new_customer();
     assert!(matches!(
@@ -403,7 +410,11 @@ async fn picture_redirects_are_limited_and_never_downgrade_to_plain_http() {
     }))
     .await;
     let looping = picture_server(Arc::new(|_| {
-        (StatusCode::FOUND, [(header::LOCATION, "/again.png")]).into_response()
+        (
+            StatusCode::FOUND,
+            [(header::LOCATION, "/pictures/again.png")],
+        )
+            .into_response()
     }))
     .await;
     let loader = loader(None);
@@ -415,20 +426,22 @@ async fn picture_redirects_are_limited_and_never_downgrade_to_plain_http() {
         settled(&loader, &format!("{}/e.png", looping.base)).await,
         ImageStatus::Failed(_)
     ));
+    assert!(looping.hits() > 1, "the redirect was not followed at all");
     assert!(
-        looping.hits.load(Ordering::SeqCst) <= pos_recs::net::MAX_PICTURE_REDIRECTS + 1,
+        looping.hits() <= pos_recs::net::MAX_PICTURE_REDIRECTS + 1,
         "{} hops",
-        looping.hits.load(Ordering::SeqCst)
+        looping.hits()
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_retry_after_is_refused_without_a_panic() {
-    let app = axum::Router::new().route(
-        "/api/v2/contacts/recoms/{id}",
-        get(|| async { (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1e20")], "") }),
-    );
-    let addr = common::serve_router(app).await;
+    let yespo = StandIn::answering(|_| {
+        Reply::Raw((StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1e20")], "").into_response())
+    })
+    .start()
+    .await;
+    let addr = yespo.addr;
     let (_server, mut config) = demo(DemoOptions::default()).await;
     config.yespo.base_url = format!("http://{addr}/api");
     only_sources(&mut config, &[1244]);

@@ -830,15 +830,7 @@ fn a_till_managed_by_the_chain_uses_its_sources_and_shows_them_read_only() {
         "/stores/{store}",
         axum::routing::get(move || async move { store }),
     );
-    let listener = w
-        .shop
-        .runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    w.shop
-        .runtime
-        .spawn(async move { axum::serve(listener, app).await });
+    let addr = w.shop.runtime.block_on(common::serve_router(app));
     let mut config = w.config(Some("2468"));
     config.fleet = Some(pos_recs::config::FleetConfig {
         config_url: format!("http://{addr}/stores/{{store}}.toml"),
