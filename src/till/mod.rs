@@ -72,36 +72,58 @@ fn experiment_for(
     })
 }
 
-/// The till controller (see the module docs).
+/// The till controller (see the module docs): a short list of parts, each
+/// with its own reason to change.
 pub struct Till {
-    runtime: tokio::runtime::Handle,
-    engine: LookupEngine,
     /// Shared with front ends as a snapshot; replaced, never changed in place.
     config: Arc<Config>,
     rules: Rules,
+    /// The lookups in flight and where their answers come back.
+    asking: Asking,
+    /// The customer on screen and their sale.
+    customer: Customer,
+    /// What the till keeps beyond one customer.
+    records: Records,
+    /// Whether the account answers.
+    connectivity: Connectivity,
+}
+
+/// The lookups in flight and where their answers come back.
+struct Asking {
+    runtime: tokio::runtime::Handle,
+    engine: LookupEngine,
+    /// The front end's doorbell, rung when an answer arrives.
     wake: Option<Wake>,
     events_tx: mpsc::UnboundedSender<LookupEvent>,
     events_rx: mpsc::UnboundedReceiver<LookupEvent>,
     next_generation: u64,
-    lookups: Vec<LookupHandle>,
+    handles: Vec<LookupHandle>,
+}
+
+/// The customer on screen and their sale.
+#[derive(Default)]
+struct Customer {
     /// Shared with front ends as a snapshot: changed copy-on-write, so a
     /// front end drawing from an older snapshot never sees it change.
     session: Option<Arc<Session>>,
     /// The sale's basket; kept when it arrives before the customer.
     basket: Basket,
-    /// Where lookups and answers are recorded for the manager.
-    history: History,
     /// Cards of this customer already recorded as seen: products per source.
     seen_cards: HashMap<u64, HashSet<String>>,
-    connectivity: Connectivity,
+    /// What the sources recommended during this customer's sale.
+    recommended: Recommended,
+}
+
+/// What the till keeps beyond one customer.
+struct Records {
+    /// Where lookups and answers are recorded for the manager.
+    history: History,
     /// The shared sources' last good answers, for when the network is down.
     answer_cache: AnswerCache,
     /// Who is kept out for the comparison group.
     experiment: Experiment,
     /// Where the experiment's own key is kept when the configuration gives none.
     experiment_key_file: Option<std::path::PathBuf>,
-    /// What the sources recommended during this customer's sale.
-    recommended: Recommended,
     /// The key of the digests sales are remembered by in the history's
     /// receipts (kept beside the history; one per run without one): a POS
     /// that sends a sale again (its request timed out, the till restarted)
@@ -112,7 +134,7 @@ pub struct Till {
 impl std::fmt::Debug for Till {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Till")
-            .field("session", &self.session)
+            .field("session", &self.customer.session)
             .field("connectivity", &self.connectivity)
             .finish_non_exhaustive()
     }
@@ -130,44 +152,48 @@ impl Till {
         let experiment = experiment_for(&config.experiment, None);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         Ok(Self {
-            runtime,
             rules: Rules::from_config(&config),
-            engine,
             config: Arc::new(config),
-            wake,
-            events_tx,
-            events_rx,
-            next_generation: 1,
-            lookups: Vec::new(),
-            session: None,
-            basket: Basket::default(),
-            history: History::off(),
-            seen_cards: HashMap::new(),
+            asking: Asking {
+                runtime,
+                engine,
+                wake,
+                events_tx,
+                events_rx,
+                next_generation: 1,
+                handles: Vec::new(),
+            },
+            customer: Customer::default(),
+            records: Records {
+                history: History::off(),
+                answer_cache: AnswerCache::off(),
+                experiment,
+                experiment_key_file: None,
+                receipt_key: Vec::new(),
+            },
             connectivity: Connectivity::default(),
-            answer_cache: AnswerCache::off(),
-            experiment,
-            experiment_key_file: None,
-            recommended: Recommended::default(),
-            receipt_key: Vec::new(),
         })
     }
 
     /// Keeps the shared sources' good answers in `cache`, to show when
     /// the network is down.
     pub fn set_answer_cache(&mut self, cache: AnswerCache) -> Result<(), ConfigError> {
-        self.engine = LookupEngine::with_cache(&self.config, cache.clone())?;
-        self.engine
+        self.asking.engine = LookupEngine::with_cache(&self.config, cache.clone())?;
+        self.asking
+            .engine
             .set_known_offline(self.connectivity.is_offline());
-        self.answer_cache = cache;
+        self.records.answer_cache = cache;
         Ok(())
     }
 
     /// Keeps the experiment's own key in `file` (next to the history) when
     /// the configuration gives none.
     pub fn set_experiment_key_file(&mut self, file: Option<std::path::PathBuf>) {
-        self.experiment_key_file = file;
-        self.experiment =
-            experiment_for(&self.config.experiment, self.experiment_key_file.as_deref());
+        self.records.experiment_key_file = file;
+        self.records.experiment = experiment_for(
+            &self.config.experiment,
+            self.records.experiment_key_file.as_deref(),
+        );
     }
 
     /// Reads `raw` as a customer and looks them up, superseding any running
@@ -201,8 +227,8 @@ impl Till {
     }
 
     fn next_generation(&mut self) -> u64 {
-        let generation = self.next_generation;
-        self.next_generation += 1;
+        let generation = self.asking.next_generation;
+        self.asking.next_generation += 1;
         generation
     }
 
@@ -211,7 +237,7 @@ impl Till {
     pub fn look_up_with(&mut self, customer: Identifier, basket: Option<Basket>) -> &Session {
         match basket {
             Some(basket) => {
-                self.basket = basket;
+                self.customer.basket = basket;
                 self.look_up_keeping_basket(customer)
             }
             None => self.look_up(customer),
@@ -224,11 +250,12 @@ impl Till {
     /// before the loyalty card) or it is the same customer again.
     pub fn look_up(&mut self, customer: Identifier) -> &Session {
         if self
+            .customer
             .session
             .as_ref()
             .is_some_and(|on_screen| on_screen.customer != customer)
         {
-            self.basket = Basket::default();
+            self.customer.basket = Basket::default();
         }
         self.look_up_keeping_basket(customer)
     }
@@ -236,16 +263,18 @@ impl Till {
     /// Looks `customer` up with the sale's basket as it is.
     fn look_up_keeping_basket(&mut self, customer: Identifier) -> &Session {
         // Cancel what is still running for the previous customer.
-        self.lookups.clear();
+        self.asking.handles.clear();
         let generation = self.next_generation();
-        tracing::info!(%customer, generation, basket = self.basket.products.len(), "lookup");
-        self.history.record(Event::Lookup);
-        self.seen_cards.clear();
-        self.recommended = Recommended::default();
-        let (group, asked) = sources_to_ask(&self.engine, &self.experiment, &customer);
+        tracing::info!(%customer, generation, basket = self.customer.basket.products.len(), "lookup");
+        self.records.history.record(Event::Lookup);
+        self.customer.seen_cards.clear();
+        self.customer.recommended = Recommended::default();
+        let (group, asked) =
+            sources_to_ask(&self.asking.engine, &self.records.experiment, &customer);
         if group == Group::Holdout {
             // The comparison group: no source is asked, nothing is shown.
             return self
+                .customer
                 .session
                 .insert(Arc::new(Session::held_out(generation, customer)));
         }
@@ -253,37 +282,38 @@ impl Till {
             self.connectivity.hurry();
         }
         self.spawn(generation, &customer, &asked);
-        self.session.insert(Arc::new(Session::new(
+        self.customer.session.insert(Arc::new(Session::new(
             generation,
             customer,
-            self.engine.sources(),
+            self.asking.engine.sources(),
         )))
     }
 
     /// Starts the requests of `generation` for these sources.
     fn spawn(&mut self, generation: u64, customer: &Identifier, indices: &[usize]) {
-        let _enter = self.runtime.enter();
-        let handle = self.engine.spawn_sources(
+        let _enter = self.asking.runtime.enter();
+        let handle = self.asking.engine.spawn_sources(
             generation,
             customer,
-            &self.basket,
+            &self.customer.basket,
             indices,
-            self.events_tx.clone(),
-            self.wake.clone(),
+            self.asking.events_tx.clone(),
+            self.asking.wake.clone(),
         );
-        self.lookups.push(handle);
+        self.asking.handles.push(handle);
     }
 
     /// Shows a session prepared elsewhere, with no lookup behind it (for
     /// benchmarks and screenshots of a fixed screen).
     #[doc(hidden)]
     pub fn show_prepared(&mut self, session: Session) {
-        self.lookups.clear();
+        self.asking.handles.clear();
         let newest = session.sections.iter().map(|s| s.generation).max();
-        self.next_generation = self
+        self.asking.next_generation = self
+            .asking
             .next_generation
             .max(newest.unwrap_or(session.generation) + 1);
-        self.session = Some(Arc::new(session));
+        self.customer.session = Some(Arc::new(session));
     }
 
     /// A front end reports a card the cashier can actually see (most of it
@@ -291,17 +321,17 @@ impl Till {
     /// once per customer: cards scrolled past or below the fold, and the
     /// same card drawn again, do not inflate the manager's figures.
     pub fn card_seen(&mut self, source_id: u64, product_id: &str, position: usize) {
-        if self.session.is_none() {
+        if self.customer.session.is_none() {
             return;
         }
         // Called for every visible card of every drawn frame: a set lookup
         // by reference, and an allocation only for a card seen first.
-        let seen = self.seen_cards.entry(source_id).or_default();
+        let seen = self.customer.seen_cards.entry(source_id).or_default();
         if seen.contains(product_id) {
             return;
         }
         seen.insert(product_id.to_string());
-        self.history.record(Event::Shown {
+        self.records.history.record(Event::Shown {
             source_id,
             product_id: product_id.to_string(),
             position,
@@ -311,7 +341,7 @@ impl Till {
     /// Every card the till holds for the customer now is seen: a till
     /// without a window whose POS fetched the document draws them itself.
     pub fn all_cards_seen(&mut self) {
-        let Some(session) = self.session.clone() else {
+        let Some(session) = self.customer.session.clone() else {
             return;
         };
         for section in &session.sections {
@@ -331,17 +361,19 @@ impl Till {
                 source_id,
                 product_id,
             } => self
+                .customer
                 .recommended
                 .clicked(*source_id, product_id, Click::Opened),
             Event::AddedToSale {
                 source_id,
                 product_id,
             } => self
+                .customer
                 .recommended
                 .clicked(*source_id, product_id, Click::Added),
             _ => {}
         }
-        self.history.record(event);
+        self.records.history.record(event);
     }
 
     /// Asks one section's source again for the current customer.
@@ -352,7 +384,7 @@ impl Till {
     /// Asks these sections' sources again; their older answers are refused.
     fn reask(&mut self, indices: &[usize]) {
         let generation = self.next_generation();
-        let Some(session) = &mut self.session else {
+        let Some(session) = &mut self.customer.session else {
             return;
         };
         Arc::make_mut(session).reask(indices, generation);
@@ -364,14 +396,15 @@ impl Till {
     /// sources that use the basket are asked again; the other sections stay
     /// as they are. Without one, the basket waits for the customer.
     pub fn set_basket(&mut self, basket: Basket) {
-        if basket == self.basket {
+        if basket == self.customer.basket {
             return;
         }
-        self.basket = basket;
-        if self.session.is_none() {
+        self.customer.basket = basket;
+        if self.customer.session.is_none() {
             return;
         }
         let using: Vec<usize> = self
+            .asking
             .engine
             .sources()
             .iter()
@@ -386,39 +419,43 @@ impl Till {
 
     /// Records lookups and answers in `history` from now on.
     pub fn set_history(&mut self, history: History) {
-        self.history = history;
+        self.records.history = history;
     }
 
     /// The history lookups are recorded in (the window adds what the cashier does).
     pub fn history(&self) -> &History {
-        &self.history
+        &self.records.history
     }
 
     /// The sale's basket.
     pub fn basket(&self) -> &Basket {
-        &self.basket
+        &self.customer.basket
     }
 
     /// Ends this customer's sale: cancels their lookups, forgets them and
     /// empties the basket.
     pub fn clear(&mut self) {
-        self.lookups.clear();
-        self.seen_cards.clear();
-        self.recommended = Recommended::default();
-        self.session = None;
-        self.basket = Basket::default();
+        self.asking.handles.clear();
+        self.customer.seen_cards.clear();
+        self.customer.recommended = Recommended::default();
+        self.customer.session = None;
+        self.customer.basket = Basket::default();
     }
 
     /// Switches to a new configuration (settings saved); the screen starts
     /// empty for the next customer.
     pub fn reconfigure(&mut self, config: Config) -> Result<(), ConfigError> {
-        self.engine = LookupEngine::with_cache(&config, self.answer_cache.clone())?;
-        let ids: HashSet<u64> = self.engine.sources().iter().map(|s| s.id).collect();
+        self.asking.engine = LookupEngine::with_cache(&config, self.records.answer_cache.clone())?;
+        let ids: HashSet<u64> = self.asking.engine.sources().iter().map(|s| s.id).collect();
         self.connectivity.keep_only(&ids);
-        self.engine
+        self.asking
+            .engine
             .set_known_offline(self.connectivity.is_offline());
         self.rules = Rules::from_config(&config);
-        self.experiment = experiment_for(&config.experiment, self.experiment_key_file.as_deref());
+        self.records.experiment = experiment_for(
+            &config.experiment,
+            self.records.experiment_key_file.as_deref(),
+        );
         self.config = Arc::new(config);
         self.clear();
         Ok(())
@@ -429,7 +466,7 @@ impl Till {
     pub fn poll(&mut self) -> bool {
         let mut changed = false;
         let was_offline = self.connectivity.is_offline();
-        while let Ok(mut event) = self.events_rx.try_recv() {
+        while let Ok(mut event) = self.asking.events_rx.try_recv() {
             self.connectivity
                 .record(event.result.source.id, event.result.network_outcome());
             // The cashier reads one plain sentence from the first lookup of
@@ -437,7 +474,7 @@ impl Till {
             if matches!(event.result.outcome, Err(SourceError::Network(_))) {
                 event.result.outcome = Err(SourceError::Offline);
             }
-            if let Some(session) = &mut self.session {
+            if let Some(session) = &mut self.customer.session {
                 let recorded = answer_event(&event);
                 let (index, source_id) = (event.result.index, event.result.source.id);
                 if Arc::make_mut(session).apply(event) {
@@ -445,22 +482,27 @@ impl Till {
                     if let Some(SectionState::Loaded { products, .. }) =
                         session.sections.get(index).map(|s| &s.state)
                     {
-                        self.recommended.listed(
+                        self.customer.recommended.listed(
                             source_id,
                             products.iter().map(|p| (p.id.as_str(), p.name.as_str())),
-                            &self.basket,
+                            &self.customer.basket,
                         );
                     }
                     changed = true;
-                    self.history.record(recorded);
+                    self.records.history.record(recorded);
                 }
             }
         }
-        if self.session.as_ref().is_none_or(|s| s.is_settled()) {
+        if self
+            .customer
+            .session
+            .as_ref()
+            .is_none_or(|s| s.is_settled())
+        {
             changed |= self.connectivity.settle();
         }
         let offline = self.connectivity.is_offline();
-        self.engine.set_known_offline(offline);
+        self.asking.engine.set_known_offline(offline);
         if was_offline && !offline {
             // The account answers again: the other sources' old failures no
             // longer stand for the state (they are asked again now).
@@ -468,7 +510,7 @@ impl Till {
             changed |= self.connectivity.settle();
             changed |= self.reask_offline_sections();
         }
-        self.lookups.retain(|h| !h.is_finished());
+        self.asking.handles.retain(|h| !h.is_finished());
         self.probe_when_offline();
         changed
     }
@@ -478,6 +520,7 @@ impl Till {
     /// next health probe while offline. `None`: only when woken.
     pub fn next_poll(&self) -> Option<Duration> {
         let pending = self
+            .customer
             .session
             .as_ref()
             .is_some_and(|s| !s.is_settled())
@@ -494,12 +537,12 @@ impl Till {
 
     /// The current customer's lookup, if any.
     pub fn session(&self) -> Option<&Session> {
-        self.session.as_deref()
+        self.customer.session.as_deref()
     }
 
     /// The current customer's lookup as a snapshot a front end may keep.
     pub fn session_snapshot(&self) -> Option<Arc<Session>> {
-        self.session.clone()
+        self.customer.session.clone()
     }
 
     /// The configuration in use, as a snapshot a front end may keep.
@@ -524,11 +567,11 @@ impl Till {
 
     /// The runtime lookups run on.
     pub fn runtime(&self) -> &tokio::runtime::Handle {
-        &self.runtime
+        &self.asking.runtime
     }
 
     /// The lookup engine (for the settings' Test connection).
     pub fn engine(&self) -> &LookupEngine {
-        &self.engine
+        &self.asking.engine
     }
 }

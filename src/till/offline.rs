@@ -14,7 +14,7 @@ impl Till {
     /// refreshed in the background (the kept cards stay until the fresh
     /// answer replaces them, so nothing vanishes under the cashier's hands).
     pub(super) fn reask_offline_sections(&mut self) -> bool {
-        let Some(session) = &self.session else {
+        let Some(session) = &self.customer.session else {
             return false;
         };
         let (mut failed, mut kept) = (Vec::new(), Vec::new());
@@ -40,7 +40,7 @@ impl Till {
         }
         if !kept.is_empty() {
             let generation = self.next_generation();
-            if let Some(session) = &mut self.session {
+            if let Some(session) = &mut self.customer.session {
                 Arc::make_mut(session).refresh(&kept, generation);
                 let customer = session.customer.clone();
                 self.spawn(generation, &customer, &kept);
@@ -53,22 +53,26 @@ impl Till {
     /// few seconds (backing off), so the till notices by itself when the
     /// network is back.
     pub(super) fn probe_when_offline(&mut self) {
-        if !self.connectivity.is_offline() || self.engine.sources().is_empty() {
+        if !self.connectivity.is_offline() || self.asking.engine.sources().is_empty() {
             return;
         }
-        let busy = self.session.as_ref().is_some_and(|s| !s.is_settled());
+        let busy = self
+            .customer
+            .session
+            .as_ref()
+            .is_some_and(|s| !s.is_settled());
         if busy || !self.connectivity.probe_due() {
             return;
         }
         self.connectivity.probe_sent();
-        let _enter = self.runtime.enter();
-        let handle = self.engine.spawn_probe(
+        let _enter = self.asking.runtime.enter();
+        let handle = self.asking.engine.spawn_probe(
             PROBE_GENERATION,
             &identify::account_probe(),
             0,
-            self.events_tx.clone(),
-            self.wake.clone(),
+            self.asking.events_tx.clone(),
+            self.asking.wake.clone(),
         );
-        self.lookups.push(handle);
+        self.asking.handles.push(handle);
     }
 }

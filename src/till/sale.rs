@@ -78,8 +78,8 @@ impl Till {
     /// put on disk.
     pub fn finish_sale(&mut self, sale: &Sale) -> Result<SaleSummary, SaleError> {
         sale.validate_for(&self.config.display.currency)?;
-        let record = self.session.as_ref().map(|session| {
-            let bought = self.recommended.attribute(sale);
+        let record = self.customer.session.as_ref().map(|session| {
+            let bought = self.customer.recommended.attribute(sale);
             let recommended_lines: HashSet<&str> =
                 bought.iter().map(|b| b.product_id.as_str()).collect();
             let summary = SaleSummary {
@@ -91,7 +91,7 @@ impl Till {
             };
             let record = SaleRecord {
                 group: session.group,
-                period: self.experiment.period(),
+                period: self.records.experiment.period(),
                 total: sale.value(),
                 items: sale.items(),
                 lines: sale.lines.clone(),
@@ -110,7 +110,10 @@ impl Till {
                 recommended_lines: 0,
                 repeated: false,
             });
-            answer.receipt(self.receipt_digest(id), sale.body_digest(&self.receipt_key))
+            answer.receipt(
+                self.receipt_digest(id),
+                sale.body_digest(&self.records.receipt_key),
+            )
         });
         let write = crate::history::SaleWrite {
             receipt,
@@ -120,7 +123,7 @@ impl Till {
         use crate::history::SaleOutcome;
         // On disk before the POS hears "recorded": the chain's report is
         // made from the file, and a till killed now loses nothing.
-        match self.history.record_sale(write, SALE_WRITE_WAIT) {
+        match self.records.history.record_sale(write, SALE_WRITE_WAIT) {
             SaleOutcome::Recorded | SaleOutcome::Off => {}
             SaleOutcome::Repeated(first) => return Ok(SaleSummary::repeat_of(&first)),
             SaleOutcome::Conflict => {
@@ -145,7 +148,7 @@ impl Till {
     /// sends orders (a held-out customer's too: Yespo needs every sale).
     fn order_draft(&self, sale: &Sale) -> Option<crate::history::OrderDraft> {
         let settings = crate::outbox::orders::OrderSettings::from_config(&self.config)?;
-        let session = self.session.as_ref()?;
+        let session = self.customer.session.as_ref()?;
         let card = |product: &str| {
             session
                 .sections
@@ -189,7 +192,7 @@ impl Till {
         use blake2::{Blake2s256, Digest};
         let digest = Blake2s256::new()
             .chain_update(b"pos-recs order id")
-            .chain_update(&self.receipt_key)
+            .chain_update(&self.records.receipt_key)
             .finalize();
         format!("pos-recs-{}", crate::sync::hex(&digest[..6]))
     }
@@ -213,7 +216,7 @@ impl Till {
             chain_report: crate::chain::upload::ReportSettings::from_config(&self.config).is_some(),
         };
         use crate::history::VoidOutcome;
-        match self.history.void_sale(void, SALE_WRITE_WAIT) {
+        match self.records.history.void_sale(void, SALE_WRITE_WAIT) {
             VoidOutcome::Voided => Ok(VoidSummary { repeated: false }),
             VoidOutcome::AlreadyVoided => Ok(VoidSummary { repeated: true }),
             VoidOutcome::Unknown | VoidOutcome::Off => Err(SaleError::UnknownSale(sale_id.into())),
@@ -229,8 +232,8 @@ impl Till {
         use blake2::{Blake2s256, Digest};
         let digest = Blake2s256::new()
             .chain_update(b"pos-recs receipt")
-            .chain_update((self.receipt_key.len() as u32).to_le_bytes())
-            .chain_update(&self.receipt_key)
+            .chain_update((self.records.receipt_key.len() as u32).to_le_bytes())
+            .chain_update(&self.records.receipt_key)
             .chain_update(sale_id.as_bytes())
             .finalize();
         crate::sync::hex(&digest[..16])
@@ -239,6 +242,6 @@ impl Till {
     /// Keys the digests sales are remembered by with `key` (the history's
     /// own, so a repeat after a restart is recognised).
     pub fn set_receipt_key(&mut self, key: Vec<u8>) {
-        self.receipt_key = key;
+        self.records.receipt_key = key;
     }
 }
