@@ -92,12 +92,8 @@ fn unlock_in(
 /// Looks the demo customer up through the input labelled `input` and
 /// waits for every answer.
 fn look_up(h: &mut Harness<'_, CashierApp>, input: &str) {
-    h.get_by_label(input).type_text("0671234567");
-    h.step();
-    h.key_press(egui::Key::Enter);
-    step_until(h, "answers", |h| {
-        h.state().session().is_some_and(|s| s.is_settled())
-    });
+    window::enter(h, input, "0671234567", egui::Key::Enter);
+    window::step_until(h, "answers", window::settled);
 }
 
 /// The sources on screen, in the order the cashier sees them.

@@ -19,7 +19,7 @@ use pos_recs::ui::lookup_bar::INPUT_LABEL;
 #[path = "common/window.rs"]
 mod window;
 
-use window::{World, settled, step_until, world};
+use window::{World, enter, settled, step_until, world};
 
 fn harness(world: &World, config: Config) -> Harness<'static, CashierApp> {
     harness_sized(world, config, egui::vec2(1280.0, 900.0))
@@ -30,10 +30,7 @@ fn harness_sized(world: &World, config: Config, size: egui::Vec2) -> Harness<'st
 }
 
 fn look_up(h: &mut Harness<'_, CashierApp>, input: &str, key: egui::Key) {
-    h.get_by_label(INPUT_LABEL).type_text(input);
-    h.step();
-    h.key_press(key);
-    h.step();
+    enter(h, INPUT_LABEL, input, key);
 }
 
 /// A till that has looked up the demo customer and shows every answer.

@@ -92,6 +92,16 @@ pub fn step_until(h: &mut Harness<'_, CashierApp>, what: &str, done: impl Fn(&Ca
     step_until_seen(h, what, |h| done(h.state()));
 }
 
+/// Types `text` into the field labelled `label` and presses `key`, the
+/// way a cashier (or a scanner) enters a customer.
+pub fn enter(h: &mut Harness<'_, CashierApp>, label: &str, text: &str, key: egui::Key) {
+    use egui_kittest::kittest::Queryable;
+    h.get_by_label(label).type_text(text);
+    h.step();
+    h.key_press(key);
+    h.step();
+}
+
 /// Every section answered.
 pub fn settled(app: &CashierApp) -> bool {
     app.session().is_some_and(|s| s.is_settled())
