@@ -58,19 +58,39 @@ command -v cargo-deb >/dev/null 2>&1 || cargo install --locked cargo-deb
 # POS_RECS_SKIP_WINDOWS=1 leaves it out (the tests then say SKIPPED).
 # It runs beside the build of the Linux tests: each build spends minutes
 # on one core (the last, largest crates), and the other fills that time.
+#
+# With no arguments (the whole suite, as CI runs it), the tests that need
+# neither the Windows build nor the whole machine run while that build
+# finishes, which keeps it at a lower priority; the Windows tests, the real
+# window's (CPU and timing) and the package's (all cores) run after it,
+# alone. With arguments, the build finishes first and one run takes them.
 if [ -z "${POS_RECS_WINDOWS_EXE:-}" ] && [ -z "${POS_RECS_SKIP_WINDOWS:-}" ]; then
   windows_env=$(mktemp)
-  POS_RECS_WINDOWS_PROFILE=${POS_RECS_WINDOWS_PROFILE:-wine-test} bash scripts/windows.sh >"$windows_env" &
+  POS_RECS_WINDOWS_PROFILE=${POS_RECS_WINDOWS_PROFILE:-wine-test} nice -n 10 bash scripts/windows.sh >"$windows_env" &
   windows_build=$!
   linux_build=0
   cargo nextest run --no-run "$@" || linux_build=$?
+  if [ "$linux_build" -ne 0 ]; then
+    kill "$windows_build" 2>/dev/null || true
+    exit "$linux_build"
+  fi
+  alone='binary(windows) | binary(window) | binary(package)'
+  meanwhile=0
+  if [ $# -eq 0 ]; then
+    cargo nextest run -E "not ($alone)" || meanwhile=$?
+  fi
   if wait "$windows_build"; then
     eval "$(cat "$windows_env")"
   else
     echo "test.sh: WARNING: the Windows build failed (see above); tests/windows.rs will say SKIPPED" >&2
   fi
   rm -f "$windows_env"
-  [ "$linux_build" -eq 0 ] || exit "$linux_build"
+  if [ $# -eq 0 ]; then
+    after=0
+    cargo nextest run -E "$alone" || after=$?
+    [ "$meanwhile" -eq 0 ] || exit "$meanwhile"
+    exit "$after"
+  fi
 fi
 
 exec cargo nextest run "$@"

@@ -223,7 +223,6 @@ impl CashierApp {
         seen
     }
 
-    /// Writes the new configuration and switches the till to it.
     /// Writes the new configuration on a blocking worker (never in the
     /// frame); the till switches to it when the file is written.
     pub(super) fn start_saving(&mut self, new: Config) {
