@@ -102,9 +102,10 @@ pub fn card_ui(
     if !ui.is_rect_visible(rect) {
         return response;
     }
+    let painter = card_frame(ui, rect, &response);
+
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
     let picture = cx.picture(ui.ctx(), product);
-    let painter = card_frame(ui, rect, &response, opaque_area(image_rect, &picture));
     picture_ui(&painter, image_rect, &picture, cx.texts, PictureOn::Card);
     stale_banner(&painter, image_rect, cx.stale.as_deref());
 
@@ -141,15 +142,9 @@ pub fn card_ui(
     response
 }
 
-/// The card's background and border (highlighted when hovered or focused),
-/// leaving out `hole`, which an opaque picture covers; returns a painter
-/// clipped to the card.
-fn card_frame(
-    ui: &egui::Ui,
-    rect: Rect,
-    response: &egui::Response,
-    hole: Option<Rect>,
-) -> egui::Painter {
+/// The card's background and border (highlighted when hovered or focused);
+/// returns a painter clipped to it.
+fn card_frame(ui: &egui::Ui, rect: Rect, response: &egui::Response) -> egui::Painter {
     let highlight = response.hovered() || response.has_focus();
     let painter = ui.painter_at(rect.expand(2.0));
     let stroke = if highlight {
@@ -157,78 +152,8 @@ fn card_frame(
     } else {
         Stroke::new(CARD_BORDER.0, CARD_STROKE)
     };
-    fill_around(&painter, rect, hole);
-    painter.rect_stroke(rect, CARD_RADIUS, stroke, StrokeKind::Inside);
+    painter.rect(rect, CARD_RADIUS, CARD_FILL, stroke, StrokeKind::Inside);
     painter
-}
-
-/// How far the card's fill reaches under the picture's edge: the picture
-/// is drawn over it, so no pixel at the seam is left unpainted or blended.
-const UNDER_PICTURE: f32 = 2.0;
-
-/// Fills the card, except under `hole`. Without a GPU every pixel filled
-/// costs the same, and a card's picture covers about a third of it: the
-/// fill is then four pieces around the picture (the top and bottom ones
-/// carry the card's rounded corners). A hole too near the corners for
-/// that is filled over, as is a card without one.
-fn fill_around(painter: &egui::Painter, card: Rect, hole: Option<Rect>) {
-    let fits = |hole: &Rect| {
-        card.contains_rect(*hole)
-            && hole.top() - card.top() >= CARD_RADIUS
-            && card.bottom() - hole.bottom() >= CARD_RADIUS
-    };
-    let Some(hole) = hole.filter(fits) else {
-        painter.rect_filled(card, CARD_RADIUS, CARD_FILL);
-        return;
-    };
-    let r = CARD_RADIUS as u8;
-    // A rectangle's corners are at most half its height (egui): the top
-    // piece reaches under the picture as far as its corners need.
-    let top_edge = (hole.top() + UNDER_PICTURE).max(card.top() + 2.0 * CARD_RADIUS);
-    let top = Rect::from_x_y_ranges(card.x_range(), card.top()..=top_edge);
-    let bottom = Rect::from_x_y_ranges(
-        card.x_range(),
-        hole.bottom() - UNDER_PICTURE..=card.bottom(),
-    );
-    let rows = hole.top()..=hole.bottom();
-    let left = Rect::from_x_y_ranges(card.left()..=hole.left() + UNDER_PICTURE, rows.clone());
-    let right = Rect::from_x_y_ranges(hole.right() - UNDER_PICTURE..=card.right(), rows);
-    let top_corners = egui::CornerRadius {
-        nw: r,
-        ne: r,
-        sw: 0,
-        se: 0,
-    };
-    let bottom_corners = egui::CornerRadius {
-        nw: 0,
-        ne: 0,
-        sw: r,
-        se: r,
-    };
-    painter.rect_filled(top, top_corners, CARD_FILL);
-    painter.rect_filled(bottom, bottom_corners, CARD_FILL);
-    for side in [left, right] {
-        if side.width() > 0.0 {
-            painter.rect_filled(side, 0.0, CARD_FILL);
-        }
-    }
-}
-
-/// Where a ready, fully opaque picture will cover the card: what lies under
-/// it need not be painted.
-fn opaque_area(image_box: Rect, picture: &PictureState) -> Option<Rect> {
-    match picture {
-        PictureState::Ready(picture) if picture.opaque => {
-            Some(fitted(image_box, picture.texture.size_vec2()))
-        }
-        _ => None,
-    }
-}
-
-/// A picture of `size` scaled to fit `area`, centred.
-fn fitted(area: Rect, size: Vec2) -> Rect {
-    let scale = (area.width() / size.x).min(area.height() / size.y);
-    Rect::from_center_size(area.center(), size * scale)
 }
 
 /// A small card for the strip layout of small screens: square picture on
@@ -245,7 +170,7 @@ pub fn compact_card_ui(
     if !ui.is_rect_visible(rect) {
         return response;
     }
-    let painter = card_frame(ui, rect, &response, None);
+    let painter = card_frame(ui, rect, &response);
     let pad = COMPACT_PADDING;
     let side = height - 2.0 * pad;
     let image_rect = Rect::from_min_size(rect.min + Vec2::splat(pad), Vec2::splat(side));
@@ -381,18 +306,15 @@ pub fn picture_ui(
                 NO_PICTURE_TEXT,
             );
         }
-        PictureState::Ready(picture) => {
+        PictureState::Ready(texture) => {
             if on == PictureOn::Window || CARD_FILL != Color32::WHITE {
                 painter.rect_filled(rect, PICTURE_RADIUS, Color32::WHITE);
             }
-            let texture = &picture.texture;
+            let size = texture.size_vec2();
+            let scale = (rect.width() / size.x).min(rect.height() / size.y);
+            let fitted = Rect::from_center_size(rect.center(), size * scale);
             let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
-            painter.image(
-                texture.id(),
-                fitted(rect, texture.size_vec2()),
-                uv,
-                Color32::WHITE,
-            );
+            painter.image(texture.id(), fitted, uv, Color32::WHITE);
         }
     }
 }
@@ -550,75 +472,5 @@ pub fn tag_label(name: &str, t: &super::i18n::Texts) -> String {
                 .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
                 .unwrap_or_default()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The filled rectangles `fill_around` paints for `card` and `hole`.
-    fn fills(card: Rect, hole: Option<Rect>) -> Vec<Rect> {
-        let ctx = egui::Context::default();
-        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
-            let painter = ui.ctx().layer_painter(egui::LayerId::background());
-            fill_around(&painter, card, hole);
-        });
-        // The font atlas made on the first frame: no renderer here.
-        output.textures_delta.clear();
-        output
-            .shapes
-            .iter()
-            .filter_map(|clipped| match &clipped.shape {
-                egui::Shape::Rect(rect) if rect.fill == CARD_FILL => Some(rect.rect),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn covered(fills: &[Rect], point: Pos2) -> bool {
-        fills.iter().any(|r| r.contains(point))
-    }
-
-    #[test]
-    fn the_fill_leaves_out_an_opaque_picture_and_covers_the_rest() {
-        let card = Rect::from_min_size(Pos2::new(100.0, 50.0), vec2(CARD_WIDTH, CARD_HEIGHT));
-        let image_box = Rect::from_min_size(card.min + Vec2::splat(CARD_PADDING), IMAGE_BOX);
-        // A square picture: letterboxed left and right.
-        let hole = fitted(image_box, vec2(300.0, 300.0));
-        let pieces = fills(card, Some(hole));
-        let step = 1.0;
-        let (mut painted_in_hole, mut hole_points) = (0, 0);
-        let mut y = card.top() + 0.5;
-        while y < card.bottom() {
-            let mut x = card.left() + 0.5;
-            while x < card.right() {
-                let point = Pos2::new(x, y);
-                if hole.shrink(2.0 * CARD_RADIUS).contains(point) {
-                    hole_points += 1;
-                    painted_in_hole += covered(&pieces, point) as usize;
-                } else if !hole.contains(point) {
-                    assert!(
-                        covered(&pieces, point),
-                        "{point:?} of the card is not painted"
-                    );
-                }
-                x += step;
-            }
-            y += step;
-        }
-        assert!(hole_points > 10_000);
-        assert_eq!(
-            painted_in_hole, 0,
-            "the picture's middle is painted under it"
-        );
-    }
-
-    #[test]
-    fn without_a_hole_or_with_one_in_the_corners_the_card_is_filled_whole() {
-        let card = Rect::from_min_size(Pos2::ZERO, vec2(CARD_WIDTH, CARD_HEIGHT));
-        assert_eq!(fills(card, None), vec![card]);
-        let in_the_corner = Rect::from_min_size(Pos2::new(2.0, 2.0), vec2(50.0, 50.0));
-        assert_eq!(fills(card, Some(in_the_corner)), vec![card]);
     }
 }

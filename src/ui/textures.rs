@@ -19,26 +19,15 @@ pub enum PictureState {
     /// Still loading: draw a placeholder.
     Loading,
     /// Ready.
-    Ready(Picture),
+    Ready(egui::TextureHandle),
     /// Missing or broken: draw the neutral picture.
     Unavailable,
-}
-
-/// A picture on the GPU.
-#[derive(Clone)]
-pub struct Picture {
-    /// The texture.
-    pub texture: egui::TextureHandle,
-    /// Every pixel is fully opaque: whatever lies under the picture is
-    /// never seen, so a card need not paint it (a software rasteriser
-    /// pays for every pixel painted).
-    pub opaque: bool,
 }
 
 /// Texture cache keyed by image URL.
 #[derive(Default)]
 pub struct Textures {
-    by_url: HashMap<String, Picture>,
+    by_url: HashMap<String, egui::TextureHandle>,
     order: VecDeque<String>,
     /// URLs asked for in this frame that are still downloading or decoding.
     /// Kept per frame: a card that scrolled away or was pushed below the
@@ -76,18 +65,15 @@ impl Textures {
                 self.uploaded_this_frame += pic.rgba.len();
                 let size = [pic.width as usize, pic.height as usize];
                 let image = egui::ColorImage::from_rgba_unmultiplied(size, &pic.rgba);
-                let picture = Picture {
-                    texture: ctx.load_texture(url, image, egui::TextureOptions::LINEAR),
-                    opaque: pic.rgba.chunks_exact(4).all(|pixel| pixel[3] == u8::MAX),
-                };
-                self.by_url.insert(url.to_string(), picture.clone());
+                let texture = ctx.load_texture(url, image, egui::TextureOptions::LINEAR);
+                self.by_url.insert(url.to_string(), texture.clone());
                 self.order.push_back(url.to_string());
                 while self.order.len() > MAX_TEXTURES {
                     if let Some(old) = self.order.pop_front() {
                         self.by_url.remove(&old);
                     }
                 }
-                PictureState::Ready(picture)
+                PictureState::Ready(texture)
             }
         }
     }
