@@ -111,8 +111,6 @@ fn shifted_job(size: f32, leading: f32) -> LayoutJob {
 mod tests {
     use super::*;
 
-    /// The atlas grows while warming up, and a card's text laid out
-    /// afterwards adds nothing to it: its glyphs were all there.
     /// One frame of `ctx`; returns how many texture changes it made (new
     /// glyphs in the font atlas are one), taken as a renderer would.
     fn frame(ctx: &egui::Context, mut ui: impl FnMut(&mut egui::Ui)) -> usize {
