@@ -14,7 +14,8 @@
 #   Otherwise it names the exact command and goes on: those tests then say
 #   "SKIPPED" loudly (and fail under CI, where CI=1).
 # - The Windows build (scripts/windows.sh: Debian's Rust, MinGW, Wine, wixl;
-#   about 14 minutes on 2 cores the first time) for tests/windows.rs.
+#   about 6 minutes alone on 2 cores the first time, unoptimised: profile
+#   wine-test) for tests/windows.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
