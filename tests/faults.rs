@@ -80,13 +80,13 @@ async fn tls_to_a_plain_http_server_is_a_clear_error() {
     })
     .await;
     let (_demo, config) =
-        config_for(&url.replace("http://127.0.0.1", "https://localhost"), 2000).await;
+        config_for(&url.replace("http://127.0.0.1", "https://localhost"), 8000).await;
     let (outcome, elapsed) = ask(&config).await;
     let err = outcome.unwrap_err();
     assert!(matches!(err, SourceError::Network(_)), "{err}");
     assert!(
-        elapsed < Duration::from_millis(1900),
-        "failed fast, not by timeout"
+        elapsed < Duration::from_millis(4000),
+        "failed fast, not by timeout: {elapsed:?}"
     );
 }
 
