@@ -31,7 +31,7 @@ async fn recording_server() -> Yespo {
         .collect();
     StandIn::items(serde_json::Value::Array(items))
         .pictures(Duration::from_millis(300), |asked| {
-            let n: usize = asked.customer.trim_end_matches(".png").parse().unwrap_or(0);
+            let n: usize = asked.file().trim_end_matches(".png").parse().unwrap_or(0);
             let png =
                 |body: Vec<u8>| Reply::Raw(([("content-type", "image/png")], body).into_response());
             match n % 4 {

@@ -436,10 +436,7 @@ impl Till {
     /// empties the basket.
     pub fn clear(&mut self) {
         self.asking.handles.clear();
-        self.customer.seen_cards.clear();
-        self.customer.recommended = Recommended::default();
-        self.customer.session = None;
-        self.customer.basket = Basket::default();
+        self.customer = Customer::default();
     }
 
     /// Switches to a new configuration (settings saved); the screen starts

@@ -1044,63 +1044,54 @@ impl Texts {
     pub fn products(&self, n: usize) -> String {
         let forms = if self.language == Language::Uk {
             super::plural::Forms {
-                one: "товар",
-                few: "товари",
-                many: "товарів",
+                one: "{n} товар",
+                few: "{n} товари",
+                many: "{n} товарів",
             }
         } else {
             super::plural::Forms {
-                one: "product",
-                few: "products",
-                many: "products",
+                one: "{n} product",
+                few: "{n} products",
+                many: "{n} products",
             }
         };
-        format!(
-            "{n} {}",
-            super::plural::pick(self.language, n as u64, &forms)
-        )
+        forms.say(self.language, n as u64)
     }
 
     /// "12 sales waiting for Yespo, since 10:42" (`since` as the clock shows it).
     pub fn orders_waiting(&self, n: u64, since: &str) -> String {
-        if self.language == Language::Uk {
-            let forms = super::plural::Forms {
-                one: "продаж чекає",
-                few: "продажі чекають",
-                many: "продажів чекають",
-            };
-            let words = super::plural::pick(self.language, n, &forms);
-            format!("{n} {words} на Yespo, з {since}")
+        let forms = if self.language == Language::Uk {
+            super::plural::Forms {
+                one: "{n} продаж чекає на Yespo, з {since}",
+                few: "{n} продажі чекають на Yespo, з {since}",
+                many: "{n} продажів чекають на Yespo, з {since}",
+            }
         } else {
-            let forms = super::plural::Forms {
-                one: "sale",
-                few: "sales",
-                many: "sales",
-            };
-            let word = super::plural::pick(self.language, n, &forms);
-            format!("{n} {word} waiting for Yespo, since {since}")
-        }
+            super::plural::Forms {
+                one: "{n} sale waiting for Yespo, since {since}",
+                few: "{n} sales waiting for Yespo, since {since}",
+                many: "{n} sales waiting for Yespo, since {since}",
+            }
+        };
+        forms.say(self.language, n).replace("{since}", since)
     }
 
     /// "N orders refused by Yespo: see pos-recs outbox".
     pub fn orders_refused(&self, n: u64) -> String {
-        if self.language == Language::Uk {
-            let forms = super::plural::Forms {
-                one: "замовлення відхилено",
-                few: "замовлення відхилено",
-                many: "замовлень відхилено",
-            };
-            let words = super::plural::pick(self.language, n, &forms);
-            format!("Yespo: {n} {words} — див. pos-recs outbox")
+        let forms = if self.language == Language::Uk {
+            super::plural::Forms {
+                one: "Yespo: {n} замовлення відхилено — див. pos-recs outbox",
+                few: "Yespo: {n} замовлення відхилено — див. pos-recs outbox",
+                many: "Yespo: {n} замовлень відхилено — див. pos-recs outbox",
+            }
         } else {
-            let forms = super::plural::Forms {
-                one: "order",
-                few: "orders",
-                many: "orders",
-            };
-            let word = super::plural::pick(self.language, n, &forms);
-            format!("Yespo refused {n} {word}: see pos-recs outbox")
-        }
+            super::plural::Forms {
+                one: "Yespo refused {n} order: see pos-recs outbox",
+                few: "Yespo refused {n} orders: see pos-recs outbox",
+                many: "Yespo refused {n} orders: see pos-recs outbox",
+            }
+        };
+        forms.say(self.language, n)
     }
 
     /// "Too many wrong PINs: wait N s".
@@ -1281,6 +1272,22 @@ mod tests {
         assert_eq!(UK.products(11), "11 товарів");
         assert_eq!(UK.products(21), "21 товар");
         assert_eq!(EN.products(1), "1 product");
+        assert_eq!(
+            UK.orders_waiting(2, "10:42"),
+            "2 продажі чекають на Yespo, з 10:42"
+        );
+        assert_eq!(
+            EN.orders_waiting(1, "10:42"),
+            "1 sale waiting for Yespo, since 10:42"
+        );
+        assert_eq!(
+            UK.orders_refused(5),
+            "Yespo: 5 замовлень відхилено — див. pos-recs outbox"
+        );
+        assert_eq!(
+            EN.orders_refused(2),
+            "Yespo refused 2 orders: see pos-recs outbox"
+        );
     }
 
     #[test]

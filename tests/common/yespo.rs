@@ -83,6 +83,12 @@ impl Asked {
             .to_string()
     }
 
+    /// The last segment of its path: a picture's file name.
+    pub fn file(&self) -> &str {
+        let path = self.uri.split('?').next().unwrap_or_default();
+        path.rsplit('/').next().unwrap_or_default()
+    }
+
     /// A recommendation request (v2 or v1).
     pub fn is_recoms(&self) -> bool {
         matches!(self.kind, Kind::RecomsV2 | Kind::RecomsV1)
@@ -142,7 +148,8 @@ impl StandIn {
         self
     }
 
-    /// Answers `GET /pictures/{file}` with `answer` (given the request), after `delay`.
+    /// Answers `GET /pictures/{file}` with `answer` (given the request:
+    /// [`Asked::file`] names the picture), after `delay`.
     pub fn pictures(
         mut self,
         delay: Duration,
@@ -375,19 +382,14 @@ async fn token(
     axum::Json(serde_json::json!({ "token": value })).into_response()
 }
 
-async fn picture(
-    State(shared): State<Shared>,
-    Path(file): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+async fn picture(State(shared): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
     let asked = Asked {
         kind: Kind::Picture,
         uri: uri.to_string(),
         source: None,
         query: Vec::new(),
         headers,
-        customer: file,
+        customer: String::new(),
     };
     shared.record(&asked);
     tokio::time::sleep(shared.stand_in.picture_delay).await;
