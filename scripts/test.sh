@@ -77,7 +77,7 @@ if [ -z "${POS_RECS_WINDOWS_EXE:-}" ] && [ -z "${POS_RECS_SKIP_WINDOWS:-}" ]; th
     kill "$windows_build" 2>/dev/null || true
     exit "$linux_build"
   fi
-  alone='binary(windows) | binary(window) | binary(package)'
+  alone='test(/^windows::/) | test(/^window::/) | test(/^package::/)'
   meanwhile=0
   if [ $# -eq 0 ]; then
     cargo nextest run -E "not ($alone)" || meanwhile=$?

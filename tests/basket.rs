@@ -1,7 +1,7 @@
 //! The basket on the wire and in the till: which sources get it, which wait
 //! for it, and that a basket change asks only the sources that use it.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -7,9 +7,8 @@
 //! Needs nginx (`.ci/run` installs it); skipped with a loud note elsewhere,
 //! and fails under CI without it.
 
-mod common;
-#[path = "common/nginx.rs"]
-mod nginx;
+use crate::common;
+use crate::common::nginx;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

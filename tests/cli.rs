@@ -1,7 +1,7 @@
 //! The `pos-recs lookup` / `check` contract, run as a user runs it: the
 //! real binary, a config file, a loopback server.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

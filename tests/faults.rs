@@ -2,7 +2,7 @@
 //! mid-body, TLS to a plain server, slow drip, endless bodies, 429 storms,
 //! unknown hosts. Each must end as a clear error for that source only.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

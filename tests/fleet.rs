@@ -2,7 +2,7 @@
 //! chain; the till picks up a change within the poll interval, refuses a
 //! broken file and keeps the last good copy, also across a restart.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -6,9 +6,8 @@
 //! Needs nginx (`.ci/run` installs it). Where it is missing the test fails
 //! under CI (`CI` set) and is skipped with a loud note elsewhere.
 
-mod common;
-#[path = "common/nginx.rs"]
-mod nginx;
+use crate::common;
+use crate::common::nginx;
 
 use std::time::{Duration, Instant};
 

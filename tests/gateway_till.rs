@@ -3,7 +3,7 @@
 //! token is a configuration error. The gateway here is a loopback stand-in
 //! that records what reaches it.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::run_cli;

@@ -2,7 +2,7 @@
 //! messages, hostile pictures and answers. Everything runs against our own
 //! loopback servers.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

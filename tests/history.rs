@@ -1,7 +1,7 @@
 //! The manager's history: a real SQLite file, recorded from real lookups,
 //! read back as the figures, and abused (corrupt, unwritable, killed).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -213,17 +213,21 @@ fn child_writes_a_burst_until_killed() {
     }
 }
 
+/// The child's name as the test binary knows it: its module path within
+/// the suite (`history::child_writes_a_burst_until_killed`).
+fn child_test_name() -> String {
+    let module = module_path!();
+    let within_suite = module.split_once("::").map_or(module, |(_, rest)| rest);
+    format!("{within_suite}::child_writes_a_burst_until_killed")
+}
+
 #[cfg(unix)]
 #[test]
 fn killed_mid_burst_the_file_reopens_with_whole_batches() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("history.sqlite3");
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_writes_a_burst_until_killed",
-            "--nocapture",
-        ])
+        .args(["--exact", &child_test_name(), "--nocapture"])
         .env("POS_RECS_HISTORY_CHILD", &file)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -1,6 +1,6 @@
 //! The real client and fan-out against the demo server, with faults.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;

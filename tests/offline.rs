@@ -5,7 +5,7 @@
 //! listener that never answers, a name that does not resolve, a corrupt
 //! cache file, and the till restarted in between.
 
-mod common;
+use crate::common;
 
 use common::proxy::{Proxy, listen};
 

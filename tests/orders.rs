@@ -7,9 +7,8 @@
 
 #![cfg(unix)]
 
-mod common;
-#[path = "common/nginx.rs"]
-mod nginx;
+use crate::common;
+use crate::common::nginx;
 
 use std::path::Path;
 use std::sync::atomic::Ordering;

@@ -13,8 +13,7 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "pos-token-for-tests";
 
-#[path = "common/window.rs"]
-mod window;
+use crate::common::window;
 
 use window::{settled, step_until};
 

@@ -2,7 +2,7 @@
 //! feature), driven by a real HTTP client the way a POS drives it: a
 //! request, then at once the next one.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

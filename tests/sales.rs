@@ -1,7 +1,7 @@
 //! The finished sale: `POST /v1/sale` against the headless till service,
 //! the comparison group, and the figures read back from a real SQLite file.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

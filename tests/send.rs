@@ -1,7 +1,7 @@
 //! The command line's side of the basket and the POS link: `lookup
 //! --products/--category` and `pos-recs send`, run as the real binary.
 
-mod common;
+use crate::common;
 
 use common::{demo, run_cli};
 use pos_recs::basket::Basket;

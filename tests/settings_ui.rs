@@ -1,6 +1,6 @@
 //! The manager's settings screen, driven through the UI (egui_kittest).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,8 +14,7 @@ use pos_recs::ui::lookup_bar::INPUT_LABEL;
 use pos_recs::ui::pin_gate::{PIN_LABEL, PIN_REPEAT_LABEL, UNLOCK_LABEL};
 use pos_recs::ui::settings::labels;
 
-#[path = "common/window.rs"]
-mod window;
+use crate::common::window;
 
 use window::step_until_seen as step_until;
 

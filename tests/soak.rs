@@ -5,9 +5,9 @@
 //! to baseline, and that memory stays flat.
 //!
 //! Ignored by default (about a minute). Run:
-//! `cargo test --release --test soak -- --ignored --nocapture`
+//! `cargo test --release --test suite -- --ignored --nocapture soak::`
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -189,7 +189,7 @@ async fn a_long_shift_leaks_nothing_and_never_mixes_customers() {
 /// had answered before the `GET` went, and memory stays flat.
 ///
 /// Ignored by default: 5 minutes (`SOAK_SECONDS` to change). Run:
-/// `cargo test --release --test soak -- --ignored --nocapture pos_link`
+/// `cargo test --release --test suite -- --ignored --nocapture soak::pos_link`
 #[test]
 #[ignore = "soak test: run on purpose, see its docs"]
 fn pos_link_polled_at_50_per_second_never_serves_a_stale_document() {

@@ -1,7 +1,7 @@
 //! The till controller without a window: what the cashier screen and the
 //! POS link both rely on.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! The cashier screen driven like a cashier drives it (egui_kittest),
 //! against the demo server on loopback.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -16,8 +16,7 @@ use pos_recs::session::SectionState;
 use pos_recs::ui::CashierApp;
 use pos_recs::ui::lookup_bar::INPUT_LABEL;
 
-#[path = "common/window.rs"]
-mod window;
+use crate::common::window;
 
 use window::{World, enter, settled, step_until, world};
 

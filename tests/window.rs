@@ -8,7 +8,7 @@
 
 #![cfg(all(unix, feature = "gui"))]
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -146,6 +146,9 @@ pub fn json(out: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+pub mod nginx;
 pub mod proxy;
 pub mod serve;
+#[cfg(feature = "gui")]
+pub mod window;
 pub mod yespo;
