@@ -60,6 +60,9 @@ impl eframe::App for Empty {
 
 fn main() -> eframe::Result {
     let started = Instant::now();
+    // The till's own setting for a GPU-less machine, so the yardstick draws
+    // the way the till does.
+    pos_recs::platform::rasteriser::tune_software_rasteriser();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("empty")

@@ -27,6 +27,8 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_NONE_ANSWERED: u8 = 3;
 
 fn main() -> ExitCode {
+    // First of all, while this is the only thread: it sets the environment.
+    pos_recs::platform::rasteriser::tune_software_rasteriser();
     // Before any file is made: what the till writes is its user's alone.
     pos_recs::platform::private_by_default();
     for dir in pos_recs::platform::own_dirs().iter().filter(|d| d.exists()) {

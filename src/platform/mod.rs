@@ -5,6 +5,7 @@
 //! code asks here instead of carrying `#[cfg]` of its own.
 
 pub mod instance;
+pub mod rasteriser;
 
 use std::path::Path;
 
