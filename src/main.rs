@@ -27,14 +27,17 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_NONE_ANSWERED: u8 = 3;
 
 fn main() -> ExitCode {
-    // First of all, while this is the only thread: it sets the environment.
-    pos_recs::platform::rasteriser::tune_software_rasteriser();
     // Before any file is made: what the till writes is its user's alone.
     pos_recs::platform::private_by_default();
     for dir in pos_recs::platform::own_dirs().iter().filter(|d| d.exists()) {
         let _ = pos_recs::platform::private_dir(dir);
     }
     let cli = Cli::parse();
+    if cli.command.is_none() {
+        // Only the window draws, so only it asks; and now, while this is
+        // the process's only thread (it sets the environment).
+        pos_recs::platform::rasteriser::tune_software_rasteriser();
+    }
     // The CLI's stderr is part of its contract (one line on bad input), so it
     // logs errors only unless RUST_LOG asks; the GUI also shows warnings
     // (e.g. a config file readable by other users).

@@ -20,7 +20,7 @@ const MOST_THREADS: usize = 16;
 
 /// How many rasteriser threads to ask for on a machine with `cores` cores,
 /// or `None` when the user already chose (`set` is the variable's value).
-pub fn threads_to_ask(set: Option<&OsStr>, cores: usize) -> Option<usize> {
+fn threads_to_ask(set: Option<&OsStr>, cores: usize) -> Option<usize> {
     match set {
         Some(_) => None,
         None => Some((2 * cores.max(1)).min(MOST_THREADS)),
@@ -28,15 +28,17 @@ pub fn threads_to_ask(set: Option<&OsStr>, cores: usize) -> Option<usize> {
 }
 
 /// Asks llvmpipe for twice as many threads as cores, unless the user set
-/// `LP_NUM_THREADS` already. Call it first thing in `main`, before any
-/// other thread starts: it changes the process's environment.
+/// `LP_NUM_THREADS` already. Call it before the window opens and before
+/// any other thread starts: it changes the process's environment (so the
+/// CLI and `serve`, which draw nothing, leave it alone).
 pub fn tune_software_rasteriser() {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     let Some(threads) = threads_to_ask(std::env::var_os(THREADS_VAR).as_deref(), cores) else {
         return;
     };
-    // SAFETY: called first thing in `main`, while the process has one
-    // thread, so no other thread reads the environment meanwhile.
+    // SAFETY: called at the start of `main` (before the async runtime and
+    // the window), while the process has one thread, so no other thread
+    // reads the environment meanwhile.
     unsafe {
         std::env::set_var(THREADS_VAR, threads.to_string());
     }
